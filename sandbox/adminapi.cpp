@@ -1,0 +1,281 @@
+#include "adminapi.h"
+
+#include "magentosim.h"
+#include "paytracesim.h"
+#include "sandbox.h"
+#include "simutil.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <cmath>
+
+using namespace Qt::StringLiterals;
+
+namespace pb::sandbox {
+
+namespace {
+
+HttpResponse json(int status, const QJsonObject &o)
+{
+    return HttpResponse::json(status, QJsonDocument(o).toJson(QJsonDocument::Compact));
+}
+
+HttpResponse bad(int status, const QString &message)
+{
+    return json(status, QJsonObject{{u"error"_s, message}});
+}
+
+bool parseBody(const HttpRequest &request, QJsonDocument *doc, HttpResponse *error)
+{
+    QJsonParseError e;
+    *doc = QJsonDocument::fromJson(request.body, &e);
+    if (e.error != QJsonParseError::NoError) {
+        *error = bad(400, u"request body is not valid JSON: %1"_s.arg(e.errorString()));
+        return false;
+    }
+    return true;
+}
+
+QJsonObject clockJson(const SandboxClock &clock)
+{
+    return QJsonObject{{u"now"_s, QString::fromLatin1(isoTime(clock.nowSecs()))},
+                       {u"epoch"_s, clock.nowSecs()},
+                       {u"offset_seconds"_s, double(clock.offsetMSecs() / 1000)}};
+}
+
+} // namespace
+
+HttpResponse AdminApi::handle(const HttpRequest &request)
+{
+    const QByteArray path = request.path.endsWith('/') && request.path.size() > 9 ? request.path.chopped(1) : request.path;
+    const QByteArray &m = request.method;
+    if (path == "/__admin" || path == "/__admin/health") {
+        if (m != "GET")
+            return bad(405, u"use GET"_s);
+        return json(200, QJsonObject{{u"status"_s, u"ok"_s},
+                                     {u"port"_s, int(m_sandbox->port())},
+                                     {u"now"_s, QString::fromLatin1(isoTime(m_sandbox->clock().nowSecs()))},
+                                     {u"orders"_s, double(m_sandbox->magento().orderCount())},
+                                     {u"seed"_s, QString::number(m_sandbox->options().seed)}});
+    }
+    if (path == "/__admin/clock")
+        return clock(request);
+    if (path == "/__admin/faults" || path.startsWith("/__admin/faults/"))
+        return faults(request, QByteArrayView(path).sliced(15));
+    if (path == "/__admin/limits")
+        return limits(request);
+    if (path == "/__admin/ledger") {
+        if (m != "GET")
+            return bad(405, u"use GET"_s);
+        QJsonArray entries;
+        for (const LedgerEntry &e : m_sandbox->paytrace().ledger()) {
+            entries.append(QJsonObject{
+                {u"sequence"_s, double(e.sequence)},
+                {u"at"_s, QString::fromLatin1(isoTime(e.at))},
+                {u"operation"_s, e.operation},
+                {u"transaction_id"_s, double(e.transactionId)},
+                // Exact text: the admin API is read by tools that must not round.
+                {u"amount"_s, QString::fromLatin1(decimalFixed(e.amount, 2))},
+                {u"amount_minor"_s, double(e.amount)},
+                {u"currency"_s, u"USD"_s},
+                {u"invoice_id"_s, e.invoiceId},
+                {u"batch_number"_s, double(e.batchNumber)},
+            });
+        }
+        return json(200, QJsonObject{{u"entries"_s, entries}});
+    }
+    if (path == "/__admin/stats") {
+        if (m == "DELETE") {
+            m_sandbox->resetStats();
+            return json(200, QJsonObject{{u"reset"_s, true}});
+        }
+        if (m != "GET")
+            return bad(405, u"use GET or DELETE"_s);
+        const SandboxStats s = m_sandbox->stats();
+        QJsonObject requests;
+        for (auto it = s.requests.cbegin(); it != s.requests.cend(); ++it)
+            requests.insert(it.key(), double(it.value()));
+        return json(200, QJsonObject{{u"requests"_s, requests},
+                                     {u"total_requests"_s, double(s.totalRequests)},
+                                     {u"served_429"_s, double(s.served429)},
+                                     {u"rate_limited"_s, QJsonObject{{u"paytrace"_s, double(s.rateLimitedPayTrace)},
+                                                                     {u"magento"_s, double(s.rateLimitedMagento)}}},
+                                     {u"faults_injected"_s, double(s.faultsInjected)}});
+    }
+    if (path == "/__admin/credentials") {
+        if (m != "GET")
+            return bad(405, u"use GET"_s);
+        QJsonObject o;
+        for (const auto &[k, v] : m_sandbox->credentials())
+            o.insert(k, v);
+        return json(200, o);
+    }
+    if (path == "/__admin/paytrace/settle") {
+        if (m != "POST")
+            return bad(405, u"use POST"_s);
+        const auto batch = m_sandbox->paytrace().settleNow();
+        if (!batch)
+            return json(200, QJsonObject{{u"closed"_s, false}});
+        return json(200, QJsonObject{{u"closed"_s, true},
+                                     {u"batch_number"_s, double(batch->number)},
+                                     {u"transaction_count"_s, double(batch->transactionIds.size())},
+                                     {u"net_amount"_s, QString::fromLatin1(decimalFixed(batch->netAmount(), 2))}});
+    }
+    if (path == "/__admin/magento/config")
+        return magentoConfig(request);
+    return bad(404, u"unknown admin endpoint"_s);
+}
+
+HttpResponse AdminApi::clock(const HttpRequest &request)
+{
+    SandboxClock &clock = m_sandbox->clock();
+    if (request.method == "GET")
+        return json(200, clockJson(clock));
+    if (request.method != "POST")
+        return bad(405, u"use GET or POST"_s);
+    QJsonDocument doc;
+    HttpResponse error;
+    if (!parseBody(request, &doc, &error))
+        return error;
+    const QJsonObject o = doc.object();
+    if (!doc.isObject() || o.size() != 1 || (!o.contains(u"advance_seconds"_s) && !o.contains(u"set"_s)))
+        return bad(400, u"send exactly one of {\"advance_seconds\":N} or {\"set\":\"ISO 8601 time\"}"_s);
+    if (o.contains(u"advance_seconds"_s)) {
+        const QJsonValue v = o.value(u"advance_seconds"_s);
+        const double d = v.toDouble();
+        if (!v.isDouble() || d != std::floor(d) || std::fabs(d) > 100.0 * 365 * 86400)
+            return bad(400, u"\"advance_seconds\" must be an integer number of seconds (up to 100 years)"_s);
+        clock.advanceSeconds(qint64(d));
+    } else {
+        qint64 when = 0;
+        if (!o.value(u"set"_s).isString() || !parseIsoTime(o.value(u"set"_s).toString(), &when))
+            return bad(400, u"\"set\" must be an ISO 8601 date-time such as 2025-03-01T12:00:00Z"_s);
+        clock.setNow(QDateTime::fromSecsSinceEpoch(when, Qt::UTC));
+    }
+    return json(200, clockJson(clock));
+}
+
+HttpResponse AdminApi::faults(const HttpRequest &request, QByteArrayView rest)
+{
+    FaultInjector &faults = m_sandbox->faults();
+    const auto list = [&] {
+        QJsonArray rules;
+        for (const FaultRule &r : faults.rules())
+            rules.append(r.toJson());
+        return json(200, QJsonObject{{u"rules"_s, rules}});
+    };
+    if (!rest.isEmpty()) {
+        // /__admin/faults/<id>
+        if (request.method != "DELETE")
+            return bad(405, u"use DELETE on a single rule"_s);
+        const QString id = QString::fromUtf8(QByteArray::fromPercentEncoding(rest.sliced(1).toByteArray()));
+        if (!faults.remove(id))
+            return bad(404, u"no fault rule with id \"%1\""_s.arg(id));
+        return list();
+    }
+    if (request.method == "GET")
+        return list();
+    if (request.method == "DELETE") {
+        faults.clear();
+        return list();
+    }
+    if (request.method != "POST")
+        return bad(405, u"use GET, POST or DELETE"_s);
+    QJsonDocument doc;
+    HttpResponse error;
+    if (!parseBody(request, &doc, &error))
+        return error;
+    QJsonArray input;
+    if (doc.isArray())
+        input = doc.array();
+    else if (doc.isObject() && doc.object().contains(u"rules"_s))
+        input = doc.object().value(u"rules"_s).toArray();
+    else if (doc.isObject())
+        input.append(doc.object());
+    else
+        return bad(400, u"send a rule object, an array of rules or {\"rules\":[…]}"_s);
+    QList<FaultRule> parsed;
+    for (qsizetype i = 0; i < input.size(); ++i) {
+        if (!input[i].isObject())
+            return bad(400, u"rule %1 is not an object"_s.arg(i));
+        QString message;
+        const auto rule = FaultRule::fromJson(input[i].toObject(), &message);
+        if (!rule)
+            return bad(400, u"rule %1: %2"_s.arg(i).arg(message));
+        parsed.append(*rule);
+    }
+    QJsonArray ids;
+    for (const FaultRule &r : std::as_const(parsed))
+        ids.append(faults.add(r));
+    QJsonArray rules;
+    for (const FaultRule &r : faults.rules())
+        rules.append(r.toJson());
+    return json(200, QJsonObject{{u"added"_s, ids}, {u"rules"_s, rules}});
+}
+
+HttpResponse AdminApi::limits(const HttpRequest &request)
+{
+    const auto current = [&] {
+        return json(200, QJsonObject{{u"paytrace"_s, m_sandbox->paytraceRateLimiter().config().toJson()},
+                                     {u"magento"_s, m_sandbox->magentoRateLimiter().config().toJson()}});
+    };
+    if (request.method == "GET")
+        return current();
+    if (request.method != "POST")
+        return bad(405, u"use GET or POST"_s);
+    QJsonDocument doc;
+    HttpResponse error;
+    if (!parseBody(request, &doc, &error))
+        return error;
+    if (!doc.isObject())
+        return bad(400, u"send {\"paytrace\":{\"rate\":R,\"burst\":B},\"magento\":{…}}"_s);
+    const QJsonObject o = doc.object();
+    std::optional<RateLimit> paytrace, magento;
+    for (auto it = o.begin(); it != o.end(); ++it) {
+        if (it.key() != u"paytrace" && it.key() != u"magento")
+            return bad(400, u"unknown API \"%1\" (paytrace or magento)"_s.arg(it.key()));
+        if (!it.value().isObject())
+            return bad(400, u"\"%1\" must be an object"_s.arg(it.key()));
+        QString message;
+        const auto limit = RateLimit::fromJson(it.value().toObject(), &message);
+        if (!limit)
+            return bad(400, u"%1: %2"_s.arg(it.key(), message));
+        (it.key() == u"paytrace" ? paytrace : magento) = limit;
+    }
+    if (paytrace)
+        m_sandbox->paytraceRateLimiter().configure(*paytrace);
+    if (magento)
+        m_sandbox->magentoRateLimiter().configure(*magento);
+    return current();
+}
+
+HttpResponse AdminApi::magentoConfig(const HttpRequest &request)
+{
+    MagentoSimulator &magento = m_sandbox->magento();
+    const auto current = [&] {
+        return json(200, QJsonObject{{u"bearer_enabled"_s, magento.bearerEnabled()},
+                                     {u"input_limits"_s, magento.inputLimits()}});
+    };
+    if (request.method == "GET")
+        return current();
+    if (request.method != "POST")
+        return bad(405, u"use GET or POST"_s);
+    QJsonDocument doc;
+    HttpResponse error;
+    if (!parseBody(request, &doc, &error))
+        return error;
+    const QJsonObject o = doc.object();
+    for (auto it = o.begin(); it != o.end(); ++it) {
+        if ((it.key() != u"bearer_enabled" && it.key() != u"input_limits") || !it.value().isBool())
+            return bad(400, u"only \"bearer_enabled\" and \"input_limits\" (booleans) can be set"_s);
+    }
+    if (o.contains(u"bearer_enabled"_s))
+        magento.setBearerEnabled(o.value(u"bearer_enabled"_s).toBool());
+    if (o.contains(u"input_limits"_s))
+        magento.setInputLimits(o.value(u"input_limits"_s).toBool());
+    return current();
+}
+
+} // namespace pb::sandbox

@@ -1,0 +1,34 @@
+#pragma once
+
+#include "httpserver.h"
+
+namespace pb::sandbox {
+
+class Sandbox;
+
+// /__admin/… : control of the sandbox from outside the simulated APIs (JSON in and out).
+//   GET  /__admin/health
+//   GET  /__admin/clock            POST {"advance_seconds":N} | {"set":"2025-03-01T12:00:00Z"}
+//   GET  /__admin/faults           POST rule | [rules] | {"rules":[…]}   DELETE (all)   DELETE /__admin/faults/<id>
+//   GET  /__admin/limits           POST {"paytrace":{"rate":R,"burst":B},"magento":{…}}  (rate 0: off)
+//   GET  /__admin/ledger           every money movement at PayTrace
+//   GET  /__admin/stats            DELETE resets
+//   GET  /__admin/credentials
+//   POST /__admin/paytrace/settle  close the open batch now
+//   GET|POST /__admin/magento/config {"bearer_enabled":bool,"input_limits":bool}
+class AdminApi
+{
+public:
+    explicit AdminApi(Sandbox *sandbox) : m_sandbox(sandbox) {}
+    HttpResponse handle(const HttpRequest &request);
+
+private:
+    HttpResponse clock(const HttpRequest &request);
+    HttpResponse faults(const HttpRequest &request, QByteArrayView rest);
+    HttpResponse limits(const HttpRequest &request);
+    HttpResponse magentoConfig(const HttpRequest &request);
+
+    Sandbox *m_sandbox;
+};
+
+} // namespace pb::sandbox

@@ -1,0 +1,333 @@
+#include "magentojson.h"
+
+#include "jsonwriter.h"
+#include "simutil.h"
+
+using namespace Qt::StringLiterals;
+
+namespace pb::sandbox {
+
+namespace {
+
+void optMoney(JsonWriter &w, QByteArrayView key, const std::optional<qint64> &v, int exponent)
+{
+    if (v)
+        w.fieldMoney(key, *v, exponent);
+}
+
+void writeAddress(JsonWriter &w, const MagentoAddress &a)
+{
+    w.beginObject();
+    w.field("address_type", a.addressType);
+    w.field("city", a.city);
+    if (!a.company.isEmpty())
+        w.field("company", a.company);
+    w.field("country_id", a.countryId);
+    w.field("email", a.email);
+    w.field("entity_id", a.entityId);
+    w.field("firstname", a.firstname);
+    w.field("lastname", a.lastname);
+    w.field("parent_id", a.parentId);
+    w.field("postcode", a.postcode);
+    w.field("region", a.region);
+    if (!a.regionCode.isEmpty())
+        w.field("region_code", a.regionCode);
+    if (a.regionId)
+        w.fieldInt("region_id", a.regionId);
+    w.key("street");
+    w.beginArray();
+    for (const QString &line : a.street)
+        w.string(line);
+    w.endArray();
+    w.field("telephone", a.telephone);
+    w.endObject();
+}
+
+void writeItem(JsonWriter &w, const MagentoOrder &o, const MagentoOrderItem &i, const QByteArray &created,
+               const QByteArray &updated)
+{
+    const int e = o.exponent;
+    const int be = o.baseExponent;
+    const bool invoiced = i.qtyInvoiced > 0;
+    w.beginObject();
+    w.fieldMoney("amount_refunded", i.amountRefunded, e);
+    w.fieldMoney("base_amount_refunded", i.amountRefunded ? mulDivRound(i.amountRefunded, i.baseRowTotal, std::max<qint64>(1, i.rowTotal)) : 0, be);
+    w.fieldMoney("base_discount_amount", i.baseDiscountAmount, be);
+    if (invoiced)
+        w.fieldMoney("base_discount_invoiced", i.baseDiscountAmount, be);
+    w.fieldMoney("base_original_price", i.basePrice, be);
+    w.fieldMoney("base_price", i.basePrice, be);
+    w.fieldMoney("base_price_incl_tax", i.basePrice + mulDivRound(i.basePrice, i.taxPercentBp, 10000), be);
+    w.fieldMoney("base_row_invoiced", invoiced ? i.baseRowTotal : 0, be);
+    w.fieldMoney("base_row_total", i.baseRowTotal, be);
+    w.fieldMoney("base_row_total_incl_tax", i.baseRowTotal + i.baseTaxAmount, be);
+    w.fieldMoney("base_tax_amount", i.baseTaxAmount, be);
+    if (invoiced)
+        w.fieldMoney("base_tax_invoiced", i.baseTaxAmount, be);
+    w.fieldLatin1("created_at", created);
+    w.fieldMoney("discount_amount", i.discountAmount, e);
+    if (invoiced)
+        w.fieldMoney("discount_invoiced", i.discountAmount, e);
+    w.fieldMoney("discount_percent", i.discountPercentBp, 2);
+    w.fieldInt("free_shipping", 0);
+    w.fieldInt("is_qty_decimal", 0);
+    w.fieldInt("is_virtual", i.isVirtual ? 1 : 0);
+    w.field("item_id", i.itemId);
+    w.field("name", i.name);
+    w.fieldInt("no_discount", 0);
+    w.field("order_id", o.entityId);
+    w.fieldMoney("original_price", i.originalPrice, e);
+    w.fieldMoney("price", i.price, e);
+    w.fieldMoney("price_incl_tax", i.priceInclTax, e);
+    w.field("product_id", i.productId);
+    w.field("product_type", i.productType);
+    w.field("qty_canceled", i.qtyCanceled);
+    w.field("qty_invoiced", i.qtyInvoiced);
+    w.field("qty_ordered", i.qtyOrdered);
+    w.field("qty_refunded", i.qtyRefunded);
+    w.field("qty_shipped", i.qtyShipped);
+    w.field("quote_item_id", i.itemId + 5000);
+    w.fieldMoney("row_invoiced", invoiced ? i.rowTotal : 0, e);
+    w.fieldMoney("row_total", i.rowTotal, e);
+    w.fieldMoney("row_total_incl_tax", i.rowTotalInclTax, e);
+    w.fieldMoney("row_weight", i.weightGrams * i.qtyOrdered, 3);
+    w.field("sku", i.sku);
+    w.field("store_id", o.storeId);
+    w.fieldMoney("tax_amount", i.taxAmount, e);
+    if (invoiced)
+        w.fieldMoney("tax_invoiced", i.taxAmount, e);
+    w.fieldMoney("tax_percent", i.taxPercentBp, 2);
+    w.fieldLatin1("updated_at", updated);
+    if (!i.isVirtual)
+        w.fieldMoney("weight", i.weightGrams, 3);
+    w.endObject();
+}
+
+void writePayment(JsonWriter &w, const MagentoOrder &o)
+{
+    const MagentoPayment &p = o.payment;
+    const int e = o.exponent;
+    const int be = o.baseExponent;
+    w.beginObject();
+    w.fieldNull("account_status");
+    w.key("additional_information");
+    w.beginArray();
+    for (const QString &s : p.additionalInformation)
+        w.string(s);
+    w.endArray();
+    optMoney(w, "amount_authorized", p.amountAuthorized, e);
+    optMoney(w, "amount_canceled", p.amountCanceled, e);
+    w.fieldMoney("amount_ordered", p.amountOrdered, e);
+    optMoney(w, "amount_paid", p.amountPaid, e);
+    optMoney(w, "amount_refunded", p.amountRefunded, e);
+    optMoney(w, "base_amount_authorized", p.baseAmountAuthorized, be);
+    w.fieldMoney("base_amount_ordered", p.baseAmountOrdered, be);
+    optMoney(w, "base_amount_paid", p.baseAmountPaid, be);
+    optMoney(w, "base_amount_refunded", p.baseAmountRefunded, be);
+    w.fieldMoney("base_shipping_amount", p.baseShippingAmount, be);
+    if (p.amountPaid)
+        w.fieldMoney("base_shipping_captured", p.baseShippingAmount, be);
+    if (p.ccExpMonth)
+        w.field("cc_exp_month", QString::number(p.ccExpMonth));
+    if (p.ccExpYear)
+        w.field("cc_exp_year", QString::number(p.ccExpYear));
+    if (p.ccLast4.isEmpty())
+        w.fieldNull("cc_last4");
+    else
+        w.field("cc_last4", p.ccLast4);
+    if (!p.ccOwner.isEmpty())
+        w.field("cc_owner", p.ccOwner);
+    if (!p.lastTransId.isEmpty())
+        w.field("cc_trans_id", p.lastTransId);
+    if (!p.ccType.isEmpty())
+        w.field("cc_type", p.ccType);
+    w.field("entity_id", p.entityId);
+    if (!p.lastTransId.isEmpty())
+        w.field("last_trans_id", p.lastTransId);
+    w.field("method", p.method);
+    w.field("parent_id", p.parentId);
+    w.fieldMoney("shipping_amount", p.shippingAmount, e);
+    if (p.amountPaid)
+        w.fieldMoney("shipping_captured", p.shippingAmount, e);
+    w.endObject();
+}
+
+} // namespace
+
+void writeMagentoOrder(JsonWriter &w, const MagentoOrder &o)
+{
+    const int e = o.exponent;
+    const int be = o.baseExponent;
+    const bool invoiced = o.totalInvoiced.has_value();
+    const QByteArray created = magentoTime(o.createdAt);
+    const QByteArray updated = magentoTime(o.updatedAt);
+    w.beginObject();
+    if (o.discountAmount != 0)
+        w.fieldLatin1("applied_rule_ids", "2");
+    w.field("base_currency_code", o.baseCurrencyCode);
+    w.fieldMoney("base_discount_amount", o.baseDiscountAmount, be);
+    if (invoiced)
+        w.fieldMoney("base_discount_invoiced", o.baseDiscountAmount, be);
+    w.fieldMoney("base_discount_tax_compensation_amount", 0, be);
+    w.fieldMoney("base_grand_total", o.baseGrandTotal, be);
+    w.fieldMoney("base_shipping_amount", o.baseShippingAmount, be);
+    w.fieldMoney("base_shipping_discount_amount", 0, be);
+    w.fieldMoney("base_shipping_incl_tax", o.baseShippingAmount, be);
+    if (invoiced)
+        w.fieldMoney("base_shipping_invoiced", o.baseShippingAmount, be);
+    w.fieldMoney("base_shipping_tax_amount", 0, be);
+    w.fieldMoney("base_subtotal", o.baseSubtotal, be);
+    w.fieldMoney("base_subtotal_incl_tax", o.baseSubtotal + o.baseTaxAmount, be);
+    if (invoiced)
+        w.fieldMoney("base_subtotal_invoiced", o.baseSubtotal, be);
+    w.fieldMoney("base_tax_amount", o.baseTaxAmount, be);
+    if (invoiced)
+        w.fieldMoney("base_tax_invoiced", o.baseTaxAmount, be);
+    optMoney(w, "base_total_canceled", o.baseTotalCanceled, be);
+    w.fieldMoney("base_total_due", o.baseTotalDue, be);
+    optMoney(w, "base_total_invoiced", o.baseTotalInvoiced, be);
+    optMoney(w, "base_total_paid", o.baseTotalPaid, be);
+    optMoney(w, "base_total_refunded", o.baseTotalRefunded, be);
+    w.fieldInt("base_to_global_rate", 1);
+    w.fieldMoney("base_to_order_rate", o.baseToOrderRateE4, 4);
+    w.field("billing_address_id", o.billingAddress.entityId);
+    w.fieldLatin1("created_at", created);
+    w.field("customer_email", o.customerEmail);
+    w.field("customer_firstname", o.customerFirstname);
+    w.field("customer_group_id", o.customerGroupId);
+    if (!o.customerIsGuest())
+        w.field("customer_id", o.customerId);
+    w.fieldInt("customer_is_guest", o.customerIsGuest() ? 1 : 0);
+    w.field("customer_lastname", o.customerLastname);
+    w.fieldInt("customer_note_notify", 1);
+    w.fieldMoney("discount_amount", o.discountAmount, e);
+    if (o.discountAmount != 0)
+        w.field("discount_description", u"SAVE10"_s);
+    if (invoiced)
+        w.fieldMoney("discount_invoiced", o.discountAmount, e);
+    w.fieldMoney("discount_tax_compensation_amount", 0, e);
+    w.fieldInt("email_sent", o.emailSent ? 1 : 0);
+    w.field("entity_id", o.entityId);
+    w.field("global_currency_code", o.baseCurrencyCode);
+    w.fieldMoney("grand_total", o.grandTotal, e);
+    if (!o.holdBeforeState.isEmpty()) {
+        w.field("hold_before_state", o.holdBeforeState);
+        w.field("hold_before_status", o.holdBeforeStatus);
+    }
+    w.field("increment_id", o.incrementId);
+    w.fieldInt("is_virtual", o.shippingMethod.isEmpty() ? 1 : 0);
+    w.field("order_currency_code", o.orderCurrencyCode);
+    w.field("protect_code", o.protectCode);
+    w.field("quote_id", o.quoteId);
+    w.field("remote_ip", o.remoteIp);
+    w.fieldMoney("shipping_amount", o.shippingAmount, e);
+    if (!o.shippingDescription.isEmpty())
+        w.field("shipping_description", o.shippingDescription);
+    w.fieldMoney("shipping_discount_amount", 0, e);
+    w.fieldMoney("shipping_discount_tax_compensation_amount", 0, e);
+    w.fieldMoney("shipping_incl_tax", o.shippingAmount, e);
+    if (invoiced)
+        w.fieldMoney("shipping_invoiced", o.shippingAmount, e);
+    w.fieldMoney("shipping_tax_amount", 0, e);
+    w.field("state", o.state);
+    w.field("status", o.status);
+    w.field("store_currency_code", o.baseCurrencyCode);
+    w.field("store_id", o.storeId);
+    w.field("store_name", u"Main Website\nMain Website Store\nDefault Store View"_s);
+    w.fieldInt("store_to_base_rate", 0);
+    w.fieldInt("store_to_order_rate", 0);
+    w.fieldMoney("subtotal", o.subtotal, e);
+    w.fieldMoney("subtotal_incl_tax", o.subtotal + o.taxAmount, e);
+    if (invoiced)
+        w.fieldMoney("subtotal_invoiced", o.subtotal, e);
+    w.fieldMoney("tax_amount", o.taxAmount, e);
+    if (invoiced)
+        w.fieldMoney("tax_invoiced", o.taxAmount, e);
+    optMoney(w, "total_canceled", o.totalCanceled, e);
+    w.fieldMoney("total_due", o.totalDue, e);
+    optMoney(w, "total_invoiced", o.totalInvoiced, e);
+    w.field("total_item_count", qint64(o.items.size()));
+    optMoney(w, "total_offline_refunded", o.totalOfflineRefunded, e);
+    optMoney(w, "total_online_refunded", o.totalOnlineRefunded, e);
+    optMoney(w, "total_paid", o.totalPaid, e);
+    w.field("total_qty_ordered", o.totalQtyOrdered);
+    optMoney(w, "total_refunded", o.totalRefunded, e);
+    w.fieldLatin1("updated_at", updated);
+    w.fieldMoney("weight", o.weightGrams, 3);
+
+    w.key("items");
+    w.beginArray();
+    for (const MagentoOrderItem &i : o.items)
+        writeItem(w, o, i, created, updated);
+    w.endArray();
+
+    w.key("billing_address");
+    writeAddress(w, o.billingAddress);
+
+    w.key("payment");
+    writePayment(w, o);
+
+    w.key("status_histories");
+    w.beginArray();
+    for (const MagentoStatusHistory &h : o.statusHistories) {
+        w.beginObject();
+        if (h.comment.isEmpty())
+            w.fieldNull("comment");
+        else
+            w.field("comment", h.comment);
+        w.fieldLatin1("created_at", magentoTime(h.createdAt));
+        w.field("entity_id", h.entityId);
+        w.field("entity_name", h.entityName);
+        w.fieldInt("is_customer_notified", h.isCustomerNotified);
+        w.fieldInt("is_visible_on_front", h.isVisibleOnFront);
+        w.field("parent_id", h.parentId);
+        w.field("status", h.status);
+        w.endObject();
+    }
+    w.endArray();
+
+    w.key("extension_attributes");
+    if (w.skippingValue()) {
+        w.null(); // dropped by the selection anyway; skip building it
+    } else {
+        w.beginObject();
+        w.key("shipping_assignments");
+        w.beginArray();
+        w.beginObject();
+        w.key("shipping");
+        w.beginObject();
+        if (!o.shippingMethod.isEmpty()) {
+            w.key("address");
+            writeAddress(w, o.shippingAddress);
+            w.field("method", o.shippingMethod);
+        }
+        w.key("total");
+        w.beginObject();
+        w.fieldMoney("base_shipping_amount", o.baseShippingAmount, be);
+        w.fieldMoney("base_shipping_incl_tax", o.baseShippingAmount, be);
+        w.fieldMoney("base_shipping_tax_amount", 0, be);
+        w.fieldMoney("shipping_amount", o.shippingAmount, e);
+        w.fieldMoney("shipping_incl_tax", o.shippingAmount, e);
+        w.fieldMoney("shipping_tax_amount", 0, e);
+        w.endObject();
+        w.endObject();
+        w.key("items");
+        w.beginArray();
+        for (const MagentoOrderItem &i : o.items)
+            writeItem(w, o, i, created, updated);
+        w.endArray();
+        w.endObject();
+        w.endArray();
+        w.key("payment_additional_info");
+        w.beginArray();
+        w.beginObject();
+        w.fieldLatin1("key", "method_title");
+        w.field("value", o.payment.additionalInformation.value(0));
+        w.endObject();
+        w.endArray();
+        w.endObject();
+    }
+    w.endObject();
+}
+
+} // namespace pb::sandbox

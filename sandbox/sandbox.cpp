@@ -1,0 +1,352 @@
+#include "sandbox.h"
+
+#include "adminapi.h"
+#include "magentosim.h"
+#include "paytracesim.h"
+
+#include <QMutexLocker>
+
+using namespace Qt::StringLiterals;
+
+namespace pb::sandbox {
+
+namespace {
+
+// Numeric path segments become ":id" so per-endpoint counts do not explode.
+QString statKey(const QByteArray &method, const QByteArray &path)
+{
+    QByteArray normalized;
+    normalized.reserve(path.size());
+    const QList<QByteArray> parts = path.split('/');
+    for (qsizetype i = 0; i < parts.size(); ++i) {
+        if (i)
+            normalized.append('/');
+        const QByteArray &p = parts[i];
+        bool digits = !p.isEmpty();
+        for (char c : p)
+            digits = digits && c >= '0' && c <= '9';
+        normalized.append(digits ? QByteArrayLiteral(":id") : p);
+    }
+    return QString::fromLatin1(method) + u' ' + QString::fromUtf8(normalized);
+}
+
+HttpReply reply(HttpResponse response)
+{
+    HttpReply r;
+    r.response = std::move(response);
+    return r;
+}
+
+QByteArray proxyPage(int status)
+{
+    const QByteArray title = QByteArray::number(status) + ' ' + HttpServer::reasonPhrase(status);
+    return "<html>\r\n<head><title>" + title + "</title></head>\r\n<body>\r\n<center><h1>" + title
+        + "</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+}
+
+} // namespace
+
+Sandbox::Sandbox(SandboxOptions options, QObject *parent)
+    : QObject(parent), m_options(std::move(options)), m_credentials(generateCredentials(m_options.seed)),
+      m_faults(m_options.seed)
+{
+    if (m_options.startTime.isValid())
+        m_clock.setNow(m_options.startTime);
+}
+
+Sandbox::~Sandbox()
+{
+    stop();
+}
+
+bool Sandbox::start(QString *error)
+{
+    if (m_server) {
+        if (error)
+            *error = u"the sandbox is already running"_s;
+        return false;
+    }
+    if (m_options.orders < 0 || m_options.orders > 5000000) {
+        if (error)
+            *error = u"orders must be between 0 and 5000000"_s;
+        return false;
+    }
+    if (m_options.batchCloseHour < 0 || m_options.batchCloseHour > 23) {
+        if (error)
+            *error = u"batchCloseHour must be between 0 and 23"_s;
+        return false;
+    }
+    if (m_options.startTime.isValid())
+        m_clock.setNow(m_options.startTime);
+
+    GeneratorOptions gen;
+    gen.orders = m_options.orders;
+    gen.seed = m_options.seed;
+    // Whole seconds, so the same start time always gives the same data.
+    gen.nowSecs = m_clock.nowSecs();
+    gen.batchCloseHour = m_options.batchCloseHour;
+    gen.paytraceUsername = m_credentials.paytraceUsername;
+    m_generated = generateData(gen);
+
+    m_paytrace = std::make_unique<PayTraceSimulator>(&m_clock, m_credentials, m_options.batchCloseHour);
+    m_paytrace->load(m_generated);
+    m_magento = std::make_unique<MagentoSimulator>(&m_clock, m_credentials);
+    m_magento->load(m_generated.orders);
+    m_magento->setBearerEnabled(m_options.magentoBearerEnabled);
+    m_magento->setInputLimits(m_options.magentoInputLimits);
+    m_admin = std::make_unique<AdminApi>(this);
+    m_paytraceLimiter.configure(m_options.paytraceRateLimit);
+    m_magentoLimiter.configure(m_options.magentoRateLimit);
+    for (const FaultRule &rule : std::as_const(m_options.faults))
+        m_faults.add(rule);
+
+    m_server = new HttpServer([this](const HttpRequest &r) { return dispatch(r); }, this);
+    m_server->setLimits(m_options.httpLimits);
+    QString listenError;
+    if (!m_server->listen(QHostAddress::LocalHost, m_options.port, &listenError)) {
+        delete m_server;
+        m_server = nullptr;
+        if (error)
+            *error = u"cannot listen on 127.0.0.1:%1: %2"_s.arg(m_options.port).arg(listenError);
+        return false;
+    }
+    m_port.store(m_server->port());
+    return true;
+}
+
+void Sandbox::stop()
+{
+    if (!m_server)
+        return;
+    m_server->close();
+    delete m_server;
+    m_server = nullptr;
+    m_port.store(0);
+}
+
+QUrl Sandbox::baseUrl() const
+{
+    QUrl url;
+    url.setScheme(u"http"_s);
+    url.setHost(u"127.0.0.1"_s);
+    url.setPort(port());
+    return url;
+}
+
+QUrl Sandbox::paytraceUrl() const
+{
+    QUrl url = baseUrl();
+    url.setPath(u"/paytrace"_s);
+    return url;
+}
+
+QUrl Sandbox::magentoUrl() const
+{
+    QUrl url = baseUrl();
+    url.setPath(u"/magento"_s);
+    return url;
+}
+
+QUrl Sandbox::adminUrl() const
+{
+    QUrl url = baseUrl();
+    url.setPath(u"/__admin"_s);
+    return url;
+}
+
+QList<std::pair<QString, QString>> Sandbox::credentials() const
+{
+    return {
+        {u"paytrace.username"_s, m_credentials.paytraceUsername},
+        {u"paytrace.password"_s, m_credentials.paytracePassword},
+        {u"magento.consumer_key"_s, m_credentials.magentoConsumerKey},
+        {u"magento.consumer_secret"_s, m_credentials.magentoConsumerSecret},
+        {u"magento.access_token"_s, m_credentials.magentoAccessToken},
+        {u"magento.access_token_secret"_s, m_credentials.magentoAccessTokenSecret},
+        {u"magento.bearer_token"_s, m_credentials.magentoAccessToken},
+    };
+}
+
+PayTraceSimulator &Sandbox::paytrace()
+{
+    Q_ASSERT_X(m_paytrace, "Sandbox::paytrace", "call start() first");
+    return *m_paytrace;
+}
+
+MagentoSimulator &Sandbox::magento()
+{
+    Q_ASSERT_X(m_magento, "Sandbox::magento", "call start() first");
+    return *m_magento;
+}
+
+SandboxStats Sandbox::stats() const
+{
+    QMutexLocker lock(&m_statsMutex);
+    SandboxStats s = m_stats;
+    s.rateLimitedPayTrace = qint64(m_paytraceLimiter.refusedCount());
+    s.rateLimitedMagento = qint64(m_magentoLimiter.refusedCount());
+    return s;
+}
+
+void Sandbox::resetStats()
+{
+    QMutexLocker lock(&m_statsMutex);
+    m_stats = SandboxStats();
+}
+
+void Sandbox::count(const QByteArray &method, const QByteArray &path)
+{
+    QMutexLocker lock(&m_statsMutex);
+    ++m_stats.requests[statKey(method, path)];
+    ++m_stats.totalRequests;
+}
+
+HttpReply Sandbox::dispatch(const HttpRequest &request)
+{
+    const QByteArray &path = request.path;
+    if (path == "/__admin" || path.startsWith("/__admin/"))
+        return reply(m_admin->handle(request));
+
+    enum class Api { PayTrace, Magento } api;
+    qsizetype prefix = 0;
+    if (path == "/paytrace" || path.startsWith("/paytrace/")) {
+        api = Api::PayTrace;
+        prefix = 9;
+    } else if (path == "/magento" || path.startsWith("/magento/")) {
+        api = Api::Magento;
+        prefix = 8;
+    } else {
+        return reply(HttpResponse::json(404, QByteArrayLiteral(
+            "{\"message\":\"Unknown path: the sandbox serves /paytrace, /magento and /__admin\"}")));
+    }
+    count(request.method, path);
+
+    const auto tooMany = [&](int retryAfter) {
+        HttpResponse r = HttpResponse::json(429, api == Api::PayTrace ? PayTraceSimulator::rateLimitedBody()
+                                                                      : MagentoSimulator::rateLimitedBody());
+        r.setHeader(QByteArrayLiteral("Retry-After"), QByteArray::number(retryAfter));
+        QMutexLocker lock(&m_statsMutex);
+        ++m_stats.served429;
+        return r;
+    };
+
+    int retryAfter = 1;
+    RateLimiter &limiter = api == Api::PayTrace ? m_paytraceLimiter : m_magentoLimiter;
+    if (!limiter.tryAcquire(&retryAfter))
+        return reply(tooMany(retryAfter));
+
+    const QByteArrayView subPath = QByteArrayView(path).sliced(prefix);
+    const auto serve = [&] {
+        return api == Api::PayTrace ? m_paytrace->handle(request, subPath) : m_magento->handle(request, subPath);
+    };
+
+    const std::optional<FaultRule> fault = m_faults.pick(request.method, path);
+    if (!fault)
+        return reply(serve());
+    {
+        QMutexLocker lock(&m_statsMutex);
+        ++m_stats.faultsInjected;
+    }
+    HttpReply r;
+    r.delayMs = fault->latencyMs;
+    switch (fault->kind) {
+    case FaultKind::Latency:
+        r.response = serve();
+        break;
+    case FaultKind::Timeout:
+        r.delivery = Delivery::Stall;
+        break;
+    case FaultKind::Reset:
+        r.delivery = Delivery::Reset;
+        break;
+    case FaultKind::Http500:
+        if (api == Api::Magento)
+            r.response = HttpResponse::json(500, QByteArrayLiteral(
+                "{\"message\":\"Internal Error. Details are available in Magento log file. Report ID: webapi-sandbox-fault\"}"));
+        else
+            r.response = HttpResponse::json(500, QByteArrayLiteral(
+                "{\"status\":500,\"error\":\"Internal Server Error\"}"));
+        break;
+    case FaultKind::Http502:
+    case FaultKind::Http503: {
+        // What a reverse proxy in front of the API answers when the upstream is down.
+        const int status = fault->kind == FaultKind::Http502 ? 502 : 503;
+        r.response.status = status;
+        r.response.setHeader(QByteArrayLiteral("Content-Type"), QByteArrayLiteral("text/html"));
+        r.response.body = proxyPage(status);
+        break;
+    }
+    case FaultKind::Http429:
+        r.response = tooMany(fault->retryAfterSeconds);
+        break;
+    case FaultKind::Truncate:
+        r.response = serve();
+        r.delivery = Delivery::Truncate;
+        break;
+    case FaultKind::Malformed: {
+        r.response = serve();
+        QByteArray &body = r.response.body;
+        if (api == Api::Magento) {
+            // A PHP notice printed ahead of the JSON, as a misconfigured store does.
+            body.prepend(QByteArrayLiteral("<br />\n<b>Notice</b>:  Undefined index: entity_id in "
+                                           "<b>/var/www/html/vendor/magento/module-sales/Model/Order.php</b> on line <b>1123</b><br />\n"));
+        } else {
+            body.truncate(body.size() / 2);
+            body.append(QByteArrayLiteral("\x00\xff\"}]"));
+        }
+        break;
+    }
+    }
+    return r;
+}
+
+SandboxThread::SandboxThread(SandboxOptions options) : m_options(std::move(options))
+{
+    m_thread.setObjectName(u"paybridge-sandbox"_s);
+}
+
+SandboxThread::~SandboxThread()
+{
+    stop();
+}
+
+bool SandboxThread::start(QString *error)
+{
+    if (m_sandbox) {
+        if (error)
+            *error = u"the sandbox thread is already running"_s;
+        return false;
+    }
+    m_sandbox = new Sandbox(m_options);
+    m_sandbox->moveToThread(&m_thread);
+    // Deleted on its own thread when the thread finishes (deferred deletes run then).
+    QObject::connect(&m_thread, &QThread::finished, m_sandbox.data(), &QObject::deleteLater);
+    m_thread.start();
+    bool ok = false;
+    QString message;
+    QMetaObject::invokeMethod(m_sandbox.data(), [s = m_sandbox.data(), &ok, &message] { ok = s->start(&message); },
+                              Qt::BlockingQueuedConnection);
+    if (!ok) {
+        stop();
+        if (error)
+            *error = message;
+        return false;
+    }
+    return true;
+}
+
+void SandboxThread::stop()
+{
+    if (!m_sandbox)
+        return;
+    if (m_thread.isRunning()) {
+        QMetaObject::invokeMethod(m_sandbox.data(), [s = m_sandbox.data()] { s->stop(); }, Qt::BlockingQueuedConnection);
+        m_thread.quit();
+        m_thread.wait();
+    } else {
+        delete m_sandbox.data();
+    }
+    m_sandbox.clear();
+}
+
+} // namespace pb::sandbox
