@@ -1,0 +1,113 @@
+#include "magento/orderpager.h"
+
+#include "net/netlog.h"
+
+#include <QTimeZone>
+
+namespace pb::magento {
+
+OrderPager::OrderPager(MagentoClient *client, QObject *parent)
+    : QObject(parent)
+    , m_client(client)
+{
+}
+
+void OrderPager::start(const QDateTime &cursorUtc, int overlapSeconds, int pageSize)
+{
+    ++m_generation;
+    m_running = true;
+    m_startCursor = cursorUtc;
+    m_lowerBound = cursorUtc.isValid() ? cursorUtc.toUTC().addSecs(-std::max(0, overlapSeconds))
+                                       : QDateTime(QDate(1970, 1, 1), QTime(0, 0), Qt::UTC);
+    m_pageSize = std::clamp(pageSize, 1, SearchCriteria::kMaxPageSize);
+    m_page = 1;
+    m_pagesRequested = 0;
+    m_emitted = 0;
+    m_seen.clear();
+    m_maxUpdated = QDateTime();
+    m_haveKey = false;
+    requestPage();
+}
+
+void OrderPager::cancel()
+{
+    ++m_generation;
+    m_running = false;
+}
+
+SearchCriteria OrderPager::criteriaForNextPage() const
+{
+    SearchCriteria c;
+    if (m_mode == Mode::Keyset && m_haveKey) {
+        const QString u = Parser::formatTime(m_keyUpdated);
+        c.addFilterGroup({{QStringLiteral("updated_at"), u, QStringLiteral("gt")},
+                          {QStringLiteral("entity_id"), QString::number(m_keyId), QStringLiteral("gt")}});
+        c.addFilter(QStringLiteral("updated_at"), u, QStringLiteral("gteq"));
+    } else {
+        c.addFilter(QStringLiteral("updated_at"), Parser::formatTime(m_lowerBound), QStringLiteral("gteq"));
+    }
+    c.addSortOrder(QStringLiteral("updated_at"), SearchCriteria::Direction::Asc);
+    c.addSortOrder(QStringLiteral("entity_id"), SearchCriteria::Direction::Asc);
+    c.setPageSize(m_pageSize);
+    c.setCurrentPage(m_mode == Mode::Offset ? m_page : 1);
+    return c;
+}
+
+void OrderPager::requestPage()
+{
+    const quint64 generation = m_generation;
+    ++m_pagesRequested;
+    const SearchCriteria criteria = criteriaForNextPage();
+    m_client->searchOrders(criteria, this, [this, generation](const Reply<OrderPage> &reply) {
+        if (generation != m_generation)
+            return;
+        if (!reply.ok()) {
+            m_running = false;
+            Q_EMIT failed(reply.failure);
+            return;
+        }
+        const OrderPage &page = *reply.value;
+        QList<OrderRecord> fresh;
+        for (const OrderRecord &o : page.items) {
+            if (m_seen.contains(o.entityId))
+                continue;
+            m_seen.insert(o.entityId);
+            fresh.append(o);
+            if (o.updatedAt.isValid() && (!m_maxUpdated.isValid() || o.updatedAt > m_maxUpdated))
+                m_maxUpdated = o.updatedAt;
+        }
+        if (!page.items.isEmpty()) {
+            const OrderRecord &last = page.items.constLast();
+            if (last.updatedAt.isValid()) {
+                m_haveKey = true;
+                m_keyUpdated = last.updatedAt;
+                m_keyId = last.entityId;
+            }
+        }
+        m_emitted += static_cast<int>(fresh.size());
+        if (!fresh.isEmpty())
+            Q_EMIT pageReady(fresh);
+        if (generation != m_generation)
+            return; // cancelled from a slot
+
+        const int currentPage = m_mode == Mode::Offset ? m_page : 1;
+        const bool lastByCount = page.totalCount >= 0
+            && static_cast<qint64>(currentPage) * m_pageSize >= page.totalCount;
+        const bool lastBySize = page.items.size() < m_pageSize;
+        const bool repeated = fresh.isEmpty();
+        // Keyset needs updated_at on every item to move on; without it, stop rather than loop.
+        const bool noKey = m_mode == Mode::Keyset && !m_haveKey;
+        if (page.items.isEmpty() || lastByCount || lastBySize || repeated || noKey) {
+            m_running = false;
+            const QDateTime cursor = m_maxUpdated.isValid() ? m_maxUpdated : m_startCursor;
+            qCInfo(net::lcMagento) << "order scan finished:" << m_emitted << "orders in" << m_pagesRequested
+                                   << "pages";
+            Q_EMIT finished(cursor, m_emitted);
+            return;
+        }
+        ++m_page;
+        requestPage();
+    });
+}
+
+} // namespace pb::magento

@@ -1,0 +1,264 @@
+#include "net/httptransport.h"
+
+#include "log/requestid.h"
+#include "net/errorclass.h"
+#include "net/netlog.h"
+#include "net/tlspolicy.h"
+
+#include <QElapsedTimer>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QRandomGenerator>
+#include <QSslConfiguration>
+#include <QSslError>
+#include <QTimer>
+
+#include <memory>
+
+namespace pb::net {
+
+struct HttpTransport::Call
+{
+    HttpRequest request;
+    QString requestId;
+    QString redactedUrl;
+    QPointer<QObject> context;
+    bool hadContext = false;
+    Callback callback;
+    QElapsedTimer clock;
+    QTimer *idleTimer = nullptr;
+    bool timedOut = false;
+    bool tooLarge = false;
+    bool sent = false;
+    bool canceled = false;
+    bool emptyBody = false;
+    QString tlsProblem;
+};
+
+HttpTransport::HttpTransport(QObject *parent)
+    : HttpTransport(nullptr, parent)
+{
+}
+
+HttpTransport::HttpTransport(QNetworkAccessManager *manager, QObject *parent)
+    : QObject(parent)
+    , m_manager(manager ? manager : new QNetworkAccessManager(this))
+{
+    // Redirects are not followed: a redirect would carry Authorization to wherever it points.
+    m_manager->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
+}
+
+HttpTransport::~HttpTransport()
+{
+    const auto calls = m_calls;
+    m_calls.clear();
+    for (auto it = calls.begin(); it != calls.end(); ++it) {
+        it.key()->disconnect(this);
+        it.key()->abort();
+        it.key()->deleteLater();
+        delete it.value();
+    }
+}
+
+QString HttpTransport::newRequestId()
+{
+    // 128 random bits as 32 hex digits: unique enough to find one call across logs of
+    // PayBridge, a proxy and the remote side.
+    quint32 words[4];
+    QRandomGenerator::system()->fillRange(words);
+    return QString::fromLatin1(QByteArray(reinterpret_cast<const char *>(words), sizeof words).toHex());
+}
+
+void HttpTransport::setPinnedCertificates(const QList<QByteArray> &sha256Digests)
+{
+    m_pins = sha256Digests;
+}
+
+QString HttpTransport::send(const HttpRequest &request, const QByteArray &body, QObject *context,
+                            Callback callback)
+{
+    auto *call = new Call;
+    call->request = request;
+    call->requestId = newRequestId();
+    call->redactedUrl = redactUrl(request.url);
+    call->context = context;
+    call->hadContext = context != nullptr;
+    call->callback = std::move(callback);
+    call->clock.start();
+
+    const Status policy = checkUrlPolicy(request.url);
+    if (!policy) {
+        qCWarning(lcNet).noquote() << request.method << call->redactedUrl << "refused by policy:"
+                                   << policy.error().message << "id" << call->requestId;
+        HttpResponse response;
+        response.requestId = call->requestId;
+        response.error = NetworkError::PolicyRefused;
+        response.errorText = policy.error().message;
+        response.effect = request.effect;
+        // Deliver later so callers never see a callback from inside send().
+        std::shared_ptr<Call> owned(call);
+        QTimer::singleShot(0, this, [owned, response]() {
+            if (!owned->hadContext || owned->context)
+                owned->callback(response);
+        });
+        return response.requestId;
+    }
+
+    QNetworkRequest req(request.url);
+    for (const auto &h : request.headers)
+        req.setRawHeader(h.first, h.second);
+    req.setRawHeader("X-Request-Id", call->requestId.toLatin1());
+    req.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+    req.setAttribute(QNetworkRequest::CacheLoadControlAttribute, QNetworkRequest::AlwaysNetwork);
+    req.setAttribute(QNetworkRequest::CacheSaveControlAttribute, false);
+    req.setAttribute(QNetworkRequest::CookieLoadControlAttribute, QNetworkRequest::Manual);
+    req.setAttribute(QNetworkRequest::CookieSaveControlAttribute, QNetworkRequest::Manual);
+    if (request.url.scheme().compare(u"https", Qt::CaseInsensitive) == 0) {
+        QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+        ssl.setProtocol(QSsl::TlsV1_2OrLater);
+        ssl.setPeerVerifyMode(QSslSocket::VerifyPeer);
+        req.setSslConfiguration(ssl);
+    }
+
+    QNetworkReply *reply = m_manager->sendCustomRequest(req, request.method, body);
+    call->emptyBody = body.isEmpty();
+    m_calls.insert(reply, call);
+
+    call->idleTimer = new QTimer(reply);
+    call->idleTimer->setSingleShot(true);
+    call->idleTimer->setInterval(std::max(1, request.timeoutMs));
+    connect(call->idleTimer, &QTimer::timeout, reply, [call, reply]() {
+        call->timedOut = true;
+        reply->abort();
+    });
+    auto touch = [call]() { call->idleTimer->start(); };
+    connect(reply, &QNetworkReply::uploadProgress, call->idleTimer, touch);
+    connect(reply, &QNetworkReply::downloadProgress, call->idleTimer,
+            [call, reply](qint64 received, qint64) {
+                if (received > call->request.maxResponseBytes && !call->tooLarge) {
+                    call->tooLarge = true;
+                    reply->abort();
+                    return;
+                }
+                call->idleTimer->start();
+            });
+    connect(reply, &QNetworkReply::requestSent, call->idleTimer, [call]() {
+        call->sent = true;
+        call->idleTimer->start();
+    });
+    connect(reply, &QNetworkReply::sslErrors, this, [this, call, reply](const QList<QSslError> &errors) {
+        QSslCertificate leaf = reply->sslConfiguration().peerCertificate();
+        if (leaf.isNull() && !errors.isEmpty())
+            leaf = errors.first().certificate();
+        if (!leaf.isNull() && m_pins.contains(certificateSha256(leaf))) {
+            reply->ignoreSslErrors(errors);
+            return;
+        }
+        QStringList texts;
+        for (const QSslError &e : errors)
+            texts.append(e.errorString());
+        call->tlsProblem = texts.join(QStringLiteral("; "));
+        if (!leaf.isNull()) {
+            call->tlsProblem += QStringLiteral(" (certificate SHA-256 ")
+                + QString::fromLatin1(certificateSha256(leaf).toHex(':'))
+                + QStringLiteral(" is not pinned)");
+        }
+    });
+    connect(reply, &QNetworkReply::finished, this, [this, reply]() { finish(reply); });
+    call->idleTimer->start();
+    return call->requestId;
+}
+
+namespace {
+NetworkError mapError(QNetworkReply::NetworkError e)
+{
+    switch (e) {
+    case QNetworkReply::NoError: return NetworkError::None;
+    case QNetworkReply::ConnectionRefusedError: return NetworkError::ConnectionRefused;
+    case QNetworkReply::HostNotFoundError: return NetworkError::HostNotFound;
+    case QNetworkReply::RemoteHostClosedError: return NetworkError::ConnectionReset;
+    case QNetworkReply::TimeoutError: return NetworkError::Timeout;
+    case QNetworkReply::SslHandshakeFailedError: return NetworkError::Tls;
+    case QNetworkReply::OperationCanceledError: return NetworkError::Canceled;
+    default: return NetworkError::Other;
+    }
+}
+} // namespace
+
+void HttpTransport::finish(QNetworkReply *reply)
+{
+    Call *call = m_calls.take(reply);
+    if (!call)
+        return;
+    reply->deleteLater();
+    call->idleTimer->stop();
+
+    HttpResponse response;
+    response.requestId = call->requestId;
+    response.elapsedMs = call->clock.elapsed();
+    response.effect = call->request.effect;
+    response.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    response.headers = reply->rawHeaderPairs();
+    response.requestSent = call->sent || response.status > 0;
+
+    const QNetworkReply::NetworkError qtError = reply->error();
+    if (call->timedOut) {
+        response.error = NetworkError::Timeout;
+        response.errorText = QStringLiteral("no transfer progress within %1 ms").arg(call->request.timeoutMs);
+    } else if (call->tooLarge) {
+        response.error = NetworkError::Other;
+        response.errorText = QStringLiteral("response larger than %1 bytes").arg(call->request.maxResponseBytes);
+    } else if (call->canceled) {
+        response.error = NetworkError::Canceled;
+        response.errorText = QStringLiteral("canceled");
+    } else if (!call->tlsProblem.isEmpty()) {
+        response.error = NetworkError::Tls;
+        response.errorText = QStringLiteral("certificate refused: ") + call->tlsProblem;
+    } else if (qtError != QNetworkReply::NoError && response.status == 0) {
+        response.error = mapError(qtError);
+        // Qt's text can quote the URL; keep only the redacted form in it.
+        response.errorText = reply->errorString().replace(call->request.url.toString(), call->redactedUrl);
+    }
+    if (response.error == NetworkError::None)
+        response.body = reply->readAll();
+    // Qt 6.4 emits requestSent only after uploading a body. For a body-less write a lost
+    // answer cannot be placed before or after sending, so it counts as sent (in doubt) unless
+    // the error proves nothing left: no connection, no name, TLS refused.
+    if (!response.requestSent && call->emptyBody && call->request.effect == Effect::Write) {
+        const NetworkError e = response.error;
+        response.requestSent = e != NetworkError::ConnectionRefused && e != NetworkError::HostNotFound
+            && e != NetworkError::Tls && e != NetworkError::PolicyRefused;
+    }
+
+    // Log lines written while the callback runs carry this call's id.
+    const pb::log::RequestIdScope scope(call->requestId);
+    if (response.error == NetworkError::None) {
+        qCInfo(lcNet).noquote() << call->request.method << call->redactedUrl << response.status
+                                << response.elapsedMs << "ms id" << call->requestId;
+    } else {
+        qCWarning(lcNet).noquote() << call->request.method << call->redactedUrl << "failed:"
+                                   << networkErrorName(response.error) << response.errorText
+                                   << "sent" << response.requestSent << response.elapsedMs
+                                   << "ms id" << call->requestId;
+    }
+
+    if (!call->hadContext || call->context)
+        call->callback(response);
+    delete call;
+}
+
+void HttpTransport::abortAll()
+{
+    const auto replies = m_calls.keys();
+    for (QNetworkReply *reply : replies) {
+        if (Call *call = m_calls.value(reply)) {
+            call->canceled = true;
+            reply->abort(); // finished() follows synchronously or soon; finish() delivers Canceled
+        }
+    }
+}
+
+} // namespace pb::net
+
+#include "moc_httptransport.cpp"

@@ -1,0 +1,91 @@
+#pragma once
+
+#include "model/transaction.h"
+#include "net/httptypes.h"
+#include "paytrace/outcome.h"
+
+#include <QDate>
+#include <QJsonObject>
+#include <QObject>
+#include <QUrl>
+
+#include <functional>
+
+namespace pb::net {
+class HttpTransport;
+}
+
+namespace pb::paytrace {
+
+class TokenManager;
+struct ExportRun;
+
+struct PayTraceConfig
+{
+    QUrl baseUrl;          // https://api.paytrace.com, or a loopback sandbox (may carry a path prefix)
+    QString username;      // API user
+    QString password;      // never logged
+    QString integratorId;  // sent as "integrator_id" in every v1 JSON body when set
+    int timeoutMs = 60000; // PayTrace sandbox calls take up to ~20 s (paytrace.md §4.7)
+};
+
+// Optional filters of /v1/transactions/export/by_date_range (paytrace.md §2.4).
+struct ExportFilters
+{
+    QString transactionType; // SALE, AUTHORIZATION, STR/FWD, REFUND, VOID, SETTLED, PENDING, DECLINED
+    QString customerId;
+    QString includingText;
+    QString transactionId;
+    bool includeBin = false;
+};
+
+// The export of one calendar day (Pacific, as PayTrace dates are).
+struct ExportDay
+{
+    QDate day;
+    Outcome outcome;
+    QList<GatewayTransaction> transactions; // empty unless outcome.ok()
+};
+
+// Asynchronous PayTrace v1 client on a shared HttpTransport (same thread). Every call ends in
+// one Outcome. A 401 or invalid_token answer leads to one new token and one repeat.
+class PayTraceClient : public QObject
+{
+    Q_OBJECT
+public:
+    using OutcomeCallback = std::function<void(const Outcome &)>;
+    using TransactionsCallback = std::function<void(const Outcome &, const QList<GatewayTransaction> &)>;
+
+    PayTraceClient(net::HttpTransport *transport, PayTraceConfig config, QObject *parent = nullptr);
+
+    TokenManager *tokens() const { return m_tokens; }
+    const PayTraceConfig &config() const { return m_config; }
+
+    // POST /v1/ping, no token.
+    void ping(QObject *context, OutcomeCallback callback);
+
+    // One request per day from `from` to `to` inclusive, in order, with MM/DD/YYYY dates.
+    // `perDay` gets each day's records; `done` gets Approved after the last day, or the first
+    // failing day's outcome (later days are then not requested). At most 366 days.
+    void exportTransactionsByDateRange(QDate from, QDate to, const ExportFilters &filters,
+                                       QObject *context, std::function<void(const ExportDay &)> perDay,
+                                       OutcomeCallback done);
+    // POST /v1/transactions/export/by_id.
+    void exportById(const QString &transactionId, QObject *context, TransactionsCallback callback);
+
+    // Any v1 JSON call: adds integrator_id, the bearer token and handles the one re-auth.
+    // `effect` Write marks calls that move money or change data (in-doubt rules).
+    void call(const QString &path, QJsonObject body, net::Effect effect, QObject *context,
+              OutcomeCallback callback);
+
+private:
+    void send(const QString &path, const QJsonObject &body, net::Effect effect, QObject *context,
+              OutcomeCallback callback, bool reauthorised);
+    void exportNextDay(ExportRun *run);
+
+    net::HttpTransport *m_transport;
+    PayTraceConfig m_config;
+    TokenManager *m_tokens;
+};
+
+} // namespace pb::paytrace
