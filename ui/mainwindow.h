@@ -1,0 +1,84 @@
+#pragma once
+
+#include <QMainWindow>
+#include <QPointer>
+#include <QString>
+
+class QAction;
+class QListWidget;
+class QSplitter;
+class QStackedWidget;
+
+namespace pb::sync {
+class SyncService;
+struct SyncSummary;
+} // namespace pb::sync
+
+namespace pb::ui {
+
+class OrdersPage;
+class SyncStatusWidget;
+class TablePage;
+class TransactionsPage;
+
+// The console's window: page navigation on the left, the pages, "Sync now", and a status bar
+// with the sync state. It reads the store through its own read-only connection and talks to
+// the sync only through SyncService.
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+
+public:
+    enum class Page { Orders, Transactions };
+    Q_ENUM(Page)
+
+    // `sync` may be null: the window then only shows the store at `databasePath` and "Sync now"
+    // stays disabled. A missing store file shows the empty state until a sync creates it.
+    MainWindow(const QString &profileName, const QString &databasePath, pb::sync::SyncService *sync,
+               QWidget *parent = nullptr);
+    // Profile name and store path from the service's configuration.
+    explicit MainWindow(pb::sync::SyncService &sync, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    Page currentPage() const;
+    void showPage(Page page);
+    OrdersPage *ordersPage() const { return m_ordersPage; }
+    TransactionsPage *transactionsPage() const { return m_transactionsPage; }
+    SyncStatusWidget *syncStatus() const { return m_status; }
+    QAction *syncNowAction() const { return m_syncNow; }
+    QAction *cancelSyncAction() const { return m_cancelSync; }
+
+    // Opens the store if it is not open yet and re-reads every page, keeping selections.
+    void reloadStore();
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    void createActions();
+    void createNavigation();
+    void connectSync();
+    void updateSyncActions();
+    void onSyncFinished(const pb::sync::SyncSummary &summary);
+    void updateCounts();
+    TablePage *pageWidget(Page page) const;
+    void restoreSettings();
+    void saveSettings() const;
+
+    QString m_profileName;
+    QString m_databasePath;
+    QString m_connectionName;
+    bool m_storeOpen = false;
+    QPointer<pb::sync::SyncService> m_sync;
+
+    QSplitter *m_splitter = nullptr;
+    QListWidget *m_navigation = nullptr;
+    QStackedWidget *m_pages = nullptr;
+    OrdersPage *m_ordersPage = nullptr;
+    TransactionsPage *m_transactionsPage = nullptr;
+    SyncStatusWidget *m_status = nullptr;
+    QAction *m_syncNow = nullptr;
+    QAction *m_cancelSync = nullptr;
+};
+
+} // namespace pb::ui

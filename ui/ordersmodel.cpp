@@ -1,0 +1,242 @@
+#include "ordersmodel.h"
+
+#include "displayformat.h"
+
+using namespace Qt::StringLiterals;
+
+namespace pb::ui {
+
+namespace {
+
+// Positions in selectColumns().
+enum Field {
+    FIncrementId,
+    FCreated,
+    FCustomerName,
+    FEmail,
+    FStatus,
+    FTotal,
+    FPaid,
+    FRefunded,
+    FCurrency,
+    FPayStatus,
+    FCardType,
+    FCardLast4,
+    FTxnCount,
+    FGuest,
+    FieldCount
+};
+
+} // namespace
+
+OrdersModel::OrdersModel(QObject *parent)
+    : SqlPagedModel(ColumnCount, Created, Qt::DescendingOrder, parent)
+{
+}
+
+OrdersModel::OrdersModel(const QSqlDatabase &db, QObject *parent)
+    : OrdersModel(parent)
+{
+    setDatabase(db);
+}
+
+QString OrdersModel::incrementIdAt(int row) const
+{
+    return data(index(row, IncrementId), SortRole).toString();
+}
+
+QString OrdersModel::fromClause() const
+{
+    return u"orders"_s;
+}
+
+QString OrdersModel::keyColumn() const
+{
+    return u"entity_id"_s;
+}
+
+QStringList OrdersModel::selectColumns() const
+{
+    static const QStringList columns = {
+        u"increment_id"_s, u"created_at"_s,     u"customer_name"_s,  u"customer_email"_s,
+        u"status"_s,       u"grand_total"_s,    u"total_paid"_s,     u"total_refunded"_s,
+        u"currency"_s,     u"pay_status"_s,     u"card_type"_s,      u"card_last4"_s,
+        u"pay_txn_count"_s, u"customer_is_guest"_s,
+    };
+    Q_ASSERT(columns.size() == FieldCount);
+    return columns;
+}
+
+QString OrdersModel::sortExpression(int column) const
+{
+    switch (Column(column)) {
+    case IncrementId: return u"increment_id"_s;
+    case Created: return u"created_at"_s;
+    case Customer: return u"customer_name"_s;
+    case Email: return u"customer_email"_s;
+    case Status: return u"status"_s;
+    case Total: return u"grand_total"_s;
+    case Paid: return u"total_paid"_s;
+    case Refunded: return u"total_refunded"_s;
+    case Currency: return u"currency"_s;
+    case Payment: return u"pay_status"_s;
+    case Card: return u"(card_type || ' ' || card_last4)"_s;
+    case Transactions: return u"pay_txn_count"_s;
+    case ColumnCount: break;
+    }
+    return u"created_at"_s;
+}
+
+bool OrdersModel::sortIsText(int column) const
+{
+    switch (Column(column)) {
+    case Created:
+    case Total:
+    case Paid:
+    case Refunded:
+    case Transactions:
+        return false;
+    default:
+        return true;
+    }
+}
+
+SqlPagedModel::Clause OrdersModel::filterClause(const QString &text) const
+{
+    // Order numbers and transaction ids match exactly or by prefix (index-friendly, and a
+    // substring of a number is rarely what someone means); names and e-mails anywhere.
+    const QString contains = Format::likePattern(text, Format::Like::Contains);
+    const QString prefix = Format::likePattern(text, Format::Like::Prefix);
+    return {
+        u"increment_id = ? OR increment_id LIKE ? ESCAPE '\\'"
+        " OR customer_name LIKE ? ESCAPE '\\' OR customer_email LIKE ? ESCAPE '\\'"
+        " OR last_trans_id = ? OR card_last4 = ?"
+        " OR status LIKE ? ESCAPE '\\' OR replace(status, '_', ' ') LIKE ? ESCAPE '\\'"
+        " OR pay_status LIKE ? ESCAPE '\\' OR replace(pay_status, '_', ' ') LIKE ? ESCAPE '\\'"_s,
+        {text, prefix, contains, contains, text, text, prefix, prefix, prefix, prefix},
+    };
+}
+
+QVariant OrdersModel::cellData(const Row &row, int column, int role) const
+{
+    const QString currency = row.at(FCurrency).toString();
+    // The total carries the currency code so the Currency column can stay hidden by default;
+    // paid and refunded are in the same currency on the same row.
+    const auto money = [&](Field f, bool withCode) -> QVariant {
+        const qint64 minor = row.at(f).toLongLong();
+        switch (role) {
+        case Qt::DisplayRole:
+            return withCode ? QVariant(Format::money(minor, currency) + u' ' + currency)
+                            : QVariant(Format::money(minor, currency));
+        case Qt::ToolTipRole: return QVariant(Format::money(minor, currency) + u' ' + currency);
+        case SortRole: return minor;
+        case Qt::TextAlignmentRole: return QVariant(int(Qt::AlignRight | Qt::AlignVCenter));
+        default: return {};
+        }
+    };
+    const auto text = [&](const QVariant &display, const QVariant &raw) -> QVariant {
+        switch (role) {
+        case Qt::DisplayRole:
+        case Qt::ToolTipRole: // cells are elided, never wrapped
+            return display;
+        case SortRole: return raw;
+        default: return {};
+        }
+    };
+
+    switch (Column(column)) {
+    case IncrementId:
+        return text(row.at(FIncrementId), row.at(FIncrementId));
+    case Created: {
+        const qint64 ms = row.at(FCreated).toLongLong();
+        switch (role) {
+        case Qt::DisplayRole: return Format::dateTime(ms);
+        case Qt::ToolTipRole: return Format::dateTimeLong(ms);
+        case SortRole: return ms;
+        default: return {};
+        }
+    }
+    case Customer: {
+        const QString name = row.at(FCustomerName).toString();
+        const bool guest = row.at(FGuest).toInt() != 0;
+        if (role == Qt::ToolTipRole && guest)
+            return tr("Guest checkout");
+        return text(name.isEmpty() && guest ? tr("Guest") : name, name);
+    }
+    case Email:
+        return text(row.at(FEmail), row.at(FEmail));
+    case Status: {
+        const QString code = row.at(FStatus).toString();
+        if (role == Qt::ToolTipRole)
+            return tr("Magento status: %1").arg(code);
+        return text(Format::orderStatus(code), code);
+    }
+    case Total: return money(FTotal, true);
+    case Paid: return money(FPaid, false);
+    case Refunded: return money(FRefunded, false);
+    case Currency:
+        return text(row.at(FCurrency), row.at(FCurrency));
+    case Payment: {
+        const QString code = row.at(FPayStatus).toString();
+        return text(Format::paymentStatus(code), code);
+    }
+    case Card: {
+        const QString type = row.at(FCardType).toString();
+        const QString last4 = row.at(FCardLast4).toString();
+        return text(Format::card(type, last4), QVariant(type + u' ' + last4));
+    }
+    case Transactions: {
+        const qint64 n = row.at(FTxnCount).toLongLong();
+        switch (role) {
+        case Qt::DisplayRole: return Format::count(n);
+        case SortRole: return n;
+        case Qt::TextAlignmentRole: return QVariant(int(Qt::AlignRight | Qt::AlignVCenter));
+        default: return {};
+        }
+    }
+    case ColumnCount: break;
+    }
+    return {};
+}
+
+QVariant OrdersModel::columnHeader(int section, int role) const
+{
+    if (role == Qt::DisplayRole) {
+        switch (Column(section)) {
+        case IncrementId: return tr("Order #");
+        case Created: return tr("Created");
+        case Customer: return tr("Customer");
+        case Email: return tr("Email");
+        case Status: return tr("Status");
+        case Total: return tr("Total");
+        case Paid: return tr("Paid");
+        case Refunded: return tr("Refunded");
+        case Currency: return tr("Currency");
+        case Payment: return tr("Payment");
+        case Card: return tr("Card");
+        case Transactions: return tr("Txns");
+        case ColumnCount: break;
+        }
+    } else if (role == Qt::ToolTipRole) {
+        switch (Column(section)) {
+        case Created: return tr("When the order was placed (local time)");
+        case Payment: return tr("Payment state derived from the linked gateway transactions");
+        case Transactions: return tr("Number of gateway transactions linked to the order");
+        case Total: return tr("Grand total in the order's currency");
+        default: break;
+        }
+    } else if (role == Qt::TextAlignmentRole) {
+        switch (Column(section)) {
+        case Total:
+        case Paid:
+        case Refunded:
+        case Transactions:
+            return QVariant(int(Qt::AlignRight | Qt::AlignVCenter));
+        default:
+            return QVariant(int(Qt::AlignLeft | Qt::AlignVCenter));
+        }
+    }
+    return {};
+}
+
+} // namespace pb::ui

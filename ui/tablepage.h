@@ -1,0 +1,100 @@
+#pragma once
+
+#include <QSqlDatabase>
+#include <QVariant>
+#include <QWidget>
+
+class QLabel;
+class QLineEdit;
+class QSettings;
+class QSplitter;
+class QStackedWidget;
+class QTableView;
+class QTextBrowser;
+class QTimer;
+class QUrl;
+
+namespace pb::ui {
+
+class SqlPagedModel;
+
+// The layout every record page shares: a filter line, a row count, a lazily fetched table,
+// an empty-state message in place of the table when there is nothing to show, and a detail
+// pane for the selected row below it. Subclasses supply the texts and the detail content.
+class TablePage : public QWidget
+{
+    Q_OBJECT
+
+public:
+    ~TablePage() override;
+
+    SqlPagedModel *model() const { return m_model; }
+    QTableView *tableView() const { return m_view; }
+    QLineEdit *filterEdit() const { return m_filter; }
+    QTextBrowser *detailView() const { return m_detail; }
+    QLabel *countLabel() const { return m_count; }
+    QLabel *emptyStateLabel() const { return m_empty; }
+    QSplitter *splitter() const { return m_splitter; }
+    bool isShowingEmptyState() const;
+
+    // Reads from `db` from now on (QSqlDatabase() to let go of a connection before removing it).
+    void setDatabase(const QSqlDatabase &db);
+    // Re-reads the store, keeping filter, sort, loaded rows and the selected record if present.
+    void refresh();
+    // Applies the filter now, without waiting for the typing pause.
+    void applyFilter(const QString &text);
+    // Filters to `id` (an order number or transaction id) and selects its row.
+    void showRecord(const QString &id);
+    void focusFilter();
+    // The primary key of the selected row, invalid when none.
+    QVariant selectedKey() const;
+
+    void saveState(QSettings &settings) const;
+    void restoreState(const QSettings &settings);
+
+Q_SIGNALS:
+    void orderLinkActivated(const QString &incrementId);
+    void transactionLinkActivated(const QString &transactionId);
+
+protected:
+    TablePage(SqlPagedModel *model, QWidget *parent);
+
+    // Called by subclass constructors once the virtual functions below can be used.
+    void finishSetup();
+
+    virtual QString detailHtml(const QVariant &key) const = 0;
+    // The column holding what showRecord() looks for, compared through SortRole.
+    virtual int identifierColumn() const = 0;
+    // A sample of the widest usual content of `column`, for initial column widths.
+    virtual QString columnSample(int column) const = 0;
+    // Columns hidden until someone turns them on from the header's context menu.
+    virtual QList<int> defaultHiddenColumns() const { return {}; }
+    virtual QString emptyStoreText() const = 0;
+    virtual QString noMatchText(const QString &filter) const = 0;
+    virtual QString noSelectionText() const = 0;
+    virtual QString countText(qint64 loaded, qint64 matching, qint64 total, bool filtered) const = 0;
+
+private:
+    void scheduleFilter();
+    void showColumnMenu(const QPoint &pos);
+    void updateDetail();
+    void updateState();
+    void onLinkClicked(const QUrl &url);
+    void rememberSelection();
+    void restoreSelection();
+    QString mutedColor() const;
+
+    SqlPagedModel *m_model;
+    QLineEdit *m_filter = nullptr;
+    QLabel *m_count = nullptr;
+    QStackedWidget *m_tableStack = nullptr;
+    QTableView *m_view = nullptr;
+    QLabel *m_empty = nullptr;
+    QTextBrowser *m_detail = nullptr;
+    QSplitter *m_splitter = nullptr;
+    QTimer *m_filterTimer = nullptr;
+    QVariant m_pendingKey;   // selection to restore after the model resets
+    QString m_pendingFind;   // identifier showRecord() is waiting to select
+};
+
+} // namespace pb::ui
