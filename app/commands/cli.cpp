@@ -1,0 +1,89 @@
+#include "commands/cli.h"
+
+#include "commands/exitcodes.h"
+#include "commands/output.h"
+
+#include <QCoreApplication>
+
+#include <cstring>
+
+namespace pb::app {
+
+namespace {
+
+struct Command
+{
+    const char *name;
+    int (*run)(const QStringList &, Io &);
+};
+
+constexpr Command kCommands[] = {
+    {"profile", &profileCommand},
+    {"sync", &syncCommand},
+};
+
+} // namespace
+
+void setApplicationIdentity()
+{
+    QCoreApplication::setOrganizationName(QStringLiteral("PayBridge"));
+    QCoreApplication::setOrganizationDomain(QStringLiteral("paybridge.io"));
+    QCoreApplication::setApplicationName(QStringLiteral("PayBridge"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(PAYBRIDGE_VERSION));
+}
+
+bool isCommandLine(int argc, char **argv)
+{
+    if (argc < 2)
+        return false;
+    for (const Command &c : kCommands) {
+        if (std::strcmp(argv[1], c.name) == 0)
+            return true;
+    }
+    return false;
+}
+
+QString overviewHelp()
+{
+    return QCoreApplication::translate("paybridge",
+        "Usage: paybridge [--profile NAME] [--demo [--orders N] [--seed S]]\n"
+        "       paybridge COMMAND [options]    (each command has --help)\n"
+        "\n"
+        "Without a command, opens the PayBridge console.\n"
+        "\n"
+        "Commands:\n"
+        "  profile add NAME --paytrace-url URL --magento-url URL [options]\n"
+        "                             create a connection profile\n"
+        "  profile set-secret NAME KEY  read a secret from standard input into the OS keychain\n"
+        "  profile list               list the profiles (never their secrets)\n"
+        "  sync --profile NAME --once run one sync and print a summary\n"
+        "\n"
+        "Options of the console:\n"
+        "  --profile NAME             open this profile\n"
+        "  --demo                     start the sandbox, create a demo profile, sync and show it\n"
+        "                             (prints the summary instead when there is no display)\n"
+        "  --orders N, --seed S       size and seed of the demo data\n"
+        "\n"
+        "Exit codes:\n"
+        "  0 success, 1 the operation failed, 2 bad command line,\n"
+        "  3 unknown or invalid profile or configuration, 4 no OS keychain reachable,\n"
+        "  5 connection or authentication failure, 6 refused by a rule\n");
+}
+
+int runCommandLine(const QStringList &arguments, Io &io)
+{
+    const QStringList rest = arguments.mid(1);
+    if (rest.isEmpty()) {
+        io.err() << overviewHelp() << Qt::flush;
+        return ExitUsage;
+    }
+    for (const Command &c : kCommands) {
+        if (rest.first() == QLatin1StringView(c.name))
+            return c.run(rest, io);
+    }
+    io.err() << QCoreApplication::translate("paybridge", "Unknown command: %1\n").arg(rest.first())
+             << overviewHelp() << Qt::flush;
+    return ExitUsage;
+}
+
+} // namespace pb::app

@@ -1,0 +1,185 @@
+#include "commands/demo.h"
+
+#include "commands/cli.h"
+#include "commands/exitcodes.h"
+#include "commands/output.h"
+#include "commands/syncsetup.h"
+
+#include "profile/profilestore.h"
+#include "sandbox.h"
+#include "security/credentialstore.h"
+#include "security/inmemorysecrets.h"
+#include "security/secretkeys.h"
+#include "store/database.h"
+
+#include <QCoreApplication>
+#include <QEventLoop>
+#include <QFile>
+
+#include <optional>
+
+namespace pb::app {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("paybridge", text);
+}
+
+} // namespace
+
+DemoSession::DemoSession(DemoOptions options, QObject *parent)
+    : QObject(parent)
+    , m_options(options)
+{
+    qRegisterMetaType<pb::sync::SyncConfig>();
+}
+
+DemoSession::~DemoSession() = default;
+
+void DemoSession::start()
+{
+    sandbox::SandboxOptions so;
+    so.orders = m_options.orders;
+    so.seed = m_options.seed;
+    m_sandbox = std::make_unique<sandbox::SandboxThread>(so);
+    QString error;
+    if (!m_sandbox->start(&error)) {
+        QMetaObject::invokeMethod(this, [this, error] {
+            Q_EMIT failed(makeError(QStringLiteral("demo.sandbox"), {},
+                                    QStringLiteral("the sandbox did not start: %1").arg(error)));
+        }, Qt::QueuedConnection);
+        return;
+    }
+    m_credentials = m_sandbox->sandbox()->credentials();
+
+    profile::Profile p;
+    p.name = kProfileName;
+    p.paytraceUrl = m_sandbox->sandbox()->paytraceUrl().toString();
+    p.magentoUrl = m_sandbox->sandbox()->magentoUrl().toString();
+    p.magentoAuth = QStringLiteral("oauth1"); // Magento's default since 2.4.4: signed requests
+    p.historyDays = 35; // the generator spreads orders over the last 30 days
+    p.createdBy = qEnvironmentVariable("USER");
+    m_config = syncConfigWithoutSecrets(p);
+
+    // The sandbox listens on a new port and regenerates its data each run, so the demo profile
+    // and its store start fresh every time.
+    profile::ProfileStore profiles;
+    Status saved = profiles.load();
+    if (saved) {
+        if (profiles.find(p.name))
+            saved = profiles.update(p);
+        else
+            saved = profiles.add(p);
+    }
+    if (!saved) {
+        QMetaObject::invokeMethod(this, [this, saved] { Q_EMIT failed(saved.error()); }, Qt::QueuedConnection);
+        return;
+    }
+    for (const char *suffix : {"", "-wal", "-shm"})
+        QFile::remove(m_config.databasePath + QLatin1StringView(suffix));
+
+    auto *keychain = new security::CredentialStore(this);
+    connect(keychain, &security::CredentialStore::availabilityChanged, this,
+            [this, keychain](security::CredentialStore::Availability a) {
+                if (m_secrets)
+                    return;
+                if (a == security::CredentialStore::Availability::Available)
+                    storeSecrets(keychain, true);
+                else if (a == security::CredentialStore::Availability::Unavailable)
+                    storeSecrets(new security::InMemorySecrets({QString(kProfileName)}, this), false);
+            });
+    keychain->probe();
+}
+
+void DemoSession::storeSecrets(security::SecretStore *store, bool isKeychain)
+{
+    m_secrets = store;
+    m_inKeychain = isKeychain;
+    const QStringList &valid = security::validSecretKeys();
+    m_pending = 0;
+    for (const auto &[key, value] : m_credentials) {
+        if (!valid.contains(key))
+            continue;
+        ++m_pending;
+        store->write(QString(kProfileName), key, value, this, [this, store](Status written) {
+            if (m_failed)
+                return;
+            if (!written) {
+                m_failed = true;
+                Q_EMIT failed(written.error());
+                return;
+            }
+            if (--m_pending == 0)
+                readBack(store);
+        });
+    }
+    if (m_pending == 0)
+        readBack(store);
+}
+
+void DemoSession::readBack(security::SecretStore *store)
+{
+    // Read through the same path a real profile uses, so the demo exercises it.
+    m_pending = 0;
+    for (const auto &[key, value] : m_credentials) {
+        if (!security::validSecretKeys().contains(key))
+            continue;
+        ++m_pending;
+        store->read(QString(kProfileName), key, this, [this, key = key](Result<QString> read) {
+            if (m_failed)
+                return;
+            if (!read) {
+                m_failed = true;
+                Q_EMIT failed(read.error());
+                return;
+            }
+            m_config.secrets.insert(key, read.value());
+            if (--m_pending == 0)
+                Q_EMIT ready(m_config);
+        });
+    }
+}
+
+QString DemoSession::secretsNote() const
+{
+    return m_inKeychain
+        ? tr("The sandbox credentials of the demo profile are kept in the OS keychain.")
+        : tr("No OS keychain is reachable: the demo keeps the sandbox credentials in memory only "
+             "(real profiles need a keychain).");
+}
+
+QString DemoSession::sandboxSummary() const
+{
+    if (!m_sandbox)
+        return {};
+    return tr("Sandbox: PayTrace at %1, Magento at %2, %3 generated orders (seed %4).")
+        .arg(m_sandbox->sandbox()->paytraceUrl().toString(), m_sandbox->sandbox()->magentoUrl().toString())
+        .arg(m_options.orders)
+        .arg(m_options.seed);
+}
+
+int runHeadlessDemo(const DemoOptions &options, Io &io)
+{
+    io.out() << tr("No display: running the PayBridge demo headless.\n") << Qt::flush;
+    DemoSession demo(options);
+    std::optional<Error> error;
+    QEventLoop loop; // the process's main loop while the demo sets up
+    QObject::connect(&demo, &DemoSession::failed, &loop, [&](const Error &e) {
+        error = e;
+        loop.quit();
+    });
+    QObject::connect(&demo, &DemoSession::ready, &loop, &QEventLoop::quit);
+    demo.start();
+    loop.exec();
+    if (error) {
+        io.err() << tr("The demo could not start: %1\n").arg(error->toString()) << Qt::flush;
+        return exitCodeFor(*error);
+    }
+    io.out() << demo.sandboxSummary() << '\n' << demo.secretsNote() << '\n'
+             << tr("Store: %1\n").arg(demo.config().databasePath) << Qt::flush;
+    return runSyncOnce(demo.config(), io);
+}
+
+} // namespace pb::app

@@ -1,0 +1,382 @@
+#include "sync/syncengine.h"
+
+#include "log/categories.h"
+#include "magento/magentoclient.h"
+#include "magento/orderpager.h"
+#include "net/httptransport.h"
+#include "paytrace/parser.h"
+#include "paytrace/paytraceclient.h"
+#include "store/cursorrepository.h"
+#include "store/database.h"
+#include "store/linkrepository.h"
+#include "store/orderrepository.h"
+#include "store/syncrunrepository.h"
+#include "store/transactionrepository.h"
+
+#include <QTimeZone>
+
+namespace pb::sync {
+
+namespace {
+
+QString secret(const SyncConfig &config, const char *key)
+{
+    return config.secrets.value(QLatin1StringView(key));
+}
+
+Error syncError(const char *code, QString message)
+{
+    return makeError(QString::fromLatin1(code), {}, std::move(message));
+}
+
+} // namespace
+
+SyncEngine::SyncEngine(SyncConfig config, QObject *parent)
+    : QObject(parent)
+    , m_config(std::move(config))
+{
+    // Unique per engine: two engines (two profiles, or a test and the app) never share a writer.
+    m_connectionName = QStringLiteral("sync-writer-%1-%2")
+                           .arg(m_config.profileName)
+                           .arg(reinterpret_cast<quintptr>(this), 0, 16);
+}
+
+SyncEngine::~SyncEngine()
+{
+    delete m_pager;
+    delete m_magento;
+    delete m_paytrace;
+    delete m_transport;
+    if (m_db.isValid()) {
+        m_db = QSqlDatabase();
+        store::Database::close(m_connectionName);
+    }
+}
+
+Status SyncEngine::ensureSetUp()
+{
+    if (!m_db.isValid()) {
+        auto db = store::Database::openWriter(m_config.databasePath, m_connectionName);
+        if (!db)
+            return db.error();
+        m_db = db.value();
+    }
+    if (m_transport)
+        return Status::success();
+
+    const QUrl paytraceUrl(m_config.paytraceUrl);
+    const QUrl magentoUrl(m_config.magentoUrl);
+    if (!paytraceUrl.isValid() || paytraceUrl.scheme().isEmpty())
+        return makeError(QStringLiteral("config.invalid"), QStringLiteral("paytraceUrl"),
+                         QStringLiteral("not a valid URL: %1").arg(m_config.paytraceUrl));
+    if (!magentoUrl.isValid() || magentoUrl.scheme().isEmpty())
+        return makeError(QStringLiteral("config.invalid"), QStringLiteral("magentoUrl"),
+                         QStringLiteral("not a valid URL: %1").arg(m_config.magentoUrl));
+
+    const QString ptUser = secret(m_config, "paytrace.username");
+    const QString ptPassword = secret(m_config, "paytrace.password");
+    if (ptUser.isEmpty() || ptPassword.isEmpty())
+        return makeError(QStringLiteral("config.missing_secret"), QStringLiteral("paytrace.username"),
+                         QStringLiteral("PayTrace user name and password are not set for profile %1")
+                             .arg(m_config.profileName));
+
+    magento::MagentoConfig mc;
+    mc.baseUrl = magentoUrl;
+    if (m_config.magentoAuth == u"bearer") {
+        mc.auth = magento::MagentoConfig::Auth::Bearer;
+        mc.accessToken = secret(m_config, "magento.bearer_token");
+        if (mc.accessToken.isEmpty())
+            return makeError(QStringLiteral("config.missing_secret"), QStringLiteral("magento.bearer_token"),
+                             QStringLiteral("the Magento bearer token is not set for profile %1")
+                                 .arg(m_config.profileName));
+    } else if (m_config.magentoAuth == u"oauth1") {
+        mc.auth = magento::MagentoConfig::Auth::OAuth1;
+        mc.oauth.consumerKey = secret(m_config, "magento.consumer_key");
+        mc.oauth.consumerSecret = secret(m_config, "magento.consumer_secret");
+        mc.oauth.accessToken = secret(m_config, "magento.access_token");
+        mc.oauth.accessTokenSecret = secret(m_config, "magento.access_token_secret");
+        for (const char *key : {"magento.consumer_key", "magento.consumer_secret", "magento.access_token",
+                                "magento.access_token_secret"}) {
+            if (secret(m_config, key).isEmpty())
+                return makeError(QStringLiteral("config.missing_secret"), QString::fromLatin1(key),
+                                 QStringLiteral("%1 is not set for profile %2 (OAuth 1.0a needs all four "
+                                                "integration credentials)")
+                                     .arg(QLatin1StringView(key), m_config.profileName));
+        }
+        if (m_config.magentoSignature == u"HMAC-SHA1")
+            mc.signatureMethod = magento::OAuth1Signer::Method::HmacSha1;
+        else if (m_config.magentoSignature == u"HMAC-SHA256")
+            mc.signatureMethod = magento::OAuth1Signer::Method::HmacSha256;
+        else
+            return makeError(QStringLiteral("config.invalid"), QStringLiteral("magentoSignature"),
+                             QStringLiteral("unknown OAuth 1.0a signature method '%1'").arg(m_config.magentoSignature));
+    } else {
+        return makeError(QStringLiteral("config.invalid"), QStringLiteral("magentoAuth"),
+                         QStringLiteral("unknown Magento authentication '%1' (oauth1 or bearer)")
+                             .arg(m_config.magentoAuth));
+    }
+
+    m_transport = new net::HttpTransport();
+    paytrace::PayTraceConfig pc;
+    pc.baseUrl = paytraceUrl;
+    pc.username = ptUser;
+    pc.password = ptPassword;
+    pc.integratorId = m_config.paytraceIntegratorId;
+    m_paytrace = new paytrace::PayTraceClient(m_transport, pc);
+    m_magento = new magento::MagentoClient(m_transport, mc);
+    m_pager = new magento::OrderPager(m_magento);
+
+    connect(m_pager, &magento::OrderPager::pageReady, this, [this](const QList<OrderRecord> &orders) {
+        if (!m_running || m_failed || checkCancelled())
+            return;
+        store::OrderRepository repo(m_db);
+        const Status stored = repo.upsert(orders, QDateTime::currentDateTimeUtc());
+        if (!stored) {
+            fail(stored.error());
+            return;
+        }
+        m_ordersFetched += int(orders.size());
+        Q_EMIT progress({SyncProgress::Phase::Orders, m_ordersFetched, -1});
+    });
+    connect(m_pager, &magento::OrderPager::finished, this, [this](const QDateTime &cursor, int) {
+        if (!m_running || m_failed)
+            return;
+        if (cursor.isValid()) {
+            store::CursorRepository cursors(m_db);
+            const Status saved = cursors.set(kMagentoCursor, cursor.toUTC().toString(Qt::ISODateWithMs));
+            if (!saved) {
+                fail(saved.error());
+                return;
+            }
+        }
+        qCInfo(lcSyncMagento) << "orders read:" << m_ordersFetched;
+        partDone();
+    });
+    connect(m_pager, &magento::OrderPager::failed, this, [this](const magento::Failure &failure) {
+        if (m_running && !m_failed)
+            fail(errorFrom(failure));
+    });
+    return Status::success();
+}
+
+void SyncEngine::runOnce()
+{
+    if (m_running)
+        return;
+    m_cancelRequested.store(false);
+    m_running = true;
+    m_failed = false;
+    m_ordersFetched = 0;
+    m_transactionsFetched = 0;
+    m_daysDone = 0;
+    m_daysTotal = 0;
+    m_elapsed.start();
+    Q_EMIT started();
+    Q_EMIT progress({SyncProgress::Phase::Connecting, 0, -1});
+
+    const Status ready = ensureSetUp();
+    if (!ready) {
+        fail(ready.error());
+        return;
+    }
+    store::SyncRunRepository runs(m_db);
+    const auto runId = runs.start(QDateTime::currentDateTimeUtc());
+    if (!runId) {
+        fail(runId.error());
+        return;
+    }
+    m_runId = runId.value();
+    qCInfo(lcSync) << "sync run" << m_runId << "started for profile" << m_config.profileName;
+
+    m_partsPending = 2;
+    startMagento();
+    if (m_running && !m_failed)
+        startPayTrace();
+}
+
+void SyncEngine::startMagento()
+{
+    store::CursorRepository cursors(m_db);
+    const auto stored = cursors.get(kMagentoCursor);
+    if (!stored) {
+        fail(stored.error());
+        return;
+    }
+    QDateTime from;
+    if (stored.value())
+        from = QDateTime::fromString(*stored.value(), Qt::ISODateWithMs);
+    if (!from.isValid())
+        from = QDateTime::currentDateTimeUtc().addDays(-m_config.historyDays);
+    m_pager->start(from, kMagentoOverlapSeconds, kMagentoPageSize);
+}
+
+void SyncEngine::startPayTrace()
+{
+    // PayTrace dates are calendar days of its batch clock (Pacific time).
+    const QDate today = QDateTime::currentDateTimeUtc().toTimeZone(paytrace::Parser::batchTimeZone()).date();
+    store::CursorRepository cursors(m_db);
+    const auto stored = cursors.get(kPayTraceCursor);
+    if (!stored) {
+        fail(stored.error());
+        return;
+    }
+    QDate from;
+    if (stored.value())
+        from = QDate::fromString(*stored.value(), Qt::ISODate).addDays(-kPayTraceRereadDays);
+    if (!from.isValid() || from < today.addDays(-m_config.historyDays))
+        from = today.addDays(-m_config.historyDays);
+    if (from > today)
+        from = today;
+    m_daysTotal = int(from.daysTo(today)) + 1;
+
+    m_paytrace->exportTransactionsByDateRange(
+        from, today, {}, this,
+        [this](const paytrace::ExportDay &day) {
+            if (!m_running || m_failed || checkCancelled())
+                return;
+            if (!day.outcome.ok())
+                return; // the done callback reports the failing day
+            store::TransactionRepository repo(m_db);
+            const Status stored = repo.upsert(day.transactions, QDateTime::currentDateTimeUtc());
+            if (!stored) {
+                fail(stored.error());
+                return;
+            }
+            m_transactionsFetched += int(day.transactions.size());
+            ++m_daysDone;
+            Q_EMIT progress({SyncProgress::Phase::Transactions, m_daysDone, m_daysTotal});
+        },
+        [this, today](const paytrace::Outcome &outcome) {
+            if (!m_running || m_failed)
+                return;
+            if (!outcome.ok()) {
+                fail(errorFrom(outcome));
+                return;
+            }
+            store::CursorRepository cursors(m_db);
+            const Status saved = cursors.set(kPayTraceCursor, today.toString(Qt::ISODate));
+            if (!saved) {
+                fail(saved.error());
+                return;
+            }
+            qCInfo(lcSyncPaytrace) << "transactions read:" << m_transactionsFetched << "over"
+                                   << m_daysTotal << "days";
+            partDone();
+        });
+}
+
+void SyncEngine::partDone()
+{
+    if (--m_partsPending > 0)
+        return;
+    if (checkCancelled())
+        return;
+    finishRun();
+}
+
+void SyncEngine::finishRun()
+{
+    Q_EMIT progress({SyncProgress::Phase::Linking, 0, -1});
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    store::LinkRepository links(m_db);
+    const auto linked = links.linkByInvoiceId(now);
+    if (!linked) {
+        fail(linked.error());
+        return;
+    }
+    const auto counts = links.counts();
+    const auto orders = store::OrderRepository(m_db).count();
+    const auto transactions = store::TransactionRepository(m_db).count();
+    if (!counts || !orders || !transactions) {
+        fail(!counts ? counts.error() : !orders ? orders.error() : transactions.error());
+        return;
+    }
+
+    SyncSummary summary;
+    summary.ordersFetched = m_ordersFetched;
+    summary.transactionsFetched = m_transactionsFetched;
+    summary.ordersTotal = int(orders.value());
+    summary.transactionsTotal = int(transactions.value());
+    summary.linked = int(counts->linked);
+    summary.unlinkedTransactions = int(counts->unlinkedTransactions);
+    summary.ordersWithoutPayment = int(counts->ordersWithoutPayment);
+    summary.finishedAt = now;
+    summary.elapsedMs = m_elapsed.elapsed();
+
+    endRun(QStringLiteral("ok"), QStringLiteral("%1 new links").arg(linked.value()));
+    qCInfo(lcSync) << "sync run" << m_runId << "finished in" << summary.elapsedMs << "ms:"
+                   << summary.ordersFetched << "orders," << summary.transactionsFetched
+                   << "transactions," << linked.value() << "new links";
+    Q_EMIT progress({SyncProgress::Phase::Done, 1, 1});
+    Q_EMIT finished(summary);
+}
+
+bool SyncEngine::checkCancelled()
+{
+    if (!m_cancelRequested.load() || !m_running)
+        return false;
+    m_pager->cancel();
+    m_transport->abortAll();
+    fail(syncError("sync.cancelled", QStringLiteral("the sync was cancelled")));
+    return true;
+}
+
+void SyncEngine::fail(const Error &error)
+{
+    if (!m_running || m_failed)
+        return;
+    m_failed = true;
+    if (m_pager)
+        m_pager->cancel();
+    qCWarning(lcSync) << "sync run" << m_runId << "failed:" << error.toString();
+    endRun(error.code == u"sync.cancelled" ? QStringLiteral("cancelled") : QStringLiteral("failed"),
+           error.toString());
+    Q_EMIT failed(error);
+}
+
+void SyncEngine::endRun(const QString &outcome, const QString &message)
+{
+    m_running = false;
+    if (m_runId == 0 || !m_db.isValid())
+        return;
+    store::SyncRun run;
+    run.id = m_runId;
+    run.finishedAt = QDateTime::currentDateTimeUtc();
+    run.outcome = outcome;
+    run.ordersSeen = m_ordersFetched;
+    run.transactionsSeen = m_transactionsFetched;
+    run.message = message;
+    const Status saved = store::SyncRunRepository(m_db).finish(run);
+    if (!saved)
+        qCWarning(lcSync) << "could not record the end of sync run" << m_runId << saved.error().toString();
+    m_runId = 0;
+}
+
+Error SyncEngine::errorFrom(const paytrace::Outcome &outcome)
+{
+    using Kind = paytrace::Outcome::Kind;
+    const char *code = "paytrace.error";
+    switch (outcome.kind) {
+    case Kind::AuthFailure: code = "paytrace.auth"; break;
+    case Kind::RateLimited: code = "paytrace.rate_limited"; break;
+    case Kind::Transient: code = "paytrace.unreachable"; break;
+    case Kind::InDoubt: code = "paytrace.in_doubt"; break;
+    default: break;
+    }
+    return makeError(QString::fromLatin1(code), QStringLiteral("PayTrace"), outcome.summary());
+}
+
+Error SyncEngine::errorFrom(const magento::Failure &failure)
+{
+    const char *code = "magento.error";
+    switch (failure.errorClass) {
+    case net::ErrorClass::Auth: code = "magento.auth"; break;
+    case net::ErrorClass::RateLimited: code = "magento.rate_limited"; break;
+    case net::ErrorClass::Transient: code = "magento.unreachable"; break;
+    case net::ErrorClass::Tls: code = "magento.tls"; break;
+    default: break;
+    }
+    return makeError(QString::fromLatin1(code), QStringLiteral("Magento"), failure.summary());
+}
+
+} // namespace pb::sync
