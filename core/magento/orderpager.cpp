@@ -50,6 +50,7 @@ SearchCriteria OrderPager::criteriaForNextPage() const
     c.addSortOrder(QStringLiteral("entity_id"), SearchCriteria::Direction::Asc);
     c.setPageSize(m_pageSize);
     c.setCurrentPage(m_mode == Mode::Offset ? m_page : 1);
+    c.setFields(QString(kOrderFields));
     return c;
 }
 
@@ -85,10 +86,6 @@ void OrderPager::requestPage()
             }
         }
         m_emitted += static_cast<int>(fresh.size());
-        if (!fresh.isEmpty())
-            Q_EMIT pageReady(fresh);
-        if (generation != m_generation)
-            return; // cancelled from a slot
 
         const int currentPage = m_mode == Mode::Offset ? m_page : 1;
         const bool lastByCount = page.totalCount >= 0
@@ -97,16 +94,23 @@ void OrderPager::requestPage()
         const bool repeated = fresh.isEmpty();
         // Keyset needs updated_at on every item to move on; without it, stop rather than loop.
         const bool noKey = m_mode == Mode::Keyset && !m_haveKey;
-        if (page.items.isEmpty() || lastByCount || lastBySize || repeated || noKey) {
-            m_running = false;
-            const QDateTime cursor = m_maxUpdated.isValid() ? m_maxUpdated : m_startCursor;
-            qCInfo(net::lcMagento) << "order scan finished:" << m_emitted << "orders in" << m_pagesRequested
-                                   << "pages";
-            Q_EMIT finished(cursor, m_emitted);
-            return;
+        const bool done = page.items.isEmpty() || lastByCount || lastBySize || repeated || noKey;
+        // Ask for the next page before handing this one out, so the store's work on the next
+        // page overlaps ours on this one (a cancel from a slot bumps the generation and the
+        // answer is dropped).
+        if (!done) {
+            ++m_page;
+            requestPage();
         }
-        ++m_page;
-        requestPage();
+        if (!fresh.isEmpty())
+            Q_EMIT pageReady(fresh);
+        if (!done || generation != m_generation)
+            return; // more to come, or cancelled from a slot
+        m_running = false;
+        const QDateTime cursor = m_maxUpdated.isValid() ? m_maxUpdated : m_startCursor;
+        qCInfo(net::lcMagento) << "order scan finished:" << m_emitted << "orders in" << m_pagesRequested
+                               << "pages";
+        Q_EMIT finished(cursor, m_emitted);
     });
 }
 

@@ -3,6 +3,7 @@
 // parsing or storing them. Both run against the same sandbox process.
 #include "benchsupport.h"
 
+#include "magento/orderpager.h"
 #include "paytrace/parser.h"
 #include "sync/syncengine.h"
 #include "sync/syncservice.h"
@@ -85,6 +86,7 @@ int syncBench(const QStringList &args)
         add(QStringLiteral("searchCriteria[sortOrders][1][direction]"), QStringLiteral("ASC"));
         add(QStringLiteral("searchCriteria[pageSize]"), QString::number(pageSize));
         add(QStringLiteral("searchCriteria[currentPage]"), QString::number(page));
+        add(QStringLiteral("fields"), QString(magento::OrderPager::kOrderFields));
         const QString url = magentoUrl + QStringLiteral("/rest/V1/orders?") + q.query(QUrl::FullyEncoded);
         if (page > 1)
             magentoConfig += QStringLiteral("next\n");
