@@ -1,0 +1,354 @@
+#include "reconcile/settlementimporter.h"
+
+#include "store/auditlog.h"
+
+#include <QCryptographicHash>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QHash>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLoggingCategory>
+#include <QSqlError>
+#include <QSqlQuery>
+
+#include <cstring>
+
+using namespace Qt::StringLiterals;
+
+namespace pb::reconcile {
+
+Q_LOGGING_CATEGORY(lcReconcile, "paybridge.reconcile", QtInfoMsg)
+
+namespace {
+
+Error sqlError(const QString &what, const QSqlError &e)
+{
+    return makeError(u"store.sql"_s, QString(), what + u": "_s
+                         + (e.databaseText().isEmpty() ? e.driverText() : e.databaseText()));
+}
+
+// The whole import is one SAVEPOINT: its own transaction on an idle connection, or part of the
+// caller's. Rolled back on destruction unless released.
+class ImportTransaction
+{
+public:
+    explicit ImportTransaction(QSqlDatabase &db) : m_db(db) {}
+    ~ImportTransaction()
+    {
+        if (!m_active)
+            return;
+        QSqlQuery q(m_db);
+        if (!q.exec(u"ROLLBACK TO pb_settlement_import"_s) || !q.exec(u"RELEASE pb_settlement_import"_s))
+            qCWarning(lcReconcile) << "rolling back the settlement import failed:"
+                                   << q.lastError().text();
+    }
+    Status begin()
+    {
+        QSqlQuery q(m_db);
+        if (!q.exec(u"SAVEPOINT pb_settlement_import"_s))
+            return sqlError(u"cannot start the import transaction"_s, q.lastError());
+        m_active = true;
+        return Status::success();
+    }
+    Status release()
+    {
+        QSqlQuery q(m_db);
+        if (!q.exec(u"RELEASE pb_settlement_import"_s))
+            return sqlError(u"cannot commit the import"_s, q.lastError());
+        m_active = false;
+        return Status::success();
+    }
+
+private:
+    QSqlDatabase &m_db;
+    bool m_active = false;
+};
+
+// A large file touches many index pages; with SQLite's small default page cache they spill to
+// the WAL mid-transaction and are read back. A bigger cache for the import, restored after.
+class LargerPageCache
+{
+public:
+    explicit LargerPageCache(QSqlDatabase &db) : m_db(db)
+    {
+        QSqlQuery q(m_db);
+        if (q.exec(u"PRAGMA cache_size"_s) && q.next()) {
+            m_previous = q.value(0).toLongLong();
+            m_set = QSqlQuery(m_db).exec(u"PRAGMA cache_size = -262144"_s); // KiB: 256 MiB at most
+        }
+    }
+    ~LargerPageCache()
+    {
+        if (m_set)
+            QSqlQuery(m_db).exec(u"PRAGMA cache_size = "_s + QString::number(m_previous));
+    }
+
+private:
+    QSqlDatabase &m_db;
+    qint64 m_previous = 0;
+    bool m_set = false;
+};
+
+struct Digest
+{
+    quint64 a = 0, b = 0;
+    friend bool operator==(const Digest &, const Digest &) = default;
+};
+size_t qHash(const Digest &d, size_t seed = 0) noexcept
+{
+    return ::qHash(d.a ^ (d.b * 0x9E3779B97F4A7C15ULL), seed);
+}
+
+// The identity of a line's content (without its occurrence number).
+Digest digestOf(QCryptographicHash &h, const QString &source, const SettlementRow &r)
+{
+    h.reset();
+    const QString text = source + u'\x1f' + kindName(r.kind) + u'\x1f' + r.transactionId + u'\x1f'
+        + QString::number(r.amount.minor()) + u'\x1f' + r.amount.currency().code() + u'\x1f'
+        + r.settledOn.toString(Qt::ISODate) + u'\x1f' + r.batch + u'\x1f' + r.reference + u'\x1f'
+        + r.cardLast4;
+    h.addData(text.toUtf8());
+    const QByteArrayView v = h.resultView();
+    Digest d;
+    std::memcpy(&d.a, v.data(), 8);
+    std::memcpy(&d.b, v.data() + 8, 8);
+    return d;
+}
+
+QString keyText(const Digest &d, int occurrence)
+{
+    QByteArray bytes(16, Qt::Uninitialized);
+    std::memcpy(bytes.data(), &d.a, 8);
+    std::memcpy(bytes.data() + 8, &d.b, 8);
+    QString key = QString::fromLatin1(bytes.toHex());
+    if (occurrence > 1)
+        key += u'#' + QString::number(occurrence);
+    return key;
+}
+
+bool luhn(QStringView digits)
+{
+    int sum = 0;
+    bool twice = false;
+    for (qsizetype i = digits.size() - 1; i >= 0; --i) {
+        int d = digits[i].unicode() - u'0';
+        if (twice) {
+            d *= 2;
+            if (d > 9)
+                d -= 9;
+        }
+        sum += d;
+        twice = !twice;
+    }
+    return sum % 10 == 0;
+}
+
+// Qt binds an empty QString as NULL; the NOT NULL DEFAULT '' text columns take '' instead.
+const QString kInsertLine = uR"(
+INSERT INTO settlement_lines (file_id, line_no, kind, transaction_id, amount, currency, settled_on,
+    batch, card_last4, reference, raw, natural_key)
+VALUES (?, ?, ?, COALESCE(?, ''), ?, ?, ?, COALESCE(?, ''), COALESCE(?, ''), COALESCE(?, ''),
+    COALESCE(?, ''), ?)
+ON CONFLICT (natural_key) DO NOTHING)"_s;
+
+} // namespace
+
+QString SettlementImporter::naturalKey(const QString &source, const SettlementRow &row, int occurrence)
+{
+    QCryptographicHash h(QCryptographicHash::Sha256);
+    return keyText(digestOf(h, source, row), occurrence);
+}
+
+QString SettlementImporter::maskCardNumbers(const QString &text)
+{
+    QString out = text;
+    qsizetype i = 0;
+    while (i < out.size()) {
+        if (!out.at(i).isDigit() || out.at(i).unicode() > 127) {
+            ++i;
+            continue;
+        }
+        qsizetype j = i;
+        while (j < out.size() && out.at(j).unicode() < 128 && out.at(j).isDigit())
+            ++j;
+        const qsizetype len = j - i;
+        if (len >= 13 && len <= 19 && luhn(QStringView(out).sliced(i, len)))
+            for (qsizetype k = i; k < j - 4; ++k)
+                out[k] = u'*';
+        i = j;
+    }
+    return out;
+}
+
+ImportOutcome SettlementImporter::importFile(const QString &path, const SettlementMapping &mapping,
+                                             const ImportOptions &options)
+{
+    ImportOutcome out;
+    ImportReport &rep = out.report;
+    auto fail = [&](const Error &e) {
+        out.errors.append(e);
+        return out;
+    };
+    QElapsedTimer timer;
+    timer.start();
+    if (Status s = mapping.validate(); !s)
+        return fail(s.error());
+
+    CsvReader reader;
+    if (Status s = reader.openFile(path); !s)
+        return fail(s.error());
+    rep.sha256 = QString::fromLatin1(
+        QCryptographicHash::hash(reader.content(), QCryptographicHash::Sha256).toHex());
+
+    {
+        QSqlQuery q(m_db);
+        q.prepare(u"SELECT id FROM settlement_files WHERE sha256 = ?"_s);
+        q.bindValue(0, rep.sha256);
+        if (!q.exec())
+            return fail(sqlError(u"cannot look up earlier imports"_s, q.lastError()));
+        if (q.next()) {
+            rep.fileId = q.value(0).toLongLong();
+            rep.alreadyImported = true;
+            qCInfo(lcReconcile) << "settlement file" << QFileInfo(path).fileName()
+                                << "was already imported as file" << rep.fileId;
+            return out;
+        }
+    }
+
+    CsvRecord rec;
+    bool firstIsData = false;
+    auto header = readHeader(reader, mapping, rec, firstIsData);
+    if (!header)
+        return fail(header.error());
+    auto parser = SettlementRowParser::create(mapping, header.value());
+    if (!parser)
+        return fail(parser.error());
+
+    LargerPageCache cache(m_db);
+    ImportTransaction tx(m_db);
+    if (Status s = tx.begin(); !s)
+        return fail(s.error());
+
+    const QString name = options.name.isEmpty() ? QFileInfo(path).fileName() : options.name;
+    const QDateTime at = options.importedAt.isValid() ? options.importedAt
+                                                      : QDateTime::currentDateTimeUtc();
+    {
+        QSqlQuery q(m_db);
+        q.prepare(uR"(INSERT INTO settlement_files (sha256, name, source, imported_at, imported_by)
+VALUES (?, COALESCE(?, ''), ?, ?, COALESCE(?, '')))"_s);
+        q.bindValue(0, rep.sha256);
+        q.bindValue(1, name);
+        q.bindValue(2, mapping.source);
+        q.bindValue(3, at.toMSecsSinceEpoch());
+        q.bindValue(4, options.actor);
+        if (!q.exec())
+            return fail(sqlError(u"cannot record the settlement file"_s, q.lastError()));
+        rep.fileId = q.lastInsertId().toLongLong();
+    }
+
+    QSqlQuery insert(m_db);
+    insert.setForwardOnly(true);
+    if (!insert.prepare(kInsertLine))
+        return fail(sqlError(u"cannot prepare the line insert"_s, insert.lastError()));
+
+    QCryptographicHash hasher(QCryptographicHash::Sha256);
+    QHash<Digest, int> seen; // occurrences of identical content within this file
+    const QVariant fileId = rep.fileId;
+    auto handle = [&](const CsvRecord &r) -> bool {
+        ++rep.lines;
+        auto row = parser->parse(r);
+        if (!row) {
+            if (out.errors.size() >= options.maxErrors) {
+                out.errorsTruncated = true;
+                return false;
+            }
+            out.errors.append(row.error());
+            return true;
+        }
+        if (!out.errors.isEmpty())
+            return true; // nothing will be written; keep reading only to report
+        SettlementRow &s = row.value();
+        // Free text may carry a card number; it is masked before it is hashed or stored.
+        s.reference = maskCardNumbers(s.reference);
+        const Digest d = digestOf(hasher, mapping.source, s);
+        const int occurrence = ++seen[d];
+        int i = 0;
+        insert.bindValue(i++, fileId);
+        insert.bindValue(i++, s.line);
+        insert.bindValue(i++, kindName(s.kind));
+        insert.bindValue(i++, s.transactionId);
+        insert.bindValue(i++, s.amount.minor());
+        insert.bindValue(i++, s.amount.currency().code());
+        insert.bindValue(i++, s.settledOn.toString(Qt::ISODate));
+        insert.bindValue(i++, s.batch);
+        insert.bindValue(i++, s.cardLast4);
+        insert.bindValue(i++, s.reference);
+        insert.bindValue(i++, maskCardNumbers(QString::fromUtf8(r.raw())));
+        insert.bindValue(i++, keyText(d, occurrence));
+        if (!insert.exec()) {
+            out.errors.append(sqlError(u"cannot store line "_s + QString::number(s.line),
+                                       insert.lastError()));
+            return false;
+        }
+        if (insert.numRowsAffected() > 0) {
+            ++rep.added;
+            ++rep.addedByKind[s.kind];
+        } else {
+            ++rep.duplicates;
+        }
+        return true;
+    };
+    bool go = true;
+    if (firstIsData)
+        go = handle(rec);
+    while (go && reader.next(rec))
+        go = handle(rec);
+    if (reader.error() && out.errors.size() < options.maxErrors)
+        out.errors.append(*reader.error());
+    insert.finish();
+    if (!out.errors.isEmpty()) {
+        qCWarning(lcReconcile) << "settlement import of" << name << "refused with"
+                               << out.errors.size() << "errors; first:" << out.errors.first().toString();
+        return out; // ImportTransaction rolls back
+    }
+
+    {
+        QSqlQuery q(m_db);
+        q.prepare(u"UPDATE settlement_files SET line_count = ?, lines_added = ? WHERE id = ?"_s);
+        q.bindValue(0, rep.lines);
+        q.bindValue(1, rep.added);
+        q.bindValue(2, rep.fileId);
+        if (!q.exec())
+            return fail(sqlError(u"cannot finish the settlement file record"_s, q.lastError()));
+    }
+
+    QJsonObject byKind;
+    for (auto it = rep.addedByKind.cbegin(); it != rep.addedByKind.cend(); ++it)
+        byKind.insert(kindName(it.key()), it.value());
+    const QJsonObject after{{u"name"_s, name},
+                            {u"source"_s, mapping.source},
+                            {u"sha256"_s, rep.sha256},
+                            {u"lines"_s, rep.lines},
+                            {u"added"_s, rep.added},
+                            {u"duplicates"_s, rep.duplicates},
+                            {u"addedByKind"_s, byKind}};
+    store::AuditLog audit(m_db);
+    auto entry = audit.append(options.actor.isEmpty() ? u"system"_s : options.actor,
+                              u"settlement.import"_s, u"settlement_file"_s,
+                              QString::number(rep.fileId), QString(),
+                              QString::fromUtf8(QJsonDocument(after).toJson(QJsonDocument::Compact)),
+                              QString::number(rep.added) + u" of "_s + QString::number(rep.lines)
+                                  + u" lines added from "_s + name, at);
+    if (!entry)
+        return fail(entry.error());
+    if (Status s = tx.release(); !s)
+        return fail(s.error());
+
+    const qint64 ms = timer.elapsed();
+    qCInfo(lcReconcile).nospace() << "imported settlement file " << name << ": " << rep.added
+                                  << " of " << rep.lines << " lines added in " << ms << " ms";
+    return out;
+}
+
+} // namespace pb::reconcile
