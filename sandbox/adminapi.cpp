@@ -112,6 +112,14 @@ HttpResponse AdminApi::handle(const HttpRequest &request)
             o.insert(k, v);
         return json(200, o);
     }
+    if (path == "/__admin/paytrace/e2ee_public_key") {
+        if (m != "GET")
+            return bad(405, u"use GET"_s);
+        HttpResponse r;
+        r.body = m_sandbox->paytrace().e2eePublicKeyPem();
+        r.setHeader(QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/x-pem-file"));
+        return r;
+    }
     if (path == "/__admin/paytrace/settle") {
         if (m != "POST")
             return bad(405, u"use POST"_s);
@@ -125,6 +133,8 @@ HttpResponse AdminApi::handle(const HttpRequest &request)
     }
     if (path == "/__admin/magento/config")
         return magentoConfig(request);
+    if (path == "/__admin/magento/documents")
+        return magentoDocuments(request);
     return bad(404, u"unknown admin endpoint"_s);
 }
 
@@ -256,7 +266,8 @@ HttpResponse AdminApi::magentoConfig(const HttpRequest &request)
     MagentoSimulator &magento = m_sandbox->magento();
     const auto current = [&] {
         return json(200, QJsonObject{{u"bearer_enabled"_s, magento.bearerEnabled()},
-                                     {u"input_limits"_s, magento.inputLimits()}});
+                                     {u"input_limits"_s, magento.inputLimits()},
+                                     {u"acl_resources"_s, QJsonArray::fromStringList(magento.grantedResources())}});
     };
     if (request.method == "GET")
         return current();
@@ -266,16 +277,81 @@ HttpResponse AdminApi::magentoConfig(const HttpRequest &request)
     HttpResponse error;
     if (!parseBody(request, &doc, &error))
         return error;
+    if (!doc.isObject())
+        return bad(400, u"send an object such as {\"bearer_enabled\":true}"_s);
     const QJsonObject o = doc.object();
+    QStringList acl;
     for (auto it = o.begin(); it != o.end(); ++it) {
+        if (it.key() == u"acl_resources") {
+            if (it.value().isNull())
+                continue;
+            if (!it.value().isArray())
+                return bad(400, u"\"acl_resources\" must be an array of ACL resource ids or null (the default grant)"_s);
+            for (const QJsonValue &v : it.value().toArray()) {
+                if (!v.isString() || !v.toString().contains(u"::"_s))
+                    return bad(400, u"\"acl_resources\" entries must be resource ids such as \"Magento_Sales::invoice\""_s);
+                acl.append(v.toString());
+            }
+            continue;
+        }
         if ((it.key() != u"bearer_enabled" && it.key() != u"input_limits") || !it.value().isBool())
-            return bad(400, u"only \"bearer_enabled\" and \"input_limits\" (booleans) can be set"_s);
+            return bad(400, u"only \"bearer_enabled\", \"input_limits\" (booleans) and \"acl_resources\" can be set"_s);
     }
     if (o.contains(u"bearer_enabled"_s))
         magento.setBearerEnabled(o.value(u"bearer_enabled"_s).toBool());
     if (o.contains(u"input_limits"_s))
         magento.setInputLimits(o.value(u"input_limits"_s).toBool());
+    if (o.contains(u"acl_resources"_s))
+        magento.setGrantedResources(o.value(u"acl_resources"_s).isNull() ? MagentoSimulator::defaultGrantedResources() : acl);
     return current();
+}
+
+HttpResponse AdminApi::magentoDocuments(const HttpRequest &request)
+{
+    if (request.method != "GET")
+        return bad(405, u"use GET"_s);
+    qint64 orderFilter = 0;
+    for (const auto &[key, value] : parseFormEncoded(request.query)) {
+        if (key != "order_id")
+            return bad(400, u"the only filter is order_id"_s);
+        bool ok = false;
+        orderFilter = value.toLongLong(&ok);
+        if (!ok || orderFilter <= 0)
+            return bad(400, u"order_id must be a positive integer"_s);
+    }
+    QJsonArray documents;
+    for (const MagentoDocument &d : m_sandbox->magento().documents()) {
+        if (orderFilter && d.orderId != orderFilter)
+            continue;
+        QJsonObject o{
+            {u"sequence"_s, double(d.sequence)},
+            {u"at"_s, QString::fromLatin1(isoTime(d.at))},
+            {u"kind"_s, d.kind},
+            {u"order_id"_s, double(d.orderId)},
+            {u"order_increment_id"_s, d.orderIncrementId},
+            {u"entity_id"_s, double(d.entityId)},
+            {u"state_after"_s, d.stateAfter},
+            {u"status_after"_s, d.statusAfter},
+        };
+        if (d.kind == u"invoice" || d.kind == u"creditmemo" || d.kind == u"cancel") {
+            // Exact text, as in the PayTrace ledger.
+            o.insert(u"amount"_s, QString::fromLatin1(decimalFixed(d.amount, d.exponent)));
+            o.insert(u"amount_minor"_s, double(d.amount));
+            o.insert(u"currency"_s, d.currency);
+        }
+        if (d.kind == u"invoice") {
+            o.insert(u"capture_requested"_s, d.captureRequested);
+            o.insert(u"captured_online_by_magento"_s, d.capturedOnlineByMagento);
+        }
+        if (d.kind == u"creditmemo")
+            o.insert(u"refunded_online_by_magento"_s, d.refundedOnline);
+        if (d.kind == u"cancel")
+            o.insert(u"voided_online_by_magento"_s, d.voidedOnlineByMagento);
+        if (!d.comment.isEmpty())
+            o.insert(u"comment"_s, d.comment);
+        documents.append(o);
+    }
+    return json(200, QJsonObject{{u"documents"_s, documents}});
 }
 
 } // namespace pb::sandbox

@@ -15,7 +15,10 @@ class Sandbox;
 //   GET  /__admin/stats            DELETE resets
 //   GET  /__admin/credentials
 //   POST /__admin/paytrace/settle  close the open batch now
-//   GET|POST /__admin/magento/config {"bearer_enabled":bool,"input_limits":bool}
+//   GET|POST /__admin/magento/config {"bearer_enabled":bool,"input_limits":bool,
+//                                     "acl_resources":["Magento_Sales::invoice",…] | null (default grant)}
+//   GET  /__admin/magento/documents[?order_id=N]  invoices, credit memos, comments, holds, unholds
+//                                  and cancels created through the Magento API, oldest first
 class AdminApi
 {
 public:
@@ -27,6 +30,7 @@ private:
     HttpResponse faults(const HttpRequest &request, QByteArrayView rest);
     HttpResponse limits(const HttpRequest &request);
     HttpResponse magentoConfig(const HttpRequest &request);
+    HttpResponse magentoDocuments(const HttpRequest &request);
 
     Sandbox *m_sandbox;
 };

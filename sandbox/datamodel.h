@@ -170,6 +170,147 @@ struct MagentoOrder
     QList<MagentoStatusHistory> statusHistories; // newest first
 };
 
+// Sales documents of the Magento store (magento.md §3.2–3.4, §5.4). Amounts in the order's
+// currency minor units, with the base-currency twin where Magento prints one.
+struct MagentoDocItem
+{
+    qint64 entityId = 0;
+    qint64 orderItemId = 0;
+    qint64 productId = 0;
+    QString sku;
+    QString name;
+    qint64 qty = 0;
+    qint64 price = 0;
+    qint64 basePrice = 0;
+    qint64 rowTotal = 0;
+    qint64 baseRowTotal = 0;
+    qint64 taxAmount = 0;
+    qint64 baseTaxAmount = 0;
+    qint64 discountAmount = 0; // positive, as on order items
+    qint64 baseDiscountAmount = 0;
+    qint64 priceInclTax = 0;
+    qint64 rowTotalInclTax = 0;
+};
+
+struct MagentoDocComment
+{
+    qint64 entityId = 0;
+    qint64 parentId = 0;
+    QString comment;
+    qint64 createdAt = 0;
+    int isCustomerNotified = 0;
+    int isVisibleOnFront = 0;
+};
+
+struct MagentoDocTotals
+{
+    QString orderCurrencyCode;
+    QString baseCurrencyCode;
+    int exponent = 2;
+    int baseExponent = 2;
+    qint64 baseToOrderRateE4 = 10000;
+    qint64 storeId = 1;
+    qint64 billingAddressId = 0;
+    qint64 shippingAddressId = 0; // 0: virtual order
+    qint64 subtotal = 0;
+    qint64 baseSubtotal = 0;
+    qint64 taxAmount = 0;
+    qint64 baseTaxAmount = 0;
+    qint64 shippingAmount = 0;
+    qint64 baseShippingAmount = 0;
+    qint64 discountAmount = 0; // zero or negative, as on the order
+    qint64 baseDiscountAmount = 0;
+    qint64 grandTotal = 0;
+    qint64 baseGrandTotal = 0;
+};
+
+struct MagentoInvoice
+{
+    qint64 entityId = 0;
+    QString incrementId;
+    qint64 orderId = 0;
+    int state = 2;            // 1 open, 2 paid, 3 canceled
+    MagentoDocTotals totals;
+    qint64 totalQty = 0;
+    QString transactionId;    // set when captured online
+    qint64 baseTotalRefunded = 0;
+    qint64 totalRefunded = 0; // order currency twin (not printed by Magento; used for limits)
+    bool emailSent = false;
+    qint64 createdAt = 0;
+    qint64 updatedAt = 0;
+    QList<MagentoDocItem> items;
+    QList<MagentoDocComment> comments;
+};
+
+struct MagentoCreditmemo
+{
+    qint64 entityId = 0;
+    QString incrementId;
+    qint64 orderId = 0;
+    qint64 invoiceId = 0;     // 0: refunded against the order
+    int state = 2;            // 1 open, 2 refunded, 3 canceled
+    MagentoDocTotals totals;
+    qint64 adjustmentPositive = 0;
+    qint64 adjustmentNegative = 0;
+    qint64 baseAdjustmentPositive = 0;
+    qint64 baseAdjustmentNegative = 0;
+    bool online = false;
+    QString transactionId;
+    QList<qint64> returnToStockItems;
+    bool emailSent = false;
+    qint64 createdAt = 0;
+    qint64 updatedAt = 0;
+    QList<MagentoDocItem> items;
+    QList<MagentoDocComment> comments;
+};
+
+// sales_payment_transaction rows, written only by a Magento payment module.
+struct MagentoTransaction
+{
+    qint64 transactionId = 0;
+    qint64 parentId = 0;      // 0: none
+    qint64 orderId = 0;
+    qint64 paymentId = 0;
+    QString txnId;
+    QString parentTxnId;
+    QString txnType;          // payment, order, authorization, capture, void, refund
+    int isClosed = 0;
+    qint64 createdAt = 0;
+};
+
+struct MagentoCustomer
+{
+    qint64 id = 0;
+    qint64 groupId = 1;
+    QString email;
+    QString firstname;
+    QString lastname;
+    qint64 createdAt = 0;
+    qint64 updatedAt = 0;
+    MagentoAddress address;   // the default billing and shipping address (id = customer id)
+};
+
+// One document the simulated store created because of an API call (the admin ledger).
+struct MagentoDocument
+{
+    qint64 sequence = 0;
+    qint64 at = 0;
+    QString kind;             // invoice, creditmemo, comment, hold, unhold, cancel
+    qint64 orderId = 0;
+    QString orderIncrementId;
+    qint64 entityId = 0;      // invoice / credit memo / status history id; 0 for hold, unhold, cancel
+    qint64 amount = 0;        // order currency minor units (invoices and credit memos)
+    QString currency;
+    int exponent = 2;
+    bool captureRequested = false;     // invoice: "capture": true was sent
+    bool capturedOnlineByMagento = false; // invoice: the store's payment module captured at the gateway
+    bool refundedOnline = false;       // credit memo: the store's payment module refunded at the gateway
+    bool voidedOnlineByMagento = false; // cancel: the payment module voided the authorization
+    QString stateAfter;
+    QString statusAfter;
+    QString comment;
+};
+
 // ---- PayTrace --------------------------------------------------------------------------------
 
 struct PayTraceAddress

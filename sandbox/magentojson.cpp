@@ -269,21 +269,8 @@ void writeMagentoOrder(JsonWriter &w, const MagentoOrder &o)
 
     w.key("status_histories");
     w.beginArray();
-    for (const MagentoStatusHistory &h : o.statusHistories) {
-        w.beginObject();
-        if (h.comment.isEmpty())
-            w.fieldNull("comment");
-        else
-            w.field("comment", h.comment);
-        w.fieldLatin1("created_at", magentoTime(h.createdAt));
-        w.field("entity_id", h.entityId);
-        w.field("entity_name", h.entityName);
-        w.fieldInt("is_customer_notified", h.isCustomerNotified);
-        w.fieldInt("is_visible_on_front", h.isVisibleOnFront);
-        w.field("parent_id", h.parentId);
-        w.field("status", h.status);
-        w.endObject();
-    }
+    for (const MagentoStatusHistory &h : o.statusHistories)
+        writeMagentoStatusHistory(w, h);
     w.endArray();
 
     w.key("extension_attributes");
@@ -327,6 +314,267 @@ void writeMagentoOrder(JsonWriter &w, const MagentoOrder &o)
         w.endArray();
         w.endObject();
     }
+    w.endObject();
+}
+
+void writeMagentoStatusHistory(JsonWriter &w, const MagentoStatusHistory &h)
+{
+    w.beginObject();
+    if (h.comment.isEmpty())
+        w.fieldNull("comment");
+    else
+        w.field("comment", h.comment);
+    w.fieldLatin1("created_at", magentoTime(h.createdAt));
+    w.field("entity_id", h.entityId);
+    w.field("entity_name", h.entityName);
+    w.fieldInt("is_customer_notified", h.isCustomerNotified);
+    w.fieldInt("is_visible_on_front", h.isVisibleOnFront);
+    w.field("parent_id", h.parentId);
+    w.field("status", h.status);
+    w.endObject();
+}
+
+namespace {
+
+void writeDocItems(JsonWriter &w, const MagentoDocTotals &t, const QList<MagentoDocItem> &items, qint64 parentId)
+{
+    const int e = t.exponent;
+    const int be = t.baseExponent;
+    w.key("items");
+    w.beginArray();
+    for (const MagentoDocItem &d : items) {
+        w.beginObject();
+        w.fieldMoney("base_discount_amount", d.baseDiscountAmount, be);
+        w.fieldMoney("base_discount_tax_compensation_amount", 0, be);
+        w.fieldMoney("base_price", d.basePrice, be);
+        w.fieldMoney("base_price_incl_tax", d.basePrice + (d.qty ? d.baseTaxAmount / d.qty : 0), be);
+        w.fieldMoney("base_row_total", d.baseRowTotal, be);
+        w.fieldMoney("base_row_total_incl_tax", d.baseRowTotal + d.baseTaxAmount, be);
+        w.fieldMoney("base_tax_amount", d.baseTaxAmount, be);
+        w.fieldMoney("discount_amount", d.discountAmount, e);
+        w.fieldMoney("discount_tax_compensation_amount", 0, e);
+        w.field("entity_id", d.entityId);
+        w.field("name", d.name);
+        w.field("order_item_id", d.orderItemId);
+        w.field("parent_id", parentId);
+        w.fieldMoney("price", d.price, e);
+        w.fieldMoney("price_incl_tax", d.priceInclTax, e);
+        w.field("product_id", d.productId);
+        w.field("qty", d.qty);
+        w.fieldMoney("row_total", d.rowTotal, e);
+        w.fieldMoney("row_total_incl_tax", d.rowTotalInclTax, e);
+        w.field("sku", d.sku);
+        w.fieldMoney("tax_amount", d.taxAmount, e);
+        w.endObject();
+    }
+    w.endArray();
+}
+
+void writeDocComments(JsonWriter &w, const QList<MagentoDocComment> &comments, QStringView entityName)
+{
+    w.key("comments");
+    w.beginArray();
+    for (const MagentoDocComment &c : comments) {
+        w.beginObject();
+        w.field("comment", c.comment);
+        w.fieldLatin1("created_at", magentoTime(c.createdAt));
+        w.field("entity_id", c.entityId);
+        w.field("entity_name", entityName.toString());
+        w.fieldInt("is_customer_notified", c.isCustomerNotified);
+        w.fieldInt("is_visible_on_front", c.isVisibleOnFront);
+        w.field("parent_id", c.parentId);
+        w.endObject();
+    }
+    w.endArray();
+}
+
+void writeRates(JsonWriter &w, const MagentoDocTotals &t)
+{
+    w.fieldInt("base_to_global_rate", 1);
+    w.fieldMoney("base_to_order_rate", t.baseToOrderRateE4, 4);
+}
+
+} // namespace
+
+void writeMagentoInvoice(JsonWriter &w, const MagentoInvoice &v)
+{
+    const MagentoDocTotals &t = v.totals;
+    const int e = t.exponent;
+    const int be = t.baseExponent;
+    w.beginObject();
+    w.field("base_currency_code", t.baseCurrencyCode);
+    w.fieldMoney("base_discount_amount", t.baseDiscountAmount, be);
+    w.fieldMoney("base_grand_total", t.baseGrandTotal, be);
+    w.fieldMoney("base_discount_tax_compensation_amount", 0, be);
+    w.fieldMoney("base_shipping_amount", t.baseShippingAmount, be);
+    w.fieldMoney("base_shipping_incl_tax", t.baseShippingAmount, be);
+    w.fieldMoney("base_shipping_tax_amount", 0, be);
+    w.fieldMoney("base_subtotal", t.baseSubtotal, be);
+    w.fieldMoney("base_subtotal_incl_tax", t.baseSubtotal + t.baseTaxAmount, be);
+    w.fieldMoney("base_tax_amount", t.baseTaxAmount, be);
+    writeRates(w, t);
+    if (v.baseTotalRefunded)
+        w.fieldMoney("base_total_refunded", v.baseTotalRefunded, be);
+    w.field("billing_address_id", t.billingAddressId);
+    w.fieldInt("can_void_flag", 0);
+    w.fieldLatin1("created_at", magentoTime(v.createdAt));
+    w.fieldMoney("discount_amount", t.discountAmount, e);
+    w.fieldInt("email_sent", v.emailSent ? 1 : 0);
+    w.field("entity_id", v.entityId);
+    w.field("global_currency_code", t.baseCurrencyCode);
+    w.fieldMoney("grand_total", t.grandTotal, e);
+    w.fieldMoney("discount_tax_compensation_amount", 0, e);
+    w.field("increment_id", v.incrementId);
+    if (v.baseTotalRefunded)
+        w.fieldInt("is_used_for_refund", 1);
+    w.field("order_currency_code", t.orderCurrencyCode);
+    w.field("order_id", v.orderId);
+    if (t.shippingAddressId)
+        w.field("shipping_address_id", t.shippingAddressId);
+    w.fieldMoney("shipping_amount", t.shippingAmount, e);
+    w.fieldMoney("shipping_discount_tax_compensation_amount", 0, e);
+    w.fieldMoney("shipping_incl_tax", t.shippingAmount, e);
+    w.fieldMoney("shipping_tax_amount", 0, e);
+    w.fieldInt("state", v.state);
+    w.field("store_currency_code", t.baseCurrencyCode);
+    w.field("store_id", t.storeId);
+    w.fieldInt("store_to_base_rate", 0);
+    w.fieldInt("store_to_order_rate", 0);
+    w.fieldMoney("subtotal", t.subtotal, e);
+    w.fieldMoney("subtotal_incl_tax", t.subtotal + t.taxAmount, e);
+    w.fieldMoney("tax_amount", t.taxAmount, e);
+    w.field("total_qty", v.totalQty);
+    if (!v.transactionId.isEmpty())
+        w.field("transaction_id", v.transactionId);
+    w.fieldLatin1("updated_at", magentoTime(v.updatedAt));
+    writeDocItems(w, t, v.items, v.entityId);
+    writeDocComments(w, v.comments, u"invoice");
+    w.endObject();
+}
+
+void writeMagentoCreditmemo(JsonWriter &w, const MagentoCreditmemo &v)
+{
+    const MagentoDocTotals &t = v.totals;
+    const int e = t.exponent;
+    const int be = t.baseExponent;
+    w.beginObject();
+    w.fieldMoney("adjustment", v.adjustmentPositive - v.adjustmentNegative, e);
+    w.fieldMoney("adjustment_negative", v.adjustmentNegative, e);
+    w.fieldMoney("adjustment_positive", v.adjustmentPositive, e);
+    w.fieldMoney("base_adjustment", v.baseAdjustmentPositive - v.baseAdjustmentNegative, be);
+    w.fieldMoney("base_adjustment_negative", v.baseAdjustmentNegative, be);
+    w.fieldMoney("base_adjustment_positive", v.baseAdjustmentPositive, be);
+    w.field("base_currency_code", t.baseCurrencyCode);
+    w.fieldMoney("base_discount_amount", t.baseDiscountAmount, be);
+    w.fieldMoney("base_grand_total", t.baseGrandTotal, be);
+    w.fieldMoney("base_shipping_amount", t.baseShippingAmount, be);
+    w.fieldMoney("base_shipping_incl_tax", t.baseShippingAmount, be);
+    w.fieldMoney("base_subtotal", t.baseSubtotal, be);
+    w.fieldMoney("base_subtotal_incl_tax", t.baseSubtotal + t.baseTaxAmount, be);
+    w.fieldMoney("base_tax_amount", t.baseTaxAmount, be);
+    writeRates(w, t);
+    w.field("billing_address_id", t.billingAddressId);
+    w.fieldLatin1("created_at", magentoTime(v.createdAt));
+    w.fieldInt("creditmemo_status", v.state);
+    w.fieldMoney("discount_amount", t.discountAmount, e);
+    w.fieldInt("email_sent", v.emailSent ? 1 : 0);
+    w.field("entity_id", v.entityId);
+    w.field("global_currency_code", t.baseCurrencyCode);
+    w.fieldMoney("grand_total", t.grandTotal, e);
+    w.field("increment_id", v.incrementId);
+    if (v.invoiceId)
+        w.field("invoice_id", v.invoiceId);
+    w.field("order_currency_code", t.orderCurrencyCode);
+    w.field("order_id", v.orderId);
+    if (t.shippingAddressId)
+        w.field("shipping_address_id", t.shippingAddressId);
+    w.fieldMoney("shipping_amount", t.shippingAmount, e);
+    w.fieldMoney("shipping_incl_tax", t.shippingAmount, e);
+    w.fieldMoney("shipping_tax_amount", 0, e);
+    w.fieldInt("state", v.state);
+    w.field("store_currency_code", t.baseCurrencyCode);
+    w.field("store_id", t.storeId);
+    w.fieldMoney("subtotal", t.subtotal, e);
+    w.fieldMoney("subtotal_incl_tax", t.subtotal + t.taxAmount, e);
+    w.fieldMoney("tax_amount", t.taxAmount, e);
+    if (!v.transactionId.isEmpty())
+        w.field("transaction_id", v.transactionId);
+    w.fieldLatin1("updated_at", magentoTime(v.updatedAt));
+    writeDocItems(w, t, v.items, v.entityId);
+    writeDocComments(w, v.comments, u"creditmemo");
+    w.endObject();
+}
+
+void writeMagentoTransaction(JsonWriter &w, const MagentoTransaction &t, const QList<const MagentoTransaction *> &children)
+{
+    w.beginObject();
+    w.key("additional_information");
+    w.beginArray();
+    w.endArray();
+    w.key("child_transactions");
+    w.beginArray();
+    for (const MagentoTransaction *c : children)
+        writeMagentoTransaction(w, *c, {});
+    w.endArray();
+    w.fieldLatin1("created_at", magentoTime(t.createdAt));
+    w.fieldInt("is_closed", t.isClosed);
+    w.field("order_id", t.orderId);
+    if (t.parentId)
+        w.field("parent_id", t.parentId);
+    if (!t.parentTxnId.isEmpty())
+        w.field("parent_txn_id", t.parentTxnId);
+    w.field("payment_id", t.paymentId);
+    w.field("transaction_id", t.transactionId);
+    w.field("txn_id", t.txnId);
+    w.field("txn_type", t.txnType);
+    w.endObject();
+}
+
+void writeMagentoCustomer(JsonWriter &w, const MagentoCustomer &c)
+{
+    const QString addressId = QString::number(c.address.entityId);
+    w.beginObject();
+    w.field("id", c.id);
+    w.field("group_id", c.groupId);
+    w.field("default_billing", addressId);
+    w.field("default_shipping", addressId);
+    w.fieldLatin1("created_at", magentoTime(c.createdAt));
+    w.fieldLatin1("updated_at", magentoTime(c.updatedAt));
+    w.fieldLatin1("created_in", "Default Store View");
+    w.field("email", c.email);
+    w.field("firstname", c.firstname);
+    w.field("lastname", c.lastname);
+    w.fieldInt("store_id", 1);
+    w.fieldInt("website_id", 1);
+    w.key("addresses");
+    w.beginArray();
+    const MagentoAddress &a = c.address;
+    w.beginObject();
+    w.field("id", a.entityId);
+    w.field("customer_id", c.id);
+    w.key("region");
+    w.beginObject();
+    w.field("region_code", a.regionCode.isEmpty() ? a.region : a.regionCode);
+    w.field("region", a.region);
+    w.fieldInt("region_id", a.regionId);
+    w.endObject();
+    w.fieldInt("region_id", a.regionId);
+    w.field("country_id", a.countryId);
+    w.key("street");
+    w.beginArray();
+    for (const QString &line : a.street)
+        w.string(line);
+    w.endArray();
+    w.field("telephone", a.telephone);
+    w.field("postcode", a.postcode);
+    w.field("city", a.city);
+    w.field("firstname", a.firstname);
+    w.field("lastname", a.lastname);
+    w.fieldBool("default_shipping", true);
+    w.fieldBool("default_billing", true);
+    w.endObject();
+    w.endArray();
+    w.fieldInt("disable_auto_group_change", 0);
     w.endObject();
 }
 

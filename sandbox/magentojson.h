@@ -10,5 +10,15 @@ class JsonWriter;
 // Magento's alphabetical order, then items, billing_address, payment, status_histories and
 // extension_attributes. Optional values that Magento leaves out are left out, not null.
 void writeMagentoOrder(JsonWriter &w, const MagentoOrder &order);
+// One status_histories entry (also the items of GET /V1/orders/:id/comments).
+void writeMagentoStatusHistory(JsonWriter &w, const MagentoStatusHistory &h);
+// GET /V1/invoices/:id (recordings/magento/invoice.response.json).
+void writeMagentoInvoice(JsonWriter &w, const MagentoInvoice &invoice);
+// GET /V1/creditmemo/:id (OAS sales-data-creditmemo-interface).
+void writeMagentoCreditmemo(JsonWriter &w, const MagentoCreditmemo &creditmemo);
+// GET /V1/transactions/:id; children are the rows whose parent_id is this one.
+void writeMagentoTransaction(JsonWriter &w, const MagentoTransaction &t, const QList<const MagentoTransaction *> &children);
+// GET /V1/customers/:id (recordings/magento/customer.response.json).
+void writeMagentoCustomer(JsonWriter &w, const MagentoCustomer &customer);
 
 } // namespace pb::sandbox

@@ -3,9 +3,11 @@
 #include "datagen.h"
 #include "httpserver.h"
 #include "magentooauth.h"
+#include "magentosales.h"
 #include "magentostore.h"
 
 #include <QMutex>
+#include <QStringList>
 
 #include <atomic>
 
@@ -13,10 +15,13 @@ namespace pb::sandbox {
 
 class SandboxClock;
 
-// Magento 2 REST (magento.md) over HTTP: GET /rest[/default]/V1/orders with searchCriteria and
-// fields=, GET /rest[/default]/V1/orders/:id, Magento's error envelope. Authentication: OAuth 1.0a
-// signed with the four integration credentials (always), or the integration access token as a
-// Bearer token (when enabled, as after oauth/consumer/enable_integration_as_bearer=1).
+// Magento 2 REST (magento.md) over HTTP under /rest/V1 and /rest/<store>/V1: orders (search, get,
+// statuses, comments, hold, unhold, cancel), invoice and refund an order, refund an invoice,
+// invoices, credit memos, transactions, customers and store configs, with Magento's error
+// envelope, the order state/status model (magentosales.h) and each route's ACL resource checked
+// against the integration's granted resources. Authentication: OAuth 1.0a signed with the four
+// integration credentials (always), or the integration access token as a Bearer token (when
+// enabled, as after oauth/consumer/enable_integration_as_bearer=1).
 // Thread-safe like PayTraceSimulator.
 class MagentoSimulator
 {
@@ -32,6 +37,20 @@ public:
     void setInputLimits(bool enabled) { m_inputLimits.store(enabled); }
     bool inputLimits() const { return m_inputLimits.load(); }
 
+    // ACL resources granted to the sandbox integration ("Magento_Backend::all" grants every one).
+    void setGrantedResources(const QStringList &resources);
+    QStringList grantedResources() const;
+    // What PayBridge needs (magento.md §3): the default grant.
+    static QStringList defaultGrantedResources();
+
+    // Documents created through the API, oldest first (the admin ledger).
+    QList<MagentoDocument> documents() const;
+    // Snapshots of the store's tables: the seeded history plus what the API created since.
+    QList<MagentoInvoice> invoices() const;
+    QList<MagentoCreditmemo> creditmemos() const;
+    QList<MagentoTransaction> transactions() const;
+    QList<MagentoCustomer> customers() const;
+
     QList<MagentoOrder> orders() const;
     std::optional<MagentoOrder> order(qint64 entityId) const;
     std::optional<MagentoOrder> orderByIncrementId(const QString &incrementId) const;
@@ -43,12 +62,16 @@ public:
     static QByteArray rateLimitedBody();
 
 private:
+    HttpResponse route(const HttpRequest &request, QByteArrayView path);
+
     const SandboxClock *m_clock;
     SandboxCredentials m_credentials;
     std::atomic<bool> m_bearerEnabled{true};
     std::atomic<bool> m_inputLimits{false};
     mutable QMutex m_mutex;
     MagentoStore m_store;
+    MagentoSales m_sales;
+    QStringList m_granted;
     MagentoOAuthVerifier m_oauth;
 };
 

@@ -261,6 +261,15 @@ const MagentoOrder *MagentoStore::find(qint64 entityId) const
     return it == m_index.cend() ? nullptr : &m_orders[size_t(*it)];
 }
 
+MagentoOrder *MagentoStore::mutableOrder(qint64 entityId)
+{
+    const auto it = m_index.constFind(entityId);
+    if (it == m_index.cend())
+        return nullptr;
+    m_sortCache.clear();
+    return &m_orders[size_t(*it)];
+}
+
 bool MagentoStore::update(const MagentoOrder &order)
 {
     const auto it = m_index.constFind(order.entityId);

@@ -20,6 +20,8 @@ public:
 
     const std::vector<MagentoOrder> &orders() const { return m_orders; }
     const MagentoOrder *find(qint64 entityId) const;
+    // The stored order for in-place changes (drops the sort caches, as any change may reorder).
+    MagentoOrder *mutableOrder(qint64 entityId);
     // Replaces a stored order (same entity_id); false when unknown.
     bool update(const MagentoOrder &order);
 

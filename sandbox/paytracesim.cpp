@@ -11,6 +11,11 @@
 #include <QMutexLocker>
 #include <QRandomGenerator>
 
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+
 #include <cmath>
 
 using namespace Qt::StringLiterals;
@@ -35,6 +40,8 @@ constexpr int kErrDateOrder = 852;
 constexpr int kErrTransactionType = 853;
 constexpr int kErrBatchNumber = 854;
 constexpr int kErrCustomerId = 855;
+constexpr int kErrLevelThree = 856;
+constexpr int kErrEmail = 857;
 
 struct FieldError
 {
@@ -187,16 +194,13 @@ PayTraceAddress addressFromJson(const QJsonObject &o)
     return a;
 }
 
-// Reads credit_card{number|encrypted_number, expiration_month, expiration_year}. Only the brand,
-// BIN and last four are kept: the simulator never stores a card number either.
+// Reads credit_card{number, expiration_month, expiration_year}. Only the brand,
+// BIN and last four are kept: the simulator never stores a card number either. e2ee fields
+// are decrypted into `number`/`csc` beforehand (decryptCardFields).
 bool cardFromJson(const QJsonObject &body, PayTraceCard *card, QList<FieldError> *errors, qint64 now)
 {
     const QJsonObject cc = body.value(u"credit_card"_s).toObject();
     QString number = stringField(cc, u"number"_s);
-    if (number.isEmpty() && cc.contains(u"encrypted_number"_s)) {
-        // e2ee ciphertext cannot be read here; treat it as the Visa sandbox test card.
-        number = u"4012000098765439"_s;
-    }
     bool digitsOnly = number.size() >= 13 && number.size() <= 19;
     for (QChar c : std::as_const(number))
         digitsOnly = digitsOnly && c.isDigit();
@@ -254,6 +258,71 @@ QString approvalCode()
 PayTraceSimulator::PayTraceSimulator(const SandboxClock *clock, const SandboxCredentials &credentials, int closeHour)
     : m_clock(clock), m_credentials(credentials), m_state(closeHour)
 {
+    // A fresh key per simulator: tests can only succeed by fetching the served public key.
+    m_e2eeKey.reset(EVP_RSA_gen(2048));
+    Q_ASSERT(m_e2eeKey);
+    BIO *bio = BIO_new(BIO_s_mem());
+    if (bio && m_e2eeKey && PEM_write_bio_PUBKEY(bio, m_e2eeKey.get()) == 1) {
+        char *data = nullptr;
+        const long size = BIO_get_mem_data(bio, &data);
+        m_e2eePublicPem = QByteArray(data, qsizetype(size));
+    }
+    BIO_free(bio);
+}
+
+PayTraceSimulator::~PayTraceSimulator() = default;
+
+void PayTraceSimulator::KeyFree::operator()(EVP_PKEY *key) const
+{
+    EVP_PKEY_free(key);
+}
+
+QByteArray PayTraceSimulator::e2eePublicKeyPem() const
+{
+    return m_e2eePublicPem;
+}
+
+std::optional<QByteArray> PayTraceSimulator::decrypt(const QString &base64) const
+{
+    const auto decoded = QByteArray::fromBase64Encoding(base64.toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
+    if (!decoded || decoded.decoded.isEmpty() || !m_e2eeKey)
+        return std::nullopt;
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(m_e2eeKey.get(), nullptr);
+    std::optional<QByteArray> result;
+    size_t length = 0;
+    const auto *in = reinterpret_cast<const unsigned char *>(decoded.decoded.constData());
+    const size_t inLength = size_t(decoded.decoded.size());
+    if (ctx && EVP_PKEY_decrypt_init(ctx) == 1 && EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1
+        && EVP_PKEY_decrypt(ctx, nullptr, &length, in, inLength) == 1) {
+        QByteArray plain(qsizetype(length), '\0');
+        if (EVP_PKEY_decrypt(ctx, reinterpret_cast<unsigned char *>(plain.data()), &length, in, inLength) == 1) {
+            plain.truncate(qsizetype(length));
+            result = plain;
+        }
+    }
+    EVP_PKEY_CTX_free(ctx);
+    return result;
+}
+
+int PayTraceSimulator::decryptCardFields(QJsonObject *body) const
+{
+    QJsonObject cc = body->value(u"credit_card"_s).toObject();
+    if (cc.contains(u"encrypted_number"_s)) {
+        const auto plain = decrypt(cc.value(u"encrypted_number"_s).toString());
+        if (!plain)
+            return 35;
+        cc.remove(u"encrypted_number"_s);
+        cc.insert(u"number"_s, QString::fromLatin1(*plain));
+        body->insert(u"credit_card"_s, cc);
+    }
+    if (body->contains(u"encrypted_csc"_s)) {
+        const auto plain = decrypt(body->value(u"encrypted_csc"_s).toString());
+        if (!plain || plain->size() < 3 || plain->size() > 4)
+            return 39;
+        body->remove(u"encrypted_csc"_s);
+        body->insert(u"csc"_s, QString::fromLatin1(*plain));
+    }
+    return 0;
 }
 
 void PayTraceSimulator::load(const GeneratedData &data)
@@ -298,6 +367,9 @@ HttpResponse PayTraceSimulator::handle(const HttpRequest &request, QByteArrayVie
         "/v1/transactions/settle", "/v1/customer/create", "/v1/customer/update",
         "/v1/customer/delete", "/v1/customer/export", "/v1/batches/export_one",
         "/v1/batches/export", "/v1/batches/transaction_list",
+        "/v1/transactions/sale/by_transaction", "/v1/transactions/authorization/by_transaction",
+        "/v1/transactions/refund/to_customer", "/v1/customer/create_from_transaction",
+        "/v1/level_three/visa", "/v1/level_three/mastercard", "/v1/transactions/email_receipt",
     };
     bool isKnown = false;
     for (QByteArrayView k : known)
@@ -326,6 +398,10 @@ HttpResponse PayTraceSimulator::handle(const HttpRequest &request, QByteArrayVie
             return errorsResponse({{kErrBadJson, u"The request body must be a JSON object."_s}});
         body = doc.object();
     }
+    if (const int code = decryptCardFields(&body)) {
+        return errorsResponse({{code, code == 35 ? u"Please provide a valid Credit Card Number."_s
+                                                 : u"Please provide a valid CSC."_s}});
+    }
 
     if (path == "/v1/transactions/export/by_date_range")
         return exportByDateRange(body);
@@ -339,6 +415,20 @@ HttpResponse PayTraceSimulator::handle(const HttpRequest &request, QByteArrayVie
         return sale(body, PayTraceKind::Authorization, "keyed");
     if (path == "/v1/transactions/authorization/by_customer")
         return sale(body, PayTraceKind::Authorization, "by_customer");
+    if (path == "/v1/transactions/sale/by_transaction")
+        return sale(body, PayTraceKind::Sale, "by_transaction");
+    if (path == "/v1/transactions/authorization/by_transaction")
+        return sale(body, PayTraceKind::Authorization, "by_transaction");
+    if (path == "/v1/transactions/refund/to_customer")
+        return refundToCustomer(body);
+    if (path == "/v1/customer/create_from_transaction")
+        return customerFromTransaction(body);
+    if (path == "/v1/level_three/visa")
+        return levelThree(body, u"VISA");
+    if (path == "/v1/level_three/mastercard")
+        return levelThree(body, u"MASTERCARD");
+    if (path == "/v1/transactions/email_receipt")
+        return emailReceipt(body);
     if (path == "/v1/transactions/authorization/capture")
         return capture(body);
     if (path == "/v1/transactions/void")
@@ -561,7 +651,21 @@ HttpResponse PayTraceSimulator::sale(const QJsonObject &body, PayTraceKind kind,
     PayTraceTransaction t;
     t.kind = kind;
     const bool byCustomer = source == "by_customer";
-    if (byCustomer) {
+    const bool byTransaction = source == "by_transaction";
+    if (byTransaction) {
+        qint64 sourceId = 0;
+        const PayTraceTransaction *from = nullptr;
+        if (!idFromJson(body.value(u"transaction_id"_s), &sourceId))
+            errors.append({58, u"Please provide a valid Transaction ID."_s});
+        else if (!(from = m_state.find(sourceId)) || from->parentId != 0 || from->kind == PayTraceKind::Refund)
+            errors.append({811, u"The Transaction ID that you provided was not found."_s});
+        else {
+            t.card = from->card;
+            t.billing = from->billing;
+            t.shipping = from->shipping;
+            t.customerId = from->customerId;
+        }
+    } else if (byCustomer) {
         const QString customerId = stringField(body, u"customer_id"_s);
         const PayTraceCustomer *c = m_state.findCustomer(customerId);
         if (!c) {
@@ -620,7 +724,7 @@ HttpResponse PayTraceSimulator::sale(const QJsonObject &body, PayTraceKind kind,
     w.field("avs_response", t.avsResponse);
     w.field("csc_response", t.cscResponse);
     w.fieldLatin1("external_transaction_id", "");
-    if (!byCustomer)
+    if (!byCustomer && !byTransaction)
         w.fieldLatin1("masked_card_number", maskedForResponse(t.card));
     w.endObject();
     return HttpResponse::json(t.approved ? 200 : 400, out);
@@ -999,6 +1103,109 @@ HttpResponse PayTraceSimulator::batchTransactionList(const QJsonObject &body)
     if (!found)
         return errorsResponse({{kErrBatchNumber, u"The Batch Number that you provided was not found."_s}});
     return exportEnvelope(list, false);
+}
+
+HttpResponse PayTraceSimulator::refundToCustomer(const QJsonObject &body)
+{
+    QList<FieldError> errors;
+    qint64 amount = 0;
+    if (!amountFromJson(body.value(u"amount"_s), &amount) || amount <= 0)
+        errors.append({kErrAmount, u"Please provide a valid Transaction Amount."_s});
+    const QString customerId = stringField(body, u"customer_id"_s);
+    const PayTraceCustomer *c = m_state.findCustomer(customerId);
+    if (!c)
+        errors.append({30, u"Customer ID, %1, was not found or is incomplete."_s.arg(customerId)});
+    if (!errors.isEmpty())
+        return errorsResponse(errors);
+    PayTraceTransaction t;
+    t.card = c->card;
+    t.billing = c->billing;
+    t.shipping = c->shipping;
+    t.customerId = c->customerId;
+    t.amount = amount;
+    t.invoiceId = stringField(body, u"invoice_id"_s);
+    t.description = stringField(body, u"description"_s);
+    t.createdBy = m_credentials.paytraceUsername;
+    t.fromIp = u"127.0.0.1"_s;
+    return refundedResponse(m_state.addKeyedRefund(t, m_clock->nowSecs()));
+}
+
+HttpResponse PayTraceSimulator::customerFromTransaction(const QJsonObject &body)
+{
+    PayTraceCustomer c;
+    c.customerId = stringField(body, u"customer_id"_s);
+    if (c.customerId.isEmpty())
+        return errorsResponse({{kErrCustomerId, u"Please provide a valid Customer ID."_s}}, false);
+    qint64 id = 0;
+    if (!idFromJson(body.value(u"transaction_id"_s), &id))
+        return errorsResponse({{58, u"Please provide a valid Transaction ID."_s}}, false);
+    const PayTraceTransaction *t = m_state.find(id);
+    if (!t || t->kind == PayTraceKind::Refund)
+        return errorsResponse({{811, u"The Transaction ID that you provided was not found."_s}}, false);
+    c.card = t->card;
+    c.billing = body.contains(u"billing_address"_s) ? addressFromJson(body.value(u"billing_address"_s).toObject())
+                                                    : t->billing;
+    c.shipping = t->shipping;
+    c.email = stringField(body, u"email"_s);
+    c.createdAt = m_clock->nowSecs();
+    if (const auto error = m_state.addCustomer(c))
+        return errorsResponse({{error->code, error->message}}, false);
+    QByteArray out;
+    JsonWriter w(&out);
+    w.beginObject();
+    w.fieldBool("success", true);
+    w.fieldInt("response_code", 160);
+    w.field("status_message", u"The customer profile for %1/%2 was successfully created."_s.arg(c.customerId, c.billing.name));
+    w.field("customer_id", c.customerId);
+    w.fieldLatin1("masked_card_number", maskedForResponse(c.card));
+    w.endObject();
+    return HttpResponse::json(200, out);
+}
+
+HttpResponse PayTraceSimulator::levelThree(const QJsonObject &body, QStringView brand)
+{
+    qint64 id = 0;
+    if (!idFromJson(body.value(u"transaction_id"_s), &id))
+        return errorsResponse({{58, u"Please provide a valid Transaction ID."_s}});
+    const PayTraceTransaction *t = m_state.find(id);
+    if (!t)
+        return errorsResponse({{811, u"The Transaction ID that you provided was not found."_s}});
+    // Level 3 goes only on approved, unsettled sales/auths of the matching brand (paytrace.md §2.1).
+    if (!t->approved || t->voided || t->settledAt || t->kind == PayTraceKind::Refund || t->card.brand != brand)
+        return errorsResponse({{kErrLevelThree, u"Level 3 data can only be added to an approved, unsettled %1 transaction."_s.arg(brand)}});
+    const QJsonValue items = body.value(u"line_items"_s);
+    if (!items.isUndefined() && !items.isArray())
+        return errorsResponse({{kErrLevelThree, u"line_items must be a list."_s}});
+    QByteArray out;
+    JsonWriter w(&out);
+    w.beginObject();
+    w.fieldBool("success", true);
+    w.fieldInt("response_code", 170);
+    w.field("status_message", u"Visa/MasterCard enhanced data was successfully added to Transaction ID %1."_s.arg(id));
+    w.field("transaction_id", id);
+    w.endObject();
+    return HttpResponse::json(200, out);
+}
+
+HttpResponse PayTraceSimulator::emailReceipt(const QJsonObject &body)
+{
+    qint64 id = 0;
+    if (!idFromJson(body.value(u"transaction_id"_s), &id))
+        return errorsResponse({{58, u"Please provide a valid Transaction ID."_s}});
+    if (!m_state.find(id))
+        return errorsResponse({{811, u"The Transaction ID that you provided was not found."_s}});
+    const QString email = stringField(body, u"email"_s);
+    const qsizetype at = email.indexOf(u'@');
+    if (at < 1 || at == email.size() - 1 || email.count(u'@') != 1)
+        return errorsResponse({{kErrEmail, u"Please provide a valid Email Address."_s}});
+    QByteArray out;
+    JsonWriter w(&out);
+    w.beginObject();
+    w.fieldBool("success", true);
+    w.fieldInt("response_code", 149);
+    w.field("status_message", u"Your receipt for Transaction ID %1 was successfully emailed to %2."_s.arg(id).arg(email));
+    w.endObject();
+    return HttpResponse::json(200, out);
 }
 
 QList<PayTraceTransaction> PayTraceSimulator::transactions() const

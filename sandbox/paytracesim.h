@@ -7,6 +7,10 @@
 #include <QJsonObject>
 #include <QMutex>
 
+#include <memory>
+
+typedef struct evp_pkey_st EVP_PKEY;
+
 namespace pb::sandbox {
 
 class SandboxClock;
@@ -20,6 +24,12 @@ public:
     static constexpr qint64 kTokenLifetime = 7200;
 
     PayTraceSimulator(const SandboxClock *clock, const SandboxCredentials &credentials, int closeHour);
+    ~PayTraceSimulator();
+
+    // The merchant's e2ee public key (RSA-2048, PEM "PUBLIC KEY"), generated per simulator.
+    // encrypted_number / encrypted_csc are Base64 RSA PKCS#1 v1.5 ciphertexts under it
+    // (paytrace.md §2.2); also served at GET /__admin/paytrace/e2ee_public_key.
+    QByteArray e2eePublicKeyPem() const;
 
     void load(const GeneratedData &data);
     // `path` is the request path without the "/paytrace" prefix, e.g. "/v1/ping".
@@ -44,6 +54,15 @@ private:
     HttpResponse exportByDateRange(const QJsonObject &body);
     HttpResponse exportById(const QJsonObject &body);
     HttpResponse sale(const QJsonObject &body, PayTraceKind kind, QByteArrayView source);
+    HttpResponse refundToCustomer(const QJsonObject &body);
+    HttpResponse customerFromTransaction(const QJsonObject &body);
+    HttpResponse levelThree(const QJsonObject &body, QStringView brand);
+    HttpResponse emailReceipt(const QJsonObject &body);
+    // Replaces credit_card.encrypted_number / encrypted_csc by their plain text (in this copy
+    // only). Returns the PayTrace error code (35 number, 39 CSC) when a ciphertext does not
+    // decrypt under our key, 0 when all is well.
+    int decryptCardFields(QJsonObject *body) const;
+    std::optional<QByteArray> decrypt(const QString &base64) const;
     HttpResponse capture(const QJsonObject &body);
     HttpResponse voidTransaction(const QJsonObject &body);
     HttpResponse refundForTransaction(const QJsonObject &body);
@@ -60,6 +79,9 @@ private:
     void writeTransaction(class JsonWriter &w, const PayTraceTransaction &t, bool includeBin) const;
     HttpResponse exportEnvelope(const QList<const PayTraceTransaction *> &list, bool includeBin) const;
 
+    struct KeyFree { void operator()(EVP_PKEY *key) const; };
+    std::unique_ptr<EVP_PKEY, KeyFree> m_e2eeKey;
+    QByteArray m_e2eePublicPem;
     const SandboxClock *m_clock;
     SandboxCredentials m_credentials;
     mutable QMutex m_mutex;

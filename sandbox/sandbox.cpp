@@ -94,6 +94,8 @@ bool Sandbox::start(QString *error)
     m_magento->load(m_generated.orders);
     m_magento->setBearerEnabled(m_options.magentoBearerEnabled);
     m_magento->setInputLimits(m_options.magentoInputLimits);
+    if (m_options.magentoAclResources)
+        m_magento->setGrantedResources(*m_options.magentoAclResources);
     m_admin = std::make_unique<AdminApi>(this);
     m_paytraceLimiter.configure(m_options.paytraceRateLimit);
     m_magentoLimiter.configure(m_options.magentoRateLimit);

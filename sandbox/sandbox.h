@@ -5,7 +5,8 @@
 //
 //   http://127.0.0.1:P/paytrace   PayTrace v1 (…/paytrace/oauth/token, …/paytrace/v1/…)
 //   http://127.0.0.1:P/magento    Magento 2 REST (…/magento/rest/V1/…, …/magento/rest/default/V1/…)
-//   http://127.0.0.1:P/__admin/   health, clock, faults, limits, ledger, stats (outside the APIs)
+//   http://127.0.0.1:P/__admin/   health, clock, faults, limits, ledger, stats, magento/config,
+//                                 magento/documents (outside the APIs)
 
 #include "datagen.h"
 #include "datamodel.h"
@@ -24,6 +25,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <utility>
 
 namespace pb::sandbox {
@@ -39,6 +41,9 @@ struct SandboxOptions
     quint16 port = 0;                 // 0: any free port
     bool magentoBearerEnabled = true; // accept the integration access token as a Bearer token
     bool magentoInputLimits = false;  // webapi/validation/input_limit_enabled (pageSize <= 300, default 20)
+    // ACL resources granted to the Magento integration; unset: what PayBridge needs
+    // (MagentoSimulator::defaultGrantedResources()). "Magento_Backend::all" grants everything.
+    std::optional<QStringList> magentoAclResources;
     // Sandbox time at start-up; invalid: real time. Fix it (with the seed) for byte-identical data.
     QDateTime startTime;
     int batchCloseHour = 20;          // PayTrace batch close, Pacific local hour

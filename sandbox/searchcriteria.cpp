@@ -98,7 +98,9 @@ std::optional<Condition> conditionFromName(const QString &name)
     return *it;
 }
 
-MagentoError noAccessor(const QByteArray &property, const QString &className)
+} // namespace
+
+MagentoError magentoNoAccessor(const QByteArray &property, const QString &className)
 {
     // Magento's ServiceInputProcessor wording for a key the data interface does not have.
     QString camel;
@@ -113,6 +115,13 @@ MagentoError noAccessor(const QByteArray &property, const QString &className)
     }
     return magentoErrorList(400, u"Property \"%1\" does not have accessor method \"%2\" in class \"%3\"."_s,
                             {camel, u"get"_s + camel, className});
+}
+
+namespace {
+
+MagentoError noAccessor(const QByteArray &property, const QString &className)
+{
+    return magentoNoAccessor(property, className);
 }
 
 MagentoError typeError(const QByteArray &value)

@@ -52,6 +52,9 @@ struct MagentoError
 
 MagentoError magentoError(int status, const QString &message, const QList<std::pair<QString, QString>> &namedParameters = {});
 MagentoError magentoErrorList(int status, const QString &message, const QStringList &positional);
+// ServiceInputProcessor's 400 for a key the data interface has no getter for (snake_case key in,
+// "Property \"OrderItemId\" does not have accessor method \"getOrderItemId\" in class \"…\"." out).
+MagentoError magentoNoAccessor(const QByteArray &property, const QString &className);
 
 // Parses every searchCriteria[...] parameter; both snake_case and camelCase keys are accepted.
 // *present is false when the query has no searchCriteria parameter at all.
