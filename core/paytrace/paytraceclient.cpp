@@ -5,6 +5,7 @@
 #include "paytrace/parser.h"
 #include "paytrace/tokenmanager.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QPointer>
 
@@ -193,6 +194,267 @@ void PayTraceClient::exportById(const QString &transactionId, QObject *context, 
                  return;
              }
              callback(out, *list);
+         });
+}
+
+namespace {
+
+Outcome refused(const Error &error)
+{
+    Outcome out;
+    out.kind = Outcome::Kind::ValidationError;
+    out.error = error;
+    return out;
+}
+
+// An approved answer whose body we cannot read is not a success the caller can use; the read
+// had no effect, so it is safe to retry.
+Outcome unreadable(const Outcome &from, const Error &error)
+{
+    Outcome out = from;
+    out.kind = Outcome::Kind::Transient;
+    out.error = error;
+    return out;
+}
+
+} // namespace
+
+void PayTraceClient::write(const QString &path, const Result<QJsonObject> &body, QObject *context,
+                           OutcomeCallback callback)
+{
+    if (!body) {
+        qCInfo(net::lcPayTrace).noquote() << path << "refused before sending:" << body.error().toString();
+        callback(refused(body.error()));
+        return;
+    }
+    call(path, body.value(), net::Effect::Write, context, std::move(callback));
+}
+
+void PayTraceClient::saleByCustomer(const CustomerPaymentRequest &r, QObject *c, OutcomeCallback cb)
+{
+    write(QStringLiteral("/v1/transactions/sale/by_customer"), requests::body(r), c, std::move(cb));
+}
+
+void PayTraceClient::authorizationByCustomer(const CustomerPaymentRequest &r, QObject *c, OutcomeCallback cb)
+{
+    write(QStringLiteral("/v1/transactions/authorization/by_customer"), requests::body(r), c, std::move(cb));
+}
+
+void PayTraceClient::saleByTransaction(const TransactionPaymentRequest &r, QObject *c, OutcomeCallback cb)
+{
+    write(QStringLiteral("/v1/transactions/sale/by_transaction"), requests::body(r), c, std::move(cb));
+}
+
+void PayTraceClient::authorizationByTransaction(const TransactionPaymentRequest &r, QObject *c, OutcomeCallback cb)
+{
+    write(QStringLiteral("/v1/transactions/authorization/by_transaction"), requests::body(r), c, std::move(cb));
+}
+
+void PayTraceClient::saleKeyed(const KeyedPaymentRequest &r, QObject *c, OutcomeCallback cb)
+{
+    write(QStringLiteral("/v1/transactions/sale/keyed"), requests::body(r), c, std::move(cb));
+}
+
+void PayTraceClient::authorizationKeyed(const KeyedPaymentRequest &r, QObject *c, OutcomeCallback cb)
+{
+    write(QStringLiteral("/v1/transactions/authorization/keyed"), requests::body(r), c, std::move(cb));
+}
+
+void PayTraceClient::capture(const CaptureRequest &r, QObject *c, OutcomeCallback cb)
+{
+    write(QStringLiteral("/v1/transactions/authorization/capture"), requests::body(r), c, std::move(cb));
+}
+
+void PayTraceClient::voidTransaction(const VoidRequest &r, QObject *c, OutcomeCallback cb)
+{
+    write(QStringLiteral("/v1/transactions/void"), requests::body(r), c, std::move(cb));
+}
+
+void PayTraceClient::refundForTransaction(const RefundRequest &r, QObject *c, OutcomeCallback cb)
+{
+    write(QStringLiteral("/v1/transactions/refund/for_transaction"), requests::body(r), c, std::move(cb));
+}
+
+void PayTraceClient::refundToCustomer(const CustomerRefundRequest &r, QObject *c, OutcomeCallback cb)
+{
+    write(QStringLiteral("/v1/transactions/refund/to_customer"), requests::body(r), c, std::move(cb));
+}
+
+void PayTraceClient::emailReceipt(const EmailReceiptRequest &r, QObject *c, OutcomeCallback cb)
+{
+    write(QStringLiteral("/v1/transactions/email_receipt"), requests::body(r), c, std::move(cb));
+}
+
+void PayTraceClient::levelThreeVisa(const LevelThreeRequest &r, QObject *c, OutcomeCallback cb)
+{
+    write(QStringLiteral("/v1/level_three/visa"), requests::body(r), c, std::move(cb));
+}
+
+void PayTraceClient::levelThreeMastercard(const LevelThreeRequest &r, QObject *c, OutcomeCallback cb)
+{
+    write(QStringLiteral("/v1/level_three/mastercard"), requests::body(r), c, std::move(cb));
+}
+
+void PayTraceClient::createCustomer(const CustomerCreateRequest &r, QObject *c, OutcomeCallback cb)
+{
+    write(QStringLiteral("/v1/customer/create"), requests::body(r), c, std::move(cb));
+}
+
+void PayTraceClient::createCustomerFromTransaction(const CustomerFromTransactionRequest &r, QObject *c,
+                                                   OutcomeCallback cb)
+{
+    write(QStringLiteral("/v1/customer/create_from_transaction"), requests::body(r), c, std::move(cb));
+}
+
+void PayTraceClient::updateCustomer(const CustomerUpdateRequest &r, QObject *c, OutcomeCallback cb)
+{
+    write(QStringLiteral("/v1/customer/update"), requests::body(r), c, std::move(cb));
+}
+
+void PayTraceClient::deleteCustomer(const CustomerDeleteRequest &r, QObject *c, OutcomeCallback cb)
+{
+    write(QStringLiteral("/v1/customer/delete"), requests::body(r), c, std::move(cb));
+}
+
+void PayTraceClient::exportCustomers(const QString &customerId, QObject *context,
+                                     std::function<void(const Outcome &, const QList<CustomerProfile> &)> callback)
+{
+    QJsonObject body;
+    if (!customerId.isEmpty())
+        body.insert("customer_id"_L1, customerId);
+    call(QStringLiteral("/v1/customer/export"), body, net::Effect::Read, context,
+         [callback = std::move(callback)](const Outcome &out) {
+             if (!out.ok()) {
+                 callback(out, {});
+                 return;
+             }
+             const QJsonValue list = out.response.raw.value("customers"_L1);
+             if (!list.isUndefined() && !list.isArray()) {
+                 callback(unreadable(out, makeError(u"paytrace.customer_export"_s, u"customers"_s, u"not a list"_s)), {});
+                 return;
+             }
+             QList<CustomerProfile> profiles;
+             const QJsonArray array = list.toArray();
+             for (qsizetype i = 0; i < array.size(); ++i) {
+                 const QJsonObject o = array.at(i).toObject();
+                 CustomerProfile p;
+                 p.raw = o;
+                 p.customerId = o.value("customer_id"_L1).isDouble()
+                     ? QString::number(qint64(o.value("customer_id"_L1).toDouble()))
+                     : o.value("customer_id"_L1).toString();
+                 if (p.customerId.isEmpty()) {
+                     callback(unreadable(out, makeError(u"paytrace.customer_export"_s, u"customers[%1].customer_id"_s.arg(i),
+                                                        u"missing"_s)), {});
+                     return;
+                 }
+                 const QJsonObject cc = o.value("credit_card"_L1).toObject();
+                 p.maskedNumber = cc.value("masked_number"_L1).toString();
+                 p.cardLast4 = Parser::lastFourFromMasked(p.maskedNumber);
+                 p.expirationMonth = cc.value("expiration_month"_L1).toVariant().toInt();
+                 p.expirationYear = cc.value("expiration_year"_L1).toVariant().toInt();
+                 p.billingName = o.value("billing_address"_L1).toObject().value("name"_L1).toString();
+                 p.email = o.value("email"_L1).toString();
+                 profiles.append(p);
+             }
+             callback(out, profiles);
+         });
+}
+
+void PayTraceClient::exportBatches(QDate from, QDate to, QObject *context,
+                                   std::function<void(const Outcome &, const QList<BatchSummary> &)> callback)
+{
+    if (!from.isValid() || !to.isValid() || from > to || from.daysTo(to) > 365) {
+        callback(refused(makeError(u"paytrace.export_range"_s, u"date range"_s,
+                                   u"batch range %1 to %2 must be valid, ordered and at most 366 days"_s
+                                       .arg(from.toString(Qt::ISODate), to.toString(Qt::ISODate)))),
+                 {});
+        return;
+    }
+    exportBatchDays(from, to, {}, context, std::move(callback));
+}
+
+void PayTraceClient::exportBatchDays(QDate day, QDate to, QList<BatchSummary> collected, QObject *context,
+                                     std::function<void(const Outcome &, const QList<BatchSummary> &)> callback)
+{
+    const QString date = day.toString(u"MM/dd/yyyy");
+    QPointer<QObject> ctx(context);
+    const bool hadContext = context != nullptr;
+    call(QStringLiteral("/v1/batches/export"), QJsonObject{{"start_date"_L1, date}, {"end_date"_L1, date}},
+         net::Effect::Read, context,
+         [this, day, to, collected = std::move(collected), ctx, hadContext,
+          callback = std::move(callback)](const Outcome &out) mutable {
+             if (!out.ok()) {
+                 callback(out, {});
+                 return;
+             }
+             const QJsonValue list = out.response.raw.value("batches"_L1);
+             if (!list.isUndefined() && !list.isArray()) {
+                 callback(unreadable(out, makeError(u"paytrace.batch_export"_s, u"batches"_s, u"not a list"_s)), {});
+                 return;
+             }
+             const QJsonArray array = list.toArray();
+             for (qsizetype i = 0; i < array.size(); ++i) {
+                 auto b = BatchSummary::fromJson(array.at(i).toObject(), u"batches[%1]"_s.arg(i));
+                 if (!b) {
+                     callback(unreadable(out, b.error()), {});
+                     return;
+                 }
+                 collected.append(b.value());
+             }
+             if (day >= to) {
+                 callback(out, collected);
+                 return;
+             }
+             if (hadContext && !ctx)
+                 return;
+             exportBatchDays(day.addDays(1), to, std::move(collected), ctx, std::move(callback));
+         });
+}
+
+void PayTraceClient::exportBatch(const QString &batchNumber, QObject *context,
+                                 std::function<void(const Outcome &, const std::optional<BatchSummary> &)> callback)
+{
+    QJsonObject body;
+    if (!batchNumber.isEmpty())
+        body.insert("batch_number"_L1, batchNumber); // batch_number, not batchNumber (§2.4)
+    call(QStringLiteral("/v1/batches/export_one"), body, net::Effect::Read, context,
+         [callback = std::move(callback)](const Outcome &out) {
+             if (!out.ok()) {
+                 callback(out, std::nullopt);
+                 return;
+             }
+             const QJsonValue batch = out.response.raw.value("batch"_L1);
+             if (batch.isUndefined() || batch.isNull()) {
+                 callback(out, std::nullopt);
+                 return;
+             }
+             auto b = BatchSummary::fromJson(batch.toObject(), u"batch"_s);
+             if (!b) {
+                 callback(unreadable(out, b.error()), std::nullopt);
+                 return;
+             }
+             callback(out, b.value());
+         });
+}
+
+void PayTraceClient::batchTransactions(const QString &batchNumber, QObject *context, TransactionsCallback callback)
+{
+    if (batchNumber.isEmpty()) {
+        callback(refused(makeError(u"paytrace.request.batch_number"_s, u"batch_number"_s, u"is required"_s)), {});
+        return;
+    }
+    call(QStringLiteral("/v1/batches/transaction_list"), QJsonObject{{"batch_number"_L1, batchNumber}},
+         net::Effect::Read, context, [callback = std::move(callback)](const Outcome &out) {
+             if (!out.ok()) {
+                 callback(out, {});
+                 return;
+             }
+             auto list = Parser::parseTransactions(out.response.raw);
+             if (!list) {
+                 callback(unreadable(out, list.error()), {});
+                 return;
+             }
+             callback(out, list.value());
          });
 }
 

@@ -3,6 +3,7 @@
 #include "model/transaction.h"
 #include "net/httptypes.h"
 #include "paytrace/outcome.h"
+#include "paytrace/requests.h"
 
 #include <QDate>
 #include <QJsonObject>
@@ -73,6 +74,45 @@ public:
     // POST /v1/transactions/export/by_id.
     void exportById(const QString &transactionId, QObject *context, TransactionsCallback callback);
 
+    // ---- card transactions (paytrace.md §2.1). Each validates its request first: on invalid
+    // input the callback gets ValidationError (error names the field) and nothing is sent.
+    void saleByCustomer(const CustomerPaymentRequest &request, QObject *context, OutcomeCallback callback);
+    void authorizationByCustomer(const CustomerPaymentRequest &request, QObject *context, OutcomeCallback callback);
+    void saleByTransaction(const TransactionPaymentRequest &request, QObject *context, OutcomeCallback callback);
+    void authorizationByTransaction(const TransactionPaymentRequest &request, QObject *context, OutcomeCallback callback);
+    // e2ee only: credit_card.encrypted_number and top-level encrypted_csc (CardEncryptor).
+    void saleKeyed(const KeyedPaymentRequest &request, QObject *context, OutcomeCallback callback);
+    void authorizationKeyed(const KeyedPaymentRequest &request, QObject *context, OutcomeCallback callback);
+    // Without amount: the full authorization; with: a partial capture. Echoes the auth's id.
+    void capture(const CaptureRequest &request, QObject *context, OutcomeCallback callback);
+    // NotVoidableUseRefund (818) once the transaction settled.
+    void voidTransaction(const VoidRequest &request, QObject *context, OutcomeCallback callback);
+    // NotRefundableUseVoid (817) before settlement; response.transactionId is the new refund.
+    void refundForTransaction(const RefundRequest &request, QObject *context, OutcomeCallback callback);
+    void refundToCustomer(const CustomerRefundRequest &request, QObject *context, OutcomeCallback callback);
+    void emailReceipt(const EmailReceiptRequest &request, QObject *context, OutcomeCallback callback);
+    void levelThreeVisa(const LevelThreeRequest &request, QObject *context, OutcomeCallback callback);
+    void levelThreeMastercard(const LevelThreeRequest &request, QObject *context, OutcomeCallback callback);
+
+    // ---- customer vault (§2.3) ----
+    void createCustomer(const CustomerCreateRequest &request, QObject *context, OutcomeCallback callback);
+    void createCustomerFromTransaction(const CustomerFromTransactionRequest &request, QObject *context,
+                                       OutcomeCallback callback);
+    void updateCustomer(const CustomerUpdateRequest &request, QObject *context, OutcomeCallback callback);
+    void deleteCustomer(const CustomerDeleteRequest &request, QObject *context, OutcomeCallback callback);
+    // Empty id: every profile.
+    void exportCustomers(const QString &customerId, QObject *context,
+                         std::function<void(const Outcome &, const QList<CustomerProfile> &)> callback);
+
+    // ---- batches (§2.4, §6) ----
+    // One request per day (MM/DD/YYYY, like the transaction export); all batches in order.
+    void exportBatches(QDate from, QDate to, QObject *context,
+                       std::function<void(const Outcome &, const QList<BatchSummary> &)> callback);
+    // Empty number: the latest batch (nullopt summary when PayTrace has none).
+    void exportBatch(const QString &batchNumber, QObject *context,
+                     std::function<void(const Outcome &, const std::optional<BatchSummary> &)> callback);
+    void batchTransactions(const QString &batchNumber, QObject *context, TransactionsCallback callback);
+
     // Any v1 JSON call: adds integrator_id, the bearer token and handles the one re-auth.
     // `effect` Write marks calls that move money or change data (in-doubt rules).
     void call(const QString &path, QJsonObject body, net::Effect effect, QObject *context,
@@ -82,6 +122,10 @@ private:
     void send(const QString &path, const QJsonObject &body, net::Effect effect, QObject *context,
               OutcomeCallback callback, bool reauthorised);
     void exportNextDay(ExportRun *run);
+    // Validated write: refuses (ValidationError, nothing sent) when `body` failed.
+    void write(const QString &path, const Result<QJsonObject> &body, QObject *context, OutcomeCallback callback);
+    void exportBatchDays(QDate day, QDate to, QList<BatchSummary> collected, QObject *context,
+                         std::function<void(const Outcome &, const QList<BatchSummary> &)> callback);
 
     net::HttpTransport *m_transport;
     PayTraceConfig m_config;
