@@ -76,7 +76,7 @@ Failure MagentoClient::failureFor(const net::HttpResponse &http, const QDateTime
 }
 
 void MagentoClient::send(const QByteArray &method, const QString &path, const QueryItems &query,
-                         const std::optional<QJsonValue> &body, net::Effect effect, QObject *context,
+                         const std::optional<QByteArray> &body, net::Effect effect, QObject *context,
                          std::function<void(const net::HttpResponse &)> callback)
 {
     net::HttpRequest req;
@@ -88,9 +88,7 @@ void MagentoClient::send(const QByteArray &method, const QString &path, const Qu
     QByteArray payload;
     if (body) {
         req.headers.append({QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/json")});
-        // A bare scalar body is valid JSON too; QJsonDocument only writes objects and arrays.
-        const QByteArray wrapped = QJsonDocument(QJsonArray{*body}).toJson(QJsonDocument::Compact);
-        payload = wrapped.mid(1, wrapped.size() - 2);
+        payload = *body;
     }
     req.headers.append({QByteArrayLiteral("Authorization"), authorization(req.method, req.url)});
     QPointer<QObject> ctx(context);
@@ -130,32 +128,56 @@ Failure MagentoClient::failureWithHint(const net::HttpResponse &http) const
     return f;
 }
 
+Reply<QJsonValue> MagentoClient::valueReply(const net::HttpResponse &http, net::Effect effect,
+                                            const QString &path) const
+{
+    Reply<QJsonValue> reply;
+    if (http.isHttpSuccess()) {
+        auto value = net::json::parseValue(http.body, QStringLiteral("response"));
+        if (value) {
+            reply.value = *value;
+            qCInfo(net::lcMagento).noquote() << path << "ok id" << http.requestId;
+            return reply;
+        }
+        // A 2xx whose body cannot be read: a read is retried, a write is in doubt.
+        reply.failure.errorClass = effect == net::Effect::Write ? net::ErrorClass::InDoubt
+                                                                : net::ErrorClass::Transient;
+        reply.failure.httpStatus = http.status;
+        reply.failure.requestId = http.requestId;
+        reply.failure.error = value.error();
+    } else {
+        reply.failure = failureWithHint(http);
+    }
+    qCWarning(net::lcMagento).noquote() << path << reply.failure.summary() << "id" << http.requestId;
+    return reply;
+}
+
 void MagentoClient::request(const QByteArray &method, const QString &path, const QueryItems &query,
                             const std::optional<QJsonValue> &body, net::Effect effect, QObject *context,
                             std::function<void(const Reply<QJsonValue> &)> callback)
 {
-    send(method, path, query, body, effect, context,
+    std::optional<QByteArray> payload;
+    if (body) {
+        // A bare scalar body is valid JSON too; QJsonDocument only writes objects and arrays.
+        const QByteArray wrapped = QJsonDocument(QJsonArray{*body}).toJson(QJsonDocument::Compact);
+        payload = wrapped.mid(1, wrapped.size() - 2);
+    }
+    send(method, path, query, payload, effect, context,
          [this, effect, path, callback = std::move(callback)](const net::HttpResponse &http) {
-             Reply<QJsonValue> reply;
-             if (http.isHttpSuccess()) {
-                 auto value = net::json::parseValue(http.body, QStringLiteral("response"));
-                 if (value) {
-                     reply.value = *value;
-                     qCInfo(net::lcMagento).noquote() << path << "ok id" << http.requestId;
-                     callback(reply);
-                     return;
-                 }
-                 // A 2xx whose body cannot be read: a read is retried, a write is in doubt.
-                 reply.failure.errorClass = effect == net::Effect::Write ? net::ErrorClass::InDoubt
-                                                                         : net::ErrorClass::Transient;
-                 reply.failure.httpStatus = http.status;
-                 reply.failure.requestId = http.requestId;
-                 reply.failure.error = value.error();
-             } else {
-                 reply.failure = failureWithHint(http);
-             }
-             qCWarning(net::lcMagento).noquote() << path << reply.failure.summary() << "id" << http.requestId;
-             callback(reply);
+             callback(valueReply(http, effect, path));
+         });
+}
+
+void MagentoClient::requestRaw(const QByteArray &method, const QString &path, const QueryItems &query,
+                               const QByteArray &jsonBody, net::Effect effect, QObject *context,
+                               std::function<void(const net::HttpResponse &, const Reply<QJsonValue> &)> callback)
+{
+    std::optional<QByteArray> payload;
+    if (!jsonBody.isNull())
+        payload = jsonBody;
+    send(method, path, query, payload, effect, context,
+         [this, effect, path, callback = std::move(callback)](const net::HttpResponse &http) {
+             callback(http, valueReply(http, effect, path));
          });
 }
 

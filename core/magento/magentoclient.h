@@ -74,6 +74,12 @@ public:
                  const std::optional<QJsonValue> &body, net::Effect effect, QObject *context,
                  std::function<void(const Reply<QJsonValue> &)> callback);
 
+    // The same with a body already written as JSON text (used where amounts must reach the wire
+    // exactly as decimal text; QJsonValue would carry them as doubles).
+    void requestRaw(const QByteArray &method, const QString &path, const QueryItems &query,
+                    const QByteArray &jsonBody, net::Effect effect, QObject *context,
+                    std::function<void(const net::HttpResponse &, const Reply<QJsonValue> &)> callback);
+
     // <base>/rest[/<store>]/V1<path>?<query>
     QUrl endpoint(const QString &path, const QueryItems &query = {}) const;
 
@@ -83,10 +89,15 @@ public:
 
 private:
     QByteArray authorization(const QByteArray &method, const QUrl &url) const;
+public:
+    // The failure for a finished call, with the Bearer hint of magento.md §1.2 added.
     Failure failureWithHint(const net::HttpResponse &http) const;
+
+private:
     void send(const QByteArray &method, const QString &path, const QueryItems &query,
-              const std::optional<QJsonValue> &body, net::Effect effect, QObject *context,
+              const std::optional<QByteArray> &payload, net::Effect effect, QObject *context,
               std::function<void(const net::HttpResponse &)> callback);
+    Reply<QJsonValue> valueReply(const net::HttpResponse &http, net::Effect effect, const QString &path) const;
 
     net::HttpTransport *m_transport;
     MagentoConfig m_config;

@@ -1,0 +1,394 @@
+#include "magento/magentoapi.h"
+
+#include "net/httptypes.h"
+#include "net/netlog.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRegularExpression>
+
+using namespace Qt::StringLiterals;
+
+namespace pb::magento {
+
+namespace {
+
+// Compact JSON written by hand so that numbers appear exactly as their decimal text.
+class JsonOut
+{
+public:
+    JsonOut &open(char c)
+    {
+        comma();
+        m_out += c;
+        m_first.append(true);
+        return *this;
+    }
+    JsonOut &close(char c)
+    {
+        m_out += c;
+        m_first.removeLast();
+        if (!m_first.isEmpty())
+            m_first.last() = false;
+        return *this;
+    }
+    JsonOut &key(QLatin1StringView k)
+    {
+        comma();
+        m_out += '"' + QByteArray(k.data(), k.size()) + "\":";
+        m_afterKey = true;
+        return *this;
+    }
+    JsonOut &string(const QString &s)
+    {
+        comma();
+        // QJsonDocument does the escaping; strip the surrounding [ ].
+        const QByteArray a = QJsonDocument(QJsonArray{s}).toJson(QJsonDocument::Compact);
+        m_out += a.mid(1, a.size() - 2);
+        return *this;
+    }
+    JsonOut &boolean(bool b) { return raw(b ? "true" : "false"); }
+    JsonOut &integer(qint64 n) { return raw(QByteArray::number(n)); }
+    JsonOut &number(const QString &decimal) { return raw(decimal.toLatin1()); }
+    QByteArray take() { return std::move(m_out); }
+
+private:
+    JsonOut &raw(const QByteArray &text)
+    {
+        comma();
+        m_out += text;
+        return *this;
+    }
+    void comma()
+    {
+        if (m_afterKey) {
+            m_afterKey = false;
+            return;
+        }
+        if (!m_first.isEmpty()) {
+            if (!m_first.last())
+                m_out += ',';
+            m_first.last() = false;
+        }
+    }
+    QByteArray m_out;
+    QList<bool> m_first;
+    bool m_afterKey = false;
+};
+
+// A JSON number for a quantity: plain decimal, no sign, exponent or leading zeros.
+bool validQty(const QString &qty)
+{
+    static const QRegularExpression re(QStringLiteral(R"(^(0|[1-9][0-9]{0,8})(\.[0-9]{1,4})?$)"));
+    return re.match(qty).hasMatch();
+}
+
+Status writeItems(JsonOut &j, const QList<ItemQty> &items)
+{
+    j.key("items"_L1).open('[');
+    for (qsizetype i = 0; i < items.size(); ++i) {
+        const ItemQty &it = items.at(i);
+        const QString field = QStringLiteral("items[%1]").arg(i);
+        if (it.orderItemId <= 0)
+            return makeError(QStringLiteral("magento.request"), field + QStringLiteral(".order_item_id"),
+                             QStringLiteral("order item id must be positive"));
+        if (!validQty(it.qty))
+            return makeError(QStringLiteral("magento.request"), field + QStringLiteral(".qty"),
+                             QStringLiteral("not a plain decimal quantity: \"") + it.qty.left(20) + u'"');
+        j.open('{').key("order_item_id"_L1).integer(it.orderItemId).key("qty"_L1).number(it.qty).close('}');
+    }
+    j.close(']');
+    return Status::success();
+}
+
+Status writeComment(JsonOut &j, const QString &comment, bool visibleOnFront)
+{
+    if (comment.isEmpty())
+        return Status::success();
+    j.key("appendComment"_L1).boolean(true);
+    j.key("comment"_L1).open('{');
+    j.key("comment"_L1).string(comment);
+    j.key("is_visible_on_front"_L1).integer(visibleOnFront ? 1 : 0);
+    j.close('}');
+    return Status::success();
+}
+
+Status writeAmount(JsonOut &j, QLatin1StringView key, const std::optional<Money> &m, std::optional<Currency> &currency)
+{
+    if (!m)
+        return Status::success();
+    if (!m->isValid() || m->isNegative())
+        return makeError(QStringLiteral("magento.request"), QString(key),
+                         QStringLiteral("amount must be a valid, non-negative Money"));
+    if (currency && !(*currency == m->currency()))
+        return makeError(QStringLiteral("magento.request"), QString(key),
+                         QStringLiteral("amounts in different currencies (%1, %2)")
+                             .arg(currency->code(), m->currency().code()));
+    currency = m->currency();
+    j.key(key).number(m->toDecimalString());
+    return Status::success();
+}
+
+template<typename T>
+Reply<T> failedReply(const Error &error)
+{
+    Reply<T> r;
+    r.failure.errorClass = net::ErrorClass::Permanent;
+    r.failure.error = error;
+    return r;
+}
+
+} // namespace
+
+MagentoApi::MagentoApi(MagentoClient *client, QObject *parent)
+    : QObject(parent)
+    , m_client(client)
+{
+}
+
+Result<QByteArray> MagentoApi::commentBody(qint64 orderId, const OrderCommentRequest &request)
+{
+    if (request.status.isEmpty())
+        return makeError(QStringLiteral("magento.request"), QStringLiteral("status"),
+                         QStringLiteral("the order's status must be sent with every comment"));
+    JsonOut j;
+    j.open('{').key("statusHistory"_L1).open('{');
+    j.key("comment"_L1).string(request.comment);
+    j.key("is_customer_notified"_L1).integer(request.notifyCustomer ? 1 : 0);
+    j.key("is_visible_on_front"_L1).integer(request.visibleOnFront ? 1 : 0);
+    j.key("parent_id"_L1).integer(orderId);
+    j.key("status"_L1).string(request.status);
+    j.close('}').close('}');
+    return j.take();
+}
+
+Result<QByteArray> MagentoApi::invoiceBody(const InvoiceRequest &request)
+{
+    JsonOut j;
+    j.open('{');
+    // Never true: see InvoiceRequest.
+    j.key("capture"_L1).boolean(false);
+    if (!request.items.isEmpty()) {
+        if (Status s = writeItems(j, request.items); !s)
+            return s.error();
+    }
+    j.key("notify"_L1).boolean(request.notify);
+    if (Status s = writeComment(j, request.comment, request.commentVisibleOnFront); !s)
+        return s.error();
+    j.close('}');
+    return j.take();
+}
+
+Result<QByteArray> MagentoApi::refundBody(const RefundRequest &request, std::optional<bool> isOnline)
+{
+    JsonOut j;
+    j.open('{');
+    if (!request.items.isEmpty()) {
+        if (Status s = writeItems(j, request.items); !s)
+            return s.error();
+    }
+    if (isOnline)
+        j.key("isOnline"_L1).boolean(*isOnline);
+    j.key("notify"_L1).boolean(request.notify);
+    if (Status s = writeComment(j, request.comment, request.commentVisibleOnFront); !s)
+        return s.error();
+    j.key("arguments"_L1).open('{');
+    std::optional<Currency> currency;
+    if (Status s = writeAmount(j, "shipping_amount"_L1, request.shippingAmount, currency); !s)
+        return s.error();
+    if (Status s = writeAmount(j, "adjustment_positive"_L1, request.adjustmentPositive, currency); !s)
+        return s.error();
+    if (Status s = writeAmount(j, "adjustment_negative"_L1, request.adjustmentNegative, currency); !s)
+        return s.error();
+    if (!request.returnToStockItems.isEmpty()) {
+        j.key("extension_attributes"_L1).open('{').key("return_to_stock_items"_L1).open('[');
+        for (qint64 id : request.returnToStockItems)
+            j.integer(id);
+        j.close(']').close('}');
+    }
+    j.close('}').close('}');
+    return j.take();
+}
+
+template<typename T>
+void MagentoApi::call(const QByteArray &method, const QString &path, const QueryItems &query, const QByteArray &body,
+                      net::Effect effect, QObject *context, Result<T> (*parse)(const QByteArray &),
+                      std::function<void(const Reply<T> &)> callback)
+{
+    m_client->requestRaw(method, path, query, body, effect, context,
+                         [effect, parse, callback = std::move(callback)](const net::HttpResponse &http,
+                                                                          const Reply<QJsonValue> &raw) {
+                             Reply<T> reply;
+                             if (!raw.ok()) {
+                                 reply.failure = raw.failure;
+                             } else if (auto value = parse(http.body)) {
+                                 reply.value = std::move(value).value();
+                             } else {
+                                 // Answered but not in the expected shape: a write may have
+                                 // happened, a read can simply be retried.
+                                 reply.failure.errorClass = effect == net::Effect::Write
+                                                                ? net::ErrorClass::InDoubt
+                                                                : net::ErrorClass::Transient;
+                                 reply.failure.httpStatus = http.status;
+                                 reply.failure.requestId = http.requestId;
+                                 reply.failure.error = value.error();
+                             }
+                             callback(reply);
+                         });
+}
+
+template<typename T>
+void MagentoApi::search(const QString &path, const SearchCriteria &criteria, QObject *context,
+                        Result<SearchPage<T>> (*parse)(const QByteArray &),
+                        std::function<void(const Reply<SearchPage<T>> &)> callback)
+{
+    auto items = criteria.queryItems();
+    if (!items) {
+        callback(failedReply<SearchPage<T>>(items.error()));
+        return;
+    }
+    call<SearchPage<T>>(QByteArrayLiteral("GET"), path, *items, QByteArray(), net::Effect::Read, context, parse,
+                        std::move(callback));
+}
+
+namespace {
+QString orderPath(qint64 id, QLatin1StringView tail)
+{
+    return QStringLiteral("/orders/") + QString::number(id) + tail;
+}
+} // namespace
+
+void MagentoApi::addOrderComment(qint64 orderId, const OrderCommentRequest &request, QObject *context,
+                                 std::function<void(const Reply<bool> &)> callback)
+{
+    auto body = commentBody(orderId, request);
+    if (!body)
+        return callback(failedReply<bool>(body.error()));
+    call<bool>(QByteArrayLiteral("POST"), orderPath(orderId, "/comments"_L1), {}, *body, net::Effect::Write, context,
+               &DocumentParser::parseBool, std::move(callback));
+}
+
+void MagentoApi::listOrderComments(qint64 orderId, QObject *context,
+                                   std::function<void(const Reply<SearchPage<Comment>> &)> callback)
+{
+    call<SearchPage<Comment>>(QByteArrayLiteral("GET"), orderPath(orderId, "/comments"_L1), {}, QByteArray(),
+                              net::Effect::Read, context, &DocumentParser::parseCommentSearch, std::move(callback));
+}
+
+void MagentoApi::orderStatus(qint64 orderId, QObject *context, std::function<void(const Reply<QString> &)> callback)
+{
+    call<QString>(QByteArrayLiteral("GET"), orderPath(orderId, "/statuses"_L1), {}, QByteArray(), net::Effect::Read,
+                  context, &DocumentParser::parseString, std::move(callback));
+}
+
+void MagentoApi::hold(qint64 orderId, QObject *context, std::function<void(const Reply<bool> &)> callback)
+{
+    call<bool>(QByteArrayLiteral("POST"), orderPath(orderId, "/hold"_L1), {}, QByteArray(), net::Effect::Write,
+               context, &DocumentParser::parseBool, std::move(callback));
+}
+
+void MagentoApi::unhold(qint64 orderId, QObject *context, std::function<void(const Reply<bool> &)> callback)
+{
+    call<bool>(QByteArrayLiteral("POST"), orderPath(orderId, "/unhold"_L1), {}, QByteArray(), net::Effect::Write,
+               context, &DocumentParser::parseBool, std::move(callback));
+}
+
+void MagentoApi::cancel(qint64 orderId, QObject *context, std::function<void(const Reply<bool> &)> callback)
+{
+    call<bool>(QByteArrayLiteral("POST"), orderPath(orderId, "/cancel"_L1), {}, QByteArray(), net::Effect::Write,
+               context, &DocumentParser::parseBool, std::move(callback));
+}
+
+void MagentoApi::searchInvoices(const SearchCriteria &criteria, QObject *context,
+                                std::function<void(const Reply<SearchPage<Invoice>> &)> callback)
+{
+    search<Invoice>(QStringLiteral("/invoices"), criteria, context, &DocumentParser::parseInvoiceSearch,
+                    std::move(callback));
+}
+
+void MagentoApi::getInvoice(qint64 invoiceId, QObject *context, std::function<void(const Reply<Invoice> &)> callback)
+{
+    call<Invoice>(QByteArrayLiteral("GET"), QStringLiteral("/invoices/") + QString::number(invoiceId), {},
+                  QByteArray(), net::Effect::Read, context, &DocumentParser::parseInvoiceBody, std::move(callback));
+}
+
+void MagentoApi::createInvoice(qint64 orderId, const InvoiceRequest &request, QObject *context,
+                               std::function<void(const Reply<qint64> &)> callback)
+{
+    auto body = invoiceBody(request);
+    if (!body)
+        return callback(failedReply<qint64>(body.error()));
+    call<qint64>(QByteArrayLiteral("POST"), QStringLiteral("/order/") + QString::number(orderId) + u"/invoice"_s, {},
+                 *body, net::Effect::Write, context, &DocumentParser::parseEntityId, std::move(callback));
+}
+
+void MagentoApi::refundOrderOffline(qint64 orderId, const RefundRequest &request, QObject *context,
+                                    std::function<void(const Reply<qint64> &)> callback)
+{
+    auto body = refundBody(request, std::nullopt);
+    if (!body)
+        return callback(failedReply<qint64>(body.error()));
+    call<qint64>(QByteArrayLiteral("POST"), QStringLiteral("/order/") + QString::number(orderId) + u"/refund"_s, {},
+                 *body, net::Effect::Write, context, &DocumentParser::parseEntityId, std::move(callback));
+}
+
+void MagentoApi::refundInvoice(qint64 invoiceId, bool isOnline, const RefundRequest &request, QObject *context,
+                               std::function<void(const Reply<qint64> &)> callback)
+{
+    auto body = refundBody(request, isOnline);
+    if (!body)
+        return callback(failedReply<qint64>(body.error()));
+    call<qint64>(QByteArrayLiteral("POST"), QStringLiteral("/invoice/") + QString::number(invoiceId) + u"/refund"_s,
+                 {}, *body, net::Effect::Write, context, &DocumentParser::parseEntityId, std::move(callback));
+}
+
+void MagentoApi::searchCreditMemos(const SearchCriteria &criteria, QObject *context,
+                                   std::function<void(const Reply<SearchPage<CreditMemo>> &)> callback)
+{
+    search<CreditMemo>(QStringLiteral("/creditmemos"), criteria, context, &DocumentParser::parseCreditMemoSearch,
+                       std::move(callback));
+}
+
+void MagentoApi::getCreditMemo(qint64 creditMemoId, QObject *context,
+                               std::function<void(const Reply<CreditMemo> &)> callback)
+{
+    call<CreditMemo>(QByteArrayLiteral("GET"), QStringLiteral("/creditmemo/") + QString::number(creditMemoId), {},
+                     QByteArray(), net::Effect::Read, context, &DocumentParser::parseCreditMemoBody,
+                     std::move(callback));
+}
+
+void MagentoApi::searchTransactions(const SearchCriteria &criteria, QObject *context,
+                                   std::function<void(const Reply<SearchPage<PaymentTransaction>> &)> callback)
+{
+    search<PaymentTransaction>(QStringLiteral("/transactions"), criteria, context,
+                               &DocumentParser::parseTransactionSearch, std::move(callback));
+}
+
+void MagentoApi::getTransaction(qint64 transactionId, QObject *context,
+                                std::function<void(const Reply<PaymentTransaction> &)> callback)
+{
+    call<PaymentTransaction>(QByteArrayLiteral("GET"), QStringLiteral("/transactions/") + QString::number(transactionId),
+                             {}, QByteArray(), net::Effect::Read, context, &DocumentParser::parseTransactionBody,
+                             std::move(callback));
+}
+
+void MagentoApi::searchCustomers(const SearchCriteria &criteria, QObject *context,
+                                 std::function<void(const Reply<SearchPage<Customer>> &)> callback)
+{
+    search<Customer>(QStringLiteral("/customers/search"), criteria, context, &DocumentParser::parseCustomerSearch,
+                     std::move(callback));
+}
+
+void MagentoApi::getCustomer(qint64 customerId, QObject *context, std::function<void(const Reply<Customer> &)> callback)
+{
+    call<Customer>(QByteArrayLiteral("GET"), QStringLiteral("/customers/") + QString::number(customerId), {},
+                   QByteArray(), net::Effect::Read, context, &DocumentParser::parseCustomerBody, std::move(callback));
+}
+
+void MagentoApi::storeConfigs(QObject *context, std::function<void(const Reply<QList<StoreConfig>> &)> callback)
+{
+    call<QList<StoreConfig>>(QByteArrayLiteral("GET"), QStringLiteral("/store/storeConfigs"), {}, QByteArray(),
+                             net::Effect::Read, context, &DocumentParser::parseStoreConfigs, std::move(callback));
+}
+
+} // namespace pb::magento

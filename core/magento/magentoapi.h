@@ -1,0 +1,135 @@
+#pragma once
+
+#include "magento/documents.h"
+#include "magento/magentoclient.h"
+#include "money/money.h"
+
+#include <QObject>
+
+#include <functional>
+#include <optional>
+
+namespace pb::magento {
+
+// An order line and the quantity to invoice or refund. qty is decimal text ("1", "0.5") and is
+// written to the wire as it is, like every amount PayBridge sends.
+struct ItemQty
+{
+    qint64 orderItemId = 0;
+    QString qty;
+};
+
+struct OrderCommentRequest
+{
+    QString comment;
+    // Always sent (magento.md §3.1: without it older 2.4.x set the status to NULL). Pass the
+    // order's current status unless the comment is meant to change it.
+    QString status;
+    bool notifyCustomer = false;
+    bool visibleOnFront = false;
+};
+
+// POST /V1/order/{id}/invoice. There is deliberately no capture flag: the body always says
+// "capture": false. PayBridge captures at PayTrace itself; with capture true a PayTrace module
+// on the store would capture the same money a second time (magento.md §3.2). The invoice only
+// records in Magento what PayTrace already did.
+struct InvoiceRequest
+{
+    QList<ItemQty> items;       // empty: every invoiceable quantity
+    bool notify = false;
+    QString comment;            // empty: no comment; put the TxnMarker here
+    bool commentVisibleOnFront = false;
+};
+
+// POST /V1/order/{id}/refund (always offline) and POST /V1/invoice/{id}/refund.
+struct RefundRequest
+{
+    QList<ItemQty> items;       // empty: left out, Magento's default (every refundable quantity)
+    // nullopt: left out, and Magento refunds the shipping still refundable; 0 keeps shipping.
+    std::optional<Money> shippingAmount;
+    std::optional<Money> adjustmentPositive; // extra refund
+    std::optional<Money> adjustmentNegative; // fee kept back
+    QList<qint64> returnToStockItems;        // order item ids
+    bool notify = false;
+    QString comment;
+    bool commentVisibleOnFront = false;
+};
+
+// Typed Magento calls beyond order reads: comments, hold/unhold/cancel, invoices, credit
+// memos, payment transactions, customers, store configuration. Each call ends in exactly one
+// callback with a Reply; failures carry the error class (writes whose answer is lost are
+// InDoubt, decided by MagentoClient). Same thread as the client; callbacks are dropped when
+// `context` is destroyed.
+class MagentoApi : public QObject
+{
+    Q_OBJECT
+public:
+    explicit MagentoApi(MagentoClient *client, QObject *parent = nullptr);
+
+    MagentoClient *client() const { return m_client; }
+
+    // POST /V1/orders/{id}/comments → true
+    void addOrderComment(qint64 orderId, const OrderCommentRequest &request, QObject *context,
+                         std::function<void(const Reply<bool> &)> callback);
+    // GET /V1/orders/{id}/comments
+    void listOrderComments(qint64 orderId, QObject *context,
+                           std::function<void(const Reply<SearchPage<Comment>> &)> callback);
+    // GET /V1/orders/{id}/statuses → the status code
+    void orderStatus(qint64 orderId, QObject *context, std::function<void(const Reply<QString> &)> callback);
+    // POST /V1/orders/{id}/hold | unhold | cancel → boolean
+    void hold(qint64 orderId, QObject *context, std::function<void(const Reply<bool> &)> callback);
+    void unhold(qint64 orderId, QObject *context, std::function<void(const Reply<bool> &)> callback);
+    void cancel(qint64 orderId, QObject *context, std::function<void(const Reply<bool> &)> callback);
+
+    void searchInvoices(const SearchCriteria &criteria, QObject *context,
+                        std::function<void(const Reply<SearchPage<Invoice>> &)> callback);
+    void getInvoice(qint64 invoiceId, QObject *context, std::function<void(const Reply<Invoice> &)> callback);
+    // → the new invoice's entity id
+    void createInvoice(qint64 orderId, const InvoiceRequest &request, QObject *context,
+                       std::function<void(const Reply<qint64> &)> callback);
+
+    // → the new credit memo's entity id. No gateway call is made.
+    void refundOrderOffline(qint64 orderId, const RefundRequest &request, QObject *context,
+                            std::function<void(const Reply<qint64> &)> callback);
+    // isOnline true asks the store's payment module to refund at the gateway; PayBridge itself
+    // refunds at PayTrace and must pass false (magento.md §3.3).
+    void refundInvoice(qint64 invoiceId, bool isOnline, const RefundRequest &request, QObject *context,
+                       std::function<void(const Reply<qint64> &)> callback);
+    void searchCreditMemos(const SearchCriteria &criteria, QObject *context,
+                           std::function<void(const Reply<SearchPage<CreditMemo>> &)> callback);
+    void getCreditMemo(qint64 creditMemoId, QObject *context,
+                       std::function<void(const Reply<CreditMemo> &)> callback);
+
+    void searchTransactions(const SearchCriteria &criteria, QObject *context,
+                            std::function<void(const Reply<SearchPage<PaymentTransaction>> &)> callback);
+    void getTransaction(qint64 transactionId, QObject *context,
+                        std::function<void(const Reply<PaymentTransaction> &)> callback);
+
+    void searchCustomers(const SearchCriteria &criteria, QObject *context,
+                         std::function<void(const Reply<SearchPage<Customer>> &)> callback);
+    void getCustomer(qint64 customerId, QObject *context, std::function<void(const Reply<Customer> &)> callback);
+
+    // GET /V1/store/storeConfigs
+    void storeConfigs(QObject *context, std::function<void(const Reply<QList<StoreConfig>> &)> callback);
+
+    // The exact request bodies (compact JSON; amounts as JSON numbers written from the
+    // decimal text of Money, never through a double). Errors for bad quantities, amounts in
+    // mixed currencies or negative amounts.
+    static Result<QByteArray> commentBody(qint64 orderId, const OrderCommentRequest &request);
+    static Result<QByteArray> invoiceBody(const InvoiceRequest &request);
+    static Result<QByteArray> refundBody(const RefundRequest &request, std::optional<bool> isOnline);
+
+private:
+    template<typename T>
+    void call(const QByteArray &method, const QString &path, const QueryItems &query, const QByteArray &body,
+              net::Effect effect, QObject *context, Result<T> (*parse)(const QByteArray &),
+              std::function<void(const Reply<T> &)> callback);
+    template<typename T>
+    void search(const QString &path, const SearchCriteria &criteria, QObject *context,
+                Result<SearchPage<T>> (*parse)(const QByteArray &),
+                std::function<void(const Reply<SearchPage<T>> &)> callback);
+
+    MagentoClient *m_client;
+};
+
+} // namespace pb::magento
