@@ -20,6 +20,8 @@ struct Command
 constexpr Command kCommands[] = {
     {"profile", &profileCommand},
     {"sync", &syncCommand},
+    {"paytrace", &paytraceCommand},
+    {"magento", &magentoCommand},
 };
 
 } // namespace
@@ -57,6 +59,10 @@ QString overviewHelp()
         "  profile set-secret NAME KEY  read a secret from standard input into the OS keychain\n"
         "  profile list               list the profiles (never their secrets)\n"
         "  sync --profile NAME --once run one sync and print a summary\n"
+        "  paytrace ping|export|batches|batch --profile NAME\n"
+        "                             PayTrace reports as JSON lines (see paytrace --help)\n"
+        "  magento ping|orders --profile NAME\n"
+        "                             check the Magento connection; orders as JSON lines\n"
         "\n"
         "Options of the console:\n"
         "  --profile NAME             open this profile\n"

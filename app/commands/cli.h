@@ -23,6 +23,8 @@ int runCommandLine(const QStringList &arguments, Io &io);
 // The individual commands (arguments start with the command name).
 int profileCommand(const QStringList &arguments, Io &io);
 int syncCommand(const QStringList &arguments, Io &io);
+int paytraceCommand(const QStringList &arguments, Io &io);
+int magentoCommand(const QStringList &arguments, Io &io);
 
 // Runs one sync with `config` on the sync thread, prints the summary; returns the exit code.
 int runSyncOnce(const sync::SyncConfig &config, Io &io);
