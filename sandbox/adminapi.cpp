@@ -131,6 +131,28 @@ HttpResponse AdminApi::handle(const HttpRequest &request)
                                      {u"transaction_count"_s, double(batch->transactionIds.size())},
                                      {u"net_amount"_s, QString::fromLatin1(decimalFixed(batch->netAmount(), 2))}});
     }
+    if (path == "/__admin/paytrace/config") {
+        // The account settings a merchant changes in the PayTrace portal.
+        if (m == "POST") {
+            QJsonDocument doc;
+            HttpResponse error;
+            if (!parseBody(request, &doc, &error))
+                return error;
+            const QJsonObject o = doc.object();
+            for (auto it = o.begin(); it != o.end(); ++it) {
+                if (it.key() != u"duplicate_window_minutes")
+                    return bad(400, u"unknown setting \"%1\" (duplicate_window_minutes)"_s.arg(it.key()));
+                const double minutes = it.value().toDouble(-1);
+                if (!it.value().isDouble() || minutes < 0 || minutes > 999 || minutes != std::floor(minutes))
+                    return bad(400, u"duplicate_window_minutes must be a whole number from 0 to 999"_s);
+                m_sandbox->paytrace().setDuplicateWindowSeconds(qint64(minutes) * 60);
+            }
+        } else if (m != "GET") {
+            return bad(405, u"use GET or POST"_s);
+        }
+        return json(200, QJsonObject{{u"duplicate_window_minutes"_s,
+                                      double(m_sandbox->paytrace().duplicateWindowSeconds() / 60)}});
+    }
     if (path == "/__admin/magento/config")
         return magentoConfig(request);
     if (path == "/__admin/magento/documents")

@@ -336,6 +336,18 @@ QByteArray PayTraceSimulator::rateLimitedBody()
     return QByteArrayLiteral("{\"success\":false,\"response_code\":1,\"status_message\":\"Too many requests. Please retry later.\"}");
 }
 
+void PayTraceSimulator::setDuplicateWindowSeconds(qint64 seconds)
+{
+    QMutexLocker lock(&m_mutex);
+    m_duplicateWindowSeconds = std::max<qint64>(0, seconds);
+}
+
+qint64 PayTraceSimulator::duplicateWindowSeconds() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_duplicateWindowSeconds;
+}
+
 HttpResponse PayTraceSimulator::handle(const HttpRequest &request, QByteArrayView path)
 {
     QMutexLocker lock(&m_mutex);
@@ -698,6 +710,23 @@ HttpResponse PayTraceSimulator::sale(const QJsonObject &body, PayTraceKind kind,
     const bool expired = t.card.expirationYear < 0;
     if (expired)
         t.card.expirationYear = -t.card.expirationYear;
+    if (m_duplicateWindowSeconds > 0) {
+        // Same card, amount, invoice and user as an approved sale/authorization in the window.
+        for (const PayTraceTransaction &earlier : m_state.transactions()) {
+            const bool sameCard = earlier.card.brand == t.card.brand && earlier.card.bin == t.card.bin
+                && earlier.card.last4 == t.card.last4 && earlier.card.expirationMonth == t.card.expirationMonth
+                && earlier.card.expirationYear == t.card.expirationYear;
+            if (earlier.approved && earlier.parentId == 0 && earlier.kind != PayTraceKind::Refund
+                && earlier.amount == amount && earlier.invoiceId == t.invoiceId
+                && earlier.createdBy == t.createdBy && sameCard
+                && now - earlier.createdAt < m_duplicateWindowSeconds) {
+                return errorsResponse({{kErrDuplicate,
+                                        u"This transaction appears to be a duplicate of Transaction ID %1 "
+                                        "(same card, amount, invoice and user within the duplicate "
+                                        "transaction time)."_s.arg(earlier.id)}});
+            }
+        }
+    }
     // Sandbox decline triggers (paytrace.md §7): $112.00, $0.29, or an expired card.
     t.approved = !(amount == 11200 || amount == 29 || expired);
     if (t.approved) {

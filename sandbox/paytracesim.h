@@ -46,6 +46,14 @@ public:
     std::optional<PayTraceBatch> settleNow();
     void revokeTokens();
 
+    // The account's "Duplicate Transaction Time" (paytrace.md §5): an approved sale or
+    // authorization with the same card, amount, invoice and API user within this many seconds
+    // of an earlier approved one is refused. 0 (the default) turns the check off.
+    void setDuplicateWindowSeconds(qint64 seconds);
+    qint64 duplicateWindowSeconds() const;
+    // The error code the sandbox uses for a refused duplicate (no public sample exists).
+    static constexpr int kErrDuplicate = 820;
+
     // The body a 429 gets (no public sample exists for PayTrace).
     static QByteArray rateLimitedBody();
 
@@ -85,6 +93,7 @@ private:
     const SandboxClock *m_clock;
     SandboxCredentials m_credentials;
     mutable QMutex m_mutex;
+    qint64 m_duplicateWindowSeconds = 0;
     // Mutable: readers first close the batches that the clock has passed.
     mutable PayTraceState m_state;
 };

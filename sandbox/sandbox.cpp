@@ -89,6 +89,7 @@ bool Sandbox::start(QString *error)
     m_generated = generateData(gen);
 
     m_paytrace = std::make_unique<PayTraceSimulator>(&m_clock, m_credentials, m_options.batchCloseHour);
+    m_paytrace->setDuplicateWindowSeconds(qint64(m_options.paytraceDuplicateWindowMinutes) * 60);
     m_paytrace->load(m_generated);
     m_magento = std::make_unique<MagentoSimulator>(&m_clock, m_credentials);
     m_magento->load(m_generated.orders);

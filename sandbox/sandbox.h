@@ -46,7 +46,8 @@ struct SandboxOptions
     std::optional<QStringList> magentoAclResources;
     // Sandbox time at start-up; invalid: real time. Fix it (with the seed) for byte-identical data.
     QDateTime startTime;
-    int batchCloseHour = 20;          // PayTrace batch close, Pacific local hour
+    int batchCloseHour = 20;
+    int paytraceDuplicateWindowMinutes = 0; // PayTrace "Duplicate Transaction Time"; 0: off          // PayTrace batch close, Pacific local hour
     RateLimit paytraceRateLimit;      // off by default
     RateLimit magentoRateLimit;
     QList<FaultRule> faults;          // installed at start-up

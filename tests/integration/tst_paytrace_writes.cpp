@@ -8,6 +8,7 @@
 
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
+#include <QSignalSpy>
 #include <QTest>
 #include <QTimeZone>
 
@@ -114,6 +115,7 @@ private Q_SLOTS:
     void levelThree();
     void emailReceipt();
     void batches();
+    void duplicateTransactionWindow();
 
 private:
     PayTraceConfig config() const;
@@ -752,6 +754,46 @@ void TestPayTraceWrites::batches()
         QCOMPARE(t.status, pb::GatewayTransaction::Status::Settled);
     }
     QVERIFY(found);
+}
+
+
+void TestPayTraceWrites::duplicateTransactionWindow()
+{
+    // Off by default (the account setting 0): the same keyed sale twice is two sales.
+    QVERIFY(!keyedPayment(true, "41.00").isEmpty());
+    QVERIFY(!keyedPayment(true, "41.00").isEmpty());
+
+    // The merchant sets a duplicate transaction time of 5 minutes.
+    QNetworkAccessManager nam;
+    QNetworkRequest request(QUrl(m_sandbox->adminUrl().toString() + u"/paytrace/config"_s));
+    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    QNetworkReply *reply = nam.post(request, QByteArrayLiteral("{\"duplicate_window_minutes\":5}"));
+    QSignalSpy done(reply, &QNetworkReply::finished);
+    QVERIFY(done.wait(10000));
+    QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+    reply->deleteLater();
+    QCOMPARE(m_sandbox->paytrace().duplicateWindowSeconds(), qint64(300));
+
+    const QString first = keyedPayment(true, "42.00");
+    QVERIFY(!first.isEmpty());
+    const qsizetype before = ledgerSize();
+    const KeyedPaymentRequest again = keyed("42.00");
+    const Outcome refused = run([&](auto cb) { m_client->saleKeyed(again, this, cb); });
+    QCOMPARE(refused.kind, Outcome::Kind::ValidationError);
+    QVERIFY2(refused.response.hasError(u"820"), qPrintable(refused.summary()));
+    QVERIFY(refused.summary().contains(first));
+    QCOMPARE(ledgerSize(), before); // nothing was charged
+
+    // Another invoice, amount or card is no duplicate.
+    KeyedPaymentRequest otherInvoice = keyed("42.00");
+    otherInvoice.invoiceId = u"T-1002"_s;
+    QVERIFY(run([&](auto cb) { m_client->saleKeyed(otherInvoice, this, cb); }).ok());
+    QVERIFY(!keyedPayment(true, "42.01").isEmpty());
+    QVERIFY(!keyedPayment(true, "42.00", kMastercard).isEmpty());
+
+    // Once the window has passed, the same sale goes through again.
+    m_sandbox->clock().advanceSeconds(301);
+    QVERIFY(!keyedPayment(true, "42.00").isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestPayTraceWrites)
