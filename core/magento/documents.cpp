@@ -453,6 +453,62 @@ Result<QList<StoreConfig>> DocumentParser::parseStoreConfigs(const QByteArray &b
     return list<StoreConfig>(QJsonObject{{"items"_L1, v}}, "items"_L1, QString(), &DocumentParser::parseStoreConfig);
 }
 
+namespace {
+
+Result<OrderAddress> parseOrderAddress(const QJsonObject &o, const QString &path)
+{
+    OrderAddress a;
+    const std::pair<QLatin1StringView, QString *> texts[] = {
+        {"firstname"_L1, &a.firstname}, {"lastname"_L1, &a.lastname}, {"company"_L1, &a.company},
+        {"email"_L1, &a.email},         {"telephone"_L1, &a.telephone}, {"city"_L1, &a.city},
+        {"region"_L1, &a.region},       {"region_code"_L1, &a.regionCode}, {"postcode"_L1, &a.postcode},
+        {"country_id"_L1, &a.countryId}};
+    for (const auto &[key, target] : texts) {
+        PB_TRY(value, str(o, key, path));
+        *target = value;
+    }
+    PB_TRY(street, J::optArray(o, "street"_L1, path));
+    if (street) {
+        for (qsizetype i = 0; i < street->size(); ++i) {
+            const QJsonValue line = street->at(i);
+            if (!line.isString())
+                return J::typeError(J::join(path, "street"_L1) + u'[' + QString::number(i) + u']', line, "a string");
+            a.street.append(line.toString());
+        }
+    }
+    return a;
+}
+
+} // namespace
+
+Result<OrderAddresses> DocumentParser::parseOrderAddresses(const QJsonObject &order)
+{
+    OrderAddresses out;
+    PB_TRY(billing, J::optObject(order, "billing_address"_L1, QString()));
+    if (billing) {
+        PB_TRY(a, parseOrderAddress(*billing, QStringLiteral("billing_address")));
+        out.billing = a;
+    }
+    PB_TRY(ext, J::optObject(order, "extension_attributes"_L1, QString()));
+    if (!ext)
+        return out;
+    PB_TRY(assignments, J::optArray(*ext, "shipping_assignments"_L1, QStringLiteral("extension_attributes")));
+    if (!assignments || assignments->isEmpty())
+        return out;
+    const QString first = QStringLiteral("extension_attributes.shipping_assignments[0]");
+    if (!assignments->at(0).isObject())
+        return J::typeError(first, assignments->at(0), "an object");
+    PB_TRY(shipping, J::optObject(assignments->at(0).toObject(), "shipping"_L1, first));
+    if (!shipping)
+        return out;
+    PB_TRY(address, J::optObject(*shipping, "address"_L1, J::join(first, "shipping"_L1)));
+    if (address) {
+        PB_TRY(a, parseOrderAddress(*address, J::join(first, "shipping.address"_L1)));
+        out.shipping = a;
+    }
+    return out;
+}
+
 Result<QList<Comment>> DocumentParser::parseStatusHistories(const QJsonObject &order)
 {
     return list<Comment>(order, "status_histories"_L1, QString(), &DocumentParser::parseComment);

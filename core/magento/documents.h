@@ -132,6 +132,30 @@ struct CustomerAddress
     bool defaultShipping = false;
 };
 
+// An address on an order. The billing address is the order's billing_address; the shipping
+// address sits in extension_attributes.shipping_assignments[0].shipping.address (magento.md
+// §5.1), absent for virtual orders.
+struct OrderAddress
+{
+    QString firstname;
+    QString lastname;
+    QString company;
+    QString email;
+    QString telephone;
+    QStringList street;
+    QString city;
+    QString region;
+    QString regionCode;
+    QString postcode;
+    QString countryId;
+};
+
+struct OrderAddresses
+{
+    std::optional<OrderAddress> billing;
+    std::optional<OrderAddress> shipping;
+};
+
 struct Customer
 {
     qint64 id = 0;
@@ -194,6 +218,8 @@ struct DocumentParser
     static Result<QList<StoreConfig>> parseStoreConfigs(const QByteArray &body);
     // The order's status_histories[] from an order object.
     static Result<QList<Comment>> parseStatusHistories(const QJsonObject &order);
+    // The billing and shipping addresses of an order object; errors name the path.
+    static Result<OrderAddresses> parseOrderAddresses(const QJsonObject &order);
 
     // Bare scalar answers: `true` (comments, hold, ...), an integer entity id (invoice and
     // refund), a string (order status).

@@ -56,6 +56,7 @@ private Q_SLOTS:
     void unknownOrderIs404();
     void aclRefusalNamesTheResource();
     void readsCustomersTransactionsStoreConfig();
+    void orderAddressesFromTheStore();
 
 private:
     MagentoConfig config(bool oauth) const;
@@ -358,6 +359,37 @@ void TestMagentoWrites::readsCustomersTransactionsStoreConfig()
     auto missing = wait<Customer>([&](QObject *ctx, auto cb) { m_api->getCustomer(99999999, ctx, cb); });
     QVERIFY(missing && !missing->ok());
     QCOMPARE(missing->failure.httpStatus, 404);
+}
+
+
+void TestMagentoWrites::orderAddressesFromTheStore()
+{
+    // A shipped order carries its address in extension_attributes; a virtual one (no shipping
+    // method) has none.
+    for (const bool wantVirtual : {false, true}) {
+        const auto order = pick([&](const pb::sandbox::MagentoOrder &o) { return o.shippingMethod.isEmpty() == wantVirtual; });
+        if (!order) {
+            QVERIFY2(!wantVirtual, "the generated store has no physical order");
+            continue;
+        }
+        auto r = wait<QJsonValue>([&](QObject *ctx, auto cb) {
+            m_client->request(QByteArrayLiteral("GET"), u"/orders/%1"_s.arg(order->entityId), {}, std::nullopt,
+                              pb::net::Effect::Read, ctx, cb);
+        });
+        QVERIFY2(r && r->ok(), qPrintable(r ? r->failure.summary() : QString()));
+        const auto addresses = DocumentParser::parseOrderAddresses(r->value->toObject());
+        QVERIFY2(addresses, qPrintable(addresses ? QString() : addresses.error().toString()));
+        QVERIFY(addresses->billing.has_value());
+        QCOMPARE(addresses->billing->lastname, order->billingAddress.lastname);
+        QCOMPARE(addresses->billing->postcode, order->billingAddress.postcode);
+        QCOMPARE(addresses->billing->street, order->billingAddress.street);
+        QCOMPARE(addresses->shipping.has_value(), !wantVirtual);
+        if (!wantVirtual) {
+            QCOMPARE(addresses->shipping->city, order->shippingAddress.city);
+            QCOMPARE(addresses->shipping->countryId, order->shippingAddress.countryId);
+            QCOMPARE(addresses->shipping->regionCode, order->shippingAddress.regionCode);
+        }
+    }
 }
 
 QTEST_GUILESS_MAIN(TestMagentoWrites)

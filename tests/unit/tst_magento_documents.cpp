@@ -36,6 +36,8 @@ class TestMagentoDocuments : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
+    void orderAddresses_data();
+    void orderAddresses();
     void invoiceRecording_data();
     void invoiceRecording();
     void invoiceItemsAndMissingFields();
@@ -465,6 +467,55 @@ void TestMagentoDocuments::markerFound()
     auto hist = DocumentParser::parseStatusHistories(order);
     QVERIFY(hist);
     QCOMPARE(TxnMarker::present(*hist, u"1234"_s, TxnMarker::Kind::Capture), present);
+}
+
+
+void TestMagentoDocuments::orderAddresses_data()
+{
+    QTest::addColumn<QByteArray>("order");
+    QTest::addColumn<QString>("billingCity");  // empty: no billing address
+    QTest::addColumn<QString>("shippingCity"); // empty: no shipping address
+    QTest::addColumn<QString>("errorField");   // non-empty: parsing fails naming this field
+    const QByteArray billing = R"("billing_address":{"address_type":"billing","city":"Calder","country_id":"US","firstname":"Veronica","lastname":"Costello","postcode":"49628-7978","region":"Michigan","region_code":"MI","street":["6146 Honey Bluff Parkway","Apt 2"],"telephone":"(555) 229-3326"})";
+    QTest::newRow("physical") << QByteArray("{" + billing + R"(,"extension_attributes":{"shipping_assignments":[{"shipping":{"address":{"address_type":"shipping","city":"Tottenham","country_id":"GB","firstname":"Veronica","lastname":"Costello","postcode":"CF24 3DG","street":["1 Studio 103"]},"method":"flatrate_flatrate"}}]}})")
+                              << u"Calder"_s << u"Tottenham"_s << QString();
+    QTest::newRow("virtual") << QByteArray("{" + billing + "}") << u"Calder"_s << QString() << QString();
+    QTest::newRow("no addresses") << QByteArray("{}") << QString() << QString() << QString();
+    QTest::newRow("street not strings") << QByteArray(R"({"billing_address":{"street":["1 Main",7]}})")
+                                        << QString() << QString() << u"billing_address.street[1]"_s;
+    QTest::newRow("assignment not an object") << QByteArray(R"({"extension_attributes":{"shipping_assignments":[5]}})")
+                                              << QString() << QString() << u"shipping_assignments[0]"_s;
+    QTest::newRow("address not an object") << QByteArray(R"({"extension_attributes":{"shipping_assignments":[{"shipping":{"address":"nowhere"}}]}})")
+                                           << QString() << QString() << u"shipping.address"_s;
+}
+
+void TestMagentoDocuments::orderAddresses()
+{
+    QFETCH(QByteArray, order);
+    QFETCH(QString, billingCity);
+    QFETCH(QString, shippingCity);
+    QFETCH(QString, errorField);
+    const QJsonObject o = QJsonDocument::fromJson(order).object();
+    QVERIFY(!o.isEmpty() || order == "{}");
+    const auto parsed = DocumentParser::parseOrderAddresses(o);
+    if (!errorField.isEmpty()) {
+        QVERIFY(!parsed);
+        QVERIFY2(parsed.error().toString().contains(errorField), qPrintable(parsed.error().toString()));
+        return;
+    }
+    QVERIFY2(parsed, qPrintable(parsed ? QString() : parsed.error().toString()));
+    QCOMPARE(parsed->billing.has_value(), !billingCity.isEmpty());
+    QCOMPARE(parsed->shipping.has_value(), !shippingCity.isEmpty());
+    if (parsed->billing) {
+        QCOMPARE(parsed->billing->city, billingCity);
+        QCOMPARE(parsed->billing->street, (QStringList{u"6146 Honey Bluff Parkway"_s, u"Apt 2"_s}));
+        QCOMPARE(parsed->billing->regionCode, u"MI"_s);
+        QCOMPARE(parsed->billing->region, u"Michigan"_s);
+    }
+    if (parsed->shipping) {
+        QCOMPARE(parsed->shipping->city, shippingCity);
+        QCOMPARE(parsed->shipping->countryId, u"GB"_s);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestMagentoDocuments)
