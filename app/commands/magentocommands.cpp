@@ -11,6 +11,7 @@
 #include "net/tlspolicy.h"
 #include "profile/profilestore.h"
 #include "security/credentialstore.h"
+#include "sync/connectionconfig.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -51,11 +52,6 @@ struct Connection
     std::unique_ptr<magento::MagentoClient> client;
 };
 
-QString secret(const sync::SyncConfig &c, const char *key)
-{
-    return c.secrets.value(QLatin1StringView(key));
-}
-
 // The Magento half of a profile's configuration, with secrets from the keychain. Errors are
 // "config.*" (exit 3) or keychain errors (exit 4).
 Result<magento::MagentoConfig> magentoConfigFor(const profile::Profile &profile, security::SecretStore &keychain)
@@ -63,43 +59,7 @@ Result<magento::MagentoConfig> magentoConfigFor(const profile::Profile &profile,
     auto sc = syncConfigFor(profile, keychain);
     if (!sc)
         return sc.error();
-    magento::MagentoConfig mc;
-    mc.baseUrl = QUrl(profile.magentoUrl);
-    if (!mc.baseUrl.isValid() || mc.baseUrl.scheme().isEmpty())
-        return makeError(QStringLiteral("config.invalid"), QStringLiteral("magentoUrl"),
-                         QStringLiteral("not a valid URL: %1").arg(profile.magentoUrl));
-    if (profile.magentoAuth == u"bearer") {
-        mc.auth = magento::MagentoConfig::Auth::Bearer;
-        mc.accessToken = secret(*sc, "magento.bearer_token");
-        if (mc.accessToken.isEmpty())
-            return makeError(QStringLiteral("config.missing_secret"), QStringLiteral("magento.bearer_token"),
-                             QStringLiteral("the Magento bearer token is not set for profile %1").arg(profile.name));
-        return mc;
-    }
-    if (profile.magentoAuth != u"oauth1")
-        return makeError(QStringLiteral("config.invalid"), QStringLiteral("magentoAuth"),
-                         QStringLiteral("unknown Magento authentication '%1' (oauth1 or bearer)").arg(profile.magentoAuth));
-    mc.auth = magento::MagentoConfig::Auth::OAuth1;
-    mc.oauth.consumerKey = secret(*sc, "magento.consumer_key");
-    mc.oauth.consumerSecret = secret(*sc, "magento.consumer_secret");
-    mc.oauth.accessToken = secret(*sc, "magento.access_token");
-    mc.oauth.accessTokenSecret = secret(*sc, "magento.access_token_secret");
-    for (const char *key :
-         {"magento.consumer_key", "magento.consumer_secret", "magento.access_token", "magento.access_token_secret"}) {
-        if (secret(*sc, key).isEmpty())
-            return makeError(QStringLiteral("config.missing_secret"), QString::fromLatin1(key),
-                             QStringLiteral("%1 is not set for profile %2 (OAuth 1.0a needs all four integration "
-                                            "credentials)")
-                                 .arg(QLatin1StringView(key), profile.name));
-    }
-    if (profile.magentoSignature == u"HMAC-SHA1")
-        mc.signatureMethod = magento::OAuth1Signer::Method::HmacSha1;
-    else if (profile.magentoSignature == u"HMAC-SHA256")
-        mc.signatureMethod = magento::OAuth1Signer::Method::HmacSha256;
-    else
-        return makeError(QStringLiteral("config.invalid"), QStringLiteral("magentoSignature"),
-                         QStringLiteral("unknown OAuth 1.0a signature method '%1'").arg(profile.magentoSignature));
-    return mc;
+    return sync::magentoConfigFor(sc.value());
 }
 
 // Parses the common options; on failure returns the exit code to end with.

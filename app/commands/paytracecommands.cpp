@@ -10,6 +10,7 @@
 #include "paytrace/tokenmanager.h"
 #include "profile/profilestore.h"
 #include "security/credentialstore.h"
+#include "sync/connectionconfig.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -219,22 +220,19 @@ int paytraceCommand(const QStringList &arguments, Io &io)
         io.err() << tr("Cannot read the secrets of profile %1: %2\n").arg(profile->name, config.error().toString()) << Qt::flush;
         return exitCodeFor(config.error());
     }
-    paytrace::PayTraceConfig pc;
-    pc.baseUrl = QUrl(config->paytraceUrl);
-    pc.username = config->secrets.value(u"paytrace.username"_s);
-    pc.password = config->secrets.value(u"paytrace.password"_s);
-    pc.integratorId = config->paytraceIntegratorId;
-    for (const auto &[key, value] : {std::pair{"paytrace.username", &pc.username}, std::pair{"paytrace.password", &pc.password}}) {
-        if (value->isEmpty()) {
+    const auto pc = sync::paytraceConfigFor(config.value());
+    if (!pc) {
+        if (pc.error().code == u"config.missing_secret")
             io.err() << tr("Profile %1 has no %2 (set it with: paybridge profile set-secret %1 %2)\n")
-                            .arg(profile->name, QLatin1StringView(key))
+                            .arg(profile->name, pc.error().field)
                      << Qt::flush;
-            return ExitConfig;
-        }
+        else
+            io.err() << tr("PayTrace settings of profile %1: %2\n").arg(profile->name, pc.error().toString()) << Qt::flush;
+        return ExitConfig;
     }
 
     net::HttpTransport transport;
-    paytrace::PayTraceClient client(&transport, pc);
+    paytrace::PayTraceClient client(&transport, pc.value());
     int result = ExitFailure;
 
     if (sub == u"ping") {
@@ -251,7 +249,7 @@ int paytraceCommand(const QStringList &arguments, Io &io)
                         result = failed(io, failure);
                     } else {
                         io.out() << tr("PayTrace at %1 answers; API user %2 signed in.\n")
-                                        .arg(net::redactUrl(pc.baseUrl), pc.username)
+                                        .arg(net::redactUrl(pc->baseUrl), pc->username)
                                  << Qt::flush;
                         result = ExitOk;
                     }

@@ -13,12 +13,6 @@ namespace J = pb::net::json;
 
 namespace {
 
-#define PB_TRY(var, expr)                  \
-    auto var##_r = (expr);                 \
-    if (!var##_r)                          \
-        return var##_r.error();            \
-    auto var = std::move(var##_r).value();
-
 // Absent/null → invalid Money. A present amount needs its currency.
 Result<Money> optMoney(const QJsonObject &o, QLatin1StringView key, const Currency &currency, const QString &path)
 {

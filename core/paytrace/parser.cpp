@@ -18,12 +18,6 @@ namespace {
 // merchant never comes near it, a broken or hostile server might.
 constexpr qsizetype kMaxTransactions = 200000;
 
-#define PB_TRY(var, expr)                  \
-    auto var##_r = (expr);                 \
-    if (!var##_r)                          \
-        return var##_r.error();            \
-    auto var = std::move(var##_r).value();
-
 QString text(const std::optional<QString> &s)
 {
     return s.value_or(QString());

@@ -1,5 +1,7 @@
 #include "sync/syncengine.h"
 
+#include "sync/connectionconfig.h"
+
 #include "log/categories.h"
 #include "magento/magentoclient.h"
 #include "magento/orderpager.h"
@@ -18,11 +20,6 @@
 namespace pb::sync {
 
 namespace {
-
-QString secret(const SyncConfig &config, const char *key)
-{
-    return config.secrets.value(QLatin1StringView(key));
-}
 
 Error syncError(const char *code, QString message)
 {
@@ -64,66 +61,16 @@ Status SyncEngine::ensureSetUp()
     if (m_transport)
         return Status::success();
 
-    const QUrl paytraceUrl(m_config.paytraceUrl);
-    const QUrl magentoUrl(m_config.magentoUrl);
-    if (!paytraceUrl.isValid() || paytraceUrl.scheme().isEmpty())
-        return makeError(QStringLiteral("config.invalid"), QStringLiteral("paytraceUrl"),
-                         QStringLiteral("not a valid URL: %1").arg(m_config.paytraceUrl));
-    if (!magentoUrl.isValid() || magentoUrl.scheme().isEmpty())
-        return makeError(QStringLiteral("config.invalid"), QStringLiteral("magentoUrl"),
-                         QStringLiteral("not a valid URL: %1").arg(m_config.magentoUrl));
-
-    const QString ptUser = secret(m_config, "paytrace.username");
-    const QString ptPassword = secret(m_config, "paytrace.password");
-    if (ptUser.isEmpty() || ptPassword.isEmpty())
-        return makeError(QStringLiteral("config.missing_secret"), QStringLiteral("paytrace.username"),
-                         QStringLiteral("PayTrace user name and password are not set for profile %1")
-                             .arg(m_config.profileName));
-
-    magento::MagentoConfig mc;
-    mc.baseUrl = magentoUrl;
-    if (m_config.magentoAuth == u"bearer") {
-        mc.auth = magento::MagentoConfig::Auth::Bearer;
-        mc.accessToken = secret(m_config, "magento.bearer_token");
-        if (mc.accessToken.isEmpty())
-            return makeError(QStringLiteral("config.missing_secret"), QStringLiteral("magento.bearer_token"),
-                             QStringLiteral("the Magento bearer token is not set for profile %1")
-                                 .arg(m_config.profileName));
-    } else if (m_config.magentoAuth == u"oauth1") {
-        mc.auth = magento::MagentoConfig::Auth::OAuth1;
-        mc.oauth.consumerKey = secret(m_config, "magento.consumer_key");
-        mc.oauth.consumerSecret = secret(m_config, "magento.consumer_secret");
-        mc.oauth.accessToken = secret(m_config, "magento.access_token");
-        mc.oauth.accessTokenSecret = secret(m_config, "magento.access_token_secret");
-        for (const char *key : {"magento.consumer_key", "magento.consumer_secret", "magento.access_token",
-                                "magento.access_token_secret"}) {
-            if (secret(m_config, key).isEmpty())
-                return makeError(QStringLiteral("config.missing_secret"), QString::fromLatin1(key),
-                                 QStringLiteral("%1 is not set for profile %2 (OAuth 1.0a needs all four "
-                                                "integration credentials)")
-                                     .arg(QLatin1StringView(key), m_config.profileName));
-        }
-        if (m_config.magentoSignature == u"HMAC-SHA1")
-            mc.signatureMethod = magento::OAuth1Signer::Method::HmacSha1;
-        else if (m_config.magentoSignature == u"HMAC-SHA256")
-            mc.signatureMethod = magento::OAuth1Signer::Method::HmacSha256;
-        else
-            return makeError(QStringLiteral("config.invalid"), QStringLiteral("magentoSignature"),
-                             QStringLiteral("unknown OAuth 1.0a signature method '%1'").arg(m_config.magentoSignature));
-    } else {
-        return makeError(QStringLiteral("config.invalid"), QStringLiteral("magentoAuth"),
-                         QStringLiteral("unknown Magento authentication '%1' (oauth1 or bearer)")
-                             .arg(m_config.magentoAuth));
-    }
+    auto pc = paytraceConfigFor(m_config);
+    if (!pc)
+        return pc.error();
+    auto mc = magentoConfigFor(m_config);
+    if (!mc)
+        return mc.error();
 
     m_transport = new net::HttpTransport();
-    paytrace::PayTraceConfig pc;
-    pc.baseUrl = paytraceUrl;
-    pc.username = ptUser;
-    pc.password = ptPassword;
-    pc.integratorId = m_config.paytraceIntegratorId;
-    m_paytrace = new paytrace::PayTraceClient(m_transport, pc);
-    m_magento = new magento::MagentoClient(m_transport, mc);
+    m_paytrace = new paytrace::PayTraceClient(m_transport, pc.value());
+    m_magento = new magento::MagentoClient(m_transport, mc.value());
     m_pager = new magento::OrderPager(m_magento);
 
     connect(m_pager, &magento::OrderPager::pageReady, this, [this](const QList<OrderRecord> &orders) {

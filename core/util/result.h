@@ -70,3 +70,11 @@ inline Error makeError(QString code, QString field, QString message)
 }
 
 } // namespace pb
+
+// Unwraps a Result into `var`, or returns its error from the enclosing function (which must
+// return a Result or Status): the parsers chain dozens of fallible field reads.
+#define PB_TRY(var, expr)                  \
+    auto var##_r = (expr);                 \
+    if (!var##_r)                          \
+        return var##_r.error();            \
+    auto var = std::move(var##_r).value();
