@@ -2,6 +2,7 @@
 
 #include "adminapi.h"
 #include "magentosim.h"
+#include "odoosim.h"
 #include "paytracesim.h"
 
 #include <QMutexLocker>
@@ -48,7 +49,7 @@ QByteArray proxyPage(int status)
 
 Sandbox::Sandbox(SandboxOptions options, QObject *parent)
     : QObject(parent), m_options(std::move(options)), m_credentials(generateCredentials(m_options.seed)),
-      m_faults(m_options.seed)
+      m_faults(m_options.seed), m_odoo(std::make_unique<OdooSimulator>(m_options.seed))
 {
     if (m_options.startTime.isValid())
         m_clock.setNow(m_options.startTime);
@@ -167,7 +168,22 @@ QList<std::pair<QString, QString>> Sandbox::credentials() const
         {u"magento.access_token"_s, m_credentials.magentoAccessToken},
         {u"magento.access_token_secret"_s, m_credentials.magentoAccessTokenSecret},
         {u"magento.bearer_token"_s, m_credentials.magentoAccessToken},
+        {u"odoo.database"_s, m_odoo->database()},
+        {u"odoo.username"_s, m_odoo->username()},
+        {u"odoo.password"_s, m_odoo->password()},
     };
+}
+
+OdooSimulator &Sandbox::odoo()
+{
+    return *m_odoo;
+}
+
+QUrl Sandbox::odooUrl() const
+{
+    QUrl url = baseUrl();
+    url.setPath(u"/odoo"_s);
+    return url;
 }
 
 PayTraceSimulator &Sandbox::paytrace()
@@ -207,10 +223,12 @@ void Sandbox::count(const QByteArray &method, const QByteArray &path)
 HttpReply Sandbox::dispatch(const HttpRequest &request)
 {
     const QByteArray &path = request.path;
+    if (path.startsWith("/__admin/odoo/"))
+        return reply(m_odoo->handleAdmin(request));
     if (path == "/__admin" || path.startsWith("/__admin/"))
         return reply(m_admin->handle(request));
 
-    enum class Api { PayTrace, Magento } api;
+    enum class Api { PayTrace, Magento, Odoo } api;
     qsizetype prefix = 0;
     if (path == "/paytrace" || path.startsWith("/paytrace/")) {
         api = Api::PayTrace;
@@ -218,6 +236,9 @@ HttpReply Sandbox::dispatch(const HttpRequest &request)
     } else if (path == "/magento" || path.startsWith("/magento/")) {
         api = Api::Magento;
         prefix = 8;
+    } else if (path == "/odoo" || path.startsWith("/odoo/")) {
+        api = Api::Odoo;
+        prefix = 5;
     } else {
         return reply(HttpResponse::json(404, QByteArrayLiteral(
             "{\"message\":\"Unknown path: the sandbox serves /paytrace, /magento and /__admin\"}")));
@@ -234,12 +255,15 @@ HttpReply Sandbox::dispatch(const HttpRequest &request)
     };
 
     int retryAfter = 1;
+    // Odoo has no rate limiter of its own in the sandbox (faults can still answer 429).
     RateLimiter &limiter = api == Api::PayTrace ? m_paytraceLimiter : m_magentoLimiter;
-    if (!limiter.tryAcquire(&retryAfter))
+    if (api != Api::Odoo && !limiter.tryAcquire(&retryAfter))
         return reply(tooMany(retryAfter));
 
     const QByteArrayView subPath = QByteArrayView(path).sliced(prefix);
     const auto serve = [&] {
+        if (api == Api::Odoo)
+            return m_odoo->handle(request, subPath);
         return api == Api::PayTrace ? m_paytrace->handle(request, subPath) : m_magento->handle(request, subPath);
     };
 

@@ -5,6 +5,7 @@
 //
 //   http://127.0.0.1:P/paytrace   PayTrace v1 (…/paytrace/oauth/token, …/paytrace/v1/…)
 //   http://127.0.0.1:P/magento    Magento 2 REST (…/magento/rest/V1/…, …/magento/rest/default/V1/…)
+//   http://127.0.0.1:P/odoo       Odoo JSON-RPC external API (…/odoo/jsonrpc)
 //   http://127.0.0.1:P/__admin/   health, clock, faults, limits, ledger, stats, magento/config,
 //                                 magento/documents (outside the APIs)
 
@@ -32,6 +33,7 @@ namespace pb::sandbox {
 
 class AdminApi;
 class MagentoSimulator;
+class OdooSimulator;
 class PayTraceSimulator;
 
 struct SandboxOptions
@@ -86,7 +88,8 @@ public:
     QUrl adminUrl() const;    // http://127.0.0.1:P/__admin
 
     // paytrace.username, paytrace.password, magento.consumer_key, magento.consumer_secret,
-    // magento.access_token, magento.access_token_secret, magento.bearer_token.
+    // magento.access_token, magento.access_token_secret, magento.bearer_token, odoo.database,
+    // odoo.username, odoo.password.
     QList<std::pair<QString, QString>> credentials() const;
     const SandboxCredentials &credentialSet() const { return m_credentials; }
     const SandboxOptions &options() const { return m_options; }
@@ -100,6 +103,8 @@ public:
     // The simulators (valid after start()). Their accessors return snapshots of the state.
     PayTraceSimulator &paytrace();
     MagentoSimulator &magento();
+    OdooSimulator &odoo(); // http://127.0.0.1:P/odoo/jsonrpc (sandbox/odoosim.h)
+    QUrl odooUrl() const;  // http://127.0.0.1:P/odoo
     // The data as generated at start-up (before any API call changed anything).
     const GeneratedData &generated() const { return m_generated; }
 
@@ -119,6 +124,7 @@ private:
     GeneratedData m_generated;
     std::unique_ptr<PayTraceSimulator> m_paytrace;
     std::unique_ptr<MagentoSimulator> m_magento;
+    std::unique_ptr<OdooSimulator> m_odoo;
     std::unique_ptr<AdminApi> m_admin;
     HttpServer *m_server = nullptr;
     std::atomic<quint16> m_port{0};

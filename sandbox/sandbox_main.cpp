@@ -114,6 +114,7 @@ int main(int argc, char *argv[])
     line(u"paytrace_url"_s, sandbox.paytraceUrl().toString());
     line(u"magento_url"_s, sandbox.magentoUrl().toString());
     line(u"admin_url"_s, sandbox.adminUrl().toString());
+    line(u"odoo_url"_s, sandbox.odooUrl().toString());
     for (const auto &[name, value] : sandbox.credentials())
         line(name, value);
     std::fflush(stdout);

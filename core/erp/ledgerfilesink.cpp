@@ -362,7 +362,7 @@ Result<QList<JournalEntry>> LedgerFileSink::readAll() const
     return entries;
 }
 
-Result<std::optional<JournalEntry>> LedgerFileSink::lookup(const QString &externalRef)
+Result<std::optional<JournalEntry>> LedgerFileSink::lookupNow(const QString &externalRef) const
 {
     Result<QList<JournalEntry>> entries = readAll();
     if (!entries)
@@ -374,7 +374,27 @@ Result<std::optional<JournalEntry>> LedgerFileSink::lookup(const QString &extern
     return std::optional<JournalEntry>();
 }
 
-Result<PostResult> LedgerFileSink::post(const QList<JournalEntry> &entries)
+void LedgerFileSink::post(const QList<JournalEntry> &entries, QObject *context,
+                          std::function<void(const Result<PostResult> &)> done)
+{
+    Result<PostResult> r = postNow(entries);
+    if (!r)
+        r = classifiedError(fileErrorClass(r.error()), r.error());
+    Q_UNUSED(context); // alive for the whole call: done runs before returning
+    done(r);
+}
+
+void LedgerFileSink::lookup(const QString &externalRef, QObject *context,
+                            std::function<void(const Result<std::optional<JournalEntry>> &)> done)
+{
+    Result<std::optional<JournalEntry>> r = lookupNow(externalRef);
+    if (!r)
+        r = classifiedError(fileErrorClass(r.error()), r.error());
+    Q_UNUSED(context); // alive for the whole call: done runs before returning
+    done(r);
+}
+
+Result<PostResult> LedgerFileSink::postNow(const QList<JournalEntry> &entries)
 {
     for (const JournalEntry &e : entries) {
         if (Status s = validate(e); !s)

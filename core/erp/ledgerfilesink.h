@@ -21,13 +21,22 @@ namespace pb::erp {
 // bytes unchanged plus the new entries to a temporary file that is fsynced and renamed over
 // the journal (QSaveFile), then fsyncs the directory. A hand-edited journal is read
 // strictly: a line PayBridge cannot interpret fails post() and lookup() with its line number.
+//
+// The asynchronous post()/lookup() do their (short, local) work at once and call `done` before
+// returning; postNow()/lookupNow() are the same work returning its result with the detailed
+// error codes (erp.entry*, erp.ledger.parse, erp.ledger.io, erp.ledger.locked).
 class LedgerFileSink final : public JournalSink
 {
 public:
     explicit LedgerFileSink(QString path);
 
-    Result<PostResult> post(const QList<JournalEntry> &entries) override;
-    Result<std::optional<JournalEntry>> lookup(const QString &externalRef) override;
+    void post(const QList<JournalEntry> &entries, QObject *context,
+              std::function<void(const Result<PostResult> &)> done) override;
+    void lookup(const QString &externalRef, QObject *context,
+                std::function<void(const Result<std::optional<JournalEntry>> &)> done) override;
+
+    Result<PostResult> postNow(const QList<JournalEntry> &entries);
+    Result<std::optional<JournalEntry>> lookupNow(const QString &externalRef) const;
 
     // Every entry in the journal, in file order (entries without a ref tag included).
     Result<QList<JournalEntry>> readAll() const;

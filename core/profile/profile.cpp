@@ -50,14 +50,34 @@ const QLatin1StringView pinnedCertSha256Paytrace("pinnedCertSha256Paytrace");
 const QLatin1StringView pinnedCertSha256Magento("pinnedCertSha256Magento");
 const QLatin1StringView createdAt("createdAt");
 const QLatin1StringView createdBy("createdBy");
+const QLatin1StringView erp("erp");
 } // namespace key
+
+namespace erpkey {
+const QLatin1StringView sink("sink");
+const QLatin1StringView file("file");
+const QLatin1StringView odooUrl("odooUrl");
+const QLatin1StringView odooDatabase("odooDatabase");
+const QLatin1StringView odooUsername("odooUsername");
+const QLatin1StringView odooCurrency("odooCurrency");
+const QLatin1StringView odooAccounts("odooAccounts");
+} // namespace erpkey
+
+bool hasControl(const QString &s)
+{
+    for (QChar c : s) {
+        if (c.category() == QChar::Other_Control)
+            return true;
+    }
+    return false;
+}
 
 bool isKnownKey(const QString &k)
 {
     for (QLatin1StringView known :
          {key::name, key::paytraceUrl, key::magentoUrl, key::magentoAuth, key::magentoSignature,
           key::paytraceIntegratorId, key::historyDays, key::syncIntervalSeconds,
-          key::pinnedCertSha256Paytrace, key::pinnedCertSha256Magento, key::createdAt, key::createdBy}) {
+          key::pinnedCertSha256Paytrace, key::pinnedCertSha256Magento, key::createdAt, key::createdBy, key::erp}) {
         if (k == known)
             return true;
     }
@@ -129,7 +149,99 @@ pb::Status validate(const Profile &p, const QString &prefix)
         return s;
     if (p.createdBy.size() > 128)
         return invalid(prefix + key::createdBy, QStringLiteral("longer than 128 characters"));
+    return validate(p.erp, prefix + key::erp + QLatin1Char('.'));
+}
+
+pb::Status validate(const ErpSettings &e, const QString &prefix)
+{
+    if (e.sink != u"ledger" && e.sink != u"csv" && e.sink != u"odoo")
+        return invalid(prefix + erpkey::sink, QStringLiteral("must be \"ledger\", \"csv\" or \"odoo\""));
+    if (!e.file.isEmpty() && (!e.file.startsWith(QLatin1Char('/')) || hasControl(e.file) || e.file.endsWith(QLatin1Char('/'))))
+        return invalid(prefix + erpkey::file, QStringLiteral("must be an absolute file path"));
+    if (!e.odooUrl.isEmpty() || e.sink == u"odoo") {
+        if (pb::Status s = validateServiceUrl(e.odooUrl, prefix + erpkey::odooUrl); !s)
+            return s;
+    }
+    static const QRegularExpression database(QStringLiteral("\\A[A-Za-z0-9_.-]{1,63}\\z"));
+    if ((!e.odooDatabase.isEmpty() || e.sink == u"odoo") && !database.match(e.odooDatabase).hasMatch())
+        return invalid(prefix + erpkey::odooDatabase, QStringLiteral("required for Odoo: 1 to 63 letters, digits, '_', '.' or '-'"));
+    if (e.sink == u"odoo" && e.odooUsername.isEmpty())
+        return invalid(prefix + erpkey::odooUsername, QStringLiteral("required for Odoo"));
+    if (e.odooUsername.size() > 128 || hasControl(e.odooUsername))
+        return invalid(prefix + erpkey::odooUsername, QStringLiteral("at most 128 characters, no control characters"));
+    static const QRegularExpression currency(QStringLiteral("\\A[A-Z]{3}\\z"));
+    if (!currency.match(e.odooCurrency).hasMatch())
+        return invalid(prefix + erpkey::odooCurrency, QStringLiteral("an ISO 4217 code such as USD"));
+    static const QRegularExpression code(QStringLiteral("\\A[A-Za-z0-9._-]{1,64}\\z"));
+    for (auto it = e.odooAccounts.begin(); it != e.odooAccounts.end(); ++it) {
+        const QString field = prefix + erpkey::odooAccounts + QLatin1Char('.') + it.key().left(80);
+        if (it.key().trimmed().isEmpty() || it.key().size() > 200 || hasControl(it.key()))
+            return invalid(field, QStringLiteral("not a ledger account name"));
+        if (!code.match(it.value()).hasMatch())
+            return invalid(field, QStringLiteral("\"%1\" is not an Odoo account code (1 to 64 letters, digits, '.', '_' or '-')")
+                                      .arg(it.value().left(80)));
+    }
+    if (e.sink == u"odoo" && e.odooAccounts.isEmpty())
+        return invalid(prefix + erpkey::odooAccounts, QStringLiteral("required for Odoo: the Odoo account code of each PayBridge account"));
     return {};
+}
+
+QJsonObject toJson(const ErpSettings &e)
+{
+    QJsonObject accounts;
+    for (auto it = e.odooAccounts.begin(); it != e.odooAccounts.end(); ++it)
+        accounts.insert(it.key(), it.value());
+    return QJsonObject{{erpkey::sink, e.sink},
+                       {erpkey::file, e.file},
+                       {erpkey::odooUrl, e.odooUrl},
+                       {erpkey::odooDatabase, e.odooDatabase},
+                       {erpkey::odooUsername, e.odooUsername},
+                       {erpkey::odooCurrency, e.odooCurrency},
+                       {erpkey::odooAccounts, accounts}};
+}
+
+pb::Result<ErpSettings> erpFromJson(const QJsonObject &o, const QString &prefix)
+{
+    ErpSettings e;
+    for (auto it = o.begin(); it != o.end(); ++it) {
+        const QString &k = it.key();
+        if (pb::log::Redactor::isSensitiveKey(k)) {
+            return pb::makeError(QStringLiteral("profile.secret_field"), prefix + k,
+                                 QStringLiteral("looks like a secret; secrets belong in the OS keychain, never in a profile"));
+        }
+        QString *target = nullptr;
+        if (k == erpkey::sink)
+            target = &e.sink;
+        else if (k == erpkey::file)
+            target = &e.file;
+        else if (k == erpkey::odooUrl)
+            target = &e.odooUrl;
+        else if (k == erpkey::odooDatabase)
+            target = &e.odooDatabase;
+        else if (k == erpkey::odooUsername)
+            target = &e.odooUsername;
+        else if (k == erpkey::odooCurrency)
+            target = &e.odooCurrency;
+        if (target) {
+            if (!it.value().isString())
+                return invalid(prefix + k, QStringLiteral("must be a string"));
+            *target = it.value().toString();
+            continue;
+        }
+        if (k != erpkey::odooAccounts)
+            return pb::makeError(QStringLiteral("profile.unknown_field"), prefix + k, QStringLiteral("unknown field"));
+        if (!it.value().isObject())
+            return invalid(prefix + k, QStringLiteral("must be an object of account name → Odoo account code"));
+        const QJsonObject accounts = it.value().toObject();
+        for (auto a = accounts.begin(); a != accounts.end(); ++a) {
+            if (!a.value().isString())
+                return invalid(prefix + k + QLatin1Char('.') + a.key().left(80), QStringLiteral("must be a string"));
+            e.odooAccounts.insert(a.key(), a.value().toString());
+        }
+    }
+    if (pb::Status s = validate(e, prefix); !s)
+        return s.error();
+    return e;
 }
 
 QJsonObject toJson(const Profile &p)
@@ -147,6 +259,8 @@ QJsonObject toJson(const Profile &p)
     o.insert(key::pinnedCertSha256Magento, p.pinnedCertSha256Magento);
     o.insert(key::createdAt, p.createdAt.isValid() ? p.createdAt.toUTC().toString(Qt::ISODateWithMs) : QString());
     o.insert(key::createdBy, p.createdBy);
+    if (p.erp != ErpSettings()) // absent while default, so older files and readers are unchanged
+        o.insert(key::erp, toJson(p.erp));
     return o;
 }
 
@@ -198,6 +312,14 @@ pb::Result<Profile> fromJson(const QJsonObject &o, const QString &prefix)
           text(key::createdAt, createdAt, false), text(key::createdBy, p.createdBy, false)}) {
         if (!s)
             return s.error();
+    }
+    if (const QJsonValue erp = o.value(key::erp); !erp.isUndefined()) {
+        if (!erp.isObject())
+            return invalid(prefix + key::erp, QStringLiteral("must be an object"));
+        pb::Result<ErpSettings> settings = erpFromJson(erp.toObject(), prefix + key::erp + QLatin1Char('.'));
+        if (!settings)
+            return settings.error();
+        p.erp = *settings;
     }
     if (!createdAt.isEmpty()) {
         p.createdAt = QDateTime::fromString(createdAt, Qt::ISODateWithMs);

@@ -4,9 +4,31 @@
 
 #include <QDateTime>
 #include <QJsonObject>
+#include <QMap>
 #include <QString>
 
 namespace pb::profile {
+
+// Where the day's journal goes (erp::makeSink). Stored as the profile's "erp" object, and only
+// when it differs from the defaults. The Odoo password or API key is the keychain secret
+// "odoo.password", never a field here.
+struct ErpSettings
+{
+    QString sink = QStringLiteral("ledger"); // "ledger" | "csv" | "odoo"
+    QString file;          // ledger/csv journal, absolute; empty: journal.ledger|journal.csv in the profile's data directory
+    QString odooUrl;       // https (http only for loopback); required for "odoo"
+    QString odooDatabase;  // required for "odoo"
+    QString odooUsername;  // required for "odoo"
+    QString odooCurrency = QStringLiteral("USD"); // the Odoo company's currency
+    QMap<QString, QString> odooAccounts; // PayBridge account name → Odoo account code
+
+    bool operator==(const ErpSettings &other) const = default;
+};
+
+// Errors are "profile.invalid" with the field ("erp.odooUrl", "erp.odooAccounts.Income:Sales").
+pb::Status validate(const ErpSettings &erp, const QString &fieldPrefix = QString());
+QJsonObject toJson(const ErpSettings &erp);
+pb::Result<ErpSettings> erpFromJson(const QJsonObject &object, const QString &fieldPrefix = QString());
 
 // A connection profile: where PayBridge connects and how, for one store. Never a secret: the
 // credentials of profile "Prod" live in the OS keychain under "Prod:<system>:<account>"
@@ -25,6 +47,7 @@ struct Profile
     QString pinnedCertSha256Magento;
     QDateTime createdAt;           // UTC
     QString createdBy;
+    ErpSettings erp;
 
     bool operator==(const Profile &other) const = default;
 };

@@ -14,6 +14,7 @@ const QStringList &validSecretKeys()
         QStringLiteral("magento.access_token"),
         QStringLiteral("magento.access_token_secret"),
         QStringLiteral("magento.bearer_token"),
+        QStringLiteral("odoo.password"),
     };
     return keys;
 }

@@ -210,7 +210,8 @@ private slots:
         }
         QCOMPARE(keys, (QStringList{u"paytrace.username"_s, u"paytrace.password"_s, u"magento.consumer_key"_s,
                                     u"magento.consumer_secret"_s, u"magento.access_token"_s,
-                                    u"magento.access_token_secret"_s, u"magento.bearer_token"_s}));
+                                    u"magento.access_token_secret"_s, u"magento.bearer_token"_s,
+                                    u"odoo.database"_s, u"odoo.username"_s, u"odoo.password"_s}));
         QCOMPARE(credential(*m_sandbox, u"magento.bearer_token"_s), credential(*m_sandbox, u"magento.access_token"_s));
     }
 
@@ -1339,9 +1340,11 @@ private slots:
         QProcess process;
         process.start(exe, {u"--orders"_s, u"25"_s, u"--seed"_s, u"4"_s, u"--port"_s, u"0"_s});
         QVERIFY(process.waitForStarted(10000));
-        const QStringList expected{u"paytrace_url"_s, u"magento_url"_s, u"admin_url"_s, u"paytrace.username"_s,
-                                   u"paytrace.password"_s, u"magento.consumer_key"_s, u"magento.consumer_secret"_s,
-                                   u"magento.access_token"_s, u"magento.access_token_secret"_s, u"magento.bearer_token"_s};
+        const QStringList expected{u"paytrace_url"_s, u"magento_url"_s, u"admin_url"_s, u"odoo_url"_s,
+                                   u"paytrace.username"_s, u"paytrace.password"_s, u"magento.consumer_key"_s,
+                                   u"magento.consumer_secret"_s, u"magento.access_token"_s,
+                                   u"magento.access_token_secret"_s, u"magento.bearer_token"_s, u"odoo.database"_s,
+                                   u"odoo.username"_s, u"odoo.password"_s};
         QMap<QString, QString> values;
         QStringList order;
         QElapsedTimer t;

@@ -3,6 +3,7 @@
 #include "mapping/mappingprofile.h"
 
 #include <QFile>
+#include <QLockFile>
 #include <QProcess>
 #include <QSet>
 #include <QStandardPaths>
@@ -243,7 +244,7 @@ private slots:
         LedgerFileSink sink(dir.filePath(u"j.journal"_s));
         JournalEntry good = ::entry(u"pb:good:1"_s, {{u"A"_s, money(u"USD"_s, u"1.00"_s), {}},
                                                      {u"B"_s, money(u"USD"_s, u"-1.00"_s), {}}});
-        QVERIFY(!sink.post({good, entry}).ok());
+        QVERIFY(!sink.postNow({good, entry}).ok());
         QVERIFY(!QFile::exists(sink.path()));
     }
 
@@ -291,8 +292,8 @@ private slots:
         };
         {
             LedgerFileSink sink(path);
-            QCOMPARE(sink.lookup(u"pb:sale:100000123"_s).value(), std::nullopt); // no file yet
-            const auto first = sink.post(batch);
+            QCOMPARE(sink.lookupNow(u"pb:sale:100000123"_s).value(), std::nullopt); // no file yet
+            const auto first = sink.postNow(batch);
             QVERIFY2(first.ok(), qPrintable(first.ok() ? QString() : first.error().toString()));
             QCOMPARE(first->posted, (QStringList{u"pb:sale:100000123"_s, u"pb:payment:100000123:T1"_s, u"pb:sale:100000124"_s}));
             QVERIFY(first->alreadyPosted.isEmpty());
@@ -304,25 +305,25 @@ private slots:
 
         // A new sink on the same file (as after a restart) sees what was posted.
         LedgerFileSink reopened(path);
-        const auto again = reopened.post(batch);
+        const auto again = reopened.postNow(batch);
         QVERIFY(again.ok());
         QVERIFY(again->posted.isEmpty());
         QCOMPARE(again->alreadyPosted.size(), 3);
         QVERIFY(again->conflicting.isEmpty());
         QCOMPARE(readFile(path), afterFirst);
 
-        const auto found = reopened.lookup(u"pb:payment:100000123:T1"_s);
+        const auto found = reopened.lookupNow(u"pb:payment:100000123:T1"_s);
         QVERIFY(found.ok());
         QVERIFY(found->has_value());
         QCOMPARE(**found, batch.at(1));
-        QCOMPARE(reopened.lookup(u"pb:sale:999"_s).value(), std::nullopt);
+        QCOMPARE(reopened.lookupNow(u"pb:sale:999"_s).value(), std::nullopt);
 
         // The same reference with other amounts is still a no-op, flagged for a person.
         JournalEntry changed = batch.at(0);
         changed.postings[0].amount = money(u"USD"_s, u"111.00"_s);
         changed.postings[1].amount = money(u"USD"_s, u"-111.00"_s);
         const JournalEntry fresh = refundEntry(p, kDate, u"100000123"_s, u"R1"_s, money(u"USD"_s, u"10.00"_s)).value();
-        const auto mixed = reopened.post({changed, fresh, fresh});
+        const auto mixed = reopened.postNow({changed, fresh, fresh});
         QVERIFY(mixed.ok());
         QCOMPARE(mixed->posted, QStringList{u"pb:refund:100000123:R1"_s});
         QCOMPARE(mixed->alreadyPosted, (QStringList{u"pb:sale:100000123"_s, u"pb:refund:100000123:R1"_s}));
@@ -379,8 +380,8 @@ private slots:
         writeFile(path, text);
         LedgerFileSink sink(path);
         const JournalEntry e = saleEntry(MappingProfile::defaults(), kDate, u"7"_s, money(u"USD"_s, u"1.00"_s)).value();
-        const auto posted = sink.post({e});
-        const auto found = sink.lookup(u"pb:hand:1"_s);
+        const auto posted = sink.postNow({e});
+        const auto found = sink.lookupNow(u"pb:hand:1"_s);
         if (error.isEmpty()) {
             QVERIFY2(posted.ok(), qPrintable(posted.ok() ? QString() : posted.error().toString()));
             QVERIFY(found.ok());
@@ -400,6 +401,69 @@ private slots:
         QVERIFY(!found.ok());
         QVERIFY(found.error().message.contains(error));
         QCOMPARE(readFile(path), text);
+    }
+
+    // The asynchronous interface: done exactly once, before returning (documented for file
+    // sinks), with the three error codes the intent runner classifies.
+    void asyncInterface()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(u"a.journal"_s);
+        LedgerFileSink ledger(path);
+        JournalSink &sink = ledger;
+        QObject context;
+        const JournalEntry e = saleEntry(MappingProfile::defaults(), kDate, u"9"_s, money(u"USD"_s, u"2.00"_s)).value();
+
+        int calls = 0;
+        sink.post({e}, &context, [&](const Result<PostResult> &r) {
+            ++calls;
+            QVERIFY(r.ok());
+            QCOMPARE(r->posted, QStringList{e.externalRef});
+        });
+        QCOMPARE(calls, 1);
+        sink.post({e}, &context, [&](const Result<PostResult> &r) {
+            ++calls;
+            QVERIFY(r.ok());
+            QCOMPARE(r->alreadyPosted, QStringList{e.externalRef});
+        });
+        QCOMPARE(calls, 2);
+        sink.lookup(e.externalRef, &context, [&](const Result<std::optional<JournalEntry>> &r) {
+            ++calls;
+            QVERIFY(r.ok());
+            QVERIFY(r->has_value());
+            QCOMPARE(**r, e);
+        });
+        QCOMPARE(calls, 3);
+
+        // Invalid entry: permanent.
+        JournalEntry bad = e;
+        bad.externalRef = u"pb:bad"_s;
+        bad.postings[0].amount = money(u"USD"_s, u"2.01"_s);
+        sink.post({bad}, &context, [&](const Result<PostResult> &r) {
+            ++calls;
+            QVERIFY(!r.ok());
+            QCOMPARE(r.error().code, u"erp.permanent"_s);
+            QVERIFY(r.error().message.contains(u"does not balance"_s));
+            QCOMPARE(errorClassOf(r.error()), net::ErrorClass::Permanent);
+        });
+        QCOMPARE(calls, 4);
+
+        // Another writer holds the lock: transient (the lock wait is 10 s; a held live lock).
+        QLockFile other(path + u".lock"_s);
+        QVERIFY(other.tryLock(0));
+        JournalEntry next = e;
+        next.externalRef = u"pb:sale:10"_s;
+        sink.post({next}, &context, [&](const Result<PostResult> &r) {
+            ++calls;
+            QVERIFY(!r.ok());
+            QCOMPARE(r.error().code, u"erp.transient"_s);
+            QCOMPARE(errorClassOf(r.error()), net::ErrorClass::Transient);
+        });
+        QCOMPARE(calls, 5);
+        other.unlock();
+
+        QCOMPARE(errorClassOf(makeError(u"erp.in_doubt"_s, {}, {})), net::ErrorClass::InDoubt);
+        QCOMPARE(errorClassOf(makeError(u"something.else"_s, {}, {})), net::ErrorClass::Permanent);
     }
 
     // The journal PayBridge writes must be read by the real hledger exactly as PayBridge
@@ -447,9 +511,9 @@ private slots:
         const QString path = dir.filePath(u"paybridge.journal"_s);
         LedgerFileSink sink(path);
         // Two posts, so the appended file (not just a fresh one) is what hledger reads.
-        const auto firstHalf = sink.post(entries.mid(0, entries.size() / 2));
+        const auto firstHalf = sink.postNow(entries.mid(0, entries.size() / 2));
         QVERIFY(firstHalf.ok());
-        const auto secondHalf = sink.post(entries);
+        const auto secondHalf = sink.postNow(entries);
         QVERIFY(secondHalf.ok());
         QCOMPARE(secondHalf->posted.size(), entries.size() - entries.size() / 2);
 

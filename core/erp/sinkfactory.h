@@ -1,0 +1,32 @@
+#pragma once
+
+#include "erp/journalsink.h"
+#include "profile/profile.h"
+#include "util/result.h"
+
+#include <memory>
+
+namespace pb::net {
+class HttpTransport;
+}
+
+namespace pb::erp {
+
+struct SinkOptions
+{
+    profile::ErpSettings settings;
+    QString dataDirectory;             // the profile's data directory: default journal files go here
+    QString odooPassword;              // the keychain secret "odoo.password" (Odoo sink only)
+    net::HttpTransport *transport = nullptr; // Odoo sink only; must outlive the sink
+    QString sinkOverride;              // "ledger" | "csv" | "odoo": instead of settings.sink (command line)
+    QString fileOverride;              // instead of settings.file (command line)
+};
+
+// The default file of a file sink: <dataDirectory>/journal.ledger or journal.csv.
+QString defaultJournalFile(const QString &sinkKind, const QString &dataDirectory);
+
+// The configured sink. Errors ("erp.config", field named) for an unknown kind, settings that do
+// not validate, a missing Odoo password or transport.
+Result<std::unique_ptr<JournalSink>> makeSink(const SinkOptions &options);
+
+} // namespace pb::erp
