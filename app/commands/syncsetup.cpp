@@ -19,6 +19,7 @@ sync::SyncConfig syncConfigWithoutSecrets(const profile::Profile &profile)
     config.magentoSignature = profile.magentoSignature;
     config.paytraceIntegratorId = profile.paytraceIntegratorId;
     config.historyDays = profile.historyDays;
+    config.profileCreatedBy = profile.createdBy;
     return config;
 }
 

@@ -318,17 +318,12 @@ QString className(net::ErrorClass c)
 
 IntentJournal::IntentJournal(QSqlDatabase &db, const Clock &clock) : m_db(db), m_clock(clock) {}
 
-Result<PlanResult> IntentJournal::plan(const PlanRequest &request)
-{
-    if (Status s = validateNaturalKey(request.naturalKey); !s)
-        return s.error();
-    if (Status s = validatePayload(request.payload); !s)
-        return s.error();
+namespace {
 
-    Transaction tx(m_db);
-    if (Status s = tx.begin(); !s)
-        return s.error();
-    auto existing = selectOne(m_db, u"natural_key = ?"_s, request.naturalKey);
+// One plan inside the caller's open transaction.
+Result<PlanResult> planOne(QSqlDatabase &db, const PlanRequest &request, const QDateTime &now)
+{
+    auto existing = selectOne(db, u"natural_key = ?"_s, request.naturalKey);
     if (!existing)
         return existing.error();
     if (existing.value()) {
@@ -337,14 +332,10 @@ Result<PlanResult> IntentJournal::plan(const PlanRequest &request)
             return makeError(u"intent.key_conflict"_s, u"natural_key"_s,
                              u"the natural key "_s + request.naturalKey + u" already belongs to a "_s
                                  + kindName(i.kind) + u" intent, not "_s + kindName(request.kind));
-        PlanResult r{i, false, i.payload != request.payload};
-        if (Status s = tx.commit(); !s)
-            return s.error();
-        return r;
+        return PlanResult{i, false, i.payload != request.payload};
     }
 
-    const QDateTime now = m_clock.nowUtc();
-    auto query = prepare(m_db, uR"(
+    auto query = prepare(db, uR"(
 INSERT INTO intents (kind, natural_key, order_entity_id, payload, state, attempts, next_attempt_at,
                      requested_by, created_at, updated_at)
 VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?))"_s);
@@ -364,15 +355,61 @@ VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?))"_s);
     if (Status s = exec(q, u"cannot plan intent "_s + request.naturalKey); !s)
         return s.error();
     const qint64 id = q.lastInsertId().toLongLong();
-    auto created = selectOne(m_db, u"id = ?"_s, id);
+    auto created = selectOne(db, u"id = ?"_s, id);
     if (!created)
         return created.error();
     if (!created.value())
         return notFound(id);
-    if (Status s = tx.commit(); !s)
-        return s.error();
     qCDebug(lcSync) << "planned intent" << id << request.naturalKey;
     return PlanResult{*created.value(), true, false};
+}
+
+} // namespace
+
+Result<PlanResult> IntentJournal::plan(const PlanRequest &request)
+{
+    auto all = planAll({request});
+    if (!all)
+        return all.error();
+    return all->first();
+}
+
+Result<QList<PlanResult>> IntentJournal::planAll(const QList<PlanRequest> &requests)
+{
+    if (requests.isEmpty())
+        return invalid(u"requests"_s, u"nothing to plan"_s);
+    for (const PlanRequest &request : requests) {
+        if (Status s = validateNaturalKey(request.naturalKey); !s)
+            return s.error();
+        if (Status s = validatePayload(request.payload); !s)
+            return s.error();
+    }
+    Transaction tx(m_db);
+    if (Status s = tx.begin(); !s)
+        return s.error();
+    const QDateTime now = m_clock.nowUtc();
+    QList<PlanResult> out;
+    out.reserve(requests.size());
+    for (const PlanRequest &request : requests) {
+        auto r = planOne(m_db, request, now);
+        if (!r)
+            return r.error(); // the transaction rolls back: a chain is planned whole or not at all
+        out.append(r.value());
+    }
+    if (Status s = tx.commit(); !s)
+        return s.error();
+    return out;
+}
+
+Result<QList<Intent>> IntentJournal::forOrder(qint64 orderEntityId) const
+{
+    auto query = prepare(m_db, u"SELECT "_s + kIntentColumns
+                                   + u" FROM intents WHERE order_entity_id = ? ORDER BY id"_s);
+    if (!query)
+        return query.error();
+    QSqlQuery &q = query.value();
+    q.addBindValue(orderEntityId);
+    return selectMany(q);
 }
 
 Result<SendTicket> IntentJournal::markSending(qint64 intentId, const QString &requestId)
@@ -885,6 +922,40 @@ ORDER BY next_attempt_at, id LIMIT ?)"_s);
     q.addBindValue(timeToSql(now));
     q.addBindValue(limit);
     return selectMany(q);
+}
+
+Result<QList<Intent>> IntentJournal::dueReady(const QDateTime &now, int limit) const
+{
+    auto query = prepare(m_db, u"SELECT "_s + kIntentColumns + uR"( FROM intents i
+WHERE state IN ('planned', 'retry_wait') AND next_attempt_at <= ?
+  AND (json_extract(payload, '$.after') IS NULL
+       OR EXISTS (SELECT 1 FROM intents p
+                  WHERE p.natural_key = json_extract(i.payload, '$.after') AND p.state = 'succeeded'))
+ORDER BY next_attempt_at, id LIMIT ?)"_s);
+    if (!query)
+        return query.error();
+    QSqlQuery &q = query.value();
+    q.addBindValue(timeToSql(now));
+    q.addBindValue(limit);
+    return selectMany(q);
+}
+
+Result<std::optional<QDateTime>> IntentJournal::nextDueAt() const
+{
+    auto query = prepare(m_db, uR"(
+SELECT MIN(next_attempt_at) FROM intents i
+WHERE state IN ('planned', 'retry_wait')
+  AND (json_extract(payload, '$.after') IS NULL
+       OR EXISTS (SELECT 1 FROM intents p
+                  WHERE p.natural_key = json_extract(i.payload, '$.after') AND p.state = 'succeeded')))"_s);
+    if (!query)
+        return query.error();
+    QSqlQuery &q = query.value();
+    if (Status s = exec(q, u"cannot read when the next intent is due"_s); !s)
+        return s.error();
+    if (!q.next() || q.value(0).isNull())
+        return std::optional<QDateTime>();
+    return std::optional<QDateTime>(timeFromSql(q.value(0)));
 }
 
 Result<QList<Intent>> IntentJournal::listByState(IntentState state, int limit, qint64 afterId) const

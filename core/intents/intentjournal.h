@@ -98,6 +98,9 @@ public:
 
     // Plans once per natural key: the same key again returns the existing intent untouched.
     Result<PlanResult> plan(const PlanRequest &request);
+    // Plans several intents in one transaction (a chain: PayTrace, then Magento, then ERP):
+    // all of them or none. Keys that exist are returned untouched, as plan() does.
+    Result<QList<PlanResult>> planAll(const QList<PlanRequest> &requests);
 
     // planned | retry_wait → sending, with a new open attempt row. Send only after this
     // returned ok: the row is committed.
@@ -138,8 +141,15 @@ public:
     Result<Intent> get(qint64 intentId) const;
     Result<std::optional<Intent>> findByKey(const QString &naturalKey) const;
     Result<QList<IntentAttempt>> attempts(qint64 intentId) const;
+    // Every intent of one order, in id order.
+    Result<QList<Intent>> forOrder(qint64 orderEntityId) const;
     // planned and retry_wait intents due at `now`, earliest first (ties by id).
     Result<QList<Intent>> due(const QDateTime &now, int limit) const;
+    // Like due(), but only intents whose earlier step (payload "after": its natural key) has
+    // succeeded, or that have none: what can be sent now.
+    Result<QList<Intent>> dueReady(const QDateTime &now, int limit) const;
+    // When the earliest planned or retry_wait intent falls due; nullopt when there is none.
+    Result<std::optional<QDateTime>> nextDueAt() const;
     // Intents in one state in id order after `afterId` (keyset paging).
     Result<QList<Intent>> listByState(IntentState state, int limit, qint64 afterId = 0) const;
     // Dead letters with all their attempts, in id order after `afterId`.

@@ -3,6 +3,9 @@
 #include "sync/connectionconfig.h"
 
 #include "log/categories.h"
+#include "access/operatordirectory.h"
+#include "erp/ledgerfilesink.h"
+#include "magento/magentoapi.h"
 #include "magento/magentoclient.h"
 #include "magento/orderpager.h"
 #include "net/httptransport.h"
@@ -14,6 +17,11 @@
 #include "store/orderrepository.h"
 #include "store/syncrunrepository.h"
 #include "store/transactionrepository.h"
+#include "sync/automationrules.h"
+#include "sync/intentrunner.h"
+
+#include <QDir>
+#include <QFileInfo>
 
 #include <QTimeZone>
 
@@ -31,6 +39,7 @@ Error syncError(const char *code, QString message)
 SyncEngine::SyncEngine(SyncConfig config, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
+    , m_mapping(mapping::MappingProfile::defaults())
 {
     // Unique per engine: two engines (two profiles, or a test and the app) never share a writer.
     m_connectionName = QStringLiteral("sync-writer-%1-%2")
@@ -40,6 +49,9 @@ SyncEngine::SyncEngine(SyncConfig config, QObject *parent)
 
 SyncEngine::~SyncEngine()
 {
+    delete m_runner;
+    delete m_sink;
+    delete m_magentoApi;
     delete m_pager;
     delete m_magento;
     delete m_paytrace;
@@ -72,6 +84,30 @@ Status SyncEngine::ensureSetUp()
     m_paytrace = new paytrace::PayTraceClient(m_transport, pc.value());
     m_magento = new magento::MagentoClient(m_transport, mc.value());
     m_pager = new magento::OrderPager(m_magento);
+    m_magentoApi = new magento::MagentoApi(m_magento);
+    const QString journal = !m_config.journalPath.isEmpty()
+                                ? m_config.journalPath
+                                : QFileInfo(m_config.databasePath).absoluteDir().filePath(QStringLiteral("journal.ledger"));
+    m_sink = new erp::LedgerFileSink(journal);
+    m_runner = new IntentRunner(m_db, SystemClock::instance(), m_paytrace, m_magentoApi, m_sink, m_mapping);
+    connect(m_runner, &IntentRunner::intentChanged, this, [this] {
+        checkPendingOperations();
+        Q_EMIT intentsChanged();
+    });
+    connect(m_runner, &IntentRunner::idle, this, [this] {
+        checkPendingOperations();
+        Q_EMIT intentsIdle();
+    });
+    connect(m_runner, &IntentRunner::error, this, [](const Error &e) {
+        qCWarning(lcSync) << "intent runner:" << e.toString();
+    });
+    // Before anything is sent: what a crash left `sending` is in doubt now.
+    if (auto recovered = m_runner->recover(); !recovered)
+        return recovered.error();
+    if (!m_config.profileCreatedBy.isEmpty()) {
+        if (auto boot = access::OperatorDirectory(m_db).ensureBootstrapAdmin(m_config.profileCreatedBy); !boot)
+            qCWarning(lcSync) << "cannot make the profile's creator its first admin:" << boot.error().toString();
+    }
 
     connect(m_pager, &magento::OrderPager::pageReady, this, [this](const QList<OrderRecord> &orders) {
         if (!m_running || m_failed || checkCancelled())
@@ -254,8 +290,54 @@ void SyncEngine::finishRun()
     qCInfo(lcSync) << "sync run" << m_runId << "finished in" << summary.elapsedMs << "ms:"
                    << summary.ordersFetched << "orders," << summary.transactionsFetched
                    << "transactions," << linked.value() << "new links";
+    applyRules(now);
     Q_EMIT progress({SyncProgress::Phase::Done, 1, 1});
     Q_EMIT finished(summary);
+    // Fresh facts: what waited on them (re-checks, the janitor) can go now.
+    m_runner->pass();
+}
+
+void SyncEngine::applyRules(const QDateTime &now)
+{
+    // Rules act on what happens from the first sync on; the history read by it is left alone.
+    QDateTime since = m_config.rulesActiveSince;
+    store::CursorRepository cursors(m_db);
+    if (!since.isValid()) {
+        auto stored = cursors.get(AutomationRules::kActiveSinceCursor);
+        if (!stored) {
+            qCWarning(lcSync) << "rules: cannot read their start:" << stored.error().toString();
+            return;
+        }
+        if (!stored.value()) {
+            const Status saved = cursors.set(AutomationRules::kActiveSinceCursor, now.toString(Qt::ISODateWithMs));
+            if (!saved)
+                qCWarning(lcSync) << "rules: cannot record their start:" << saved.error().toString();
+            qCInfo(lcSync) << "rules are active from" << now << "on";
+            return;
+        }
+        since = QDateTime::fromString(*stored.value(), Qt::ISODateWithMs);
+    }
+    auto evaluation = AutomationRules::evaluate(m_db, m_mapping, since, now);
+    if (!evaluation) {
+        qCWarning(lcSync) << "rules: evaluation failed:" << evaluation.error().toString();
+        return;
+    }
+    int planned = 0;
+    for (const auto &chain : std::as_const(evaluation->chains)) {
+        auto r = m_runner->journal().planAll(chain);
+        if (!r) {
+            qCWarning(lcSync) << "rules: cannot plan" << chain.first().naturalKey << r.error().toString();
+            continue;
+        }
+        for (const auto &one : r.value())
+            planned += one.created ? 1 : 0;
+    }
+    for (const QString &why : std::as_const(evaluation->skipped))
+        qCInfo(lcSync) << "rules: not acting:" << why;
+    if (planned > 0) {
+        qCInfo(lcSync) << "rules planned" << planned << "intents";
+        Q_EMIT intentsChanged();
+    }
 }
 
 bool SyncEngine::checkCancelled()

@@ -2,6 +2,8 @@
 
 #include "sync/syncservice.h"
 
+#include "mapping/mappingprofile.h"
+
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QObject>
@@ -16,13 +18,20 @@ namespace pb::paytrace {
 class PayTraceClient;
 struct Outcome;
 }
+namespace pb::erp {
+class JournalSink;
+}
 namespace pb::magento {
+class MagentoApi;
 class MagentoClient;
 class OrderPager;
 struct Failure;
 }
 
 namespace pb::sync {
+
+class IntentRunner;
+struct PlannedChain;
 
 // The sync core for one profile. Lives on the sync thread: it owns the network manager (via
 // the transport), the PayTrace and Magento clients and the single database writer. One run
@@ -40,6 +49,22 @@ public:
     // Thread-safe: the running pass stops at its next checkpoint and reports "sync.cancelled".
     void requestCancel() { m_cancelRequested.store(true); }
 
+    // The intent path (DESIGN.md, "Intents"); call on the engine's thread. Permissions are
+    // checked here for the actor, so every front end obeys the same rules.
+    Result<OperationPreview> previewOperation(const OperationRequest &request);
+    // Plans the chain and runs it; `done` runs (on this thread) once the chain finished or
+    // parked: succeeded, queued (retry wait, waiting for the batch), in doubt, failed.
+    void requestOperation(const OperationRequest &request, std::function<void(const OperationOutcome &)> done);
+    Status resolveIntent(qint64 intentId, const intents::ManualResolution &resolution, const QString &actor);
+    Status discardIntent(qint64 intentId, const QString &reason, const QString &actor);
+    Result<ReplayDescription> describeReplay(qint64 intentId);
+    Status replayIntent(qint64 intentId, const QString &actor, const QString &note);
+    // Sends what is due and looks up what is in doubt.
+    void runIntents();
+    // Starts nothing new; in-flight requests still record their answers (shutdown).
+    void parkIntents();
+    int intentsInFlight() const;
+
     // Cursor names in sync_cursors.
     static constexpr QLatin1StringView kMagentoCursor{"magento.orders.updated_at"};
     static constexpr QLatin1StringView kPayTraceCursor{"paytrace.export.last_day"};
@@ -54,9 +79,16 @@ Q_SIGNALS:
     void progress(const pb::sync::SyncProgress &progress);
     void finished(const pb::sync::SyncSummary &summary);
     void failed(const pb::Error &error);
+    void intentsChanged();
+    // Nothing in flight and nothing due right now.
+    void intentsIdle();
 
 private:
     Status ensureSetUp();
+    Status authorize(const OperationRequest &request, const PlannedChain &chain, const QString &keyRoot,
+                     OperationOutcome *refusal);
+    void checkPendingOperations();
+    void applyRules(const QDateTime &now);
     void startMagento();
     void startPayTrace();
     void partDone();
@@ -75,6 +107,16 @@ private:
     paytrace::PayTraceClient *m_paytrace = nullptr;
     magento::MagentoClient *m_magento = nullptr;
     magento::OrderPager *m_pager = nullptr;
+    magento::MagentoApi *m_magentoApi = nullptr;
+    erp::JournalSink *m_sink = nullptr;
+    IntentRunner *m_runner = nullptr;
+    mapping::MappingProfile m_mapping;
+    struct PendingOperation
+    {
+        QList<qint64> intentIds;
+        std::function<void(const OperationOutcome &)> done;
+    };
+    QList<PendingOperation> m_pendingOps;
 
     std::atomic_bool m_cancelRequested{false};
     bool m_running = false;

@@ -3,6 +3,7 @@
 #include "sync/syncengine.h"
 
 #include <QMetaObject>
+#include <QPointer>
 #include <QThread>
 
 namespace pb::sync {
@@ -48,6 +49,8 @@ SyncService::SyncService(SyncConfig config, QObject *parent)
         setState(SyncState::Idle);
         Q_EMIT finished(summary);
     });
+    connect(engine, &SyncEngine::intentsChanged, this, &SyncService::intentsChanged);
+    connect(engine, &SyncEngine::intentsIdle, this, &SyncService::intentsIdle);
     connect(engine, &SyncEngine::failed, this, [this](const pb::Error &error) {
         setState(SyncState::Failed);
         Q_EMIT failed(error);
@@ -68,6 +71,83 @@ void SyncService::syncNow()
 void SyncService::cancel()
 {
     m_worker->engine->requestCancel();
+}
+
+// Runs `work` on the engine's thread and hands its result to `done` on this object's thread,
+// unless `context` is gone by then. Posting to `this` is safe: the engine thread is joined in
+// our destructor before the QObject part of us goes away.
+template<typename R, typename Work>
+void SyncService::onEngine(QObject *context, Work work, std::function<void(const R &)> done)
+{
+    SyncEngine *engine = m_worker->engine;
+    QPointer<QObject> ctx(context);
+    QMetaObject::invokeMethod(engine, [this, engine, ctx, work = std::move(work), done = std::move(done)]() mutable {
+        R result = work(engine);
+        QMetaObject::invokeMethod(this, [ctx, done = std::move(done), result = std::move(result)] {
+            if (ctx)
+                done(result);
+        }, Qt::QueuedConnection);
+    }, Qt::QueuedConnection);
+}
+
+void SyncService::previewOperation(const OperationRequest &request, QObject *context,
+                                   std::function<void(const Result<OperationPreview> &)> done)
+{
+    onEngine<Result<OperationPreview>>(context, [request](SyncEngine *e) { return e->previewOperation(request); },
+                                       std::move(done));
+}
+
+void SyncService::requestOperation(const OperationRequest &request, QObject *context,
+                                   std::function<void(const OperationOutcome &)> done)
+{
+    SyncEngine *engine = m_worker->engine;
+    QPointer<QObject> ctx(context);
+    QMetaObject::invokeMethod(engine, [this, engine, ctx, request, done = std::move(done)]() mutable {
+        engine->requestOperation(request, [this, ctx, done](const OperationOutcome &outcome) {
+            QMetaObject::invokeMethod(this, [ctx, done, outcome] {
+                if (ctx)
+                    done(outcome);
+            }, Qt::QueuedConnection);
+        });
+    }, Qt::QueuedConnection);
+}
+
+void SyncService::resolveIntent(qint64 intentId, const intents::ManualResolution &resolution, const QString &actor,
+                                QObject *context, std::function<void(const Status &)> done)
+{
+    onEngine<Status>(context, [=](SyncEngine *e) { return e->resolveIntent(intentId, resolution, actor); },
+                     std::move(done));
+}
+
+void SyncService::discardIntent(qint64 intentId, const QString &reason, const QString &actor, QObject *context,
+                                std::function<void(const Status &)> done)
+{
+    onEngine<Status>(context, [=](SyncEngine *e) { return e->discardIntent(intentId, reason, actor); },
+                     std::move(done));
+}
+
+void SyncService::describeReplay(qint64 intentId, QObject *context,
+                                 std::function<void(const Result<ReplayDescription> &)> done)
+{
+    onEngine<Result<ReplayDescription>>(context, [=](SyncEngine *e) { return e->describeReplay(intentId); },
+                                        std::move(done));
+}
+
+void SyncService::replayIntent(qint64 intentId, const QString &actor, const QString &note, QObject *context,
+                               std::function<void(const Status &)> done)
+{
+    onEngine<Status>(context, [=](SyncEngine *e) { return e->replayIntent(intentId, actor, note); },
+                     std::move(done));
+}
+
+void SyncService::runIntents()
+{
+    QMetaObject::invokeMethod(m_worker->engine, &SyncEngine::runIntents, Qt::QueuedConnection);
+}
+
+void SyncService::parkIntents()
+{
+    QMetaObject::invokeMethod(m_worker->engine, &SyncEngine::parkIntents, Qt::QueuedConnection);
 }
 
 void SyncService::setState(SyncState state)

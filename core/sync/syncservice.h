@@ -1,5 +1,7 @@
 #pragma once
 
+#include "intents/intentjournal.h"
+#include "sync/operations.h"
 #include "util/result.h"
 
 #include <QDateTime>
@@ -8,6 +10,7 @@
 #include <QObject>
 #include <QString>
 
+#include <functional>
 #include <memory>
 
 namespace pb::sync {
@@ -51,6 +54,12 @@ struct SyncConfig
     QString paytraceIntegratorId;
     QHash<QString, QString> secrets; // keys as in `profile set-secret`: "paytrace.username", ...
     int historyDays = 30;            // how far back the first sync reads
+    QString profileCreatedBy;        // becomes the store's first admin (access::OperatorDirectory)
+    // The ledger-format ERP journal; empty: "journal.ledger" beside the database.
+    QString journalPath;
+    // Rules (mapping profile) act only on what PayTrace or Magento report after this moment;
+    // invalid: from the end of the first sync on (history is never acted upon).
+    QDateTime rulesActiveSince;
 };
 
 // GUI-thread facing handle: owns the worker thread that runs the SyncEngine (network manager,
@@ -65,6 +74,28 @@ public:
     void syncNow();
     void cancel();
 
+    // Commands for the intent path. Each runs on the engine's thread (the single writer) and
+    // calls `done` once on this object's thread, unless `context` is gone by then.
+    // Permissions are checked in the engine for `actor` (access::Permissions).
+    void previewOperation(const OperationRequest &request, QObject *context,
+                          std::function<void(const Result<OperationPreview> &)> done);
+    // Plans the chain (PayTrace, then Magento, then ERP) and runs it; `done` gets the outcome
+    // once every step finished or parked (in doubt, retry wait, dead, awaiting approval).
+    void requestOperation(const OperationRequest &request, QObject *context,
+                          std::function<void(const OperationOutcome &)> done);
+    void resolveIntent(qint64 intentId, const intents::ManualResolution &resolution,
+                       const QString &actor, QObject *context, std::function<void(const Status &)> done);
+    void discardIntent(qint64 intentId, const QString &reason, const QString &actor,
+                       QObject *context, std::function<void(const Status &)> done);
+    void describeReplay(qint64 intentId, QObject *context,
+                        std::function<void(const Result<ReplayDescription> &)> done);
+    void replayIntent(qint64 intentId, const QString &actor, const QString &note,
+                      QObject *context, std::function<void(const Status &)> done);
+    // Sends what is due and runs the janitor over in-doubt intents.
+    void runIntents();
+    // Shutdown: start nothing new; intentsIdle() follows once nothing is in flight.
+    void parkIntents();
+
     SyncState state() const { return m_state; }
     QDateTime lastSuccessAt() const { return m_lastSuccessAt; }
     const SyncSummary &lastSummary() const { return m_lastSummary; }
@@ -76,9 +107,15 @@ Q_SIGNALS:
     void finished(const pb::sync::SyncSummary &summary);
     void failed(const pb::Error &error);
     void stateChanged(pb::sync::SyncState state);
+    // Some intent changed state (planned, sent, resolved...): views of the queue re-read.
+    void intentsChanged();
+    // Nothing in flight and nothing due right now.
+    void intentsIdle();
 
 private:
     void setState(SyncState state);
+    template<typename R, typename Work>
+    void onEngine(QObject *context, Work work, std::function<void(const R &)> done);
 
     SyncConfig m_config;
     SyncState m_state = SyncState::Idle;

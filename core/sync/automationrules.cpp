@@ -1,0 +1,208 @@
+#include "sync/automationrules.h"
+
+#include "magento/documents.h"
+#include "sync/operationplanner.h"
+#include "sync/orderpayment.h"
+
+#include <QSqlError>
+#include <QSqlQuery>
+
+using namespace Qt::StringLiterals;
+
+namespace pb::sync {
+
+namespace {
+
+using intents::IntentKind;
+using intents::PlanRequest;
+using TStatus = GatewayTransaction::Status;
+using TType = GatewayTransaction::Type;
+
+Error sqlError(const QSqlQuery &q, const QString &what)
+{
+    return makeError(u"store.sql"_s, {}, what + u": "_s + q.lastError().text());
+}
+
+// Entity ids of orders a rule may look at: touched since `since` in Magento, or holding a
+// transaction PayTrace made since then.
+Result<QList<qint64>> candidates(QSqlDatabase &db, const QDateTime &since)
+{
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    q.prepare(uR"(
+SELECT entity_id FROM orders WHERE updated_at >= ?1
+UNION
+SELECT l.order_entity_id FROM gateway_transactions t
+JOIN order_transaction_links l ON l.transaction_id = t.transaction_id
+WHERE t.created_at >= ?1
+ORDER BY 1)"_s);
+    q.bindValue(0, since.toMSecsSinceEpoch());
+    if (!q.exec())
+        return sqlError(q, u"cannot list the orders the rules look at"_s);
+    QList<qint64> ids;
+    while (q.next())
+        ids.append(q.value(0).toLongLong());
+    return ids;
+}
+
+bool hasLiveIntent(const OrderPayment &p, IntentKind kind)
+{
+    for (const intents::Intent &i : p.intents) {
+        if (i.kind == kind && i.state != intents::IntentState::Dead && i.state != intents::IntentState::Discarded)
+            return true;
+    }
+    return false;
+}
+
+OperationRequest systemRequest(OperationKind kind, const OrderPayment &p, const QString &rule, const QString &reason)
+{
+    OperationRequest r;
+    r.kind = kind;
+    r.orderIncrementId = p.order.incrementId;
+    r.reason = reason;
+    r.actor = u"system:"_s + rule;
+    return r;
+}
+
+void paymentApproved(const OrderPayment &p, const mapping::MappingProfile &profile, const QDateTime &since,
+                     RuleEvaluation &out)
+{
+    const mapping::PaymentApprovedRule &rule = profile.rules().paymentApproved;
+    if (!rule.enabled)
+        return;
+    for (const GatewayTransaction &t : p.transactions) {
+        if (t.type != TType::Sale && t.type != TType::Authorization)
+            continue;
+        if (t.status == TStatus::Declined || t.status == TStatus::Unknown || t.status == TStatus::Voided)
+            continue;
+        if (!t.createdAt.isValid() || t.createdAt < since || !(t.amount.currency() == p.order.currency))
+            continue;
+        const QString root = u"rule:paid:"_s + t.transactionId;
+        QList<PlanRequest> chain;
+        const auto base = [&](IntentKind kind, const QString &suffix) {
+            PlanRequest r;
+            r.kind = kind;
+            r.naturalKey = root + u'/' + suffix;
+            r.orderEntityId = p.order.entityId;
+            r.requestedBy = u"system:payment-approved"_s;
+            r.payload = QJsonObject{{OperationPlanner::kOrder, p.order.incrementId},
+                                    {OperationPlanner::kOrderEntityId, QString::number(p.order.entityId)},
+                                    {OperationPlanner::kCurrency, p.order.currency.code()},
+                                    {OperationPlanner::kTransactionId, t.transactionId},
+                                    {OperationPlanner::kAmount, t.amount.toDecimalString()},
+                                    {OperationPlanner::kReason, u"payment approved in PayTrace"_s}};
+            return r;
+        };
+        if (rule.addComment || rule.setStatus) {
+            PlanRequest c = base(IntentKind::MagentoComment, u"magento"_s);
+            const magento::TxnMarker::Kind kind = t.type == TType::Sale ? magento::TxnMarker::Kind::Sale
+                                                                       : magento::TxnMarker::Kind::Authorization;
+            QString text = rule.addComment ? profile.renderComment(t, p.order.incrementId) : QString();
+            const QString marker = magento::TxnMarker::format(t.transactionId, kind);
+            text = text.isEmpty() ? u"{marker}"_s : text + u" · {marker}"_s;
+            c.payload.insert(OperationPlanner::kComment, text);
+            c.payload.insert(u"marker"_s, marker);
+            if (rule.setStatus) {
+                const QString status = profile.magentoStatusFor(t.status);
+                // Only a status of the order's current state moves it; others would be ignored.
+                if (!status.isEmpty() && profile.stateOfStatus(status) == p.order.state)
+                    c.payload.insert(OperationPlanner::kStatus, status);
+            }
+            chain << c;
+        }
+        if (rule.erpEntries) {
+            PlanRequest sale = base(IntentKind::ErpEntry, u"erp.sale"_s);
+            sale.payload.insert(OperationPlanner::kEntry, u"sale"_s);
+            sale.payload.insert(u"date"_s, t.createdAt.toString(Qt::ISODate).left(10));
+            chain << sale;
+            if (t.type == TType::Sale) {
+                PlanRequest pay = base(IntentKind::ErpEntry, u"erp.payment"_s);
+                pay.payload.insert(OperationPlanner::kEntry, u"payment"_s);
+                pay.payload.insert(u"date"_s, t.createdAt.toString(Qt::ISODate).left(10));
+                chain << pay;
+            }
+        }
+        if (!chain.isEmpty())
+            out.chains << chain;
+    }
+}
+
+void planFromPlanner(const OrderPayment &p, const OperationRequest &r, const mapping::MappingProfile &profile,
+                     const QDateTime &now, const PlanOptions &options, RuleEvaluation &out)
+{
+    const PlannedChain chain = OperationPlanner::plan(p, r, profile, now, options);
+    if (!chain.preview.allowed) {
+        out.skipped << (r.actor + u" on "_s + p.order.incrementId + u": "_s + chain.preview.refusal);
+        return;
+    }
+    out.chains << chain.requests;
+}
+
+} // namespace
+
+Result<RuleEvaluation> AutomationRules::evaluate(QSqlDatabase &db, const mapping::MappingProfile &profile,
+                                                 const QDateTime &since, const QDateTime &now)
+{
+    RuleEvaluation out;
+    if (!since.isValid())
+        return out;
+    auto ids = candidates(db, since);
+    if (!ids)
+        return ids.error();
+    const mapping::Rules &rules = profile.rules();
+    for (qint64 id : ids.value()) {
+        auto loaded = loadOrderPaymentById(db, id);
+        if (!loaded)
+            return loaded.error();
+        const OrderPayment &p = loaded.value();
+        if (!p.target)
+            continue;
+        const GatewayTransaction &target = *p.target;
+        paymentApproved(p, profile, since, out);
+
+        const bool touched = p.order.updatedAt.isValid() && p.order.updatedAt >= since;
+        if (!touched)
+            continue;
+        const bool invoiced = p.order.totalInvoiced.isValid() && !p.order.totalInvoiced.isZero();
+
+        // Magento canceled the order: void what PayTrace still holds unsettled.
+        if (rules.cancelVoid.enabled && p.order.state == u"canceled" && target.status != TStatus::Settled
+            && !p.facts.authorizationVoided && !hasLiveIntent(p, IntentKind::PayTraceVoid)) {
+            planFromPlanner(p, systemRequest(OperationKind::Void, p, u"cancel-void"_s, u"the order was canceled in Magento"_s),
+                            profile, now, PlanOptions{u"rule:cancel:"_s + p.order.incrementId, false}, out);
+            continue;
+        }
+        // Magento invoiced (or shipped) an order whose authorization is still open: capture it.
+        if (rules.captureOnInvoiceOrShipment.enabled && invoiced && target.type == TType::Authorization
+            && target.status == TStatus::AuthorizedOnly && !hasLiveIntent(p, IntentKind::PayTraceCapture)) {
+            planFromPlanner(p, systemRequest(OperationKind::Capture, p, u"capture-on-invoice"_s, u"Magento invoiced the order"_s),
+                            profile, now, PlanOptions{u"rule:capture:"_s + target.transactionId, true}, out);
+            continue;
+        }
+        // A credit memo made in Magento that PayTrace does not show yet: refund the difference.
+        if (rules.creditMemoRefund.enabled && p.order.totalRefunded.isValid() && !p.order.totalRefunded.isZero()) {
+            auto refundedOrVoided = p.facts.refunded.isValid() ? p.facts.refunded.plus(p.facts.voided.isValid() ? p.facts.voided : Money::zero(p.order.currency))
+                                                               : Result<Money>(Money::zero(p.order.currency));
+            if (!refundedOrVoided)
+                continue;
+            auto missing = p.order.totalRefunded.minus(refundedOrVoided.value());
+            if (p.facts.authorizationVoided || !missing || missing->isNegative() || missing->isZero())
+                continue;
+            const bool settled = target.status == TStatus::Settled;
+            if (!settled && !rules.creditMemoRefund.voidWhenUnsettled) {
+                out.skipped << (p.order.incrementId + u": credit memo on an unsettled payment; voids are off in the profile"_s);
+                continue;
+            }
+            OperationRequest r = systemRequest(OperationKind::Refund, p, u"credit-memo"_s, u"a credit memo was created in Magento"_s);
+            r.amount = missing.value();
+            planFromPlanner(p, r, profile, now,
+                            PlanOptions{u"rule:creditmemo:"_s + p.order.incrementId + u':'
+                                            + QString::number(p.order.totalRefunded.minor()),
+                                        false},
+                            out);
+        }
+    }
+    return out;
+}
+
+} // namespace pb::sync

@@ -1,0 +1,264 @@
+#include "sync/operationplanner.h"
+
+#include "paytrace/parser.h"
+
+#include <QCoreApplication>
+#include <QJsonObject>
+
+using namespace Qt::StringLiterals;
+
+namespace pb::sync {
+
+namespace {
+
+using intents::IntentKind;
+using intents::MoneyOperation;
+using intents::PlanRequest;
+using TStatus = GatewayTransaction::Status;
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("pb::sync::OperationPlanner", text);
+}
+
+Money minusOrZero(const Money &a, const Money &b)
+{
+    if (!a.isValid())
+        return a;
+    auto r = a.minus(b.isValid() ? b : Money::zero(a.currency()));
+    if (!r || r->isNegative())
+        return Money::zero(a.currency());
+    return r.value();
+}
+
+QString nextKeyRoot(const OrderPayment &p, const QString &kind)
+{
+    const QString prefix = kind + u':' + p.order.incrementId + u':';
+    int n = 0;
+    for (const intents::Intent &i : p.intents) {
+        if (!i.naturalKey.startsWith(prefix))
+            continue;
+        const QString rest = i.naturalKey.mid(prefix.size()).section(u'/', 0, 0);
+        bool ok = false;
+        const int k = rest.toInt(&ok);
+        if (ok)
+            n = std::max(n, k);
+    }
+    return prefix + QString::number(n + 1);
+}
+
+QJsonObject basePayload(const OrderPayment &p, const OperationRequest &r, const QString &operation)
+{
+    return QJsonObject{
+        {OperationPlanner::kOrder, p.order.incrementId},
+        {OperationPlanner::kOrderEntityId, QString::number(p.order.entityId)},
+        {OperationPlanner::kCurrency, p.order.currency.code()},
+        {OperationPlanner::kReason, r.reason},
+        {OperationPlanner::kOperation, operation},
+    };
+}
+
+PlannedChain refuse(PlannedChain chain, const QString &code, const QString &why)
+{
+    chain.preview.allowed = false;
+    chain.preview.refusal = why;
+    chain.refusalCode = code;
+    chain.requests.clear();
+    return chain;
+}
+
+QString money(const Money &m)
+{
+    return m.isValid() ? m.toString() : QString();
+}
+
+} // namespace
+
+QDateTime OperationPlanner::nextBatchClose(const QDateTime &now)
+{
+    const QTimeZone zone = paytrace::Parser::batchTimeZone();
+    const QDateTime local = now.toTimeZone(zone);
+    QDateTime close(local.date(), QTime(20, 0), zone);
+    if (close <= local)
+        close = QDateTime(local.date().addDays(1), QTime(20, 0), zone);
+    return close.toUTC().addSecs(10 * 60);
+}
+
+PlannedChain OperationPlanner::plan(const OrderPayment &p, const OperationRequest &r,
+                                    const mapping::MappingProfile &profile, const QDateTime &now,
+                                    const PlanOptions &options)
+{
+    PlannedChain chain;
+    OperationPreview &v = chain.preview;
+    v.orderIncrementId = p.order.incrementId;
+    v.currency = p.order.currency;
+    v.authorized = p.facts.authorized;
+    v.captured = p.facts.captured;
+    v.refunded = [&] {
+        auto sum = p.facts.refunded.isValid() && p.facts.voided.isValid() ? p.facts.refunded.plus(p.facts.voided)
+                                                                          : Result<Money>(p.facts.refunded);
+        return sum ? sum.value() : p.facts.refunded;
+    }();
+
+    if (r.reason.trimmed().isEmpty())
+        return refuse(chain, u"operation.reason"_s, tr("A reason is required; it is kept with the operation and in the audit log."));
+    if (!p.target)
+        return refuse(chain, u"operation.no_payment"_s,
+                      tr("Order %1 has no PayTrace payment PayBridge could act on (paid with %2).")
+                          .arg(p.order.incrementId, p.order.paymentMethod.isEmpty() ? tr("no recorded method") : p.order.paymentMethod));
+    const GatewayTransaction &target = *p.target;
+    v.targetTransactionId = target.transactionId;
+    v.settled = target.status == TStatus::Settled;
+
+    const intents::PaymentFacts &f = p.facts;
+    const QString op = operationKindName(r.kind);
+    const QString keyRoot = options.keyRoot.isEmpty() ? nextKeyRoot(p, op) : options.keyRoot;
+    const QDate today = now.toTimeZone(paytrace::Parser::batchTimeZone()).date();
+
+    MoneyOperation moneyOp = MoneyOperation::Refund;
+    Money amount;
+    switch (r.kind) {
+    case OperationKind::Capture:
+        moneyOp = MoneyOperation::Capture;
+        v.remaining = f.authorizationVoided ? Money::zero(v.currency) : minusOrZero(f.authorized, f.captured);
+        amount = r.amount.value_or(v.remaining);
+        break;
+    case OperationKind::Refund:
+        moneyOp = MoneyOperation::Refund;
+        v.remaining = minusOrZero(minusOrZero(f.captured, f.refunded), f.voided);
+        amount = r.amount.value_or(v.remaining);
+        break;
+    case OperationKind::Void: {
+        moneyOp = MoneyOperation::Void;
+        const bool captured = !f.captured.isZero();
+        v.remaining = f.authorizationVoided ? Money::zero(v.currency)
+                      : captured             ? minusOrZero(minusOrZero(f.captured, f.refunded), f.voided)
+                                             : minusOrZero(f.authorized, f.voided);
+        if (r.amount && r.amount->compare(v.remaining) != std::strong_ordering::equal)
+            return refuse(chain, u"operation.partial_void"_s,
+                          tr("A void takes back the whole payment (%1); use a refund for part of it.").arg(money(v.remaining)));
+        amount = v.remaining;
+        break;
+    }
+    }
+    v.amount = amount;
+
+    // A refund of a payment PayTrace has not settled yet: the whole of it becomes a void (the
+    // money never leaves the card holder's bank); a part waits for the batch to close (817).
+    bool refundAsVoid = false;
+    QDateTime notBefore;
+    if (r.kind == OperationKind::Refund && !v.settled && target.status != TStatus::Voided) {
+        const bool whole = amount.isValid() && amount.compare(v.remaining) == std::strong_ordering::equal
+                           && f.refunded.isZero() && f.voided.isZero();
+        if (whole) {
+            refundAsVoid = true;
+            moneyOp = MoneyOperation::Void;
+        } else {
+            notBefore = nextBatchClose(now);
+        }
+    }
+
+    if (Status ok = intents::MoneyInvariants::check(f, {moneyOp, amount}); !ok)
+        return refuse(chain, ok.error().code, ok.error().message);
+
+    const QJsonValue after(keyRoot);
+    const QString inc = p.order.incrementId;
+    // Invoiced in Magento, or about to be by one of our own intents the store has not seen yet.
+    const bool invoiced = (p.order.totalInvoiced.isValid() && !p.order.totalInvoiced.isZero())
+                          || std::any_of(p.intents.cbegin(), p.intents.cend(), [](const intents::Intent &i) {
+                                 return i.kind == IntentKind::MagentoInvoice && i.state != intents::IntentState::Dead
+                                        && i.state != intents::IntentState::Discarded;
+                             });
+
+    // Step 1: PayTrace.
+    PlanRequest pay;
+    pay.orderEntityId = p.order.entityId;
+    pay.requestedBy = r.actor;
+    pay.naturalKey = keyRoot;
+    pay.notBefore = notBefore;
+    pay.payload = basePayload(p, r, op);
+    pay.payload.insert(kTransactionId, target.transactionId);
+    pay.payload.insert(kAmount, amount.toDecimalString());
+    pay.payload.insert(kFull, amount.compare(v.remaining) == std::strong_ordering::equal);
+    const bool isVoid = r.kind == OperationKind::Void || refundAsVoid;
+    if (r.kind == OperationKind::Capture) {
+        pay.kind = IntentKind::PayTraceCapture;
+        v.steps << tr("PayTrace: capture %1 of authorization %2").arg(money(amount), target.transactionId);
+    } else if (isVoid) {
+        pay.kind = IntentKind::PayTraceVoid;
+        v.steps << (refundAsVoid
+                        ? tr("PayTrace: void transaction %1 (%2): it is not settled yet, so the whole payment is voided instead of refunded")
+                              .arg(target.transactionId, money(amount))
+                        : tr("PayTrace: void transaction %1 (%2)").arg(target.transactionId, money(amount)));
+    } else {
+        pay.kind = IntentKind::PayTraceRefund;
+        v.steps << (notBefore.isValid()
+                        ? tr("PayTrace: refund %1 of transaction %2 after its batch closes (%3): PayTrace refunds only settled payments")
+                              .arg(money(amount), target.transactionId,
+                                   notBefore.toTimeZone(paytrace::Parser::batchTimeZone()).toString(u"yyyy-MM-dd HH:mm t"_s))
+                        : tr("PayTrace: refund %1 of transaction %2 (settled in batch %3)")
+                              .arg(money(amount), target.transactionId, target.batch.isEmpty() ? tr("unknown") : target.batch));
+    }
+    chain.requests << pay;
+
+    // Step 2: Magento records what PayTrace did.
+    if (!options.magentoStep)
+        v.steps << tr("Magento: nothing to do (the order already shows it)");
+    PlanRequest mag;
+    mag.orderEntityId = p.order.entityId;
+    mag.requestedBy = r.actor;
+    mag.naturalKey = keyRoot + u"/magento"_s;
+    mag.payload = basePayload(p, r, op);
+    mag.payload.insert(kAfter, after);
+    mag.payload.insert(kAmount, amount.toDecimalString());
+    mag.payload.insert(kFull, amount.compare(v.remaining) == std::strong_ordering::equal);
+    if (r.kind == OperationKind::Capture) {
+        const bool full = amount.compare(minusOrZero(f.authorized, f.captured)) == std::strong_ordering::equal;
+        if (full && !invoiced) {
+            mag.kind = IntentKind::MagentoInvoice;
+            v.steps << tr("Magento: invoice order %1 without capturing (capture:false), noting the PayTrace capture").arg(inc);
+        } else {
+            mag.kind = IntentKind::MagentoComment;
+            v.steps << tr("Magento: comment on order %1 with the PayTrace capture of %2").arg(inc, money(amount));
+        }
+    } else if (isVoid && !invoiced) {
+        mag.kind = IntentKind::MagentoCancel;
+        v.steps << tr("Magento: cancel order %1").arg(inc);
+    } else {
+        mag.kind = IntentKind::MagentoCreditMemo;
+        v.steps << tr("Magento: offline credit memo of %1 on order %2 (no second refund at the gateway)").arg(money(amount), inc);
+    }
+    if (options.magentoStep)
+        chain.requests << mag;
+    else
+        v.steps.removeLast();
+
+    // Step 3: the ERP, where money moved.
+    const bool movesLedger = r.kind == OperationKind::Capture || !f.captured.isZero();
+    if (movesLedger) {
+        PlanRequest erp;
+        erp.kind = IntentKind::ErpEntry;
+        erp.orderEntityId = p.order.entityId;
+        erp.requestedBy = r.actor;
+        erp.naturalKey = keyRoot + u"/erp"_s;
+        erp.payload = basePayload(p, r, op);
+        erp.payload.insert(kAfter, after);
+        erp.payload.insert(kAmount, amount.toDecimalString());
+        const QString entry = r.kind == OperationKind::Capture ? u"payment"_s : u"refund"_s;
+        erp.payload.insert(kEntry, entry);
+        // Fixed at planning, so a retried post offers exactly the same entry.
+        erp.payload.insert(u"date"_s, today.toString(Qt::ISODate));
+        const auto plan = profile.planEntry(entry == u"payment" ? mapping::EntryKind::Payment : mapping::EntryKind::Refund,
+                                            inc, amount);
+        QString accounts;
+        if (plan && plan->postings.size() >= 2)
+            accounts = plan->postings.at(0).account + u" / "_s + plan->postings.at(1).account;
+        v.steps << tr("ERP: %1 entry of %2 for order %3 dated %4 (%5)")
+                       .arg(entry, money(amount), inc, today.toString(Qt::ISODate), accounts);
+        chain.requests << erp;
+    }
+    v.allowed = true;
+    return chain;
+}
+
+} // namespace pb::sync

@@ -1,0 +1,56 @@
+#pragma once
+
+#include "intents/intentjournal.h"
+#include "mapping/mappingprofile.h"
+#include "sync/operations.h"
+#include "sync/orderpayment.h"
+
+#include <QDateTime>
+#include <QList>
+
+namespace pb::sync {
+
+// A person's (or a rule's) request turned into its chain of intents: the PayTrace step first,
+// then the Magento document, then the ERP entry. Later steps name the earlier one in their
+// payload ("after") and are sent only once it succeeded; they read its result (the PayTrace
+// transaction id) when they are sent.
+struct PlannedChain
+{
+    OperationPreview preview;                // allowed == false: `requests` is empty
+    QString refusalCode;                     // "invariant.*", "operation.*" when refused
+    QList<intents::PlanRequest> requests;
+};
+
+struct PlanOptions
+{
+    QString keyRoot;          // names the chain; empty: the next free "<kind>:<increment id>:<n>"
+    bool magentoStep = true;  // false when Magento already holds the document (rules that react to it)
+};
+
+class OperationPlanner
+{
+public:
+    static PlannedChain plan(const OrderPayment &payment, const OperationRequest &request,
+                             const mapping::MappingProfile &profile, const QDateTime &now,
+                             const PlanOptions &options = {});
+
+    // When PayTrace's batch for a transaction made at `now` closes (8 pm Pacific, the default
+    // batch time), plus a margin: a partial refund of an unsettled payment waits until then.
+    static QDateTime nextBatchClose(const QDateTime &now);
+
+    // Payload keys shared by the runner.
+    static constexpr QLatin1StringView kAfter{"after"};
+    static constexpr QLatin1StringView kOrder{"order"};
+    static constexpr QLatin1StringView kOrderEntityId{"order_entity_id"};
+    static constexpr QLatin1StringView kAmount{"amount"};
+    static constexpr QLatin1StringView kCurrency{"currency"};
+    static constexpr QLatin1StringView kTransactionId{"transaction_id"};
+    static constexpr QLatin1StringView kFull{"full"};
+    static constexpr QLatin1StringView kReason{"reason"};
+    static constexpr QLatin1StringView kOperation{"operation"};  // capture | void | refund | sale
+    static constexpr QLatin1StringView kEntry{"entry"};          // ERP: sale | payment | refund
+    static constexpr QLatin1StringView kComment{"comment"};      // Magento comment text ({marker})
+    static constexpr QLatin1StringView kStatus{"status"};        // Magento status to set, or ""
+};
+
+} // namespace pb::sync

@@ -1,0 +1,203 @@
+#include "sync/orderpayment.h"
+
+#include "intents/intentjournal.h"
+#include "store/linkrepository.h"
+#include "store/orderrepository.h"
+#include "store/transactionrepository.h"
+#include "util/clock.h"
+
+#include <algorithm>
+
+using namespace Qt::StringLiterals;
+
+namespace pb::sync {
+
+namespace {
+
+using Type = GatewayTransaction::Type;
+using TStatus = GatewayTransaction::Status;
+using intents::IntentKind;
+using intents::IntentState;
+
+bool isLive(TStatus s)
+{
+    return s == TStatus::Approved || s == TStatus::PendingSettlement || s == TStatus::Settled
+        || s == TStatus::AuthorizedOnly;
+}
+
+bool isCapturedStatus(const GatewayTransaction &t)
+{
+    if (t.type == Type::Sale || t.type == Type::Capture)
+        return t.status == TStatus::Approved || t.status == TStatus::PendingSettlement || t.status == TStatus::Settled;
+    if (t.type == Type::Authorization)
+        return t.status == TStatus::PendingSettlement || t.status == TStatus::Settled;
+    return false;
+}
+
+Money add(const Money &a, const Money &b)
+{
+    if (!a.isValid())
+        return b;
+    auto r = a.plus(b);
+    return r ? r.value() : a;
+}
+
+// Facts as PayTrace's own records state them (the same rules as the store's payment summary).
+intents::PaymentFacts gatewayFactsOf(const OrderPayment &p)
+{
+    intents::PaymentFacts f;
+    f.currency = p.order.currency;
+    f.authorized = Money::zero(f.currency);
+    f.captured = Money::zero(f.currency);
+    f.refunded = Money::zero(f.currency);
+    f.voided = Money::zero(f.currency);
+    for (const GatewayTransaction &t : p.transactions) {
+        if (!(t.amount.currency() == f.currency))
+            continue;
+        if ((t.type == Type::Sale || t.type == Type::Authorization)
+            && (isLive(t.status) || t.status == TStatus::Voided))
+            f.authorized = add(f.authorized, t.amount);
+        if (isCapturedStatus(t))
+            f.captured = add(f.captured, t.amount);
+        if (t.type == Type::Refund && isLive(t.status))
+            f.refunded = add(f.refunded, t.amount);
+    }
+    if (p.target) {
+        f.authorizationVoided = p.target->status == TStatus::Voided;
+        f.settled = p.target->status == TStatus::Settled;
+    }
+    return f;
+}
+
+bool reflectedInGateway(const OrderPayment &p, const intents::Intent &i)
+{
+    const QString target = i.payload.value(u"transaction_id"_s).toString();
+    const auto find = [&](const QString &id) -> const GatewayTransaction * {
+        for (const GatewayTransaction &t : p.transactions) {
+            if (t.transactionId == id)
+                return &t;
+        }
+        return nullptr;
+    };
+    switch (i.kind) {
+    case IntentKind::PayTraceRefund:
+        return !i.resultRef.isEmpty() && find(i.resultRef) != nullptr;
+    case IntentKind::PayTraceCapture: {
+        const GatewayTransaction *t = find(target);
+        return t && isCapturedStatus(*t);
+    }
+    case IntentKind::PayTraceVoid: {
+        const GatewayTransaction *t = find(target);
+        return t && t->status == TStatus::Voided;
+    }
+    default:
+        return true;
+    }
+}
+
+bool counts(IntentState s)
+{
+    return s != IntentState::Dead && s != IntentState::Discarded;
+}
+
+Result<OrderPayment> load(QSqlDatabase &db, std::optional<OrderRecord> order,
+                          std::optional<qint64> excluding, const QString &what)
+{
+    if (!order)
+        return makeError(u"operation.order_not_found"_s, u"order"_s,
+                         u"no order "_s + what + u" in the store; run a sync first if it is new"_s);
+    OrderPayment p;
+    p.order = *order;
+
+    store::LinkRepository links(db);
+    auto ids = links.transactionIdsForOrder(p.order.entityId);
+    if (!ids)
+        return ids.error();
+    store::TransactionRepository txns(db);
+    for (const QString &id : ids.value()) {
+        auto t = txns.find(id);
+        if (!t)
+            return t.error();
+        if (t.value())
+            p.transactions.append(*t.value());
+    }
+    std::stable_sort(p.transactions.begin(), p.transactions.end(),
+                     [](const GatewayTransaction &a, const GatewayTransaction &b) { return a.createdAt < b.createdAt; });
+
+    // The latest live sale or authorization; else the latest voided one (so its void shows).
+    for (auto it = p.transactions.crbegin(); it != p.transactions.crend() && !p.target; ++it) {
+        if ((it->type == Type::Sale || it->type == Type::Authorization) && isLive(it->status)
+            && it->amount.currency() == p.order.currency)
+            p.target = *it;
+    }
+    for (auto it = p.transactions.crbegin(); it != p.transactions.crend() && !p.target; ++it) {
+        if ((it->type == Type::Sale || it->type == Type::Authorization) && it->status == TStatus::Voided)
+            p.target = *it;
+    }
+
+    intents::IntentJournal journal(db, SystemClock::instance()); // reads only
+    auto all = journal.forOrder(p.order.entityId);
+    if (!all)
+        return all.error();
+    p.intents = all.value();
+
+    p.gatewayFacts = gatewayFactsOf(p);
+    p.facts = p.gatewayFacts;
+    for (const intents::Intent &i : std::as_const(p.intents)) {
+        if (!intents::movesMoney(i.kind) || !counts(i.state) || (excluding && *excluding == i.id))
+            continue;
+        if (i.state == IntentState::Succeeded && reflectedInGateway(p, i))
+            continue;
+        const Money amount = intentAmount(i);
+        switch (i.kind) {
+        case IntentKind::PayTraceCapture:
+            p.facts.captured = add(p.facts.captured, amount);
+            break;
+        case IntentKind::PayTraceRefund:
+            p.facts.refunded = add(p.facts.refunded, amount);
+            break;
+        case IntentKind::PayTraceVoid:
+            p.facts.authorizationVoided = true;
+            if (amount.isValid() && !p.gatewayFacts.captured.isZero())
+                p.facts.voided = add(p.facts.voided, amount);
+            break;
+        default:
+            break;
+        }
+    }
+    return p;
+}
+
+} // namespace
+
+Money intentAmount(const intents::Intent &intent)
+{
+    const QString amount = intent.payload.value(u"amount"_s).toString();
+    const auto currency = Currency::fromCode(intent.payload.value(u"currency"_s).toString());
+    if (amount.isEmpty() || !currency)
+        return {};
+    auto m = Money::parse(amount, *currency);
+    return m ? m.value() : Money();
+}
+
+Result<OrderPayment> loadOrderPayment(QSqlDatabase &db, const QString &incrementId,
+                                      std::optional<qint64> excluding)
+{
+    store::OrderRepository orders(db);
+    auto order = orders.findByIncrementId(incrementId);
+    if (!order)
+        return order.error();
+    return load(db, order.value(), excluding, incrementId);
+}
+
+Result<OrderPayment> loadOrderPaymentById(QSqlDatabase &db, qint64 orderEntityId,
+                                          std::optional<qint64> excluding)
+{
+    store::OrderRepository orders(db);
+    auto order = orders.find(orderEntityId);
+    if (!order)
+        return order.error();
+    return load(db, order.value(), excluding, u"with entity id "_s + QString::number(orderEntityId));
+}
+
+} // namespace pb::sync

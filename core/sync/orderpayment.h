@@ -1,0 +1,49 @@
+#pragma once
+
+#include "intents/intent.h"
+#include "intents/moneyinvariants.h"
+#include "model/order.h"
+#include "model/transaction.h"
+#include "util/result.h"
+
+#include <QList>
+#include <QSqlDatabase>
+#include <QString>
+
+#include <optional>
+
+namespace pb::sync {
+
+// An order's payment as PayBridge knows it right now: the order row, its linked PayTrace
+// transactions, and the money intents already on their way (planned, sending, waiting, in
+// doubt, or done but not yet seen in a PayTrace export). The invariants are checked against
+// the sum of both, so two refunds asked for before the next sync cannot together exceed what
+// was captured.
+struct OrderPayment
+{
+    OrderRecord order;
+    QList<GatewayTransaction> transactions; // linked, oldest first
+    QList<intents::Intent> intents;         // every intent of the order, in id order
+
+    // The sale or authorization money operations act on: the latest approved one that is not
+    // declined. Empty when the order has none.
+    std::optional<GatewayTransaction> target;
+    intents::PaymentFacts facts;            // gateway facts plus pending money intents
+    intents::PaymentFacts gatewayFacts;     // from PayTrace's records alone
+
+    bool paidThroughPayTrace() const { return target.has_value(); }
+};
+
+// Reads the order and everything around it with the given (writer or reader) connection.
+// `excluding`: an intent left out of the pending sum (the one about to be sent, re-checked).
+// Errors: "operation.order_not_found" (field "order"), store errors.
+Result<OrderPayment> loadOrderPayment(QSqlDatabase &db, const QString &incrementId,
+                                      std::optional<qint64> excluding = std::nullopt);
+Result<OrderPayment> loadOrderPaymentById(QSqlDatabase &db, qint64 orderEntityId,
+                                          std::optional<qint64> excluding = std::nullopt);
+
+// The amount a money intent moves, from its payload ("amount", "currency"); invalid Money when
+// it has none (a void moves what its target holds).
+Money intentAmount(const intents::Intent &intent);
+
+} // namespace pb::sync
