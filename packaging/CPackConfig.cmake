@@ -9,3 +9,5 @@ set(CPACK_PACKAGE_CONTACT "PayBridge <support@paybridge.invalid>")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "gnome-keyring | keepassxc")
 include(CPack)
+# The headless service, a template user unit: systemctl --user enable --now paybridge@PROFILE
+install(FILES ${CMAKE_CURRENT_LIST_DIR}/paybridge@.service DESTINATION lib/systemd/user)

@@ -12,6 +12,8 @@ packages=(
     qt6-charts-dev libqt6opengl6-dev qt6-qpa-plugins libgl-dev
     # SQL drivers: SQLite (local store) and PostgreSQL (team mode)
     libqt6sql6-sqlite libqt6sql6-psql
+    # the matcher reads with SQLite's C API (the library the Qt driver loads)
+    libsqlite3-dev
     # secrets in the OS keychain
     qtkeychain-qt6-dev gnome-keyring libsecret-tools dbus dbus-x11
     # TLS and card-data encryption

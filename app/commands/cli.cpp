@@ -22,6 +22,11 @@ constexpr Command kCommands[] = {
     {"sync", &syncCommand},
     {"paytrace", &paytraceCommand},
     {"magento", &magentoCommand},
+    {"refund", &refundCommand},
+    {"void", &voidCommand},
+    {"capture", &captureCommand},
+    {"queue", &queueCommand},
+    {"serve", &serveCommand},
 };
 
 } // namespace
@@ -63,6 +68,12 @@ QString overviewHelp()
         "                             PayTrace reports as JSON lines (see paytrace --help)\n"
         "  magento ping|orders --profile NAME\n"
         "                             check the Magento connection; orders as JSON lines\n"
+        "  refund|void|capture --profile NAME --order INCREMENT_ID [--amount X] --reason TEXT [--queue]\n"
+        "                             move money at PayTrace, then Magento and the ERP, exactly once\n"
+        "  queue [replay|discard|resolve ID] --profile NAME\n"
+        "                             list the intents; replay, discard or decide one\n"
+        "  serve --profile NAME [--interval SECONDS]\n"
+        "                             run the sync engine headless until SIGTERM\n"
         "\n"
         "Options of the console:\n"
         "  --profile NAME             open this profile\n"

@@ -25,6 +25,11 @@ int profileCommand(const QStringList &arguments, Io &io);
 int syncCommand(const QStringList &arguments, Io &io);
 int paytraceCommand(const QStringList &arguments, Io &io);
 int magentoCommand(const QStringList &arguments, Io &io);
+int refundCommand(const QStringList &arguments, Io &io);
+int voidCommand(const QStringList &arguments, Io &io);
+int captureCommand(const QStringList &arguments, Io &io);
+int queueCommand(const QStringList &arguments, Io &io);
+int serveCommand(const QStringList &arguments, Io &io);
 
 // Runs one sync with `config` on the sync thread, prints the summary; returns the exit code.
 int runSyncOnce(const sync::SyncConfig &config, Io &io);
