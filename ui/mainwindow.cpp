@@ -1,6 +1,13 @@
 #include "mainwindow.h"
 
+#include "access/operator.h"
+#include "approvalsdialog.h"
+#include "auditpage.h"
+#include "dashboardpage.h"
 #include "orderspage.h"
+#include "queuepage.h"
+#include "refundspage.h"
+#include "settingspage.h"
 #include "sqlpagedmodel.h"
 #include "store/database.h"
 #include "sync/syncservice.h"
@@ -20,6 +27,7 @@
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QStyle>
+#include <QTableView>
 #include <QToolBar>
 
 #include <atomic>
@@ -64,6 +72,8 @@ MainWindow::MainWindow(const QString &profileName, const QString &databasePath,
     m_pages->addWidget(m_transactionsPage);
 
     createNavigation();
+    createDashboardAndSettings();
+    createOpsPages();
 
     m_splitter = new QSplitter(Qt::Horizontal);
     m_splitter->setObjectName(u"mainSplitter"_s);
@@ -109,6 +119,8 @@ MainWindow::~MainWindow()
     // Every copy of the connection must be gone before it is closed and removed.
     m_ordersPage->setDatabase(QSqlDatabase());
     m_transactionsPage->setDatabase(QSqlDatabase());
+    for (TablePage *page : opsPages())
+        page->setDatabase(QSqlDatabase());
     if (m_storeOpen)
         pb::store::Database::close(m_connectionName);
 }
@@ -136,6 +148,140 @@ void MainWindow::createNavigation()
     connect(m_navigation, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
 }
 
+// Dashboard first, Settings after the record pages; the stack and the navigation keep the same
+// order, so a navigation row is a stack index.
+void MainWindow::createDashboardAndSettings()
+{
+    m_dashboardPage = new DashboardPage;
+    m_pages->insertWidget(0, m_dashboardPage);
+    auto *dashboard = new QListWidgetItem(style()->standardIcon(QStyle::SP_ComputerIcon), tr("Dashboard"));
+    dashboard->setToolTip(tr("Connection health, volumes, queue and alerts (Ctrl+0)"));
+    m_navigation->insertItem(0, dashboard);
+    connect(m_dashboardPage, &DashboardPage::openTable, this, &MainWindow::openTable);
+
+    SettingsContext context;
+    context.databasePath = m_databasePath;
+    context.currentProfile = m_profileName;
+    m_settingsPage = new SettingsPage(context);
+    m_pages->addWidget(m_settingsPage);
+    auto *settings = new QListWidgetItem(style()->standardIcon(QStyle::SP_FileDialogContentsView), tr("Settings"));
+    settings->setToolTip(tr("Connections, credentials, operators and limits (admins)"));
+    m_navigation->addItem(settings);
+}
+
+void MainWindow::openTable(const QString &page, const QString &filterText)
+{
+    if (openOpsTable(page, filterText))
+        return;
+    TablePage *target = page == u"orders" ? static_cast<TablePage *>(m_ordersPage)
+        : page == u"transactions"          ? static_cast<TablePage *>(m_transactionsPage)
+                                           : nullptr;
+    if (!target) {
+        statusBar()->showMessage(tr("That list is not available in this version yet."), 8000);
+        return;
+    }
+    showPage(target == m_ordersPage ? Page::Orders : Page::Transactions);
+    target->applyFilter(filterText);
+    target->tableView()->setFocus();
+}
+
+void MainWindow::createOpsPages()
+{
+    m_refundsPage = new RefundsPage;
+    m_queuePage = new QueuePage;
+    m_auditPage = new AuditPage;
+    // Before Settings (the last page) when it is there; the navigation row is the stack index.
+    const int settingsAt = m_settingsPage ? m_pages->indexOf(m_settingsPage) : -1;
+    int at = settingsAt >= 0 ? settingsAt : m_pages->count();
+    const struct
+    {
+        TablePage *page;
+        QStyle::StandardPixmap icon;
+        QString title;
+        QString tip;
+        int key;
+        Page target;
+    } pages[] = {
+        {m_refundsPage, QStyle::SP_ArrowBack, tr("Refunds"),
+         tr("Every refund with its state in PayTrace, Magento and the ERP (Ctrl+3)"), Qt::Key_3, Page::Refunds},
+        {m_queuePage, QStyle::SP_FileDialogListView, tr("Queue"),
+         tr("Writes to other systems: pending, in doubt, dead letters (Ctrl+4)"), Qt::Key_4, Page::Queue},
+        {m_auditPage, QStyle::SP_FileDialogInfoView, tr("Audit log"),
+         tr("Who did what, when, before and after (Ctrl+5)"), Qt::Key_5, Page::Audit},
+    };
+    for (const auto &p : pages) {
+        m_pages->insertWidget(at, p.page);
+        auto *item = new QListWidgetItem(style()->standardIcon(p.icon), p.title);
+        item->setToolTip(p.tip);
+        m_navigation->insertItem(at, item);
+        ++at;
+        auto *go = new QAction(p.title, this);
+        go->setShortcut(QKeySequence(Qt::CTRL | p.key));
+        const Page target = p.target;
+        connect(go, &QAction::triggered, this, [this, target] { showPage(target); });
+        addAction(go);
+        m_opsNavigation << go;
+
+        connect(p.page, &TablePage::orderLinkActivated, this, [this](const QString &id) {
+            showPage(Page::Orders);
+            m_ordersPage->showRecord(id);
+        });
+        connect(p.page, &TablePage::transactionLinkActivated, this, [this](const QString &id) {
+            showPage(Page::Transactions);
+            m_transactionsPage->showRecord(id);
+        });
+        connect(p.page->model(), &SqlPagedModel::loadFailed, this, [this](const QString &message) {
+            statusBar()->showMessage(tr("Reading the store failed: %1").arg(message), 10000);
+        });
+        p.page->splitter()->setSizes({420, 300});
+    }
+    m_queuePage->setSyncService(m_sync);
+    if (m_sync) {
+        // A decision on an intent changes the refunds' states and writes the audit log.
+        connect(m_sync, &pb::sync::SyncService::intentsChanged, m_refundsPage, &TablePage::refresh);
+        connect(m_sync, &pb::sync::SyncService::intentsChanged, m_auditPage, &TablePage::refresh);
+    }
+}
+
+bool MainWindow::openOpsTable(const QString &page, const QString &filterText)
+{
+    if (page == u"queue") {
+        // The dashboard names a bucket ("pending", "in_doubt", "dead"); anything else is text.
+        const QHash<QString, QueueModel::Bucket> buckets = {
+            {u"pending"_s, QueueModel::Bucket::Pending}, {u"in_doubt"_s, QueueModel::Bucket::InDoubt},
+            {u"dead"_s, QueueModel::Bucket::Dead},       {u"succeeded"_s, QueueModel::Bucket::Succeeded},
+            {u"discarded"_s, QueueModel::Bucket::Discarded}};
+        showPage(Page::Queue);
+        if (buckets.contains(filterText)) {
+            m_queuePage->setBucket(buckets.value(filterText));
+            m_queuePage->applyFilter(QString());
+        } else {
+            m_queuePage->applyFilter(filterText);
+        }
+        m_queuePage->tableView()->setFocus();
+        return true;
+    }
+    TablePage *target = page == u"refunds" ? static_cast<TablePage *>(m_refundsPage)
+        : page == u"audit"                 ? static_cast<TablePage *>(m_auditPage)
+                                           : nullptr;
+    if (!target)
+        return false;
+    showPage(target == m_refundsPage ? Page::Refunds : Page::Audit);
+    target->applyFilter(filterText);
+    target->tableView()->setFocus();
+    return true;
+}
+
+QList<TablePage *> MainWindow::opsPages() const
+{
+    QList<TablePage *> pages;
+    for (TablePage *page : {static_cast<TablePage *>(m_refundsPage), static_cast<TablePage *>(m_queuePage),
+                            static_cast<TablePage *>(m_auditPage)})
+        if (page)
+            pages << page;
+    return pages;
+}
+
 void MainWindow::createActions()
 {
     m_syncNow = new QAction(style()->standardIcon(QStyle::SP_BrowserReload), tr("&Sync Now"), this);
@@ -158,7 +304,14 @@ void MainWindow::createActions()
     auto *find = new QAction(tr("&Find…"), this);
     find->setObjectName(u"findAction"_s);
     find->setShortcut(QKeySequence::Find);
-    connect(find, &QAction::triggered, this, [this] { pageWidget(currentPage())->focusFilter(); });
+    connect(find, &QAction::triggered, this, [this] {
+        if (TablePage *page = pageWidget(currentPage())) {
+            page->focusFilter();
+            return;
+        }
+        showPage(Page::Orders); // from a page without a table, Find searches the orders
+        m_ordersPage->focusFilter();
+    });
 
     auto *goOrders = new QAction(tr("&Orders"), this);
     goOrders->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_1));
@@ -166,6 +319,13 @@ void MainWindow::createActions()
     auto *goTransactions = new QAction(tr("&Transactions"), this);
     goTransactions->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_2));
     connect(goTransactions, &QAction::triggered, this, [this] { showPage(Page::Transactions); });
+
+    auto *goDashboard = new QAction(tr("&Dashboard"), this);
+    goDashboard->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
+    connect(goDashboard, &QAction::triggered, this, [this] { showPage(Page::Dashboard); });
+    auto *goSettings = new QAction(tr("S&ettings"), this);
+    goSettings->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Comma));
+    connect(goSettings, &QAction::triggered, this, [this] { showPage(Page::Settings); });
 
     auto *quit = new QAction(tr("&Quit"), this);
     quit->setShortcut(QKeySequence::Quit);
@@ -175,13 +335,25 @@ void MainWindow::createActions()
     QMenu *file = menuBar()->addMenu(tr("&File"));
     file->addAction(quit);
     QMenu *view = menuBar()->addMenu(tr("&View"));
+    view->addAction(goDashboard);
     view->addAction(goOrders);
     view->addAction(goTransactions);
+    view->addActions(m_opsNavigation);
+    view->addAction(goSettings);
     view->addSeparator();
     view->addAction(find);
     QMenu *syncMenu = menuBar()->addMenu(tr("&Sync"));
     syncMenu->addAction(m_syncNow);
     syncMenu->addAction(m_cancelSync);
+
+    // Refund approvals: finance decides, the requester then runs the approved refund.
+    auto *approvals = new QAction(tr("&Approvals…"), this);
+    approvals->setObjectName(u"approvalsAction"_s);
+    approvals->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A));
+    approvals->setToolTip(tr("Refunds waiting for a finance operator's approval (Ctrl+Shift+A)"));
+    connect(approvals, &QAction::triggered, this, &MainWindow::openApprovals);
+    syncMenu->addSeparator();
+    syncMenu->addAction(approvals);
 
     QToolBar *toolbar = addToolBar(tr("Main"));
     toolbar->setObjectName(u"mainToolBar"_s);
@@ -204,6 +376,8 @@ void MainWindow::connectSync()
     connect(m_sync, &SyncService::progress, m_status, &SyncStatusWidget::setProgress);
     connect(m_sync, &SyncService::failed, m_status, &SyncStatusWidget::setFailed);
     connect(m_sync, &SyncService::finished, this, &MainWindow::onSyncFinished);
+    connect(m_sync, &SyncService::failed, m_dashboardPage, &DashboardPage::refresh);
+    connect(m_sync, &SyncService::intentsChanged, m_dashboardPage, &DashboardPage::refresh);
 
     switch (m_sync->state()) {
     case pb::sync::SyncState::Idle: m_status->setIdle(); break;
@@ -243,11 +417,33 @@ void MainWindow::reloadStore()
         m_storeOpen = true;
         m_ordersPage->setDatabase(*db);
         m_transactionsPage->setDatabase(*db);
+        const QString actor = pb::access::currentOsAccount().valueOr(QString());
+        m_ordersPage->setOperationContext(m_sync, actor);
+        m_transactionsPage->setOperationContext(m_sync, actor);
+        for (TablePage *page : opsPages())
+            page->setDatabase(*db);
+        m_dashboardPage->setDatabasePath(m_databasePath); // reads on its own thread and connection
     } else {
         m_ordersPage->refresh();
         m_transactionsPage->refresh();
+        m_dashboardPage->refresh();
+        for (TablePage *page : opsPages())
+            page->refresh();
     }
     updateCounts();
+}
+
+ApprovalsDialog *MainWindow::openApprovals()
+{
+    if (!m_storeOpen) {
+        statusBar()->showMessage(tr("Nothing to approve yet: run a sync first."), 5000);
+        return nullptr;
+    }
+    auto *dialog = new ApprovalsDialog(m_ordersPage->model()->database(), m_databasePath, m_sync,
+                                       pb::access::currentOsAccount().valueOr(QString()), this);
+    connect(dialog, &QDialog::finished, this, [this] { m_ordersPage->refresh(); });
+    dialog->open();
+    return dialog;
 }
 
 void MainWindow::updateCounts()
@@ -265,17 +461,44 @@ void MainWindow::updateCounts()
 
 MainWindow::Page MainWindow::currentPage() const
 {
-    return m_pages->currentWidget() == m_transactionsPage ? Page::Transactions : Page::Orders;
+    for (Page page : {Page::Dashboard, Page::Orders, Page::Transactions, Page::Settings, Page::Refunds,
+                      Page::Queue, Page::Audit})
+        if (m_pages->currentWidget() == pageFor(page))
+            return page;
+    return Page::Orders;
 }
 
 void MainWindow::showPage(Page page)
 {
-    m_navigation->setCurrentRow(page == Page::Transactions ? 1 : 0);
+    if (QWidget *widget = pageFor(page))
+        m_navigation->setCurrentRow(m_pages->indexOf(widget));
 }
 
+QWidget *MainWindow::pageFor(Page page) const
+{
+    switch (page) {
+    case Page::Orders: return m_ordersPage;
+    case Page::Transactions: return m_transactionsPage;
+    case Page::Dashboard: return m_dashboardPage;
+    case Page::Settings: return m_settingsPage;
+    case Page::Refunds: return m_refundsPage;
+    case Page::Queue: return m_queuePage;
+    case Page::Audit: return m_auditPage;
+    }
+    return nullptr;
+}
+
+// The record page for `page`, null for pages without a table.
 TablePage *MainWindow::pageWidget(Page page) const
 {
-    return page == Page::Transactions ? static_cast<TablePage *>(m_transactionsPage) : m_ordersPage;
+    switch (page) {
+    case Page::Orders: return m_ordersPage;
+    case Page::Transactions: return m_transactionsPage;
+    case Page::Refunds: return m_refundsPage;
+    case Page::Queue: return m_queuePage;
+    case Page::Audit: return m_auditPage;
+    default: return nullptr;
+    }
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)
@@ -292,7 +515,7 @@ void MainWindow::restoreSettings()
     restoreGeometry(settings.value(u"geometry"_s).toByteArray());
     restoreState(settings.value(u"state"_s).toByteArray());
     m_splitter->restoreState(settings.value(u"splitter"_s).toByteArray());
-    const int page = settings.value(u"page"_s, 0).toInt();
+    const int page = settings.value(u"page"_s, int(Page::Dashboard)).toInt();
     settings.endGroup();
     settings.beginGroup(u"ordersPage"_s);
     m_ordersPage->restoreState(settings);
@@ -300,7 +523,12 @@ void MainWindow::restoreSettings()
     settings.beginGroup(u"transactionsPage"_s);
     m_transactionsPage->restoreState(settings);
     settings.endGroup();
-    showPage(page == 1 ? Page::Transactions : Page::Orders);
+    for (TablePage *opsPage : opsPages()) {
+        settings.beginGroup(opsPage->objectName());
+        opsPage->restoreState(settings);
+        settings.endGroup();
+    }
+    showPage(pageFor(Page(page)) ? Page(page) : Page::Dashboard);
 }
 
 void MainWindow::saveSettings() const
@@ -310,7 +538,7 @@ void MainWindow::saveSettings() const
     settings.setValue(u"geometry"_s, saveGeometry());
     settings.setValue(u"state"_s, saveState());
     settings.setValue(u"splitter"_s, m_splitter->saveState());
-    settings.setValue(u"page"_s, currentPage() == Page::Transactions ? 1 : 0);
+    settings.setValue(u"page"_s, int(currentPage()));
     settings.endGroup();
     settings.beginGroup(u"ordersPage"_s);
     m_ordersPage->saveState(settings);
@@ -318,6 +546,11 @@ void MainWindow::saveSettings() const
     settings.beginGroup(u"transactionsPage"_s);
     m_transactionsPage->saveState(settings);
     settings.endGroup();
+    for (TablePage *opsPage : opsPages()) {
+        settings.beginGroup(opsPage->objectName());
+        opsPage->saveState(settings);
+        settings.endGroup();
+    }
 }
 
 } // namespace pb::ui

@@ -16,7 +16,13 @@ struct SyncSummary;
 
 namespace pb::ui {
 
+class ApprovalsDialog;
+class AuditPage;
+class DashboardPage;
 class OrdersPage;
+class QueuePage;
+class RefundsPage;
+class SettingsPage;
 class SyncStatusWidget;
 class TablePage;
 class TransactionsPage;
@@ -29,7 +35,8 @@ class MainWindow : public QMainWindow
     Q_OBJECT
 
 public:
-    enum class Page { Orders, Transactions };
+    // Values are persisted (QSettings "page"); add new pages at the end.
+    enum class Page { Orders, Transactions, Dashboard, Settings, Refunds, Queue, Audit };
     Q_ENUM(Page)
 
     // `sync` may be null: the window then only shows the store at `databasePath` and "Sync now"
@@ -44,9 +51,17 @@ public:
     void showPage(Page page);
     OrdersPage *ordersPage() const { return m_ordersPage; }
     TransactionsPage *transactionsPage() const { return m_transactionsPage; }
+    DashboardPage *dashboardPage() const { return m_dashboardPage; }
+    SettingsPage *settingsPage() const { return m_settingsPage; }
+    QueuePage *queuePage() const { return m_queuePage; }
+    RefundsPage *refundsPage() const { return m_refundsPage; }
+    AuditPage *auditPage() const { return m_auditPage; }
     SyncStatusWidget *syncStatus() const { return m_status; }
     QAction *syncNowAction() const { return m_syncNow; }
     QAction *cancelSyncAction() const { return m_cancelSync; }
+
+    // The refund approvals window (Sync › Approvals…); null while no store is open.
+    ApprovalsDialog *openApprovals();
 
     // Opens the store if it is not open yet and re-reads every page, keeping selections.
     void reloadStore();
@@ -62,6 +77,13 @@ private:
     void onSyncFinished(const pb::sync::SyncSummary &summary);
     void updateCounts();
     TablePage *pageWidget(Page page) const;
+    QWidget *pageFor(Page page) const;
+    void createDashboardAndSettings();
+    void openTable(const QString &page, const QString &filterText);
+    // Refunds, Queue and Audit log: created, placed before Settings, linked and given shortcuts.
+    void createOpsPages();
+    bool openOpsTable(const QString &page, const QString &filterText);
+    QList<TablePage *> opsPages() const;
     void restoreSettings();
     void saveSettings() const;
 
@@ -76,6 +98,12 @@ private:
     QStackedWidget *m_pages = nullptr;
     OrdersPage *m_ordersPage = nullptr;
     TransactionsPage *m_transactionsPage = nullptr;
+    DashboardPage *m_dashboardPage = nullptr;
+    SettingsPage *m_settingsPage = nullptr;
+    QueuePage *m_queuePage = nullptr;
+    RefundsPage *m_refundsPage = nullptr;
+    AuditPage *m_auditPage = nullptr;
+    QList<QAction *> m_opsNavigation; // "go to" actions of the pages above, for the View menu
     SyncStatusWidget *m_status = nullptr;
     QAction *m_syncNow = nullptr;
     QAction *m_cancelSync = nullptr;

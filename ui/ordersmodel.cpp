@@ -2,6 +2,10 @@
 
 #include "displayformat.h"
 
+#include "money/money.h"
+
+#include <QDateTime>
+
 using namespace Qt::StringLiterals;
 
 namespace pb::ui {
@@ -43,6 +47,41 @@ OrdersModel::OrdersModel(const QSqlDatabase &db, QObject *parent)
 QString OrdersModel::incrementIdAt(int row) const
 {
     return data(index(row, IncrementId), SortRole).toString();
+}
+
+SqlPagedModel::FilterFields OrdersModel::filterFields() const
+{
+    FilterFields fields;
+    fields.dateSql = u"created_at"_s;
+    fields.statusSql = u"status"_s;
+    fields.amountSql = u"grand_total"_s;
+    fields.currencySql = u"currency"_s;
+    for (const QString &code : {u"pending"_s, u"pending_payment"_s, u"processing"_s, u"complete"_s, u"closed"_s,
+                                u"canceled"_s, u"holded"_s, u"payment_review"_s, u"fraud"_s})
+        fields.statuses.append({code, Format::orderStatus(code)});
+    fields.currencyColumn = Currency;
+    fields.amountColumns = {Total, Paid, Refunded};
+    return fields;
+}
+
+QString OrdersModel::exportText(const Row &row, int column) const
+{
+    const auto money = [&](Field f) {
+        // Exact plain decimal, no grouping: spreadsheets and importers read it as a number.
+        const auto currency = pb::Currency::fromCode(row.at(FCurrency).toString());
+        const qint64 minor = row.at(f).toLongLong();
+        return currency ? pb::Money::fromMinor(minor, *currency).toDecimalString() : QString::number(minor);
+    };
+    switch (Column(column)) {
+    case Total: return money(FTotal);
+    case Paid: return money(FPaid);
+    case Refunded: return money(FRefunded);
+    case Created:
+        return QDateTime::fromMSecsSinceEpoch(row.at(FCreated).toLongLong(), Qt::UTC).toString(Qt::ISODate);
+    case Status: return row.at(FStatus).toString();
+    case Payment: return row.at(FPayStatus).toString();
+    default: return SqlPagedModel::exportText(row, column);
+    }
 }
 
 QString OrdersModel::fromClause() const

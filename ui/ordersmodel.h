@@ -34,6 +34,8 @@ public:
     // The order number of a loaded row (what people type and what gateway invoices carry).
     QString incrementIdAt(int row) const;
 
+    FilterFields filterFields() const override;
+
 protected:
     QString fromClause() const override;
     QString keyColumn() const override;
@@ -43,6 +45,7 @@ protected:
     Clause filterClause(const QString &text) const override;
     QVariant cellData(const Row &row, int column, int role) const override;
     QVariant columnHeader(int section, int role) const override;
+    QString exportText(const Row &row, int column) const override;
 };
 
 } // namespace pb::ui

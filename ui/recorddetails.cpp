@@ -1,6 +1,7 @@
 #include "recorddetails.h"
 
 #include "displayformat.h"
+#include "ordertimeline.h"
 
 #include <QSqlError>
 #include <QSqlQuery>
@@ -214,11 +215,20 @@ QString RecordDetails::orderHtml(const QSqlDatabase &db, qint64 entityId, const 
             strayHtml = u"<p><b>"_s + esc(tr("Unlinked transactions with this invoice number")) + u"</b></p>"_s + list;
     }
 
+    // The payment trail: Magento, PayTrace, PayBridge's intents and ERP entries in one list.
+    QString trailHtml;
+    if (const auto trail = OrderTimeline::load(db, entityId); !trail)
+        trailHtml = u"<p>"_s + esc(tr("The payment trail could not be read: %1").arg(trail.error().toString()))
+            + u"</p>"_s;
+    else
+        trailHtml = OrderTimeline::html(*trail, mutedColor);
+
     return u"<h3>"_s + esc(tr("Order %1").arg(incrementId)) + u"</h3>"_s
         + u"<table cellspacing=\"0\" cellpadding=\"0\"><tr>"
           "<td valign=\"top\" style=\"padding-right:32px;\">"_s + fields.html()
         + u"</td><td valign=\"top\" style=\"padding-right:32px;\">"_s + amounts.html()
         + u"</td><td valign=\"top\">"_s + payment.html() + u"</td></tr></table>"_s
+        + u"<p><b>"_s + esc(tr("Payment trail")) + u"</b></p>"_s + trailHtml
         + u"<p><b>"_s + esc(tr("Linked transactions (%1)").arg(linkedCount)) + u"</b></p>"_s
         + linkedHtml + strayHtml;
 }

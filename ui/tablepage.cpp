@@ -1,9 +1,29 @@
 #include "tablepage.h"
 
+#include "csvexport.h"
+#include "filterbar.h"
 #include "recorddetails.h"
+#include "savedviews.h"
 #include "sqlpagedmodel.h"
 
+#include <QAbstractButton>
+#include <QApplication>
+#include <QClipboard>
+#include <QComboBox>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QFileDialog>
 #include <QHBoxLayout>
+#include <QInputDialog>
+#include <QKeyEvent>
+#include <QListWidget>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QProgressDialog>
+#include <QPushButton>
+#include <QScrollBar>
+#include <QStandardPaths>
+#include <QToolButton>
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
@@ -46,7 +66,8 @@ TablePage::TablePage(SqlPagedModel *model, QWidget *parent)
     m_view->setObjectName(u"tableView"_s);
     m_view->setModel(m_model);
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_view->setSelectionMode(QAbstractItemView::SingleSelection);
+    // Several rows can be selected for copying; the detail pane follows the current row.
+    m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_view->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_view->setAlternatingRowColors(true);
     m_view->setWordWrap(false);
@@ -97,17 +118,84 @@ TablePage::TablePage(SqlPagedModel *model, QWidget *parent)
     m_splitter->setStretchFactor(0, 3);
     m_splitter->setStretchFactor(1, 2);
 
+    m_filterBar = new FilterBar(m_model->filterFields(), this);
+    connect(m_filterBar, &FilterBar::filterChanged, this,
+            [this](const SqlPagedModel::TypedFilter &f) { m_model->setTypedFilter(f); });
+
+    m_views = new QComboBox(this);
+    m_views->setObjectName(u"viewsBox"_s);
+    m_views->setAccessibleName(tr("Saved views"));
+    m_views->setToolTip(tr("Open a saved view: its filters, sort and columns"));
+    m_views->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    connect(m_views, &QComboBox::activated, this, [this](int index) {
+        if (index > 0)
+            loadView(m_views->itemText(index));
+    });
+    m_viewsMenuButton = new QToolButton(this);
+    m_viewsMenuButton->setObjectName(u"viewsMenuButton"_s);
+    m_viewsMenuButton->setText(tr("Views"));
+    m_viewsMenuButton->setAccessibleName(tr("Save or delete views"));
+    m_viewsMenuButton->setPopupMode(QToolButton::InstantPopup);
+    auto *viewsMenu = new QMenu(m_viewsMenuButton);
+    QAction *saveAction = viewsMenu->addAction(tr("&Save current view…"));
+    connect(saveAction, &QAction::triggered, this, [this] {
+        bool ok = false;
+        const QString current = m_views->currentIndex() > 0 ? m_views->currentText() : QString();
+        const QString name = QInputDialog::getText(this, tr("Save view"), tr("Name of the view:"),
+                                                   QLineEdit::Normal, current, &ok).trimmed();
+        if (ok && !name.isEmpty())
+            saveView(name);
+    });
+    QAction *deleteAction = viewsMenu->addAction(tr("&Delete current view"));
+    connect(deleteAction, &QAction::triggered, this, [this] {
+        if (m_views->currentIndex() > 0)
+            deleteView(m_views->currentText());
+    });
+    connect(viewsMenu, &QMenu::aboutToShow, this,
+            [this, deleteAction] { deleteAction->setEnabled(m_views->currentIndex() > 0); });
+    m_viewsMenuButton->setMenu(viewsMenu);
+
+    m_columnsButton = new QToolButton(this);
+    m_columnsButton->setObjectName(u"columnsButton"_s);
+    m_columnsButton->setText(tr("Columns…"));
+    m_columnsButton->setToolTip(tr("Choose and order the table's columns"));
+    connect(m_columnsButton, &QToolButton::clicked, this, &TablePage::chooseColumns);
+
+    m_exportButton = new QToolButton(this);
+    m_exportButton->setObjectName(u"exportButton"_s);
+    m_exportButton->setText(tr("Export CSV…"));
+    m_exportButton->setToolTip(tr("Write every row of the current view to a CSV file"));
+    connect(m_exportButton, &QToolButton::clicked, this, &TablePage::exportWithDialog);
+
     auto *top = new QHBoxLayout;
     top->addWidget(m_filter, 1);
     top->addSpacing(12);
     top->addWidget(m_count);
+    auto *second = new QHBoxLayout;
+    second->addWidget(m_filterBar);
+    second->addStretch(1);
+    second->addWidget(m_views);
+    second->addWidget(m_viewsMenuButton);
+    second->addWidget(m_columnsButton);
+    second->addWidget(m_exportButton);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(8, 8, 8, 8);
     layout->addLayout(top);
+    layout->addLayout(second);
     layout->addWidget(m_splitter, 1);
 
-    setTabOrder(m_filter, m_view);
+    setTabOrder(m_filter, m_filterBar);
+    setTabOrder(m_filterBar, m_views);
+    setTabOrder(m_views, m_viewsMenuButton);
+    setTabOrder(m_viewsMenuButton, m_columnsButton);
+    setTabOrder(m_columnsButton, m_exportButton);
+    setTabOrder(m_exportButton, m_view);
     setTabOrder(m_view, m_detail);
+
+    auto *copy = new QShortcut(QKeySequence::Copy, m_view, nullptr, nullptr, Qt::WidgetShortcut);
+    connect(copy, &QShortcut::activated, this, &TablePage::copySelection);
+    m_view->installEventFilter(this);
+    connect(m_view->verticalScrollBar(), &QScrollBar::valueChanged, this, &TablePage::onScrolled);
 
     m_filterTimer = new QTimer(this);
     m_filterTimer->setSingleShot(true);
@@ -146,6 +234,7 @@ void TablePage::finishSetup()
     }
     for (int c : defaultHiddenColumns())
         header->setSectionHidden(c, true);
+    reloadViewNames();
     updateState();
     updateDetail();
 }
@@ -163,6 +252,297 @@ void TablePage::setDatabase(const QSqlDatabase &db)
 void TablePage::refresh()
 {
     m_model->refresh();
+}
+
+bool TablePage::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_view && event->type() == QEvent::KeyPress) {
+        const auto *key = static_cast<QKeyEvent *>(event);
+        if (key->modifiers() == Qt::ControlModifier && key->key() == Qt::Key_End) {
+            jumpToEnd();
+            return true;
+        }
+        if (key->modifiers() == Qt::ControlModifier && key->key() == Qt::Key_Home) {
+            jumpToStart();
+            return true;
+        }
+    }
+    return QWidget::eventFilter(watched, event);
+}
+
+void TablePage::jumpToEnd()
+{
+    m_model->jumpToEnd();
+    const int last = m_model->rowCount() - 1;
+    if (last < 0)
+        return;
+    const QModelIndex index = m_model->index(last, m_view->currentIndex().isValid() ? m_view->currentIndex().column() : 0);
+    m_view->setCurrentIndex(index);
+    m_view->scrollToBottom();
+}
+
+void TablePage::jumpToStart()
+{
+    m_model->jumpToStart();
+    if (m_model->rowCount() == 0)
+        return;
+    m_view->setCurrentIndex(m_model->index(0, m_view->currentIndex().isValid() ? m_view->currentIndex().column() : 0));
+    m_view->scrollToTop();
+}
+
+void TablePage::onScrolled(int value)
+{
+    // Anchored at the end, the rows above the window come in as the view reaches its top; the
+    // scroll position moves down by what was inserted so the same rows stay in view.
+    if (value != m_view->verticalScrollBar()->minimum() || !m_model->canFetchBefore())
+        return;
+    const int inserted = m_model->fetchBefore();
+    if (inserted > 0)
+        m_view->verticalScrollBar()->setValue(value + inserted);
+}
+
+QList<int> TablePage::visibleColumns() const
+{
+    const QHeaderView *header = m_view->horizontalHeader();
+    QList<int> out;
+    for (int visual = 0; visual < header->count(); ++visual) {
+        const int logical = header->logicalIndex(visual);
+        if (!header->isSectionHidden(logical))
+            out << logical;
+    }
+    return out;
+}
+
+void TablePage::setColumnLayout(const QList<int> &order)
+{
+    QHeaderView *header = m_view->horizontalHeader();
+    QList<int> shown;
+    for (int c : order)
+        if (c >= 0 && c < m_model->columnCount() && !shown.contains(c))
+            shown << c;
+    if (shown.isEmpty())
+        return; // a table needs one column
+    for (int i = 0; i < shown.size(); ++i)
+        header->moveSection(header->visualIndex(shown.at(i)), i);
+    for (int c = 0; c < m_model->columnCount(); ++c)
+        header->setSectionHidden(c, !shown.contains(c));
+}
+
+void TablePage::chooseColumns()
+{
+    QDialog dialog(this);
+    dialog.setWindowTitle(tr("Columns"));
+    auto *list = new QListWidget(&dialog);
+    list->setObjectName(u"columnList"_s);
+    list->setAccessibleName(tr("Columns, in order; ticked ones are shown"));
+    list->setDragDropMode(QAbstractItemView::InternalMove);
+    const QHeaderView *header = m_view->horizontalHeader();
+    for (int visual = 0; visual < header->count(); ++visual) {
+        const int logical = header->logicalIndex(visual);
+        auto *item = new QListWidgetItem(m_model->headerData(logical, Qt::Horizontal).toString(), list);
+        item->setData(Qt::UserRole, logical);
+        item->setFlags(item->flags() | Qt::ItemIsUserCheckable | Qt::ItemIsDragEnabled);
+        item->setCheckState(header->isSectionHidden(logical) ? Qt::Unchecked : Qt::Checked);
+    }
+    list->setCurrentRow(0);
+    const auto move = [list](int delta) {
+        const int row = list->currentRow();
+        const int to = row + delta;
+        if (row < 0 || to < 0 || to >= list->count())
+            return;
+        QListWidgetItem *item = list->takeItem(row);
+        list->insertItem(to, item);
+        list->setCurrentRow(to);
+    };
+    auto *up = new QPushButton(tr("Move &up"), &dialog);
+    auto *down = new QPushButton(tr("Move &down"), &dialog);
+    connect(up, &QPushButton::clicked, &dialog, [move] { move(-1); });
+    connect(down, &QPushButton::clicked, &dialog, [move] { move(1); });
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    auto *side = new QVBoxLayout;
+    side->addWidget(up);
+    side->addWidget(down);
+    side->addStretch(1);
+    auto *row = new QHBoxLayout;
+    row->addWidget(list, 1);
+    row->addLayout(side);
+    auto *layout = new QVBoxLayout(&dialog);
+    layout->addWidget(new QLabel(tr("Tick the columns to show; drag or move them to order them."), &dialog));
+    layout->addLayout(row);
+    layout->addWidget(buttons);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    QList<int> order;
+    for (int i = 0; i < list->count(); ++i)
+        if (list->item(i)->checkState() == Qt::Checked)
+            order << list->item(i)->data(Qt::UserRole).toInt();
+    setColumnLayout(order);
+}
+
+QString TablePage::selectedRowsText() const
+{
+    QModelIndexList rows = m_view->selectionModel()->selectedRows();
+    std::sort(rows.begin(), rows.end(), [](const QModelIndex &a, const QModelIndex &b) { return a.row() < b.row(); });
+    const QList<int> columns = visibleColumns();
+    QString out;
+    for (const QModelIndex &index : std::as_const(rows)) {
+        QStringList cells;
+        for (int c : columns) {
+            QString text = m_model->index(index.row(), c).data(Qt::DisplayRole).toString();
+            // Tabs and line breaks inside a cell would split it in a spreadsheet.
+            text.replace(u'\t', u' ').replace(u'\n', u' ').replace(u'\r', u' ');
+            cells << text;
+        }
+        out += cells.join(u'\t') + u'\n';
+    }
+    return out;
+}
+
+void TablePage::copySelection()
+{
+    const QString text = selectedRowsText();
+    if (!text.isEmpty())
+        QGuiApplication::clipboard()->setText(text);
+}
+
+bool TablePage::isExporting() const
+{
+    return m_export && m_export->isRunning();
+}
+
+void TablePage::cancelExport()
+{
+    if (m_export)
+        m_export->cancel();
+}
+
+bool TablePage::exportCsv(const QString &path, bool showProgress)
+{
+    if (isExporting())
+        return false;
+    if (!m_export) {
+        m_export = new CsvExport(this);
+        connect(m_export, &CsvExport::progress, this, [this](qint64 written, qint64 total) {
+            if (!m_progress)
+                return;
+            if (total > 0) {
+                // QProgressDialog takes int; scale to per mille so a million rows fit.
+                m_progress->setMaximum(1000);
+                m_progress->setValue(int(qMin<qint64>(1000, written * 1000 / total)));
+            }
+            m_progress->setLabelText(tr("Exported %1 rows…").arg(QLocale().toString(written)));
+        });
+        connect(m_export, &CsvExport::finished, this, [this](bool ok, const QString &error) {
+            if (m_progress) {
+                m_progress->reset();
+                m_progress->hide();
+            }
+            Q_EMIT exportFinished(ok, error);
+        });
+    }
+    QList<int> columns = visibleColumns();
+    const SqlPagedModel::FilterFields fields = m_model->filterFields();
+    // Amounts are plain decimals in the file, so their currency must travel with them.
+    bool hasAmount = false;
+    for (int c : fields.amountColumns)
+        hasAmount = hasAmount || columns.contains(c);
+    if (hasAmount && fields.currencyColumn >= 0 && !columns.contains(fields.currencyColumn))
+        columns << fields.currencyColumn;
+    QStringList headers;
+    for (int c : std::as_const(columns))
+        headers << m_model->headerData(c, Qt::Horizontal).toString();
+    if (!m_export->start(m_model, columns, headers, path))
+        return false;
+    if (showProgress) {
+        if (!m_progress) {
+            m_progress = new QProgressDialog(this);
+            m_progress->setWindowTitle(tr("Export to CSV"));
+            m_progress->setWindowModality(Qt::WindowModal);
+            m_progress->setMinimumDuration(300);
+            m_progress->setAutoReset(false);
+            m_progress->setAutoClose(false);
+            connect(m_progress, &QProgressDialog::canceled, this, &TablePage::cancelExport);
+        }
+        m_progress->setLabelText(tr("Exporting…"));
+        m_progress->setRange(0, 0);
+        m_progress->setValue(0);
+    }
+    return true;
+}
+
+void TablePage::exportWithDialog()
+{
+    if (isExporting())
+        return;
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
+    const QString suggested = dir + u'/' + objectName().remove(u"Page"_s) + u".csv"_s;
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export to CSV"), suggested, tr("CSV files (*.csv)"));
+    if (path.isEmpty())
+        return;
+    if (!exportCsv(path))
+        QMessageBox::warning(this, tr("Export to CSV"),
+                             tr("The file could not be written.\n%1").arg(m_export ? m_export->errorString() : QString()));
+}
+
+QStringList TablePage::savedViewNames() const
+{
+    QSettings settings;
+    return SavedViews(objectName()).names(settings);
+}
+
+void TablePage::saveView(const QString &name)
+{
+    SavedView view;
+    view.name = name;
+    view.text = m_model->filterText();
+    view.filter = m_model->typedFilter();
+    view.sortColumn = m_model->sortColumn();
+    view.sortOrder = m_model->sortOrder();
+    view.headerState = m_view->horizontalHeader()->saveState();
+    QSettings settings;
+    SavedViews(objectName()).save(settings, view);
+    reloadViewNames();
+    m_views->setCurrentIndex(m_views->findText(name));
+}
+
+bool TablePage::loadView(const QString &name)
+{
+    QSettings settings;
+    const std::optional<SavedView> view = SavedViews(objectName()).load(settings, name);
+    if (!view)
+        return false;
+    m_filterTimer->stop();
+    m_filter->setText(view->text);
+    m_filterBar->setFilter(view->filter);
+    QHeaderView *header = m_view->horizontalHeader();
+    header->restoreState(view->headerState);
+    m_model->setFilters(view->text, view->filter);
+    // Sorting last: the header's indicator and the model agree whatever the state held.
+    header->setSortIndicator(view->sortColumn, view->sortOrder);
+    m_model->sort(view->sortColumn, view->sortOrder);
+    const int index = m_views->findText(name);
+    if (index >= 0)
+        m_views->setCurrentIndex(index);
+    return true;
+}
+
+bool TablePage::deleteView(const QString &name)
+{
+    QSettings settings;
+    const bool removed = SavedViews(objectName()).remove(settings, name);
+    reloadViewNames();
+    return removed;
+}
+
+void TablePage::reloadViewNames()
+{
+    const QString current = m_views->currentIndex() > 0 ? m_views->currentText() : QString();
+    m_views->clear();
+    m_views->addItem(tr("Saved views"));
+    m_views->addItems(savedViewNames());
+    m_views->setCurrentIndex(qMax(0, m_views->findText(current)));
 }
 
 void TablePage::applyFilter(const QString &text)
@@ -212,13 +592,16 @@ void TablePage::showColumnMenu(const QPoint &pos)
     QMenu menu(this);
     menu.setTitle(tr("Columns"));
     const int visible = header->count() - header->hiddenSectionCount();
-    for (int c = 0; c < m_model->columnCount(); ++c) {
+    for (int visual = 0; visual < header->count(); ++visual) {
+        const int c = header->logicalIndex(visual);
         QAction *action = menu.addAction(m_model->headerData(c, Qt::Horizontal).toString());
         action->setCheckable(true);
         action->setChecked(!header->isSectionHidden(c));
         action->setEnabled(header->isSectionHidden(c) || visible > 1); // keep one column
         connect(action, &QAction::toggled, header, [header, c](bool on) { header->setSectionHidden(c, !on); });
     }
+    menu.addSeparator();
+    connect(menu.addAction(tr("Choose and order columns…")), &QAction::triggered, this, &TablePage::chooseColumns);
     menu.exec(header->viewport()->mapToGlobal(pos));
 }
 
@@ -262,16 +645,20 @@ void TablePage::updateState()
     if (!error.isEmpty() && loaded == 0) {
         m_empty->setText(tr("The store could not be read.\n%1").arg(error));
     } else if (loaded == 0 && m_model->isFiltered()) {
-        m_empty->setText(noMatchText(m_model->filterText()));
+        m_empty->setText(noMatchText(m_model->filterText().isEmpty() ? tr("the chosen filters")
+                                                                     : m_model->filterText()));
     } else if (loaded == 0) {
         m_empty->setText(emptyStoreText());
     }
     m_tableStack->setCurrentWidget(loaded == 0 ? static_cast<QWidget *>(m_empty) : m_view);
     // With no rows there is nothing to select, so the detail pane would only add noise.
     m_detail->setVisible(loaded > 0);
-    m_count->setText(m_model->matchingCount() < 0
-                         ? QString()
-                         : countText(loaded, m_model->matchingCount(), m_model->totalCount(), m_model->isFiltered()));
+    if (m_model->matchingCount() >= 0 && m_model->totalCount() >= 0)
+        m_count->setText(countText(loaded, m_model->matchingCount(), m_model->totalCount(), m_model->isFiltered()));
+    else if (m_model->isCounting() && loaded > 0)
+        m_count->setText(tr("Showing %1 · counting…").arg(QLocale().toString(loaded)));
+    else
+        m_count->setText(QString());
 }
 
 void TablePage::updateDetail()

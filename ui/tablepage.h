@@ -4,8 +4,11 @@
 #include <QVariant>
 #include <QWidget>
 
+class QComboBox;
 class QLabel;
 class QLineEdit;
+class QProgressDialog;
+class QToolButton;
 class QSettings;
 class QSplitter;
 class QStackedWidget;
@@ -16,11 +19,16 @@ class QUrl;
 
 namespace pb::ui {
 
+class CsvExport;
+class FilterBar;
 class SqlPagedModel;
 
-// The layout every record page shares: a filter line, a row count, a lazily fetched table,
-// an empty-state message in place of the table when there is nothing to show, and a detail
-// pane for the selected row below it. Subclasses supply the texts and the detail content.
+// The layout every record page shares: a filter line, a row count, the typed filter bar,
+// saved views, a lazily fetched table, an empty-state message in place of the table when there
+// is nothing to show, and a detail pane for the selected row below it. The table copies the
+// selected rows (Ctrl+C), jumps to either end of the order in one page (Ctrl+Home/Ctrl+End),
+// chooses and orders columns, and exports the current view to CSV. Subclasses supply the texts
+// and the detail content.
 class TablePage : public QWidget
 {
     Q_OBJECT
@@ -35,7 +43,37 @@ public:
     QLabel *countLabel() const { return m_count; }
     QLabel *emptyStateLabel() const { return m_empty; }
     QSplitter *splitter() const { return m_splitter; }
+    FilterBar *filterBar() const { return m_filterBar; }
+    QComboBox *viewsBox() const { return m_views; }
     bool isShowingEmptyState() const;
+
+    // Saved views (filters, sort and columns under a name) in QSettings, under the page's
+    // object name.
+    QStringList savedViewNames() const;
+    void saveView(const QString &name);
+    bool loadView(const QString &name);
+    bool deleteView(const QString &name);
+
+    // Visible columns in their on-screen order (what copy and export write).
+    QList<int> visibleColumns() const;
+    // Shows `order` (logical columns, left to right) and hides every other column.
+    void setColumnLayout(const QList<int> &order);
+    void chooseColumns();
+
+    // The selected rows as tab-separated text, visible columns in screen order, one line each.
+    QString selectedRowsText() const;
+    void copySelection();
+
+    // Exports the current view to `path` as CSV; progress and cancel in a window-modal dialog
+    // (not in tests: `showProgress` false). False when the file cannot be opened.
+    bool exportCsv(const QString &path, bool showProgress = true);
+    void cancelExport();
+    bool isExporting() const;
+    void exportWithDialog();
+
+    // Ctrl+End / Ctrl+Home: the last or first row of the whole order, one page read.
+    void jumpToEnd();
+    void jumpToStart();
 
     // Reads from `db` from now on (QSqlDatabase() to let go of a connection before removing it).
     void setDatabase(const QSqlDatabase &db);
@@ -55,6 +93,7 @@ public:
 Q_SIGNALS:
     void orderLinkActivated(const QString &incrementId);
     void transactionLinkActivated(const QString &transactionId);
+    void exportFinished(bool ok, const QString &error);
 
 protected:
     TablePage(SqlPagedModel *model, QWidget *parent);
@@ -74,8 +113,12 @@ protected:
     virtual QString noSelectionText() const = 0;
     virtual QString countText(qint64 loaded, qint64 matching, qint64 total, bool filtered) const = 0;
 
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
 private:
     void scheduleFilter();
+    void reloadViewNames();
+    void onScrolled(int value);
     void showColumnMenu(const QPoint &pos);
     void updateDetail();
     void updateState();
@@ -93,6 +136,13 @@ private:
     QTextBrowser *m_detail = nullptr;
     QSplitter *m_splitter = nullptr;
     QTimer *m_filterTimer = nullptr;
+    FilterBar *m_filterBar = nullptr;
+    QComboBox *m_views = nullptr;
+    QToolButton *m_viewsMenuButton = nullptr;
+    QToolButton *m_exportButton = nullptr;
+    QToolButton *m_columnsButton = nullptr;
+    CsvExport *m_export = nullptr;
+    QProgressDialog *m_progress = nullptr;
     QVariant m_pendingKey;   // selection to restore after the model resets
     QString m_pendingFind;   // identifier showRecord() is waiting to select
 };

@@ -2,6 +2,10 @@
 
 #include "displayformat.h"
 
+#include "money/money.h"
+
+#include <QDateTime>
+
 using namespace Qt::StringLiterals;
 
 namespace pb::ui {
@@ -41,6 +45,40 @@ TransactionsModel::TransactionsModel(const QSqlDatabase &db, QObject *parent)
     : TransactionsModel(parent)
 {
     setDatabase(db);
+}
+
+SqlPagedModel::FilterFields TransactionsModel::filterFields() const
+{
+    FilterFields fields;
+    fields.dateSql = u"created_at"_s;
+    fields.statusSql = u"status"_s;
+    fields.amountSql = u"amount"_s;
+    fields.currencySql = u"currency"_s;
+    for (const QString &code : {u"authorized"_s, u"approved"_s, u"pending_settlement"_s, u"settled"_s,
+                                u"voided"_s, u"declined"_s, u"unknown"_s})
+        fields.statuses.append({code, Format::transactionStatus(code)});
+    fields.currencyColumn = Currency;
+    fields.amountColumns = {Amount};
+    return fields;
+}
+
+QString TransactionsModel::exportText(const Row &row, int column) const
+{
+    switch (Column(column)) {
+    case Amount: {
+        // Exact plain decimal, no grouping: spreadsheets and importers read it as a number.
+        const auto currency = pb::Currency::fromCode(row.at(FCurrency).toString());
+        const qint64 minor = row.at(FAmount).toLongLong();
+        return currency ? pb::Money::fromMinor(minor, *currency).toDecimalString() : QString::number(minor);
+    }
+    case Created:
+        return QDateTime::fromMSecsSinceEpoch(row.at(FCreated).toLongLong(), Qt::UTC).toString(Qt::ISODate);
+    case Type:
+    case Status:
+        return row.at(column == Type ? FType : FStatus).toString(); // codes, stable across languages
+    default:
+        return SqlPagedModel::exportText(row, column);
+    }
 }
 
 QString TransactionsModel::fromClause() const

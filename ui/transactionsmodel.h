@@ -31,6 +31,8 @@ public:
     explicit TransactionsModel(QObject *parent = nullptr);
     TransactionsModel(const QSqlDatabase &db, QObject *parent = nullptr);
 
+    FilterFields filterFields() const override;
+
 protected:
     QString fromClause() const override;
     QString keyColumn() const override;
@@ -40,6 +42,7 @@ protected:
     Clause filterClause(const QString &text) const override;
     QVariant cellData(const Row &row, int column, int role) const override;
     QVariant columnHeader(int section, int role) const override;
+    QString exportText(const Row &row, int column) const override;
 };
 
 } // namespace pb::ui

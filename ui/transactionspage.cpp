@@ -1,10 +1,14 @@
 #include "transactionspage.h"
 
 #include "displayformat.h"
+#include "operationdialog.h"
 #include "recorddetails.h"
 #include "transactionsmodel.h"
 
+#include <QBoxLayout>
+#include <QItemSelectionModel>
 #include <QLineEdit>
+#include <QSqlQuery>
 #include <QTableView>
 #include <QTextBrowser>
 
@@ -23,6 +27,31 @@ TransactionsPage::TransactionsPage(QWidget *parent)
     tableView()->setAccessibleName(tr("Transactions table"));
     detailView()->setAccessibleName(tr("Transaction details"));
     finishSetup();
+
+    // Capture, void and refund act on the order the selected transaction is linked to.
+    m_operations = new OperationActions(this, [this]() -> std::optional<qint64> {
+        const QVariant key = selectedKey();
+        if (!key.isValid())
+            return std::nullopt;
+        QSqlQuery q(model()->database());
+        q.prepare(u"SELECT order_entity_id FROM order_transaction_links WHERE transaction_id = ?"_s);
+        q.addBindValue(key.toString());
+        if (!q.exec() || !q.next())
+            return std::nullopt;
+        return q.value(0).toLongLong();
+    });
+    if (auto *box = qobject_cast<QBoxLayout *>(layout()))
+        box->addWidget(m_operations->bar());
+    connect(tableView()->selectionModel(), &QItemSelectionModel::selectionChanged, m_operations,
+            &OperationActions::update);
+    connect(model(), &QAbstractItemModel::modelReset, m_operations, &OperationActions::update);
+    connect(m_operations, &OperationActions::operationFinished, this, &TablePage::refresh);
+}
+
+void TransactionsPage::setOperationContext(pb::sync::SyncService *sync, const QString &actor)
+{
+    m_operations->setDatabase(model()->database());
+    m_operations->setContext(sync, actor);
 }
 
 TransactionsModel *TransactionsPage::transactionsModel() const

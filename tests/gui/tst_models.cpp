@@ -2,14 +2,19 @@
 // duplicate sort values, SQL sorting and filtering, counts, formatting, and the model contract
 // (QAbstractItemModelTester) while all of that happens.
 
+#include "csvexport.h"
 #include "displayformat.h"
 #include "ordersmodel.h"
+#include "savedviews.h"
 #include "storefixture.h"
 #include "store/database.h"
 #include "transactionsmodel.h"
 
 #include <QAbstractItemModelTester>
+#include <QDir>
+#include <QFile>
 #include <QSet>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QSqlQuery>
 #include <QTemporaryDir>
@@ -106,6 +111,15 @@ private Q_SLOTS:
     void refreshKeepsLoadedRowsAndSeesNewData();
     void emptyAndMissingStore();
     void queryErrorStopsFetching();
+    void typedFilters_data();
+    void typedFilters();
+    void jumpToEndMatchesFullFetch_data();
+    void jumpToEndMatchesFullFetch();
+    void backgroundCounts();
+    void csvQuoting();
+    void csvExportWritesTheView();
+    void csvExportCancelLeavesNoFile();
+    void savedViewsRoundTrip();
 
 private:
     QTemporaryDir m_dir;
@@ -513,6 +527,275 @@ void TestModels::queryErrorStopsFetching()
         model.setDatabase(QSqlDatabase());
     }
     QSqlDatabase::removeDatabase(u"tst_models.bare"_s);
+}
+
+void TestModels::typedFilters_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QVariantMap>("filter"); // TypedFilter::toMap()
+    QTest::addColumn<QString>("referenceWhere");
+    QTest::addColumn<QVariantList>("referenceValues");
+
+    const qint64 day = 86'400'000;
+    const qint64 from = kSpecialTime - 20 * day;
+    const qint64 to = kSpecialTime - 10 * day;
+    QTest::newRow("date range") << QString() << QVariantMap{{u"from"_s, from}, {u"to"_s, to}}
+                                << u"created_at >= ? AND created_at < ?"_s << QVariantList{from, to};
+    QTest::newRow("two statuses")
+        << QString() << QVariantMap{{u"statuses"_s, QStringList{u"voided"_s, u"authorized"_s}}}
+        << u"status IN ('voided', 'authorized')"_s << QVariantList{};
+    QTest::newRow("currency") << QString() << QVariantMap{{u"currency"_s, u"EUR"_s}} << u"currency = 'EUR'"_s
+                              << QVariantList{};
+    QTest::newRow("amount range in USD")
+        << QString() << QVariantMap{{u"currency"_s, u"USD"_s}, {u"min"_s, 10000}, {u"max"_s, 20050}}
+        << u"currency = 'USD' AND amount BETWEEN 10000 AND 20050"_s << QVariantList{};
+    QTest::newRow("everything and text")
+        << u"visa"_s
+        << QVariantMap{{u"currency"_s, u"USD"_s}, {u"min"_s, 5000}, {u"from"_s, from},
+                       {u"statuses"_s, QStringList{u"settled"_s}}}
+        << u"currency = 'USD' AND amount >= 5000 AND created_at >= ? AND status = 'settled'"
+           " AND card_type = 'Visa'"_s
+        << QVariantList{from};
+    QTest::newRow("nothing") << QString() << QVariantMap{{u"currency"_s, u"USD"_s}, {u"min"_s, 5}, {u"max"_s, 4}}
+                             << u"0"_s << QVariantList{};
+}
+
+void TestModels::typedFilters()
+{
+    QFETCH(QString, text);
+    QFETCH(QVariantMap, filter);
+    QFETCH(QString, referenceWhere);
+    QFETCH(QVariantList, referenceValues);
+
+    TransactionsModel model;
+    model.setPageSize(97);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setDatabase(QSqlDatabase::database(kReader, false));
+    const SqlPagedModel::TypedFilter typed = SqlPagedModel::TypedFilter::fromMap(filter);
+    QCOMPARE(typed.toMap(), filter);
+    model.setFilters(text, typed);
+    QVERIFY(model.isFiltered());
+    fetchAll(model);
+    const qint64 expected = scalar(u"SELECT COUNT(*) FROM gateway_transactions WHERE "_s + referenceWhere,
+                                   referenceValues);
+    QCOMPARE(model.matchingCount(), expected);
+    QCOMPARE(model.rowCount(), int(expected));
+    for (int r = 0; r < model.rowCount(); ++r) {
+        if (!typed.currency.isEmpty())
+            QCOMPARE(model.data(model.index(r, TransactionsModel::Currency)).toString(), typed.currency);
+        if (typed.minMinor)
+            QVERIFY(model.data(model.index(r, TransactionsModel::Amount), SqlPagedModel::SortRole).toLongLong()
+                    >= *typed.minMinor);
+    }
+    model.setTypedFilter({});
+    model.setFilterText(QString());
+    QVERIFY(!model.isFiltered());
+    QCOMPARE(model.matchingCount(), scalar(u"SELECT COUNT(*) FROM gateway_transactions"_s));
+}
+
+void TestModels::jumpToEndMatchesFullFetch_data()
+{
+    QTest::addColumn<int>("column");
+    QTest::addColumn<Qt::SortOrder>("order");
+    QTest::addColumn<QString>("filter");
+    QTest::newRow("total asc (ties)") << int(OrdersModel::Total) << Qt::AscendingOrder << QString();
+    QTest::newRow("customer desc, filtered (text ties)") << int(OrdersModel::Customer) << Qt::DescendingOrder
+                                                         << u"smith"_s;
+}
+
+void TestModels::jumpToEndMatchesFullFetch()
+{
+    QFETCH(int, column);
+    QFETCH(Qt::SortOrder, order);
+    QFETCH(QString, filter);
+
+    OrdersModel reference(QSqlDatabase::database(kReader, false));
+    reference.sort(column, order);
+    reference.setFilterText(filter);
+    fetchAll(reference);
+
+    OrdersModel model;
+    model.setPageSize(97);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setDatabase(QSqlDatabase::database(kReader, false));
+    model.sort(column, order);
+    model.setFilterText(filter);
+    model.jumpToEnd();
+    QVERIFY(model.isAnchoredAtEnd());
+    QVERIFY(!model.canFetchMore(QModelIndex()));
+    QCOMPARE(model.rowCount(), 97);
+    QCOMPARE(model.keyAt(96), reference.keyAt(reference.rowCount() - 1));
+    QCOMPARE(model.keyAt(0), reference.keyAt(reference.rowCount() - 97));
+    QCOMPARE(model.matchingCount(), qint64(reference.rowCount()));
+    // Scrolling up brings the rest in, in order, without gaps or repeats.
+    int guard = 0;
+    while (model.canFetchBefore() && ++guard < 1000)
+        QVERIFY(model.fetchBefore() > 0);
+    QCOMPARE(model.rowCount(), reference.rowCount());
+    for (int r = 0; r < model.rowCount(); ++r)
+        QCOMPARE(model.keyAt(r), reference.keyAt(r));
+    QCOMPARE(model.fetchBefore(), 0);
+
+    model.jumpToEnd(); // reload at the end, then back to the top
+    model.jumpToStart();
+    QVERIFY(!model.isAnchoredAtEnd());
+    QCOMPARE(model.keyAt(0), reference.keyAt(0));
+    QVERIFY(model.canFetchMore(QModelIndex()));
+}
+
+void TestModels::backgroundCounts()
+{
+    OrdersModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setSynchronousCountLimit(100); // the store has 3000 orders: count on the worker
+    QSignalSpy counts(&model, &SqlPagedModel::countsChanged);
+    model.setDatabase(QSqlDatabase::database(kReader, false));
+    QCOMPARE(model.rowCount(), SqlPagedModel::DefaultPageSize);
+    QVERIFY(model.isCounting());
+    QCOMPARE(model.totalCount(), qint64(-1));
+    QCOMPARE(counts.size(), 1);
+    QVERIFY(counts.wait(10000));
+    QVERIFY(!model.isCounting());
+    const qint64 total = scalar(u"SELECT COUNT(*) FROM orders"_s);
+    QCOMPARE(model.totalCount(), total);
+    QCOMPARE(model.matchingCount(), total);
+
+    // A filter keeps the known total and counts only what matches.
+    model.setFilterText(u"smith"_s);
+    QCOMPARE(model.totalCount(), total);
+    QVERIFY(model.rowCount() == SqlPagedModel::DefaultPageSize);
+    QVERIFY(model.isCounting());
+    QVERIFY(counts.wait(10000));
+    QCOMPARE(model.matchingCount(),
+             scalar(u"SELECT COUNT(*) FROM orders WHERE instr(lower(customer_name), 'smith') > 0"
+                    " OR instr(customer_email, 'smith') > 0"_s));
+
+    // A count superseded by a newer filter never lands: the last one wins.
+    model.setFilterText(u"nguyen"_s);
+    model.setFilterText(u"9000000"_s); // two rows: counted from the page, no worker
+    QCOMPARE(model.matchingCount(), qint64(2));
+    QVERIFY(!model.isCounting());
+    QTest::qWait(300);
+    QCOMPARE(model.matchingCount(), qint64(2));
+}
+
+void TestModels::csvQuoting()
+{
+    QCOMPARE(pb::ui::CsvExport::field(u"plain"_s), u"plain"_s);
+    QCOMPARE(pb::ui::CsvExport::field(u"a,b"_s), u"\"a,b\""_s);
+    QCOMPARE(pb::ui::CsvExport::field(u"say \"hi\""_s), u"\"say \"\"hi\"\"\""_s);
+    QCOMPARE(pb::ui::CsvExport::field(u"two\nlines"_s), u"\"two\nlines\""_s);
+    QCOMPARE(pb::ui::CsvExport::line({u"1"_s, QString(), u"x,y"_s}), u"1,,\"x,y\"\r\n"_s);
+}
+
+void TestModels::csvExportWritesTheView()
+{
+    // A name that needs quoting, beside the known KWD order.
+    QSqlDatabase writer = QSqlDatabase::database(kWriter, false);
+    OrderRow quoted;
+    quoted.entityId = 4;
+    quoted.incrementId = u"900000004"_s;
+    quoted.currency = u"USD"_s;
+    quoted.grandTotal = 123405;
+    quoted.customerName = u"O\"Neil, Pat"_s;
+    quoted.createdAt = kSpecialTime - 1000;
+    QVERIFY(StoreFixture::insert(writer, quoted));
+
+    OrdersModel model(QSqlDatabase::database(kReader, false));
+    model.setFilterText(u"9000000"_s);
+    model.sort(OrdersModel::IncrementId, Qt::AscendingOrder);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(u"orders.csv"_s);
+    pb::ui::CsvExport exporter;
+    exporter.setSliceRows(1); // one row per slice: the cursor crosses every boundary
+    QSignalSpy finished(&exporter, &pb::ui::CsvExport::finished);
+    QSignalSpy progress(&exporter, &pb::ui::CsvExport::progress);
+    QVERIFY(exporter.start(&model, {OrdersModel::IncrementId, OrdersModel::Customer, OrdersModel::Total,
+                                    OrdersModel::Currency, OrdersModel::Created},
+                           {u"Order"_s, u"Customer"_s, u"Total"_s, u"Currency"_s, u"Created"_s}, path));
+    QVERIFY(!QFile::exists(path)); // nothing visible until complete
+    QVERIFY(finished.wait(10000));
+    QCOMPARE(finished.at(0).at(0).toBool(), true);
+    QVERIFY(progress.size() >= 3);
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QString csv = QString::fromUtf8(file.readAll());
+    QCOMPARE(csv,
+             u"Order,Customer,Total,Currency,Created\r\n"
+             "900000001,Hana Sato,150000,JPY,2024-03-14T16:30:00Z\r\n"
+             "900000002,Ann 100%_Off,1234.567,KWD,2024-03-14T16:30:00Z\r\n"
+             "900000004,\"O\"\"Neil, Pat\",1234.05,USD,2024-03-14T16:29:59Z\r\n"_s);
+    QSqlQuery remove(writer);
+    QVERIFY(remove.exec(u"DELETE FROM orders WHERE entity_id = 4"_s));
+}
+
+void TestModels::csvExportCancelLeavesNoFile()
+{
+    OrdersModel model(QSqlDatabase::database(kReader, false));
+    QTemporaryDir dir;
+    const QString path = dir.filePath(u"all.csv"_s);
+    pb::ui::CsvExport exporter;
+    exporter.setSliceRows(100);
+    QSignalSpy finished(&exporter, &pb::ui::CsvExport::finished);
+    connect(&exporter, &pb::ui::CsvExport::progress, &exporter, [&](qint64 written) {
+        if (written >= 500)
+            exporter.cancel();
+    });
+    QVERIFY(exporter.start(&model, {OrdersModel::IncrementId}, {u"Order"_s}, path));
+    QVERIFY(finished.wait(10000));
+    QCOMPARE(finished.at(0).at(0).toBool(), false);
+    QCOMPARE(finished.at(0).at(1).toString(), QString()); // cancelled, not failed
+    QVERIFY(!QFile::exists(path));
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files), QStringList());
+
+    // An unwritable path fails at once.
+    QVERIFY(!exporter.start(&model, {0}, {u"x"_s}, dir.filePath(u"missing/dir/x.csv"_s)));
+    QVERIFY(!exporter.errorString().isEmpty());
+}
+
+void TestModels::savedViewsRoundTrip()
+{
+    QTemporaryDir dir;
+    QSettings settings(dir.filePath(u"views.ini"_s), QSettings::IniFormat);
+    const pb::ui::SavedViews views(u"ordersPage"_s);
+    QCOMPARE(views.names(settings), QStringList());
+    pb::ui::SavedView v;
+    v.name = u"Big USD/EUR, last week"_s; // slashes and commas are fine in a name
+    v.text = u"smith"_s;
+    v.filter.currency = u"USD"_s;
+    v.filter.minMinor = 100000;
+    v.filter.statuses = {u"complete"_s, u"closed"_s};
+    v.filter.fromMs = kSpecialTime - 7 * 86'400'000LL;
+    v.sortColumn = OrdersModel::Total;
+    v.sortOrder = Qt::DescendingOrder;
+    v.headerState = QByteArray("\x00\x01header", 9);
+    views.save(settings, v);
+    pb::ui::SavedView w;
+    w.name = u"Refunds"_s;
+    w.filter.statuses = {u"closed"_s};
+    views.save(settings, w);
+    settings.sync();
+
+    QSettings reread(dir.filePath(u"views.ini"_s), QSettings::IniFormat);
+    QCOMPARE(views.names(reread), (QStringList{v.name, w.name}));
+    const auto loaded = views.load(reread, v.name);
+    QVERIFY(loaded.has_value());
+    QCOMPARE(loaded->text, v.text);
+    QVERIFY(loaded->filter == v.filter);
+    QCOMPARE(loaded->sortColumn, v.sortColumn);
+    QCOMPARE(loaded->sortOrder, v.sortOrder);
+    QCOMPARE(loaded->headerState, v.headerState);
+    QVERIFY(!views.load(reread, u"nope"_s).has_value());
+    // Saving under an existing name replaces it.
+    w.text = u"again"_s;
+    views.save(reread, w);
+    QCOMPARE(views.names(reread).size(), 2);
+    QCOMPARE(views.load(reread, w.name)->text, u"again"_s);
+    QVERIFY(views.remove(reread, v.name));
+    QVERIFY(!views.remove(reread, v.name));
+    QCOMPARE(views.names(reread), QStringList{w.name});
+    // Another page's views are separate.
+    QCOMPARE(pb::ui::SavedViews(u"transactionsPage"_s).names(reread), QStringList());
 }
 
 QTEST_GUILESS_MAIN(TestModels)

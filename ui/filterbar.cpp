@@ -1,0 +1,258 @@
+#include "filterbar.h"
+
+#include "money/money.h"
+
+#include <QAction>
+#include <QComboBox>
+#include <QDateEdit>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QTimeZone>
+#include <QTimer>
+#include <QToolButton>
+
+using namespace Qt::StringLiterals;
+
+namespace pb::ui {
+
+namespace {
+
+// The earliest date stands for "no bound" (QDateEdit shows its special value text for it).
+const QDate kAnyDate(2000, 1, 1);
+constexpr int kInputDelayMs = 250;
+
+qint64 localMidnightMs(const QDate &date)
+{
+    return QDateTime(date, QTime(0, 0)).toMSecsSinceEpoch();
+}
+
+QDate localDate(qint64 utcMs)
+{
+    return QDateTime::fromMSecsSinceEpoch(utcMs).date();
+}
+
+QDateEdit *makeDateEdit(QWidget *parent, const QString &name, const QString &accessible)
+{
+    auto *edit = new QDateEdit(parent);
+    edit->setObjectName(name);
+    edit->setCalendarPopup(true);
+    edit->setMinimumDate(kAnyDate);
+    edit->setMaximumDate(QDate(2099, 12, 31));
+    edit->setSpecialValueText(FilterBar::tr("Any"));
+    edit->setDisplayFormat(u"yyyy-MM-dd"_s);
+    edit->setDate(kAnyDate);
+    edit->setAccessibleName(accessible);
+    return edit;
+}
+
+} // namespace
+
+FilterBar::FilterBar(const SqlPagedModel::FilterFields &fields, QWidget *parent)
+    : QWidget(parent)
+    , m_fields(fields)
+{
+    setObjectName(u"filterBar"_s);
+    auto *layout = new QHBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(6);
+
+    auto *delay = new QTimer(this);
+    delay->setSingleShot(true);
+    delay->setInterval(kInputDelayMs);
+    connect(delay, &QTimer::timeout, this, &FilterBar::readInputs);
+    const auto schedule = [this, delay] {
+        if (!m_updating)
+            delay->start();
+    };
+
+    const auto addLabel = [&](const QString &text, QWidget *buddy) {
+        auto *label = new QLabel(text, this);
+        label->setBuddy(buddy);
+        layout->addWidget(label);
+        layout->addWidget(buddy);
+    };
+
+    m_from = makeDateEdit(this, u"fromDateEdit"_s, tr("Created from"));
+    m_to = makeDateEdit(this, u"toDateEdit"_s, tr("Created until"));
+    m_from->setToolTip(tr("First day to show (local time); the lowest date means any"));
+    m_to->setToolTip(tr("Last day to show, inclusive (local time); the lowest date means any"));
+    connect(m_from, &QDateEdit::dateChanged, this, schedule);
+    connect(m_to, &QDateEdit::dateChanged, this, schedule);
+    if (!fields.dateSql.isEmpty()) {
+        addLabel(tr("&From"), m_from);
+        addLabel(tr("&To"), m_to);
+    } else {
+        m_from->hide();
+        m_to->hide();
+    }
+
+    m_status = new QToolButton(this);
+    m_status->setObjectName(u"statusFilterButton"_s);
+    m_status->setPopupMode(QToolButton::InstantPopup);
+    m_status->setAccessibleName(tr("Status filter"));
+    m_status->setToolTip(tr("Show only rows with one of the ticked statuses"));
+    m_statusMenu = new QMenu(m_status);
+    for (const auto &[code, label] : fields.statuses) {
+        QAction *action = m_statusMenu->addAction(label);
+        action->setCheckable(true);
+        action->setData(code);
+        connect(action, &QAction::toggled, this, [this, schedule] {
+            updateStatusText();
+            schedule();
+        });
+    }
+    m_status->setMenu(m_statusMenu);
+    updateStatusText();
+    if (!fields.statusSql.isEmpty() && !fields.statuses.isEmpty())
+        layout->addWidget(m_status);
+    else
+        m_status->hide();
+
+    m_currency = new QComboBox(this);
+    m_currency->setObjectName(u"currencyFilterBox"_s);
+    m_currency->setAccessibleName(tr("Currency filter"));
+    m_currency->addItem(tr("Any currency"), QString());
+    for (const QString &code : {u"USD"_s, u"EUR"_s, u"GBP"_s, u"CAD"_s, u"AUD"_s, u"CHF"_s, u"JPY"_s, u"KWD"_s})
+        m_currency->addItem(code, code);
+    connect(m_currency, &QComboBox::currentIndexChanged, this, [this, schedule] {
+        const bool any = m_currency->currentData().toString().isEmpty();
+        m_min->setEnabled(!any);
+        m_max->setEnabled(!any);
+        schedule();
+    });
+
+    m_min = new QLineEdit(this);
+    m_min->setObjectName(u"minAmountEdit"_s);
+    m_max = new QLineEdit(this);
+    m_max->setObjectName(u"maxAmountEdit"_s);
+    for (QLineEdit *edit : {m_min, m_max}) {
+        // Amounts only mean something in one currency, so they wait for one to be chosen.
+        edit->setEnabled(false);
+        edit->setClearButtonEnabled(true);
+        edit->setMaximumWidth(fontMetrics().horizontalAdvance(u"0000000.000"_s) + 32);
+        connect(edit, &QLineEdit::textEdited, this, schedule);
+    }
+    m_min->setPlaceholderText(tr("min"));
+    m_max->setPlaceholderText(tr("max"));
+    m_min->setAccessibleName(tr("Minimum amount"));
+    m_max->setAccessibleName(tr("Maximum amount"));
+    m_min->setToolTip(tr("Lowest amount, in the chosen currency (e.g. 10.50)"));
+    m_max->setToolTip(tr("Highest amount, in the chosen currency (e.g. 250)"));
+    if (!fields.currencySql.isEmpty()) {
+        addLabel(tr("C&urrency"), m_currency);
+        if (!fields.amountSql.isEmpty()) {
+            addLabel(tr("&Amount"), m_min);
+            layout->addWidget(new QLabel(u"–"_s, this));
+            layout->addWidget(m_max);
+        } else {
+            m_min->hide();
+            m_max->hide();
+        }
+    } else {
+        m_currency->hide();
+        m_min->hide();
+        m_max->hide();
+    }
+
+    m_clear = new QToolButton(this);
+    m_clear->setObjectName(u"clearFiltersButton"_s);
+    m_clear->setText(tr("Clear"));
+    m_clear->setToolTip(tr("Remove the date, status, currency and amount filters"));
+    connect(m_clear, &QToolButton::clicked, this, [this] {
+        setFilter({});
+        Q_EMIT filterChanged(m_filter);
+    });
+    layout->addWidget(m_clear);
+}
+
+void FilterBar::setFilter(const SqlPagedModel::TypedFilter &filter)
+{
+    m_updating = true;
+    m_filter = filter;
+    m_error.clear();
+    m_from->setDate(filter.fromMs ? localDate(*filter.fromMs) : kAnyDate);
+    // `toMs` is the exclusive end: the last shown day is the one before it.
+    m_to->setDate(filter.toMs ? localDate(*filter.toMs - 1) : kAnyDate);
+    for (QAction *action : m_statusMenu->actions())
+        action->setChecked(filter.statuses.contains(action->data().toString()));
+    updateStatusText();
+    int index = m_currency->findData(filter.currency);
+    if (index < 0) {
+        m_currency->addItem(filter.currency, filter.currency);
+        index = m_currency->count() - 1;
+    }
+    m_currency->setCurrentIndex(index);
+    const auto currency = pb::Currency::fromCode(filter.currency);
+    const auto amountText = [&](const std::optional<qint64> &minor) {
+        return minor && currency ? pb::Money::fromMinor(*minor, *currency).toDecimalString() : QString();
+    };
+    m_min->setText(amountText(filter.minMinor));
+    m_max->setText(amountText(filter.maxMinor));
+    m_min->setEnabled(currency.has_value());
+    m_max->setEnabled(currency.has_value());
+    m_updating = false;
+}
+
+void FilterBar::readInputs()
+{
+    SqlPagedModel::TypedFilter f;
+    if (!m_fields.dateSql.isEmpty()) {
+        if (m_from->date() != kAnyDate)
+            f.fromMs = localMidnightMs(m_from->date());
+        if (m_to->date() != kAnyDate)
+            f.toMs = localMidnightMs(m_to->date().addDays(1));
+    }
+    for (QAction *action : m_statusMenu->actions())
+        if (action->isChecked())
+            f.statuses << action->data().toString();
+    f.currency = m_currency->currentData().toString();
+
+    QString error;
+    if (const auto currency = pb::Currency::fromCode(f.currency)) {
+        const auto parse = [&](QLineEdit *edit, std::optional<qint64> &out) {
+            const QString text = edit->text().trimmed();
+            if (text.isEmpty())
+                return;
+            // Money parsing, never double: "10.5" is exact and "1.234" is refused for USD.
+            const auto money = pb::Money::parse(text, *currency);
+            if (!money) {
+                if (error.isEmpty())
+                    error = tr("%1: %2").arg(edit->accessibleName(), money.error().message);
+                edit->setStyleSheet(u"QLineEdit { border: 1px solid #c0392b; }"_s);
+                edit->setToolTip(money.error().message);
+                return;
+            }
+            edit->setStyleSheet(QString());
+            edit->setToolTip(edit == m_min ? tr("Lowest amount, in the chosen currency (e.g. 10.50)")
+                                           : tr("Highest amount, in the chosen currency (e.g. 250)"));
+            out = money->minor();
+        };
+        parse(m_min, f.minMinor);
+        parse(m_max, f.maxMinor);
+    }
+    m_error = error;
+    if (!error.isEmpty())
+        return; // keep the last valid filter; the field shows what is wrong
+    if (f == m_filter)
+        return;
+    m_filter = f;
+    Q_EMIT filterChanged(m_filter);
+}
+
+void FilterBar::updateStatusText()
+{
+    QStringList chosen;
+    for (QAction *action : m_statusMenu->actions())
+        if (action->isChecked())
+            chosen << action->text();
+    if (chosen.isEmpty())
+        m_status->setText(tr("Status: any"));
+    else if (chosen.size() == 1)
+        m_status->setText(tr("Status: %1").arg(chosen.constFirst()));
+    else
+        m_status->setText(tr("Status: %n chosen", nullptr, int(chosen.size())));
+}
+
+} // namespace pb::ui
