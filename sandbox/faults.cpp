@@ -24,7 +24,7 @@ constexpr KindName kKindNames[] = {
     {FaultKind::Reset, u"reset"},       {FaultKind::Http500, u"http500"},
     {FaultKind::Http502, u"http502"},   {FaultKind::Http503, u"http503"},
     {FaultKind::Http429, u"http429"},   {FaultKind::Truncate, u"truncate"},
-    {FaultKind::Malformed, u"malformed"},
+    {FaultKind::Malformed, u"malformed"}, {FaultKind::ResetAfter, u"reset_after"},
 };
 
 } // namespace
@@ -101,8 +101,8 @@ std::optional<FaultRule> FaultRule::fromJson(const QJsonObject &json, QString *e
     const QJsonValue kind = json.value(u"kind"_s);
     const auto parsedKind = kind.isString() ? faultKindFromName(kind.toString()) : std::nullopt;
     if (!parsedKind) {
-        *error = u"\"kind\" must be one of latency, timeout, reset, http500, http502, http503, "
-                 "http429, truncate, malformed"_s;
+        *error = u"\"kind\" must be one of latency, timeout, reset, reset_after, http500, http502, "
+                 "http503, http429, truncate, malformed"_s;
         return std::nullopt;
     }
     rule.kind = *parsedKind;

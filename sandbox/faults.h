@@ -15,6 +15,7 @@ enum class FaultKind {
     Latency,      // answer normally after latency_ms
     Timeout,      // never answer
     Reset,        // TCP reset instead of an answer
+    ResetAfter,   // the request is carried out, then a TCP reset instead of its answer
     Http500,
     Http502,
     Http503,

@@ -286,6 +286,10 @@ HttpReply Sandbox::dispatch(const HttpRequest &request)
     case FaultKind::Reset:
         r.delivery = Delivery::Reset;
         break;
+    case FaultKind::ResetAfter:
+        r.response = serve(); // the effect happens; only its answer is lost
+        r.delivery = Delivery::Reset;
+        break;
     case FaultKind::Http500:
         if (api == Api::Magento)
             r.response = HttpResponse::json(500, QByteArrayLiteral(

@@ -6,6 +6,7 @@
 #include "net/tlspolicy.h"
 
 #include <QElapsedTimer>
+#include <QIODevice>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
@@ -14,9 +15,46 @@
 #include <QSslError>
 #include <QTimer>
 
+#include <algorithm>
 #include <memory>
 
 namespace pb::net {
+
+namespace {
+
+// The body of a write, readable once. Qt sends a request again by itself when the connection
+// closes before any byte of the answer; for a write that the remote side may already have
+// applied, that would be a second charge or refund. Qt only resends when it can rewind the
+// upload, so a write's body refuses to rewind: Qt then reports ContentReSendError and the
+// caller treats the result as in doubt, to be looked up before anything is sent again.
+class OneShotBody final : public QIODevice
+{
+public:
+    OneShotBody(QByteArray data, QObject *parent) : QIODevice(parent), m_data(std::move(data))
+    {
+        open(QIODevice::ReadOnly);
+    }
+    bool isSequential() const override { return true; }
+    bool reset() override { return false; }
+    bool atEnd() const override { return m_pos >= m_data.size() && QIODevice::bytesAvailable() == 0; }
+    qint64 bytesAvailable() const override { return m_data.size() - m_pos + QIODevice::bytesAvailable(); }
+
+protected:
+    qint64 readData(char *out, qint64 max) override
+    {
+        const qint64 n = std::min<qint64>(max, m_data.size() - m_pos);
+        std::copy_n(m_data.constData() + m_pos, n, out);
+        m_pos += n;
+        return n;
+    }
+    qint64 writeData(const char *, qint64) override { return -1; }
+
+private:
+    QByteArray m_data;
+    qint64 m_pos = 0;
+};
+
+} // namespace
 
 struct HttpTransport::Call
 {
@@ -121,7 +159,16 @@ QString HttpTransport::send(const HttpRequest &request, const QByteArray &body, 
         req.setSslConfiguration(ssl);
     }
 
-    QNetworkReply *reply = m_manager->sendCustomRequest(req, request.method, body);
+    QNetworkReply *reply = nullptr;
+    if (request.effect == Effect::Write) {
+        req.setHeader(QNetworkRequest::ContentLengthHeader, body.size());
+        req.setAttribute(QNetworkRequest::DoNotBufferUploadDataAttribute, true);
+        auto *upload = new OneShotBody(body, nullptr);
+        reply = m_manager->sendCustomRequest(req, request.method, upload);
+        upload->setParent(reply);
+    } else {
+        reply = m_manager->sendCustomRequest(req, request.method, body);
+    }
     call->emptyBody = body.isEmpty();
     m_calls.insert(reply, call);
 
@@ -178,6 +225,8 @@ NetworkError mapError(QNetworkReply::NetworkError e)
     case QNetworkReply::ConnectionRefusedError: return NetworkError::ConnectionRefused;
     case QNetworkReply::HostNotFoundError: return NetworkError::HostNotFound;
     case QNetworkReply::RemoteHostClosedError: return NetworkError::ConnectionReset;
+    // Only a write refuses to be resent (OneShotBody): the connection closed after it was sent.
+    case QNetworkReply::ContentReSendError: return NetworkError::ConnectionReset;
     case QNetworkReply::TimeoutError: return NetworkError::Timeout;
     case QNetworkReply::SslHandshakeFailedError: return NetworkError::Tls;
     case QNetworkReply::OperationCanceledError: return NetworkError::Canceled;
@@ -219,6 +268,10 @@ void HttpTransport::finish(QNetworkReply *reply)
         response.error = mapError(qtError);
         // Qt's text can quote the URL; keep only the redacted form in it.
         response.errorText = reply->errorString().replace(call->request.url.toString(), call->redactedUrl);
+        if (qtError == QNetworkReply::ContentReSendError) {
+            response.requestSent = true;
+            response.errorText = QStringLiteral("connection closed before the answer; the write was not sent again");
+        }
     }
     if (response.error == NetworkError::None)
         response.body = reply->readAll();

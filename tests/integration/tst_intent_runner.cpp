@@ -137,6 +137,7 @@ private Q_SLOTS:
     void refundBeyondCapturedIsRefusedAndNothingIsSent();
     void captureInvoicesWithoutCapture();
     void voidOfUnsettledPaymentCancelsOrder();
+    void lostAnswerIsLookedUpNotResent_data();
     void lostAnswerIsLookedUpNotResent();
     void resetBeforeTheEffectIsSentAgainOnce();
     void crashWhileSendingIsRecoveredAsInDoubt();
@@ -266,18 +267,27 @@ void TestIntentRunner::voidOfUnsettledPaymentCancelsOrder()
     QCOMPARE(ledgerCount(sb, u"void"_s, order), 1);
 }
 
+void TestIntentRunner::lostAnswerIsLookedUpNotResent_data()
+{
+    QTest::addColumn<sandbox::FaultKind>("fault");
+    // Half an answer; or no answer at all, where Qt on its own would send the request again.
+    QTest::newRow("truncated answer") << sandbox::FaultKind::Truncate;
+    QTest::newRow("reset after the effect") << sandbox::FaultKind::ResetAfter;
+}
+
 void TestIntentRunner::lostAnswerIsLookedUpNotResent()
 {
+    QFETCH(sandbox::FaultKind, fault);
     sandbox::Sandbox &sb = *m_sandbox->sandbox();
     const QString order = orderWhere(m_config.databasePath,
                                      u"pay_status = 'settled' AND pay_refunded = 0 AND pay_captured > 1000 AND total_invoiced > 0 AND increment_id NOT IN (SELECT json_extract(payload, '$.order') FROM intents)"_s);
     QVERIFY(!order.isEmpty());
     const int before = ledgerCount(sb, u"refund"_s, order);
-    // The refund is made, then its answer is cut in half: PayBridge cannot know it happened.
+    // The refund is made, then its answer is lost: PayBridge cannot know it happened.
     sandbox::FaultRule rule;
     rule.path = u"/paytrace/v1/transactions/refund/*"_s;
     rule.method = u"POST"_s;
-    rule.kind = sandbox::FaultKind::Truncate;
+    rule.kind = fault;
     rule.times = 1;
     sb.faults().add(rule);
 
