@@ -13,6 +13,7 @@
 #include "sandbox.h"
 #include "store/database.h"
 #include "sync/syncservice.h"
+#include "syncworld.h"
 #include "testsupport.h"
 #include "util/clock.h"
 
@@ -32,84 +33,11 @@ constexpr auto kAdmin = "boss";
 
 sync::SyncConfig configFor(const sandbox::Sandbox &sb, const QString &dir)
 {
-    sync::SyncConfig config;
-    config.profileName = u"intents"_s;
-    config.databasePath = dir + u"/store.sqlite"_s;
-    config.journalPath = dir + u"/journal.ledger"_s;
-    config.paytraceUrl = sb.paytraceUrl().toString();
-    config.magentoUrl = sb.magentoUrl().toString();
-    config.magentoAuth = u"bearer"_s;
-    config.historyDays = 35;
-    config.profileCreatedBy = QString::fromLatin1(kAdmin);
-    for (const auto &[key, value] : sb.credentials())
-        config.secrets.insert(key, value);
-    return config;
+    return test::sandboxSyncConfig(sb, dir, u"intents"_s, QString::fromLatin1(kAdmin));
 }
 
-bool syncOnce(sync::SyncService &service)
-{
-    QSignalSpy finished(&service, &sync::SyncService::finished);
-    QSignalSpy failed(&service, &sync::SyncService::failed);
-    service.syncNow();
-    QElapsedTimer t;
-    t.start();
-    while (finished.isEmpty() && failed.isEmpty() && t.elapsed() < 120000)
-        QTest::qWait(20);
-    if (!failed.isEmpty())
-        qWarning() << failed.first().first().value<Error>().toString();
-    return !finished.isEmpty();
-}
-
-sync::OperationOutcome run(sync::SyncService &service, QObject *context, const sync::OperationRequest &request,
-                           int timeoutMs = 120000)
-{
-    std::optional<sync::OperationOutcome> out;
-    service.requestOperation(request, context, [&](const sync::OperationOutcome &o) { out = o; });
-    QElapsedTimer t;
-    t.start();
-    while (!out && t.elapsed() < timeoutMs)
-        QTest::qWait(20);
-    if (!out) {
-        sync::OperationOutcome timedOut;
-        timedOut.kind = sync::OperationOutcome::Kind::Failed;
-        timedOut.message = u"test: no outcome in time"_s;
-        return timedOut;
-    }
-    return *out;
-}
-
-// The first order in the store matching `where` (SQL over orders), or "".
-QString orderWhere(const QString &dbPath, const QString &where)
-{
-    auto db = store::Database::openReader(dbPath, u"probe"_s);
-    if (!db)
-        return {};
-    QString inc;
-    {
-        QSqlQuery q(db.value());
-        if (q.exec(u"SELECT increment_id FROM orders WHERE "_s + where + u" ORDER BY entity_id LIMIT 1"_s) && q.next())
-            inc = q.value(0).toString();
-    }
-    db.value() = QSqlDatabase();
-    store::Database::close(u"probe"_s);
-    return inc;
-}
-
-int ledgerCount(sandbox::Sandbox &sb, const QString &operation, const QString &invoice)
-{
-    int n = 0;
-    for (const auto &e : sb.paytrace().ledger())
-        n += (e.operation == operation && e.invoiceId == invoice) ? 1 : 0;
-    return n;
-}
-
-int documentCount(sandbox::Sandbox &sb, const QString &kind, const QString &order)
-{
-    int n = 0;
-    for (const auto &d : sb.magento().documents())
-        n += (d.kind == kind && d.orderIncrementId == order) ? 1 : 0;
-    return n;
-}
+using test::orderWhere;
+using test::syncOnce;
 
 sync::OperationRequest request(sync::OperationKind kind, const QString &order, std::optional<QString> amount = {},
                                const char *actor = kFinance)
@@ -194,15 +122,15 @@ void TestIntentRunner::refundOfSettledPaymentHappensOnceEverywhere()
     const QString order = orderWhere(m_config.databasePath,
                                      u"pay_status = 'settled' AND pay_refunded = 0 AND pay_captured > 1000 AND total_invoiced > 0"_s);
     QVERIFY(!order.isEmpty());
-    const int refundsBefore = ledgerCount(sb, u"refund"_s, order);
-    const int memosBefore = documentCount(sb, u"creditmemo"_s, order);
+    const int refundsBefore = test::paytraceLedgerCount(sb, u"refund"_s, order);
+    const int memosBefore = test::magentoDocumentCount(sb, u"creditmemo"_s, order);
 
-    const auto out = run(*m_service, this, request(sync::OperationKind::Refund, order, u"5.00"_s));
+    const auto out = test::runOperation(*m_service, this, request(sync::OperationKind::Refund, order, u"5.00"_s));
     QCOMPARE(sync::outcomeKindName(out.kind), u"succeeded"_s);
     QCOMPARE(out.intents.size(), 3);
     QVERIFY(!out.gatewayRef.isEmpty());
-    QCOMPARE(ledgerCount(sb, u"refund"_s, order), refundsBefore + 1);
-    QCOMPARE(documentCount(sb, u"creditmemo"_s, order), memosBefore + 1);
+    QCOMPARE(test::paytraceLedgerCount(sb, u"refund"_s, order), refundsBefore + 1);
+    QCOMPARE(test::magentoDocumentCount(sb, u"creditmemo"_s, order), memosBefore + 1);
 
     erp::LedgerFileSink journal(m_config.journalPath);
     auto held = journal.readAll();
@@ -218,12 +146,12 @@ void TestIntentRunner::refundBeyondCapturedIsRefusedAndNothingIsSent()
     sandbox::Sandbox &sb = *m_sandbox->sandbox();
     const QString order = orderWhere(m_config.databasePath, u"pay_status = 'settled' AND pay_refunded = 0 AND pay_captured < 100000"_s);
     QVERIFY(!order.isEmpty());
-    const int before = ledgerCount(sb, u"refund"_s, order);
-    const auto out = run(*m_service, this, request(sync::OperationKind::Refund, order, u"1000.00"_s));
+    const int before = test::paytraceLedgerCount(sb, u"refund"_s, order);
+    const auto out = test::runOperation(*m_service, this, request(sync::OperationKind::Refund, order, u"1000.00"_s));
     QCOMPARE(sync::outcomeKindName(out.kind), u"refused"_s);
     QVERIFY2(out.errorCode.startsWith(u"invariant."), qPrintable(out.errorCode));
     QVERIFY2(out.message.contains(u"exceeds"), qPrintable(out.message));
-    QCOMPARE(ledgerCount(sb, u"refund"_s, order), before);
+    QCOMPARE(test::paytraceLedgerCount(sb, u"refund"_s, order), before);
 }
 
 void TestIntentRunner::captureInvoicesWithoutCapture()
@@ -232,9 +160,9 @@ void TestIntentRunner::captureInvoicesWithoutCapture()
     const QString order = orderWhere(m_config.databasePath, u"pay_status = 'authorized' AND total_invoiced = 0 AND state IN ('new', 'processing')"_s);
     if (order.isEmpty())
         QSKIP("the generated data has no open authorization");
-    const auto out = run(*m_service, this, request(sync::OperationKind::Capture, order));
+    const auto out = test::runOperation(*m_service, this, request(sync::OperationKind::Capture, order));
     QCOMPARE(sync::outcomeKindName(out.kind), u"succeeded"_s);
-    QCOMPARE(ledgerCount(sb, u"capture"_s, order), 1);
+    QCOMPARE(test::paytraceLedgerCount(sb, u"capture"_s, order), 1);
     int invoices = 0;
     for (const auto &d : sb.magento().documents()) {
         if (d.kind == u"invoice" && d.orderIncrementId == order) {
@@ -245,9 +173,9 @@ void TestIntentRunner::captureInvoicesWithoutCapture()
     }
     QCOMPARE(invoices, 1);
     // Captured: a second full capture is refused by the invariants (pending capture counted).
-    const auto again = run(*m_service, this, request(sync::OperationKind::Capture, order, u"1.00"_s));
+    const auto again = test::runOperation(*m_service, this, request(sync::OperationKind::Capture, order, u"1.00"_s));
     QCOMPARE(sync::outcomeKindName(again.kind), u"refused"_s);
-    QCOMPARE(ledgerCount(sb, u"capture"_s, order), 1);
+    QCOMPARE(test::paytraceLedgerCount(sb, u"capture"_s, order), 1);
 }
 
 void TestIntentRunner::voidOfUnsettledPaymentCancelsOrder()
@@ -258,13 +186,13 @@ void TestIntentRunner::voidOfUnsettledPaymentCancelsOrder()
                                        "AND entity_id NOT IN (SELECT order_entity_id FROM intents WHERE order_entity_id IS NOT NULL)"_s);
     if (order.isEmpty())
         QSKIP("no open authorization left");
-    const auto out = run(*m_service, this, request(sync::OperationKind::Void, order));
+    const auto out = test::runOperation(*m_service, this, request(sync::OperationKind::Void, order));
     QCOMPARE(sync::outcomeKindName(out.kind), u"succeeded"_s);
-    QCOMPARE(ledgerCount(sb, u"void"_s, order), 1);
-    QCOMPARE(documentCount(sb, u"cancel"_s, order), 1);
-    const auto twice = run(*m_service, this, request(sync::OperationKind::Void, order));
+    QCOMPARE(test::paytraceLedgerCount(sb, u"void"_s, order), 1);
+    QCOMPARE(test::magentoDocumentCount(sb, u"cancel"_s, order), 1);
+    const auto twice = test::runOperation(*m_service, this, request(sync::OperationKind::Void, order));
     QCOMPARE(sync::outcomeKindName(twice.kind), u"refused"_s);
-    QCOMPARE(ledgerCount(sb, u"void"_s, order), 1);
+    QCOMPARE(test::paytraceLedgerCount(sb, u"void"_s, order), 1);
 }
 
 void TestIntentRunner::lostAnswerIsLookedUpNotResent_data()
@@ -282,7 +210,7 @@ void TestIntentRunner::lostAnswerIsLookedUpNotResent()
     const QString order = orderWhere(m_config.databasePath,
                                      u"pay_status = 'settled' AND pay_refunded = 0 AND pay_captured > 1000 AND total_invoiced > 0 AND increment_id NOT IN (SELECT json_extract(payload, '$.order') FROM intents)"_s);
     QVERIFY(!order.isEmpty());
-    const int before = ledgerCount(sb, u"refund"_s, order);
+    const int before = test::paytraceLedgerCount(sb, u"refund"_s, order);
     // The refund is made, then its answer is lost: PayBridge cannot know it happened.
     sandbox::FaultRule rule;
     rule.path = u"/paytrace/v1/transactions/refund/*"_s;
@@ -291,10 +219,10 @@ void TestIntentRunner::lostAnswerIsLookedUpNotResent()
     rule.times = 1;
     sb.faults().add(rule);
 
-    const auto out = run(*m_service, this, request(sync::OperationKind::Refund, order, u"3.00"_s));
+    const auto out = test::runOperation(*m_service, this, request(sync::OperationKind::Refund, order, u"3.00"_s));
     sb.faults().clear();
     QCOMPARE(sync::outcomeKindName(out.kind), u"in_doubt"_s);
-    QCOMPARE(ledgerCount(sb, u"refund"_s, order), before + 1);
+    QCOMPARE(test::paytraceLedgerCount(sb, u"refund"_s, order), before + 1);
 
     // The janitor finds the refund in PayTrace's export and the chain goes on.
     const qint64 first = out.intents.first().id;
@@ -318,8 +246,8 @@ void TestIntentRunner::lostAnswerIsLookedUpNotResent()
     QCOMPARE(intents::stateName(refund->state), u"succeeded"_s);
     QVERIFY(!refund->resultRef.isEmpty());
     QVERIFY(allDone);
-    QCOMPARE(ledgerCount(sb, u"refund"_s, order), before + 1);
-    QCOMPARE(documentCount(sb, u"creditmemo"_s, order), 1);
+    QCOMPARE(test::paytraceLedgerCount(sb, u"refund"_s, order), before + 1);
+    QCOMPARE(test::magentoDocumentCount(sb, u"creditmemo"_s, order), 1);
     db.value() = QSqlDatabase();
     store::Database::close(u"watch"_s);
 }
@@ -330,7 +258,7 @@ void TestIntentRunner::resetBeforeTheEffectIsSentAgainOnce()
     const QString order = orderWhere(m_config.databasePath,
                                      u"pay_status = 'settled' AND pay_refunded = 0 AND pay_captured > 1000 AND total_invoiced > 0 AND increment_id NOT IN (SELECT json_extract(payload, '$.order') FROM intents)"_s);
     QVERIFY(!order.isEmpty());
-    const int before = ledgerCount(sb, u"refund"_s, order);
+    const int before = test::paytraceLedgerCount(sb, u"refund"_s, order);
     // The connection is reset before the sandbox acts: nothing happened.
     sandbox::FaultRule rule;
     rule.path = u"/paytrace/v1/transactions/refund/*"_s;
@@ -338,7 +266,7 @@ void TestIntentRunner::resetBeforeTheEffectIsSentAgainOnce()
     rule.kind = sandbox::FaultKind::Reset;
     rule.times = 1;
     sb.faults().add(rule);
-    const auto out = run(*m_service, this, request(sync::OperationKind::Refund, order, u"2.00"_s));
+    const auto out = test::runOperation(*m_service, this, request(sync::OperationKind::Refund, order, u"2.00"_s));
     sb.faults().clear();
     QVERIFY2(out.kind == sync::OperationOutcome::Kind::InDoubt || out.kind == sync::OperationOutcome::Kind::Queued
                  || out.kind == sync::OperationOutcome::Kind::Succeeded,
@@ -360,8 +288,8 @@ void TestIntentRunner::resetBeforeTheEffectIsSentAgainOnce()
         }
     }
     QVERIFY(allDone);
-    QCOMPARE(ledgerCount(sb, u"refund"_s, order), before + 1);
-    QCOMPARE(documentCount(sb, u"creditmemo"_s, order), 1);
+    QCOMPARE(test::paytraceLedgerCount(sb, u"refund"_s, order), before + 1);
+    QCOMPARE(test::magentoDocumentCount(sb, u"creditmemo"_s, order), 1);
     db.value() = QSqlDatabase();
     store::Database::close(u"watch2"_s);
 }
@@ -372,12 +300,12 @@ void TestIntentRunner::crashWhileSendingIsRecoveredAsInDoubt()
     const QString order = orderWhere(m_config.databasePath,
                                      u"pay_status = 'settled' AND pay_refunded = 0 AND pay_captured > 1000 AND total_invoiced > 0 AND increment_id NOT IN (SELECT json_extract(payload, '$.order') FROM intents)"_s);
     QVERIFY(!order.isEmpty());
-    const int before = ledgerCount(sb, u"refund"_s, order);
+    const int before = test::paytraceLedgerCount(sb, u"refund"_s, order);
 
     // Plan only, then play the crash: the refund is marked `sending` and the process dies.
     auto planReq = request(sync::OperationKind::Refund, order, u"4.00"_s);
     planReq.planOnly = true;
-    const auto planned = run(*m_service, this, planReq);
+    const auto planned = test::runOperation(*m_service, this, planReq);
     QCOMPARE(sync::outcomeKindName(planned.kind), u"queued"_s);
     m_service.reset(); // the engine stops
     {
@@ -412,8 +340,8 @@ void TestIntentRunner::crashWhileSendingIsRecoveredAsInDoubt()
     for (const auto &a : attempts.value())
         looked = looked || a.action == u"lookup";
     QVERIFY2(looked, "the janitor looked the refund up before sending it again");
-    QCOMPARE(ledgerCount(sb, u"refund"_s, order), before + 1);
-    QCOMPARE(documentCount(sb, u"creditmemo"_s, order), 1);
+    QCOMPARE(test::paytraceLedgerCount(sb, u"refund"_s, order), before + 1);
+    QCOMPARE(test::magentoDocumentCount(sb, u"creditmemo"_s, order), 1);
     db.value() = QSqlDatabase();
     store::Database::close(u"watch3"_s);
 }
@@ -424,11 +352,11 @@ void TestIntentRunner::supportAboveLimitWaitsForFinance()
     const QString order = orderWhere(m_config.databasePath,
                                      u"pay_status = 'settled' AND pay_refunded = 0 AND pay_captured > 5000 AND total_invoiced > 0 AND increment_id NOT IN (SELECT json_extract(payload, '$.order') FROM intents)"_s);
     QVERIFY(!order.isEmpty());
-    const int before = ledgerCount(sb, u"refund"_s, order);
-    const auto asked = run(*m_service, this, request(sync::OperationKind::Refund, order, u"25.00"_s, kSupport));
+    const int before = test::paytraceLedgerCount(sb, u"refund"_s, order);
+    const auto asked = test::runOperation(*m_service, this, request(sync::OperationKind::Refund, order, u"25.00"_s, kSupport));
     QCOMPARE(sync::outcomeKindName(asked.kind), u"awaiting_approval"_s);
     QVERIFY(asked.approvalId.has_value());
-    QCOMPARE(ledgerCount(sb, u"refund"_s, order), before);
+    QCOMPARE(test::paytraceLedgerCount(sb, u"refund"_s, order), before);
 
     {
         auto db = store::Database::openWriter(m_config.databasePath, u"approve"_s);
@@ -442,9 +370,9 @@ void TestIntentRunner::supportAboveLimitWaitsForFinance()
     }
     auto go = request(sync::OperationKind::Refund, order, u"25.00"_s, kSupport);
     go.approvalId = asked.approvalId;
-    const auto done = run(*m_service, this, go);
+    const auto done = test::runOperation(*m_service, this, go);
     QCOMPARE(sync::outcomeKindName(done.kind), u"succeeded"_s);
-    QCOMPARE(ledgerCount(sb, u"refund"_s, order), before + 1);
+    QCOMPARE(test::paytraceLedgerCount(sb, u"refund"_s, order), before + 1);
 }
 
 QTEST_GUILESS_MAIN(TestIntentRunner)

@@ -1,0 +1,100 @@
+#include "syncworld.h"
+
+#include "magentosim.h"
+#include "paytracesim.h"
+#include "sandbox.h"
+#include "store/database.h"
+
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QSqlQuery>
+#include <QTest>
+
+#include <optional>
+
+using namespace Qt::StringLiterals;
+
+namespace pb::test {
+
+sync::SyncConfig sandboxSyncConfig(const sandbox::Sandbox &sb, const QString &dir, const QString &profileName,
+                                   const QString &createdBy)
+{
+    sync::SyncConfig config;
+    config.profileName = profileName;
+    config.databasePath = dir + u"/store.sqlite"_s;
+    config.journalPath = dir + u"/journal.ledger"_s;
+    config.paytraceUrl = sb.paytraceUrl().toString();
+    config.magentoUrl = sb.magentoUrl().toString();
+    config.magentoAuth = u"bearer"_s;
+    config.historyDays = 35;
+    config.profileCreatedBy = createdBy;
+    for (const auto &[key, value] : sb.credentials())
+        config.secrets.insert(key, value);
+    return config;
+}
+
+bool syncOnce(sync::SyncService &service, int timeoutMs)
+{
+    QSignalSpy finished(&service, &sync::SyncService::finished);
+    QSignalSpy failed(&service, &sync::SyncService::failed);
+    service.syncNow();
+    QElapsedTimer t;
+    t.start();
+    while (finished.isEmpty() && failed.isEmpty() && t.elapsed() < timeoutMs)
+        QTest::qWait(20);
+    if (!failed.isEmpty())
+        qWarning() << failed.first().first().value<Error>().toString();
+    return !finished.isEmpty();
+}
+
+sync::OperationOutcome runOperation(sync::SyncService &service, QObject *context,
+                                    const sync::OperationRequest &request, int timeoutMs)
+{
+    std::optional<sync::OperationOutcome> out;
+    service.requestOperation(request, context, [&](const sync::OperationOutcome &o) { out = o; });
+    QElapsedTimer t;
+    t.start();
+    while (!out && t.elapsed() < timeoutMs)
+        QTest::qWait(20);
+    if (!out) {
+        sync::OperationOutcome timedOut;
+        timedOut.kind = sync::OperationOutcome::Kind::Failed;
+        timedOut.message = u"test: no outcome in time"_s;
+        return timedOut;
+    }
+    return *out;
+}
+
+QString orderWhere(const QString &dbPath, const QString &where)
+{
+    const QString connection = u"syncworld.probe"_s;
+    QString inc;
+    {
+        auto db = store::Database::openReader(dbPath, connection);
+        if (!db)
+            return {};
+        QSqlQuery q(db.value());
+        if (q.exec(u"SELECT increment_id FROM orders WHERE "_s + where + u" ORDER BY entity_id LIMIT 1"_s) && q.next())
+            inc = q.value(0).toString();
+    }
+    store::Database::close(connection);
+    return inc;
+}
+
+int paytraceLedgerCount(sandbox::Sandbox &sb, const QString &operation, const QString &invoice)
+{
+    int n = 0;
+    for (const auto &e : sb.paytrace().ledger())
+        n += (e.operation == operation && e.invoiceId == invoice) ? 1 : 0;
+    return n;
+}
+
+int magentoDocumentCount(sandbox::Sandbox &sb, const QString &kind, const QString &order)
+{
+    int n = 0;
+    for (const auto &d : sb.magento().documents())
+        n += (d.kind == kind && d.orderIncrementId == order) ? 1 : 0;
+    return n;
+}
+
+} // namespace pb::test
