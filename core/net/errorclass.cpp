@@ -126,8 +126,9 @@ Classification classify(NetworkError error, int httpStatus, bool requestSent, Ef
         return {ErrorClass::Transient, retry};
     if (httpStatus >= 500 && httpStatus < 600) {
         // 502/504 come from a proxy that gave up waiting for the origin, which may well have
-        // executed the write. 500/503 are answers of the origin itself refusing or failing.
-        if (write && (httpStatus == 502 || httpStatus == 504))
+        // executed the write; a 500 can come after the origin saved it (Magento fails on the
+        // notification e-mail after the credit memo is stored). Only 503 says "not now".
+        if (write && httpStatus != 503)
             return {ErrorClass::InDoubt, retry};
         return {ErrorClass::Transient, retry};
     }

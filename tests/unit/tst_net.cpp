@@ -190,7 +190,7 @@ void TestNet::classification_data()
     QTest::newRow("429 none") << int(E::None) << 429 << true << false << QByteArray() << int(C::RateLimited) << -1;
     QTest::newRow("429 junk") << int(E::None) << 429 << true << false << QByteArray("soon") << int(C::RateLimited) << -1;
     QTest::newRow("500 read") << int(E::None) << 500 << true << false << QByteArray() << int(C::Transient) << -1;
-    QTest::newRow("500 write") << int(E::None) << 500 << true << true << QByteArray() << int(C::Transient) << -1;
+    QTest::newRow("500 write") << int(E::None) << 500 << true << true << QByteArray() << int(C::InDoubt) << -1;
     QTest::newRow("502 read") << int(E::None) << 502 << true << false << QByteArray() << int(C::Transient) << -1;
     QTest::newRow("502 write") << int(E::None) << 502 << true << true << QByteArray() << int(C::InDoubt) << -1;
     QTest::newRow("503 retry-after") << int(E::None) << 503 << true << true << QByteArray("5") << int(C::Transient) << 5;
