@@ -238,7 +238,9 @@ Outcome Parser::outcomeFor(const net::HttpResponse &http, const QDateTime &nowUt
         }
         obj = parsed.error(); // fall through to the unreadable-body rules below
     }
-    if (obj) {
+    // OAuth errors come as 4xx; a 5xx with an "error" member is the server failing, and the
+    // HTTP status decides below (net::classify), never "validation error".
+    if (obj && http.status < 500) {
         if (auto oauth = parseOAuthError(*obj)) {
             Outcome o;
             const bool credentials = oauth->error == u"invalid_grant" || oauth->error == u"invalid_token"

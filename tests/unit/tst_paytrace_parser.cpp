@@ -299,6 +299,12 @@ void TestPayTraceParser::transportDecides_data()
     QTest::newRow("500 with v1 body") << 500 << int(E::None) << true
                                       << QByteArray(R"({"success":false,"response_code":1,"errors":{"58":["x"]}})")
                                       << int(K::ValidationError) << -1;
+    QTest::newRow("500 error body write") << 500 << int(E::None) << true
+                                          << QByteArray(R"({"status":500,"error":"Internal Server Error"})")
+                                          << int(K::Transient) << -1;
+    QTest::newRow("500 error body read") << 500 << int(E::None) << false
+                                         << QByteArray(R"({"status":500,"error":"Internal Server Error"})")
+                                         << int(K::Transient) << -1;
 }
 
 void TestPayTraceParser::transportDecides()
