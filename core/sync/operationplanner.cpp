@@ -227,6 +227,10 @@ PlannedChain OperationPlanner::plan(const OrderPayment &p, const OperationReques
     } else {
         mag.kind = IntentKind::MagentoCreditMemo;
         v.steps << tr("Magento: offline credit memo of %1 on order %2 (no second refund at the gateway)").arg(money(amount), inc);
+        // A "full" credit memo (no items) makes Magento refund the whole order again; after an
+        // earlier refund or void the rest must go as an adjustment of exactly this amount.
+        if (!f.refunded.isZero() || !f.voided.isZero())
+            mag.payload.insert(kFull, false);
     }
     if (options.magentoStep)
         chain.requests << mag;
