@@ -30,13 +30,15 @@ Result<QList<qint64>> candidates(QSqlDatabase &db, const QDateTime &since)
     QSqlQuery q(db);
     q.setForwardOnly(true);
     q.prepare(uR"(
-SELECT entity_id FROM orders WHERE updated_at >= ?1
+SELECT entity_id FROM orders WHERE updated_at >= ?
 UNION
 SELECT l.order_entity_id FROM gateway_transactions t
 JOIN order_transaction_links l ON l.transaction_id = t.transaction_id
-WHERE t.created_at >= ?1
+WHERE t.created_at >= ?
 ORDER BY 1)"_s);
+    // Qt's driver wants a value for every placeholder, a repeated "?1" too: plain '?', bound twice.
     q.bindValue(0, since.toMSecsSinceEpoch());
+    q.bindValue(1, since.toMSecsSinceEpoch());
     if (!q.exec())
         return sqlError(q, u"cannot list the orders the rules look at"_s);
     QList<qint64> ids;

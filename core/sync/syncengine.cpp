@@ -212,8 +212,12 @@ void SyncEngine::startPayTrace()
         from = today;
     m_daysTotal = int(from.daysTo(today)) + 1;
 
+    // With the BIN the parser can tell the card type (rules and people need it); only the type
+    // and the last four are kept.
+    paytrace::ExportFilters filters;
+    filters.includeBin = true;
     m_paytrace->exportTransactionsByDateRange(
-        from, today, {}, this,
+        from, today, filters, this,
         [this](const paytrace::ExportDay &day) {
             if (!m_running || m_failed || checkCancelled())
                 return;
