@@ -179,7 +179,8 @@ void RateLimiter::onSuccess(qint64 latencyMs)
 
     const bool holding = m_decreased && now - m_lastDecrease < m_config.decreaseHoldMs;
     if (m_latencySamples >= m_config.latencyWarmupSamples && m_latencyBaseline > 0
-        && m_latencyFast > m_config.latencyFactor * m_latencyBaseline) {
+        && m_latencyFast > m_config.latencyFactor * m_latencyBaseline
+        && m_latencyFast - m_latencyBaseline > m_config.latencyMinRiseMs) {
         if (!holding) {
             m_decreased = true;
             m_lastDecrease = now;

@@ -29,6 +29,9 @@ struct RateLimiterConfig
     // Latency: a fast EWMA above latencyFactor × the baseline (a slow EWMA that follows drops
     // at once) multiplies the rate by latencyDecrease.
     double latencyFactor = 1.5;
+    // ...and by at least this much: on a fast link (loopback, LAN) a baseline of 1 ms makes a
+    // 2 ms jitter look like 2 ×, and slowing down on it cost a third of the rate for nothing.
+    double latencyMinRiseMs = 50.0;
     double latencyDecrease = 0.8;
     int latencyWarmupSamples = 10;
     // After a 429 the limiter remembers the refused rate and climbs quickly back to

@@ -72,6 +72,7 @@ private Q_SLOTS:
     void halvingStopsAtTheFloor();
     void latencyRiseSlowsDown();
     void lastingLatencyChangeIsLearnt();
+    void jitterOnFastLinkDoesNotSlowDown();
     void recoveryAfterSlowDownIsAdditive();
     void recoveryAfter429SettlesBelowTheRefusedRate();
     void retryAfterPausesTheBucket();
@@ -209,6 +210,29 @@ void TestRateLimiter::lastingLatencyChangeIsLearnt()
     QVERIFY2(limiter.latencyEwmaMs() <= 1.5 * limiter.latencyBaselineMs(),
              qPrintable(QString::number(limiter.latencyBaselineMs())));
     QVERIFY2(limiter.currentRate() > 5.0, qPrintable(QString::number(limiter.currentRate())));
+}
+
+void TestRateLimiter::jitterOnFastLinkDoesNotSlowDown()
+{
+    // Loopback: 1 ms answers with 4 ms ones among them are 4 × the baseline, not congestion.
+    ManualClock clock;
+    RateLimiter limiter(clock, config(10, 5));
+    for (int i = 0; i < 20; ++i) {
+        clock.advance(10);
+        limiter.onSuccess(1);
+    }
+    for (int i = 0; i < 40; ++i) {
+        clock.advance(100);
+        limiter.onSuccess(i % 2 ? 4 : 1);
+    }
+    QVERIFY(limiter.latencyEwmaMs() > 1.5 * limiter.latencyBaselineMs());
+    QCOMPARE(limiter.currentRate(), 10.0);
+    // A real rise (tens of ms more) still slows it down.
+    for (int i = 0; i < 5; ++i) {
+        clock.advance(10);
+        limiter.onSuccess(120);
+    }
+    QCOMPARE(limiter.currentRate(), 8.0);
 }
 
 void TestRateLimiter::recoveryAfterSlowDownIsAdditive()
