@@ -35,6 +35,8 @@ Result<paytrace::PayTraceConfig> paytraceConfigFor(const SyncConfig &config)
     pc.username = secret(config, "paytrace.username");
     pc.password = secret(config, "paytrace.password");
     pc.integratorId = config.paytraceIntegratorId;
+    if (config.requestTimeoutMs > 0)
+        pc.timeoutMs = config.requestTimeoutMs;
     for (const char *key : {"paytrace.username", "paytrace.password"}) {
         if (secret(config, key).isEmpty())
             return missingSecret(key, QStringLiteral("%1 is not set for profile %2")
@@ -50,6 +52,8 @@ Result<magento::MagentoConfig> magentoConfigFor(const SyncConfig &config)
         return url.error();
     magento::MagentoConfig mc;
     mc.baseUrl = url.value();
+    if (config.requestTimeoutMs > 0)
+        mc.timeoutMs = config.requestTimeoutMs;
     if (config.magentoAuth == u"bearer") {
         mc.auth = magento::MagentoConfig::Auth::Bearer;
         mc.accessToken = secret(config, "magento.bearer_token");

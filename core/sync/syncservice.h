@@ -60,6 +60,8 @@ struct SyncConfig
     // Rules (mapping profile) act only on what PayTrace or Magento report after this moment;
     // invalid: from the end of the first sync on (history is never acted upon).
     QDateTime rulesActiveSince;
+    // Transfer timeout of each PayTrace and Magento request; 0: the connectors' defaults.
+    int requestTimeoutMs = 0;
 };
 
 // GUI-thread facing handle: owns the worker thread that runs the SyncEngine (network manager,
