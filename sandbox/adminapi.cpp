@@ -1,4 +1,5 @@
 #include "adminapi.h"
+#include "settlementreport.h"
 
 #include "magentosim.h"
 #include "paytracesim.h"
@@ -119,6 +120,31 @@ HttpResponse AdminApi::handle(const HttpRequest &request)
         r.body = m_sandbox->paytrace().e2eePublicKeyPem();
         r.setHeader(QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/x-pem-file"));
         return r;
+    }
+    if (path == "/__admin/settlement-report") {
+        // The processor's settlement report of the batches closed on the given Pacific dates;
+        // with "plant": true, one problem of every reconciliation class is planted (in the report
+        // and in Magento orders) and listed. POST: planting changes the simulated world.
+        if (m != "POST")
+            return bad(405, u"use POST"_s);
+        const QJsonObject body = QJsonDocument::fromJson(request.body).object();
+        SettlementReportOptions o;
+        o.from = QDate::fromString(body.value(u"from"_s).toString(), Qt::ISODate);
+        o.to = QDate::fromString(body.value(u"to"_s).toString(), Qt::ISODate);
+        o.plant = body.value(u"plant"_s).toBool(false);
+        if (!o.from.isValid() || !o.to.isValid() || o.to < o.from)
+            return bad(400, u"expected {\"from\": \"YYYY-MM-DD\", \"to\": \"YYYY-MM-DD\", \"plant\": bool}"_s);
+        const SettlementReport r = makeSettlementReport(m_sandbox->paytrace(), m_sandbox->magento(), o);
+        QJsonArray planted;
+        for (const PlantedDiscrepancy &p : r.planted)
+            planted.append(QJsonObject{{u"class"_s, p.className}, {u"transaction_id"_s, p.transactionId},
+                                       {u"increment_id"_s, p.incrementId}, {u"what"_s, p.what}});
+        return json(200, QJsonObject{{u"csv"_s, QString::fromLatin1(r.csv)},
+                                     {u"planted"_s, planted},
+                                     {u"batches"_s, r.batches},
+                                     {u"settled_sales"_s, QString::fromLatin1(decimalFixed(r.settledSales, 2))},
+                                     {u"settled_refunds"_s, QString::fromLatin1(decimalFixed(r.settledRefunds, 2))},
+                                     {u"fees"_s, QString::fromLatin1(decimalFixed(r.fees, 2))}});
     }
     if (path == "/__admin/paytrace/settle") {
         if (m != "POST")

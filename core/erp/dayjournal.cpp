@@ -160,7 +160,8 @@ Result<DayActivity> readDayActivity(QSqlDatabase &db, const QDate &date, const Q
         if (amount.isZero())
             continue;
         const DayActivity::Settled s{id, q.value(4).toString(), amount.abs()};
-        if (type == u"sale"_s || type == u"capture"_s)
+        // A settled authorization was captured: the store keeps its type as "authorization".
+        if (type == u"sale"_s || type == u"capture"_s || type == u"authorization"_s)
             a.captures.append(s);
         else if (type == u"refund"_s)
             a.refunds.append(s);

@@ -172,6 +172,7 @@ struct Txn
     qint64 amount = 0;
     qint64 createdAt = 0;
     qint64 settledAt = 0;   // 0: not settled
+    qint64 seenAt = 0;      // synced_at: when the sync last saw the row as it is
     qint64 batch = kNoKey;
     qint64 order = 0;       // linked order entity id, 0: none
     quint32 currency = 0;
@@ -344,7 +345,7 @@ const char *text(sqlite3_stmt *s, int col, int *n)
 }
 
 constexpr const char *kTxnColumns =
-    "SELECT transaction_id, type, status, amount, currency, batch, created_at, settled_at FROM gateway_transactions ";
+    "SELECT transaction_id, type, status, amount, currency, batch, created_at, settled_at, synced_at FROM gateway_transactions ";
 
 Txn readTxn(sqlite3_stmt *s, KeyInterner &keys, Origin origin)
 {
@@ -360,6 +361,7 @@ Txn readTxn(sqlite3_stmt *s, KeyInterner &keys, Origin origin)
     t.batch = keys.intern(b, n);
     t.createdAt = sqlite3_column_int64(s, 6);
     t.settledAt = sqlite3_column_type(s, 7) == SQLITE_NULL ? 0 : sqlite3_column_int64(s, 7);
+    t.seenAt = sqlite3_column_int64(s, 8);
     t.origin = origin;
     return t;
 }
@@ -1033,7 +1035,14 @@ private:
 
     bool overdue(const Txn &t) const
     {
-        const qint64 close = m_clock.closeAfter(t.createdAt);
+        // A sale enters the batch open when it is made. An authorization enters the batch open
+        // when it is captured, which the store does not keep: it was captured by the time the
+        // sync last saw it captured, so its batch closed at the latest at the close after that.
+        // (Judging it by its creation flagged an authorization captured a day later as missing.)
+        const qint64 entered = t.type == TxnType::Authorization || t.type == TxnType::Capture
+            ? std::max(t.createdAt, t.seenAt)
+            : t.createdAt;
+        const qint64 close = m_clock.closeAfter(entered);
         return m_now > close + m_config.settleGraceMinutes * 60 * 1000;
     }
 

@@ -224,7 +224,9 @@ Result<RunSummary> ReconciliationStore::save(const MatchResult &result, const QS
     if (runId == 0) {
         PB_TRY(ins, prepared(m_db, uR"(INSERT INTO reconciliation_runs
             (scope, scope_kind, date_from, date_to, batch, started_at, finished_at, run_by)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?))"_s));
+            VALUES (?, ?, COALESCE(?, ''), COALESCE(?, ''), COALESCE(?, ''), ?, ?, ?))"_s));
+        // COALESCE: Qt binds a null QString (no batch in a day scope, no dates in a batch
+        // scope) as NULL, and these columns are NOT NULL DEFAULT ''.
         for (const QVariant &v : {QVariant(scope.key()), QVariant(scope.kindName()), QVariant(dateFrom),
                                   QVariant(dateTo), QVariant(scope.batch), QVariant(now), QVariant(now),
                                   QVariant(actor)})
@@ -365,17 +367,17 @@ Result<RunSummary> ReconciliationStore::save(const MatchResult &result, const QS
     {
         PB_TRY(upd, prepared(m_db, uR"(UPDATE reconciliation_runs SET
             lines_read = ?, transactions_read = ?, orders_read = ?,
-            matched = (SELECT count(*) FROM reconciliation_matches WHERE run_id = ?1),
-            discrepancies = (SELECT count(*) FROM reconciliation_items WHERE run_id = ?1 AND bucket = 'discrepancy'),
-            set_aside = (SELECT count(*) FROM reconciliation_items WHERE run_id = ?1 AND bucket = 'set_aside'),
-            totals_json = ?, finished_at = ? WHERE id = ?1)"_s));
-        // Positional and numbered parameters do not mix in Qt's binding: bind by index.
-        upd.bindValue(0, runId);
-        upd.bindValue(1, result.linesRead);
-        upd.bindValue(2, result.transactionsRead);
-        upd.bindValue(3, result.ordersRead);
-        upd.bindValue(4, totalsJson(result.totals));
-        upd.bindValue(5, QDateTime::currentDateTimeUtc().toMSecsSinceEpoch());
+            matched = (SELECT count(*) FROM reconciliation_matches WHERE run_id = ?),
+            discrepancies = (SELECT count(*) FROM reconciliation_items WHERE run_id = ? AND bucket = 'discrepancy'),
+            set_aside = (SELECT count(*) FROM reconciliation_items WHERE run_id = ? AND bucket = 'set_aside'),
+            totals_json = ?, finished_at = ? WHERE id = ?)"_s));
+        // Plain positional parameters only: mixing '?' with '?1' renumbers them in SQLite (the
+        // first '?' is ?1), which bound the line count as the run id.
+        for (const QVariant &v : {QVariant(result.linesRead), QVariant(result.transactionsRead),
+                                  QVariant(result.ordersRead), QVariant(runId), QVariant(runId), QVariant(runId),
+                                  QVariant(totalsJson(result.totals)),
+                                  QVariant(QDateTime::currentDateTimeUtc().toMSecsSinceEpoch()), QVariant(runId)})
+            upd.addBindValue(v);
         if (Status s = execute(upd, u"cannot finish the run"_s); !s)
             return s.error();
     }
