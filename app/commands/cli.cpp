@@ -27,6 +27,9 @@ constexpr Command kCommands[] = {
     {"capture", &captureCommand},
     {"queue", &queueCommand},
     {"serve", &serveCommand},
+    {"operators", &operatorsCommand},
+    {"reconcile", &reconcileCommand},
+    {"journal", &journalCommand},
 };
 
 } // namespace
@@ -74,6 +77,12 @@ QString overviewHelp()
         "                             list the intents; replay, discard or decide one\n"
         "  serve --profile NAME [--interval SECONDS]\n"
         "                             run the sync engine headless until SIGTERM\n"
+        "  operators list|grant|revoke --profile NAME [--account ACCOUNT --role ROLE]\n"
+        "                             list operators; give or take finance, support, admin (admins)\n"
+        "  reconcile --profile NAME --date YYYY-MM-DD [--format text|jsonl] [--import FILE --mapping JSON]\n"
+        "                             reconcile a batch day; print totals and open discrepancies\n"
+        "  journal post --profile NAME --date YYYY-MM-DD [--sink ledger|csv|odoo] [--file PATH]\n"
+        "                             book a closed day to the ERP (posting again adds nothing)\n"
         "\n"
         "Options of the console:\n"
         "  --profile NAME             open this profile\n"

@@ -4,6 +4,9 @@
 #include "commands/exitcodes.h"
 #include "commands/output.h"
 #include "commands/syncsetup.h"
+#include "access/operator.h"
+#include "access/operatordirectory.h"
+#include "store/database.h"
 
 #include "profile/profilestore.h"
 #include "sandbox.h"
@@ -60,7 +63,9 @@ void DemoSession::start()
     p.magentoUrl = m_sandbox->sandbox()->magentoUrl().toString();
     p.magentoAuth = QStringLiteral("oauth1"); // Magento's default since 2.4.4: signed requests
     p.historyDays = 35; // the generator spreads orders over the last 30 days
-    p.createdBy = qEnvironmentVariable("USER");
+    // The account the console checks roles for (getpwuid first): $USER is often unset (services,
+    // containers), which left the demo without an admin, its Settings refused and no actions.
+    p.createdBy = access::currentOsAccount().valueOr(qEnvironmentVariable("USER"));
     m_config = syncConfigWithoutSecrets(p);
 
     // The sandbox listens on a new port and regenerates its data each run, so the demo profile
@@ -79,6 +84,10 @@ void DemoSession::start()
     }
     for (const char *suffix : {"", "-wal", "-shm"})
         QFile::remove(m_config.databasePath + QLatin1StringView(suffix));
+    if (Status roles = grantDemoRoles(p.createdBy); !roles) {
+        QMetaObject::invokeMethod(this, [this, roles] { Q_EMIT failed(roles.error()); }, Qt::QueuedConnection);
+        return;
+    }
 
     auto *keychain = new security::CredentialStore(this);
     connect(keychain, &security::CredentialStore::availabilityChanged, this,
@@ -91,6 +100,27 @@ void DemoSession::start()
                     storeSecrets(new security::InMemorySecrets({QString(kProfileName)}, this), false);
             });
     keychain->probe();
+}
+
+// The demo's operator is the profile's creator and admin; it also gets the finance role so that
+// capture, void and refund can be tried on the sandbox. Granted through the directory, so the
+// audit log says who gave it.
+Status DemoSession::grantDemoRoles(const QString &account)
+{
+    const QString connection = QStringLiteral("paybridge-demo-roles");
+    Status result;
+    {
+        auto db = store::Database::openWriter(m_config.databasePath, connection);
+        if (!db)
+            return db.error();
+        access::OperatorDirectory operators(db.value());
+        if (auto admin = operators.ensureBootstrapAdmin(account); !admin)
+            result = admin.error();
+        else
+            result = operators.assignRole(account, account, access::Role::Finance);
+    }
+    store::Database::close(connection);
+    return result;
 }
 
 void DemoSession::storeSecrets(security::SecretStore *store, bool isKeychain)

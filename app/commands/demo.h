@@ -54,6 +54,7 @@ Q_SIGNALS:
 
 private:
     void storeSecrets(security::SecretStore *store, bool isKeychain);
+    Status grantDemoRoles(const QString &account);
     void readBack(security::SecretStore *store);
 
     DemoOptions m_options;

@@ -3,6 +3,7 @@
 #include "commands/exitcodes.h"
 #include "commands/output.h"
 
+#include "access/operator.h"
 #include "profile/profilestore.h"
 #include "security/credentialstore.h"
 #include "security/secretkeys.h"
@@ -20,10 +21,12 @@ QString tr(const char *text)
     return QCoreApplication::translate("paybridge", text);
 }
 
+// The same account the engine and the permission checks name, so the creator really becomes
+// the store's first admin (USER can differ from the effective uid, e.g. under sudo).
 QString currentOsUser()
 {
-    const QString user = qEnvironmentVariable("USER");
-    return user.isEmpty() ? qEnvironmentVariable("LOGNAME") : user;
+    const auto account = access::currentOsAccount();
+    return account ? account.value() : QString();
 }
 
 // Parses with --help handled here (QCommandLineParser::process() would exit the process).
