@@ -1,8 +1,6 @@
 #include "cliworld.h"
 
-#include "access/operatordirectory.h"
 #include "access/operator.h"
-#include "store/database.h"
 
 #include <QDate>
 #include <QDateTime>
@@ -166,26 +164,16 @@ bool CliWorld::grantFinance(const QString &profile, QString *error) const
         *error = account.error().toString();
         return false;
     }
-    const QString connection = u"cliworld-grant"_s;
-    bool ok = false;
-    {
-        auto db = store::Database::openWriter(storePath(profile), connection);
-        if (!db) {
-            *error = db.error().toString();
-        } else {
-            access::OperatorDirectory operators(db.value());
-            // The profile's creator (this account) is the first admin; an admin may give roles.
-            const auto bootstrapped = operators.ensureBootstrapAdmin(account.value());
-            const Status granted = bootstrapped
-                ? operators.assignRole(account.value(), account.value(), access::Role::Finance)
-                : Status(bootstrapped.error());
-            ok = granted.ok();
-            if (!ok)
-                *error = granted.error().toString();
-        }
+    // Through the command an admin uses: the profile's creator (this account) is the store's
+    // first admin and gives itself the finance role.
+    const QStringList args{u"operators"_s, u"grant"_s, u"--profile"_s, profile, u"--account"_s, account.value(),
+                           u"--role"_s, u"finance"_s};
+    const CliRun r = paybridge(args);
+    if (r.exitCode != 0) {
+        *error = r.describe(args);
+        return false;
     }
-    store::Database::close(connection);
-    return ok;
+    return true;
 }
 
 namespace {

@@ -61,8 +61,8 @@ public:
 
     // `profile add` with the sandbox's URLs (Magento bearer) and every secret through stdin.
     bool addProfile(const QString &name, QString *error);
-    // The acting OS account gets the finance role in the profile's store (created when missing):
-    // the engine checks permissions for every operation.
+    // The acting OS account gets the finance role in the profile's store (created when missing)
+    // with `paybridge operators grant`: the engine checks permissions for every operation.
     bool grantFinance(const QString &profile, QString *error) const;
     QString storePath(const QString &profile) const;
     QString journalPath(const QString &profile) const;

@@ -4,6 +4,10 @@
 // proof of what happened.
 #include "cliworld.h"
 
+#include "access/operator.h"
+#include "store/auditlog.h"
+#include "store/database.h"
+
 #include <QFile>
 #include <QJsonArray>
 #include <QRegularExpression>
@@ -52,6 +56,7 @@ private Q_SLOTS:
     void help();
     void usageErrors_data();
     void usageErrors();
+    void rolesFromTheCommandLine();
     void refundMoreThanCapturedIsRefused();
     void partialRefundThenTheRest();
     void captureOpenAuthorization();
@@ -82,12 +87,12 @@ void TestCliOperations::initTestCase()
     const QStringList sync{u"sync"_s, u"--profile"_s, kProfile, u"--once"_s};
     const CliRun synced = run(sync);
     QVERIFY2(synced.exitCode == 0, qPrintable(synced.describe(sync)));
-    QVERIFY2(m_world.grantFinance(kProfile, &error), qPrintable(error));
+    // No role is given here: rolesFromTheCommandLine gives the finance role the later tests need.
     const auto targets = m_world.findTargets(kProfile, &error);
     QVERIFY2(targets, qPrintable(error));
     m_refundable = targets->refundable;
     m_openAuths = targets->openAuths;
-    QVERIFY2(m_refundable.size() >= 4 && m_openAuths.size() >= 2,
+    QVERIFY2(m_refundable.size() >= 5 && m_openAuths.size() >= 2,
              qPrintable(u"%1 refundable, %2 open authorizations"_s.arg(m_refundable.size()).arg(m_openAuths.size())));
 }
 
@@ -161,11 +166,12 @@ int TestCliOperations::journalCount(const QString &incrementId)
 void TestCliOperations::help_data()
 {
     QTest::addColumn<QStringList>("args");
-    for (const char *c : {"refund", "void", "capture", "queue", "serve"})
+    for (const char *c : {"refund", "void", "capture", "queue", "serve", "operators"})
         QTest::newRow(c) << QStringList{QString::fromLatin1(c), u"--help"_s};
     QTest::newRow("queue replay") << QStringList{u"queue"_s, u"replay"_s, u"--help"_s};
     QTest::newRow("queue discard") << QStringList{u"queue"_s, u"discard"_s, u"--help"_s};
     QTest::newRow("queue resolve") << QStringList{u"queue"_s, u"resolve"_s, u"--help"_s};
+    QTest::newRow("operators grant") << QStringList{u"operators"_s, u"grant"_s, u"--help"_s};
 }
 
 void TestCliOperations::help()
@@ -197,6 +203,12 @@ void TestCliOperations::usageErrors_data()
     QTest::newRow("resolve both") << QStringList{u"queue"_s, u"resolve"_s, u"1"_s, p, kProfile, u"--happened"_s, u"1"_s, u"--not-happened"_s} << 2 << u"Usage"_s;
     QTest::newRow("resolve not happened without note") << QStringList{u"queue"_s, u"resolve"_s, u"1"_s, p, kProfile, u"--not-happened"_s} << 2 << u"--note"_s;
     QTest::newRow("serve without profile") << QStringList{u"serve"_s} << 2 << u"Usage"_s;
+    QTest::newRow("operators without subcommand") << QStringList{u"operators"_s, p, kProfile} << 2 << u"list, grant or revoke"_s;
+    QTest::newRow("operators unknown subcommand") << QStringList{u"operators"_s, u"promote"_s, p, kProfile} << 2 << u"promote"_s;
+    QTest::newRow("grant without role") << QStringList{u"operators"_s, u"grant"_s, p, kProfile, u"--account"_s, u"ann"_s} << 2 << u"Usage"_s;
+    QTest::newRow("grant bad role") << QStringList{u"operators"_s, u"grant"_s, p, kProfile, u"--account"_s, u"ann"_s, u"--role"_s, u"owner"_s} << 2 << u"--role"_s;
+    QTest::newRow("grant bad account") << QStringList{u"operators"_s, u"grant"_s, p, kProfile, u"--account"_s, u"unknown"_s, u"--role"_s, u"support"_s} << 2 << u"--account"_s;
+    QTest::newRow("grant unknown profile") << QStringList{u"operators"_s, u"grant"_s, p, u"NoSuchProfile"_s, u"--account"_s, u"ann"_s, u"--role"_s, u"support"_s} << 3 << u"NoSuchProfile"_s;
     QTest::newRow("serve bad interval") << QStringList{u"serve"_s, p, kProfile, u"--interval"_s, u"0"_s} << 2 << u"--interval"_s;
 }
 
@@ -208,6 +220,90 @@ void TestCliOperations::usageErrors()
     const CliRun r = run(args);
     QVERIFY2(r.exitCode == exitCode, qPrintable(r.describe(args)));
     QVERIFY2(r.err.contains(mentions), qPrintable(r.describe(args)));
+}
+
+void TestCliOperations::rolesFromTheCommandLine()
+{
+    const auto me = pb::access::currentOsAccount();
+    QVERIFY2(me, qPrintable(me ? QString() : me.error().toString()));
+    const QString account = me.value();
+    const auto rolesOf = [&](const QString &who, int *exitCode) {
+        const QStringList list{u"operators"_s, u"list"_s, u"--profile"_s, kProfile, u"--format"_s, u"jsonl"_s};
+        const CliRun r = run(list);
+        *exitCode = r.exitCode;
+        bool ok = false;
+        QStringList roles;
+        for (const QJsonObject &o : CliWorld::jsonLines(r.out, &ok)) {
+            if (o.value("account"_L1).toString() == who)
+                for (const QJsonValue &v : o.value("roles"_L1).toArray())
+                    roles << v.toString();
+        }
+        roles.sort();
+        return roles;
+    };
+
+    // The profile's creator is its first admin, and an admin alone may not move money.
+    int code = -1;
+    QCOMPARE(rolesOf(account, &code), QStringList{u"admin"_s});
+    QCOMPARE(code, 0);
+    const TargetOrder t = takeRefundable();
+    const QStringList refund{u"refund"_s, u"--profile"_s, kProfile, u"--order"_s, t.incrementId, u"--amount"_s,
+                             u"1.00"_s, u"--reason"_s, u"roles test"_s};
+    CliRun r = run(refund);
+    QVERIFY2(r.exitCode == 6, qPrintable(r.describe(refund)));
+    QCOMPARE(nameValues(r.out).value(u"outcome"_s), u"refused"_s);
+    QVERIFY2(nameValues(r.out).value(u"error_code"_s).startsWith(u"access."_s), qPrintable(r.out));
+    QCOMPARE(ledgerCount(t.incrementId, u"refund"_s), 0);
+
+    // The admin gives itself finance; the same refund now goes through.
+    const QStringList grant{u"operators"_s, u"grant"_s, u"--profile"_s, kProfile, u"--account"_s, account,
+                            u"--role"_s, u"finance"_s};
+    r = run(grant);
+    QVERIFY2(r.exitCode == 0, qPrintable(r.describe(grant)));
+    QCOMPARE(rolesOf(account, &code), (QStringList{u"admin"_s, u"finance"_s}));
+    r = run(refund);
+    QVERIFY2(r.exitCode == 0, qPrintable(r.describe(refund)));
+    QCOMPARE(nameValues(r.out).value(u"outcome"_s), u"succeeded"_s);
+    QCOMPARE(ledgerCount(t.incrementId, u"refund"_s), 1);
+
+    // The last admin cannot drop the role; with a second admin it can, and is then refused.
+    const QStringList dropAdmin{u"operators"_s, u"revoke"_s, u"--profile"_s, kProfile, u"--account"_s, account,
+                                u"--role"_s, u"admin"_s};
+    r = run(dropAdmin);
+    QVERIFY2(r.exitCode == 6 && r.err.contains(u"last admin"_s), qPrintable(r.describe(dropAdmin)));
+    const QStringList second{u"operators"_s, u"grant"_s, u"--profile"_s, kProfile, u"--account"_s,
+                             u"pb-second-admin"_s, u"--role"_s, u"admin"_s};
+    r = run(second);
+    QVERIFY2(r.exitCode == 0, qPrintable(r.describe(second)));
+    r = run(dropAdmin);
+    QVERIFY2(r.exitCode == 0, qPrintable(r.describe(dropAdmin)));
+    const QStringList support{u"operators"_s, u"grant"_s, u"--profile"_s, kProfile, u"--account"_s,
+                              u"pb-support"_s, u"--role"_s, u"support"_s};
+    r = run(support);
+    QVERIFY2(r.exitCode == 6 && r.err.contains(u"access.denied"_s), qPrintable(r.describe(support)));
+    QCOMPARE(rolesOf(u"pb-support"_s, &code), QStringList{});
+    QCOMPARE(code, 6); // listing is for admins too
+
+    // Every change is in the audit log under the acting account; the refusal changed nothing.
+    const QString connection = u"tst-cli-roles-audit"_s;
+    QStringList changes;
+    {
+        auto db = pb::store::Database::openReader(m_world.storePath(kProfile), connection);
+        QVERIFY2(db, qPrintable(db ? QString() : db.error().toString()));
+        const auto recent = pb::store::AuditLog(db.value()).recent(200);
+        QVERIFY2(recent, qPrintable(recent ? QString() : recent.error().toString()));
+        for (const pb::store::AuditEntry &e : recent.value()) {
+            if (e.action.startsWith(u"access.role_"_s))
+                changes.prepend(u"%1 %2 %3 %4"_s.arg(e.actor, e.action, e.objectId, e.detail));
+            else if (e.action == u"access.bootstrap_admin")
+                changes.prepend(u"%1 %2 %3"_s.arg(e.actor, e.action, e.objectId));
+        }
+    }
+    pb::store::Database::close(connection);
+    QCOMPARE(changes, (QStringList{u"%1 access.bootstrap_admin %1"_s.arg(account),
+                                   u"%1 access.role_assigned %1 finance"_s.arg(account),
+                                   u"%1 access.role_assigned pb-second-admin admin"_s.arg(account),
+                                   u"%1 access.role_revoked %1 admin"_s.arg(account)}));
 }
 
 void TestCliOperations::refundMoreThanCapturedIsRefused()
@@ -360,10 +456,18 @@ void TestCliOperations::queuedRefundListedAndDiscarded()
                  && listed.out.contains(u"planned"_s) && listed.out.contains(u"USD 2.00"_s),
              qPrintable(listed.out));
 
-    // Nothing is dead: the dead letters are a different list.
+    // The planned chain is not a dead letter: the dead letters are a different list. (Only this
+    // order's rows count: a dead letter an earlier test left fails that test, not this one.)
     const QStringList dead{u"queue"_s, u"--profile"_s, kProfile, u"--state"_s, u"dead"_s, u"--format"_s, u"jsonl"_s};
     listed = run(dead);
-    QVERIFY2(listed.exitCode == 0 && listed.out.trimmed().isEmpty(), qPrintable(listed.describe(dead)));
+    QVERIFY2(listed.exitCode == 0, qPrintable(listed.describe(dead)));
+    const QList<QJsonObject> deadRows = CliWorld::jsonLines(listed.out, &ok);
+    QVERIFY2(ok, qPrintable(listed.out));
+    for (const QJsonObject &o : deadRows) {
+        QCOMPARE(o.value("state"_L1).toString(), u"dead"_s);
+        QVERIFY2(o.value("order"_L1).toString() != t.incrementId && !ids.contains(o.value("id"_L1).toInteger()),
+                 qPrintable(listed.out));
+    }
 
     // A planned intent is not a dead letter: replay refuses and says why.
     const QStringList replay{u"queue"_s, u"replay"_s, QString::number(ids.first()), u"--profile"_s, kProfile,

@@ -7,7 +7,8 @@
 // Small by default (CI). The large run:
 //   PAYBRIDGE_CRASH_OPS=1000 PAYBRIDGE_CRASH_KILLS=100 tests/with-session ctest --test-dir build/test -R tst_crash
 // Other knobs: PAYBRIDGE_CRASH_SEED (kill timing and the choice of orders), PAYBRIDGE_CRASH_ORDERS
-// (sandbox size), PAYBRIDGE_CRASH_DEADLINE_S (how long the kill/restart loop may take).
+// (sandbox size), PAYBRIDGE_CRASH_DEADLINE_S (how long the kill/restart loop may take),
+// PAYBRIDGE_CRASH_LATENCY_MS (how long the sandbox holds back the answer to every write).
 #include "cliworld.h"
 
 #include "intents/intentjournal.h"
@@ -77,6 +78,7 @@ private:
     int m_kills = 20;
     quint64 m_seed = 1;
     int m_deadlineS = 150;
+    int m_latencyMs = 1000;
 };
 
 void TestCrash::initTestCase()
@@ -85,6 +87,7 @@ void TestCrash::initTestCase()
     m_kills = envInt("PAYBRIDGE_CRASH_KILLS", 20);
     m_seed = quint64(envInt("PAYBRIDGE_CRASH_SEED", 1));
     m_deadlineS = envInt("PAYBRIDGE_CRASH_DEADLINE_S", m_ops > 100 ? 6 * 3600 : 150);
+    m_latencyMs = envInt("PAYBRIDGE_CRASH_LATENCY_MS", 1000);
     // About half the generated orders are simple settled payments; open authorizations are few.
     const int orders = envInt("PAYBRIDGE_CRASH_ORDERS", std::max(400, m_ops * 5 / 2));
     QString error;
@@ -193,6 +196,23 @@ void TestCrash::killedServiceConvergesExactlyOnce()
     QVERIFY2(planned, qPrintable(error));
     const qsizetype intentCount = planned->size();
     QVERIFY2(intentCount >= 2 * ops.size(), qPrintable(u"%1 intents for %2 operations"_s.arg(intentCount).arg(ops.size())));
+
+    // Every write's effect happens at once but its answer is held back (sandbox "latency" rule),
+    // so the batch outlasts the kills and many kills land between an effect and its answer:
+    // the lost-answer case the janitor must settle without sending twice. Exports and lookups
+    // (also POSTs at PayTrace, but under /transactions/export/) stay fast.
+    {
+        QJsonArray rules;
+        const auto latency = [&](const QString &id, const QString &path) {
+            rules.append(QJsonObject{{u"id"_s, id}, {u"path"_s, path}, {u"method"_s, u"POST"_s},
+                                     {u"kind"_s, u"latency"_s}, {u"probability"_s, 1.0}, {u"latency_ms"_s, m_latencyMs}});
+        };
+        latency(u"crash-capture"_s, u"/paytrace/v1/transactions/authorization/capture"_s);
+        latency(u"crash-void"_s, u"/paytrace/v1/transactions/void"_s);
+        latency(u"crash-refund"_s, u"/paytrace/v1/transactions/refund/*"_s);
+        latency(u"crash-magento"_s, u"/magento/*"_s);
+        QVERIFY2(m_world.adminPost(u"/__admin/faults"_s, QJsonObject{{u"rules"_s, rules}}, &error), qPrintable(error));
+    }
 
     // Kill at random moments, restart, until the queue is empty (or the kills are used up).
     QRandomGenerator rng{quint32(m_seed)};
