@@ -15,6 +15,7 @@
 #include <QLineEdit>
 #include <QProgressDialog>
 #include <QPushButton>
+#include <QToolButton>
 #include <QSaveFile>
 #include <QSqlDatabase>
 #include <QSqlError>
@@ -96,6 +97,9 @@ AuditPage::AuditPage(QWidget *parent)
     m_export = new QPushButton(tr("&Export CSV…"), this);
     m_export->setObjectName(u"exportButton"_s);
     m_export->setToolTip(tr("Save the entries of the current filter as a CSV file (Alt+E)"));
+    // This export (UTC times, every entry of the who/action/date filter) replaces the table's
+    // generic one: two "Export CSV…" buttons on one page left people guessing.
+    exportViewButton()->hide();
 
     m_status = new QLabel(this);
     m_status->setObjectName(u"exportStatusLabel"_s);

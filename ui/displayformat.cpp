@@ -54,6 +54,11 @@ QString Format::dateTimeLong(qint64 utcMs)
     return local.toString(u"yyyy-MM-dd HH:mm:ss"_s) + u' ' + local.timeZoneAbbreviation();
 }
 
+QString Format::isoUtc(qint64 utcMs)
+{
+    return QDateTime::fromMSecsSinceEpoch(utcMs, Qt::UTC).toString(Qt::ISODate);
+}
+
 QString Format::humanizeCode(QStringView code)
 {
     if (code.isEmpty())

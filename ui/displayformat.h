@@ -25,6 +25,9 @@ public:
     static QString dateTime(qint64 utcMs);
     // With seconds and the zone, for detail panes and tooltips: "2024-03-05 14:07:31 CET".
     static QString dateTimeLong(qint64 utcMs);
+    // For exports: ISO 8601 in UTC with its designator, "2024-03-05T13:07:31Z", so a file means
+    // the same wherever it is opened.
+    static QString isoUtc(qint64 utcMs);
 
     static QString orderStatus(QStringView code);       // Magento order status code
     static QString paymentStatus(QStringView code);     // orders.pay_status

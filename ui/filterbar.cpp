@@ -6,6 +6,7 @@
 #include <QComboBox>
 #include <QDateEdit>
 #include <QHBoxLayout>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
@@ -80,6 +81,8 @@ FilterBar::FilterBar(const SqlPagedModel::FilterFields &fields, QWidget *parent)
     m_to->setToolTip(tr("Last day to show, inclusive (local time); the lowest date means any"));
     connect(m_from, &QDateEdit::dateChanged, this, schedule);
     connect(m_to, &QDateEdit::dateChanged, this, schedule);
+    m_from->installEventFilter(this);
+    m_to->installEventFilter(this);
     if (!fields.dateSql.isEmpty()) {
         addLabel(tr("&From"), m_from);
         addLabel(tr("&To"), m_to);
@@ -253,6 +256,30 @@ void FilterBar::updateStatusText()
         m_status->setText(tr("Status: %1").arg(chosen.constFirst()));
     else
         m_status->setText(tr("Status: %n chosen", nullptr, int(chosen.size())));
+}
+
+// Tab leaves a date field like any other field. QDateEdit would keep Tab to walk its sections,
+// and while it shows "Any" it swallows Tab altogether: a keyboard trap in the filter row.
+bool FilterBar::eventFilter(QObject *watched, QEvent *event)
+{
+    if ((watched == m_from || watched == m_to) && event->type() == QEvent::KeyPress) {
+        const auto *key = static_cast<QKeyEvent *>(event);
+        const bool tab = key->key() == Qt::Key_Tab || key->key() == Qt::Key_Backtab;
+        if (tab && !(key->modifiers() & (Qt::ControlModifier | Qt::AltModifier))) {
+            const bool back = key->key() == Qt::Key_Backtab || key->modifiers().testFlag(Qt::ShiftModifier);
+            auto *from = static_cast<QWidget *>(watched);
+            QWidget *next = back ? from->previousInFocusChain() : from->nextInFocusChain();
+            // Skip the editor's own line edit and whatever cannot take focus by Tab.
+            while (next && next != from
+                   && (from->isAncestorOf(next) || !next->isVisibleTo(window()) || !next->isEnabled()
+                       || !(next->focusPolicy() & Qt::TabFocus)))
+                next = back ? next->previousInFocusChain() : next->nextInFocusChain();
+            if (next && next != from)
+                next->setFocus(back ? Qt::BacktabFocusReason : Qt::TabFocusReason);
+            return true;
+        }
+    }
+    return QWidget::eventFilter(watched, event);
 }
 
 } // namespace pb::ui

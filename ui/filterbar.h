@@ -41,6 +41,9 @@ public:
 Q_SIGNALS:
     void filterChanged(const pb::ui::SqlPagedModel::TypedFilter &filter);
 
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
 private:
     void readInputs();
     void updateStatusText();

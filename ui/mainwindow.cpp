@@ -116,9 +116,13 @@ MainWindow::MainWindow(const QString &profileName, const QString &databasePath,
 
 MainWindow::~MainWindow()
 {
-    // Every copy of the connection must be gone before it is closed and removed.
+    // Every copy of the connection must be gone before it is closed and removed: the pages'
+    // models, their action bars and any approvals window still open.
+    qDeleteAll(findChildren<ApprovalsDialog *>());
     m_ordersPage->setDatabase(QSqlDatabase());
     m_transactionsPage->setDatabase(QSqlDatabase());
+    m_ordersPage->setOperationContext(nullptr, QString());
+    m_transactionsPage->setOperationContext(nullptr, QString());
     for (TablePage *page : opsPages())
         page->setDatabase(QSqlDatabase());
     if (m_storeOpen)

@@ -312,7 +312,13 @@ void OperationDialog::askInitialPreview()
     m_loading->setText(tr("Asking PayBridge what a %1 of order %2 would do…")
                            .arg(kindTitle(m_kind).toLower(), m_orderIncrementId));
     m_busy = true;
-    m_sync->previewOperation(request(false), this, [this](const Result<OperationPreview> &preview) {
+    // The planner refuses any request without a reason, and this first look (the amounts, whether
+    // the order allows it at all) comes before anyone could type one. A preview writes nothing,
+    // so a stand-in reason is safe here; the review and the request carry the typed one.
+    OperationRequest first = request(false);
+    if (first.reason.isEmpty())
+        first.reason = u"(opening the form)"_s;
+    m_sync->previewOperation(first, this, [this](const Result<OperationPreview> &preview) {
         m_busy = false;
         onInitialPreview(preview);
     });

@@ -337,6 +337,24 @@ QVariant QueueModel::cellData(const Row &row, int column, int role) const
     return {};
 }
 
+// Exports carry the amount as plain decimal with its code, and UTC times.
+QString QueueModel::exportText(const Row &row, int column) const
+{
+    const auto time = [&](Field f) {
+        const QVariant raw = row.at(f);
+        return raw.isNull() ? QString() : Format::isoUtc(raw.toLongLong());
+    };
+    switch (Column(column)) {
+    case Amount: {
+        const QString decimal = row.at(FAmount).toString();
+        return decimal.isEmpty() ? QString() : decimal + u' ' + row.at(FCurrency).toString();
+    }
+    case NextAttempt: return time(FNextAttempt);
+    case Updated: return time(FUpdated);
+    default: return SqlPagedModel::exportText(row, column);
+    }
+}
+
 QVariant QueueModel::columnHeader(int section, int role) const
 {
     if (role == Qt::DisplayRole) {

@@ -94,6 +94,7 @@ protected:
     Clause filterClause(const QString &text) const override;
     QVariant cellData(const Row &row, int column, int role) const override;
     QVariant columnHeader(int section, int role) const override;
+    QString exportText(const Row &row, int column) const override;
 
 private:
     Bucket m_bucket = Bucket::Pending;

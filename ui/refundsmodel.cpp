@@ -1,6 +1,7 @@
 #include "refundsmodel.h"
 
 #include "displayformat.h"
+#include "money/money.h"
 #include "queuemodel.h"
 
 using namespace Qt::StringLiterals;
@@ -177,6 +178,8 @@ QVariant RefundsModel::cellData(const Row &row, int column, int role) const
 {
     if (role == OriginRole)
         return row.at(FOrigin);
+    if (role == IsVoidRole) // a gateway type ("void") or an intent kind ("paytrace_void")
+        return row.at(FWhat).toString().contains(u"void"_s);
     const auto text = [&](const QVariant &display, const QVariant &raw) -> QVariant {
         switch (role) {
         case Qt::DisplayRole:
@@ -229,6 +232,20 @@ QVariant RefundsModel::cellData(const Row &row, int column, int role) const
     case ColumnCount: break;
     }
     return {};
+}
+
+// Exports carry exact plain amounts (the currency has its own column) and UTC times.
+QString RefundsModel::exportText(const Row &row, int column) const
+{
+    switch (Column(column)) {
+    case Amount: {
+        const qint64 minor = row.at(FAmount).toLongLong();
+        const auto currency = pb::Currency::fromCode(row.at(FCurrency).toString());
+        return currency ? pb::Money::fromMinor(minor, *currency).toDecimalString() : QString::number(minor);
+    }
+    case When: return Format::isoUtc(row.at(FAt).toLongLong());
+    default: return SqlPagedModel::exportText(row, column);
+    }
 }
 
 QVariant RefundsModel::columnHeader(int section, int role) const

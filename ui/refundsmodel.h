@@ -33,7 +33,10 @@ public:
     Q_ENUM(Column)
 
     // The row key is "<source>:<id>": "intent:17", "transaction:1000123", "order:42".
-    enum Role { OriginRole = SqlPagedModel::KeyRole + 20 }; // "paybridge", "paytrace", "magento"
+    enum Role {
+        OriginRole = SqlPagedModel::KeyRole + 20, // "paybridge", "paytrace", "magento"
+        IsVoidRole,                                // true for a void (it cancels, it does not refund)
+    };
 
     explicit RefundsModel(QObject *parent = nullptr);
     RefundsModel(const QSqlDatabase &db, QObject *parent = nullptr);
@@ -49,6 +52,7 @@ protected:
     Clause filterClause(const QString &text) const override;
     QVariant cellData(const Row &row, int column, int role) const override;
     QVariant columnHeader(int section, int role) const override;
+    QString exportText(const Row &row, int column) const override;
 };
 
 } // namespace pb::ui

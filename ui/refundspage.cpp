@@ -42,7 +42,10 @@ QString RefundsPage::detailHtml(const QVariant &key) const
     const auto esc = [](const QString &t) { return t.toHtmlEscaped(); };
 
     // The three systems side by side, then the record the row comes from.
-    QString html = u"<h3>"_s + esc(tr("%1 refund of %2").arg(cell(RefundsModel::Origin), cell(RefundsModel::Amount)));
+    // A void is listed with the refunds (it gives the money back too) but must not be called one.
+    const bool isVoid = model()->index(row, RefundsModel::Origin).data(RefundsModel::IsVoidRole).toBool();
+    QString html = u"<h3>"_s
+        + esc((isVoid ? tr("%1 void of %2") : tr("%1 refund of %2")).arg(cell(RefundsModel::Origin), cell(RefundsModel::Amount)));
     const QString order = cell(RefundsModel::Order);
     if (!order.isEmpty())
         html += esc(tr(" on order ")) + u"<a href=\""_s + esc(RecordDetails::orderLink(order).toString(QUrl::FullyEncoded))

@@ -167,34 +167,51 @@ TablePage::TablePage(SqlPagedModel *model, QWidget *parent)
     m_exportButton->setToolTip(tr("Write every row of the current view to a CSV file"));
     connect(m_exportButton, &QToolButton::clicked, this, &TablePage::exportWithDialog);
 
+    // The view buttons sit beside the quick filter, so the typed filters below have the whole
+    // width: sharing one row at 1280 px squeezed their labels ("To" showed as "T").
     auto *top = new QHBoxLayout;
     top->addWidget(m_filter, 1);
     top->addSpacing(12);
     top->addWidget(m_count);
+    top->addSpacing(12);
+    top->addWidget(m_views);
+    top->addWidget(m_viewsMenuButton);
+    top->addWidget(m_columnsButton);
+    top->addWidget(m_exportButton);
     auto *second = new QHBoxLayout;
     second->addWidget(m_filterBar);
     second->addStretch(1);
-    second->addWidget(m_views);
-    second->addWidget(m_viewsMenuButton);
-    second->addWidget(m_columnsButton);
-    second->addWidget(m_exportButton);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(8, 8, 8, 8);
     layout->addLayout(top);
     layout->addLayout(second);
     layout->addWidget(m_splitter, 1);
+    // A table without typed filters (no dates, statuses, currencies or amounts) would show a
+    // lone "Clear" that clears nothing.
+    const SqlPagedModel::FilterFields fields = m_model->filterFields();
+    m_filterBar->setVisible(!fields.dateSql.isEmpty() || !fields.statusSql.isEmpty() || !fields.amountSql.isEmpty()
+                            || !fields.currencySql.isEmpty());
 
-    setTabOrder(m_filter, m_filterBar);
-    setTabOrder(m_filterBar, m_views);
+    // Reading order: the top row left to right, then the typed filters, then the table.
+    setTabOrder(m_filter, m_views);
     setTabOrder(m_views, m_viewsMenuButton);
     setTabOrder(m_viewsMenuButton, m_columnsButton);
     setTabOrder(m_columnsButton, m_exportButton);
-    setTabOrder(m_exportButton, m_view);
+    // Field by field: handing setTabOrder() the bar itself skipped its fields.
+    QWidget *previous = m_exportButton;
+    for (QWidget *field : m_filterBar->findChildren<QWidget *>(Qt::FindDirectChildrenOnly)) {
+        if (field->focusPolicy() & Qt::TabFocus) {
+            setTabOrder(previous, field);
+            previous = field;
+        }
+    }
+    setTabOrder(previous, m_view);
     setTabOrder(m_view, m_detail);
 
     auto *copy = new QShortcut(QKeySequence::Copy, m_view, nullptr, nullptr, Qt::WidgetShortcut);
     connect(copy, &QShortcut::activated, this, &TablePage::copySelection);
     m_view->installEventFilter(this);
+    m_filter->installEventFilter(this);
     connect(m_view->verticalScrollBar(), &QScrollBar::valueChanged, this, &TablePage::onScrolled);
 
     m_filterTimer = new QTimer(this);
@@ -256,6 +273,23 @@ void TablePage::refresh()
 
 bool TablePage::eventFilter(QObject *watched, QEvent *event)
 {
+    // Down or Enter in the quick filter goes straight to the results (Tab walks the typed
+    // filters and the view buttons first, in the order they are shown).
+    if (watched == m_filter && event->type() == QEvent::KeyPress) {
+        const auto *key = static_cast<QKeyEvent *>(event);
+        const bool toTable = key->modifiers() == Qt::NoModifier
+            && (key->key() == Qt::Key_Down || key->key() == Qt::Key_Return || key->key() == Qt::Key_Enter);
+        if (toTable && m_filterTimer->isActive()) { // typed faster than the debounce: filter now
+            m_filterTimer->stop();
+            m_model->setFilterText(m_filter->text());
+        }
+        if (toTable && m_tableStack->currentWidget() == m_view) {
+            m_view->setFocus(Qt::TabFocusReason);
+            if (!m_view->currentIndex().isValid() && m_model->rowCount() > 0)
+                m_view->selectRow(0);
+            return true;
+        }
+    }
     if (watched == m_view && event->type() == QEvent::KeyPress) {
         const auto *key = static_cast<QKeyEvent *>(event);
         if (key->modifiers() == Qt::ControlModifier && key->key() == Qt::Key_End) {

@@ -38,6 +38,7 @@ public:
 
     SqlPagedModel *model() const { return m_model; }
     QTableView *tableView() const { return m_view; }
+    QToolButton *exportViewButton() const { return m_exportButton; }
     QLineEdit *filterEdit() const { return m_filter; }
     QTextBrowser *detailView() const { return m_detail; }
     QLabel *countLabel() const { return m_count; }
@@ -139,7 +140,7 @@ private:
     FilterBar *m_filterBar = nullptr;
     QComboBox *m_views = nullptr;
     QToolButton *m_viewsMenuButton = nullptr;
-    QToolButton *m_exportButton = nullptr;
+    QToolButton *m_exportButton = nullptr; // "Export CSV…" of the current view
     QToolButton *m_columnsButton = nullptr;
     CsvExport *m_export = nullptr;
     QProgressDialog *m_progress = nullptr;

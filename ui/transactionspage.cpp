@@ -81,7 +81,7 @@ QString TransactionsPage::columnSample(int column) const
     case TransactionsModel::Currency: return u"USD"_s;
     case TransactionsModel::Batch: return u"12345"_s;
     case TransactionsModel::Invoice: return u"1000001234"_s;
-    case TransactionsModel::Card: return u"Discover •••• 4444"_s;
+    case TransactionsModel::Card: return u"MasterCard •••• 4444"_s; // the longest brand: the last four stay visible
     case TransactionsModel::Approval: return u"TAS123"_s;
     case TransactionsModel::Avs: return u"Full Exact Match"_s;
     case TransactionsModel::Csc: return u"Match"_s;

@@ -194,30 +194,69 @@ void TestMainWindow::keyboardNavigation()
     auto w = makeWindow();
     auto *nav = w->findChild<QListWidget *>(u"navigation"_s);
     QVERIFY(nav);
-    QCOMPARE(nav->count(), 2); // only the pages that work
-    QVERIFY(!nav->item(0)->icon().isNull());
-    QCOMPARE(w->currentPage(), MainWindow::Page::Orders);
+    // Every page, in the order of their shortcuts (Ctrl+0 to Ctrl+5), Settings last.
+    const QStringList titles = {u"Dashboard"_s, u"Orders"_s, u"Transactions"_s, u"Refunds"_s,
+                                u"Queue"_s,     u"Audit log"_s, u"Settings"_s};
+    QCOMPARE(nav->count(), titles.size());
+    for (int row = 0; row < nav->count(); ++row) {
+        QCOMPARE(nav->item(row)->text(), titles.at(row));
+        QVERIFY(!nav->item(row)->icon().isNull());
+    }
+    // A fresh window (no saved layout) starts on the Dashboard.
+    QCOMPARE(w->currentPage(), MainWindow::Page::Dashboard);
+    QCOMPARE(nav->currentRow(), 0);
     QTRY_VERIFY(nav->hasFocus());
 
+    QTest::keyClick(nav, Qt::Key_Down);
+    QCOMPARE(w->currentPage(), MainWindow::Page::Orders);
     QTest::keyClick(nav, Qt::Key_Down);
     QCOMPARE(w->currentPage(), MainWindow::Page::Transactions);
     QVERIFY(w->transactionsPage()->isVisible());
     QVERIFY(!w->ordersPage()->isVisible());
     QTest::keyClick(nav, Qt::Key_Up);
     QCOMPARE(w->currentPage(), MainWindow::Page::Orders);
+    QVERIFY(w->ordersPage()->isVisible());
 
-    QTest::keyClick(w.get(), Qt::Key_2, Qt::ControlModifier);
-    QCOMPARE(w->currentPage(), MainWindow::Page::Transactions);
-    QCOMPARE(nav->currentRow(), 1);
+    const QList<std::pair<Qt::Key, MainWindow::Page>> shortcuts = {
+        {Qt::Key_2, MainWindow::Page::Transactions}, {Qt::Key_3, MainWindow::Page::Refunds},
+        {Qt::Key_4, MainWindow::Page::Queue},        {Qt::Key_5, MainWindow::Page::Audit},
+        {Qt::Key_0, MainWindow::Page::Dashboard},    {Qt::Key_1, MainWindow::Page::Orders},
+    };
+    for (const auto &[key, page] : shortcuts) {
+        QTest::keyClick(w.get(), key, Qt::ControlModifier);
+        QCOMPARE(w->currentPage(), page);
+        QCOMPARE(nav->currentRow(), int(key - Qt::Key_0)); // the shortcut's digit is the row
+    }
+    QTest::keyClick(w.get(), Qt::Key_Comma, Qt::ControlModifier);
+    QCOMPARE(w->currentPage(), MainWindow::Page::Settings);
     QTest::keyClick(w.get(), Qt::Key_1, Qt::ControlModifier);
     QCOMPARE(w->currentPage(), MainWindow::Page::Orders);
 
-    // Tab moves from the navigation into the page: filter, then table.
+    // Tab moves from the navigation into the page: the quick filter, then the typed filters
+    // and view buttons in the order they are shown, then the table.
     nav->setFocus();
     QTest::keyClick(nav, Qt::Key_Tab);
     QCOMPARE(QApplication::focusWidget(), w->ordersPage()->filterEdit());
-    QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
+    QStringList visited;
+    while (QApplication::focusWidget() != w->ordersPage()->tableView() && visited.size() < 20) {
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
+        QVERIFY(w->ordersPage()->isAncestorOf(QApplication::focusWidget()));
+        visited << QApplication::focusWidget()->objectName();
+    }
     QCOMPARE(QApplication::focusWidget(), w->ordersPage()->tableView());
+    // The top row left to right, then the typed filters (Tab leaves a date field, no trap).
+    QCOMPARE(visited.value(0), u"viewsBox"_s);
+    QVERIFY2(visited.indexOf(u"exportButton"_s) < visited.indexOf(u"fromDateEdit"_s), qPrintable(visited.join(u' ')));
+    QCOMPARE(visited.count(u"fromDateEdit"_s), 1);
+    QCOMPARE(visited.count(u"toDateEdit"_s), 1);
+    // Down in the quick filter goes straight to the results, on the first row.
+    QTest::keyClick(w.get(), Qt::Key_F, Qt::ControlModifier);
+    QCOMPARE(QApplication::focusWidget(), w->ordersPage()->filterEdit());
+    w->ordersPage()->tableView()->clearSelection();
+    w->ordersPage()->tableView()->setCurrentIndex({});
+    QTest::keyClick(w->ordersPage()->filterEdit(), Qt::Key_Down);
+    QCOMPARE(QApplication::focusWidget(), w->ordersPage()->tableView());
+    QCOMPARE(w->ordersPage()->tableView()->currentIndex().row(), 0);
 }
 
 void TestMainWindow::filterShortcutsAndDebounce()
@@ -290,6 +329,7 @@ void TestMainWindow::transactionDetailLinksBackToOrder()
 void TestMainWindow::sortByClickingHeader()
 {
     auto w = makeWindow();
+    w->showPage(MainWindow::Page::Orders); // the header is clicked where a person sees it
     QTableView *view = w->ordersPage()->tableView();
     QHeaderView *header = view->horizontalHeader();
     const int x = header->sectionViewportPosition(OrdersModel::Total) + header->sectionSize(OrdersModel::Total) / 2;
@@ -326,6 +366,7 @@ void TestMainWindow::emptyStateOnEmptyAndMissingStore()
     {
         // No store file yet: nothing synced.
         auto w = makeWindow(dir.filePath(u"missing.sqlite"_s));
+        w->showPage(MainWindow::Page::Orders);
         QVERIFY(w->ordersPage()->isShowingEmptyState());
         QCOMPARE(w->ordersPage()->emptyStateLabel()->text(), u"No orders yet — run a sync (Ctrl+R)"_s);
         QVERIFY(w->transactionsPage()->isShowingEmptyState());
@@ -337,6 +378,7 @@ void TestMainWindow::emptyStateOnEmptyAndMissingStore()
         QVERIFY(StoreFixture::create(path, u"tst_mainwindow.empty"_s));
         pb::store::Database::close(u"tst_mainwindow.empty"_s);
         auto w = makeWindow(path);
+        w->showPage(MainWindow::Page::Orders);
         QVERIFY(w->ordersPage()->isShowingEmptyState());
         QCOMPARE(w->ordersPage()->model()->totalCount(), qint64(0));
         QVERIFY(w->syncStatus()->countsText().startsWith(u"Orders: 0 · Transactions: 0"_s));
@@ -345,6 +387,7 @@ void TestMainWindow::emptyStateOnEmptyAndMissingStore()
     }
     // A filled store shows the table.
     auto w = makeWindow();
+    w->showPage(MainWindow::Page::Orders);
     QVERIFY(!w->ordersPage()->isShowingEmptyState());
     QVERIFY(w->ordersPage()->tableView()->isVisible());
     QVERIFY(w->ordersPage()->detailView()->isVisible());
@@ -355,6 +398,8 @@ void TestMainWindow::layoutIsRestored()
     QList<int> sizes;
     {
         auto w = makeWindow();
+        QCOMPARE(w->currentPage(), MainWindow::Page::Dashboard); // nothing saved yet
+        w->showPage(MainWindow::Page::Orders); // a page is laid out once it is shown
         QSplitter *splitter = w->ordersPage()->splitter();
         const int total = splitter->sizes().at(0) + splitter->sizes().at(1);
         splitter->setSizes({total - 150, 150});

@@ -14,6 +14,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QBuffer>
+#include <QRegularExpression>
 #include <QSet>
 #include <QSqlQuery>
 #include <QTemporaryDir>
@@ -101,6 +102,7 @@ private Q_SLOTS:
     void auditFiltersByActorActionAndDates();
     void auditCsvExportStreamsPagesAndQuotes();
     void auditCsvExportCancels();
+    void pageExportsAreExactAndInUtc();
 
 private:
     qint64 plan(const PlanRequest &r);
@@ -462,7 +464,9 @@ void TestOpsModels::auditCsvExportStreamsPagesAndQuotes()
     QVERIFY(lines.at(1).contains(u"\"{\"\"state\"\":\"\"dead\"\"}\""_s));
     // A formula is kept as text.
     QVERIFY(lines.at(1).endsWith(u"\"'=HYPERLINK(\"\"x\"\")\""_s));
-    QVERIFY(lines.at(1).contains(QDateTime(kStart.addDays(-1)).toString(Qt::ISODateWithMs)));
+    // ISO 8601 in UTC with its designator, whatever the local zone (TZ=Asia/Kolkata here). Spelt
+    // out: Qt writes a QTimeZone::utc() time as "+00:00" but a Qt::UTC one as "Z".
+    QVERIFY2(lines.at(1).contains(u",2024-03-13T10:00:00.000Z,dave,"_s), qPrintable(lines.at(1)));
     QVERIFY(lines.at(2).contains(u"operator.role_granted"_s));
 
     QBuffer text;
@@ -487,6 +491,41 @@ void TestOpsModels::auditCsvExportCancels()
     QVERIFY(!rows);
     QCOMPARE(rows.error().code, u"export.cancelled"_s);
     QCOMPARE(pages, 1);
+}
+
+void TestOpsModels::pageExportsAreExactAndInUtc()
+{
+    // What "Export CSV…" on the Refunds and Queue pages writes: plain amounts and UTC times
+    // (the table shows local times, TZ=Asia/Kolkata here, and grouped amounts).
+    RefundsModel refunds;
+    refunds.setDatabase(reader());
+    refunds.sort(RefundsModel::Amount, Qt::DescendingOrder);
+    SqlPagedModel::ReadCursor cursor;
+    QList<QStringList> rows;
+    QVERIFY(refunds.readForExport(cursor, 100, {RefundsModel::Amount, RefundsModel::Currency, RefundsModel::When}, rows));
+    QCOMPARE(rows.size(), 5);
+    QCOMPARE(rows.first().at(0), u"200.00"_s);
+    QCOMPARE(rows.first().at(1), u"USD"_s);
+    const QRegularExpression isoUtc(u"^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ$"_s);
+    for (const QStringList &row : std::as_const(rows))
+        QVERIFY2(isoUtc.match(row.at(2)).hasMatch(), qPrintable(row.at(2)));
+    // The gateway refund of order 2 was made at kStart + 5 s.
+    bool found = false;
+    for (const QStringList &row : std::as_const(rows))
+        found = found || row.at(2) == u"2024-03-14T10:00:05Z"_s;
+    QVERIFY(found);
+
+    QueueModel queue;
+    queue.setDatabase(reader());
+    queue.setBucket(QueueModel::Bucket::Dead);
+    SqlPagedModel::ReadCursor qc;
+    QList<QStringList> qrows;
+    QVERIFY(queue.readForExport(qc, 100, {QueueModel::Amount, QueueModel::Updated}, qrows));
+    QVERIFY(!qrows.isEmpty());
+    for (const QStringList &row : std::as_const(qrows)) {
+        QVERIFY2(!row.at(0).contains(u','), qPrintable(row.at(0)));
+        QVERIFY2(isoUtc.match(row.at(1)).hasMatch(), qPrintable(row.at(1)));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestOpsModels)
