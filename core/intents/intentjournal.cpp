@@ -394,6 +394,23 @@ Result<QList<PlanResult>> IntentJournal::planAll(const QList<PlanRequest> &reque
         auto r = planOne(m_db, request, now);
         if (!r)
             return r.error(); // the transaction rolls back: a chain is planned whole or not at all
+        // What a person asked for is audited with the plan, in the same transaction; the rules'
+        // own work ("system:…") is in the intents table and would only flood the log.
+        const Intent &planned = r.value().intent;
+        if (r.value().created && !planned.requestedBy.startsWith(u"system:")) {
+            const QString after = QString::fromUtf8(
+                QJsonDocument(QJsonObject{{u"state"_s, stateName(planned.state)},
+                                          {u"kind"_s, kindName(planned.kind)},
+                                          {u"natural_key"_s, planned.naturalKey},
+                                          {u"payload"_s, planned.payload}})
+                    .toJson(QJsonDocument::Compact));
+            store::AuditLog log(m_db);
+            auto id = log.append(planned.requestedBy, u"intent.plan"_s, u"intent"_s, QString::number(planned.id),
+                                 QString(), after, log::Redactor::redact(planned.payload.value(u"reason"_s).toString()),
+                                 now);
+            if (!id)
+                return id.error();
+        }
         out.append(r.value());
     }
     if (Status s = tx.commit(); !s)
