@@ -45,6 +45,10 @@ QLabel *textLabel(const QString &objectName, QWidget *parent)
     QLabel *label = valueLabel(objectName, parent);
     label->setWordWrap(true);
     label->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+    // A wrapped label asks for little width; without this a note is squeezed into a narrow
+    // column beside short amounts.
+    label->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    label->setMinimumWidth(360);
     return label;
 }
 
