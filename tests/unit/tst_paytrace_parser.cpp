@@ -301,7 +301,7 @@ void TestPayTraceParser::transportDecides_data()
                                       << int(K::ValidationError) << -1;
     QTest::newRow("500 error body write") << 500 << int(E::None) << true
                                           << QByteArray(R"({"status":500,"error":"Internal Server Error"})")
-                                          << int(K::Transient) << -1;
+                                          << int(K::InDoubt) << -1; // the write may have been saved
     QTest::newRow("500 error body read") << 500 << int(E::None) << false
                                          << QByteArray(R"({"status":500,"error":"Internal Server Error"})")
                                          << int(K::Transient) << -1;
