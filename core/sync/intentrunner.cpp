@@ -100,6 +100,24 @@ bool anyCommentHas(const QList<magento::Comment> &comments, const QString &token
                        [&](const magento::Comment &c) { return c.comment.contains(token); });
 }
 
+// Whether one of the order's invoices or credit memos carries the intent's token in a comment:
+// PayBridge writes it into every document it creates, so finding it means the write happened.
+template <typename Document>
+LookupFinding documentWithToken(const QList<Document> &documents, const QString &token, const QString &noun)
+{
+    LookupFinding f;
+    f.kind = LookupFinding::Kind::DidNotHappen;
+    f.note = u"no "_s + noun + u" of the order carries \""_s + token + u"\" — the "_s + noun + u" was not created"_s;
+    for (const Document &d : documents) {
+        if (anyCommentHas(d.comments, token)) {
+            f.kind = LookupFinding::Kind::Happened;
+            f.resultRef = QString::number(d.entityId);
+            f.note = noun + u' ' + d.incrementId + u" carries \""_s + token + u"\" — the "_s + noun + u" was created"_s;
+        }
+    }
+    return f;
+}
+
 } // namespace
 
 struct IntentRunner::Job
@@ -749,17 +767,7 @@ void IntentRunner::lookUp(const Intent &i)
                 unreachable(reply.failure.summary());
                 return;
             }
-            LookupFinding f;
-            f.kind = LookupFinding::Kind::DidNotHappen;
-            f.note = u"no invoice of the order carries \""_s + token + u"\" — the invoice was not created"_s;
-            for (const magento::Invoice &inv : reply.value->items) {
-                if (anyCommentHas(inv.comments, token)) {
-                    f.kind = LookupFinding::Kind::Happened;
-                    f.resultRef = QString::number(inv.entityId);
-                    f.note = u"invoice "_s + inv.incrementId + u" carries \""_s + token + u"\" — the invoice was created"_s;
-                }
-            }
-            recordLookup(id, f);
+            recordLookup(id, documentWithToken(reply.value->items, token, u"invoice"_s));
             lookupDone(id);
         });
         return;
@@ -772,17 +780,7 @@ void IntentRunner::lookUp(const Intent &i)
                 unreachable(reply.failure.summary());
                 return;
             }
-            LookupFinding f;
-            f.kind = LookupFinding::Kind::DidNotHappen;
-            f.note = u"no credit memo of the order carries \""_s + token + u"\" — the credit memo was not created"_s;
-            for (const magento::CreditMemo &cm : reply.value->items) {
-                if (anyCommentHas(cm.comments, token)) {
-                    f.kind = LookupFinding::Kind::Happened;
-                    f.resultRef = QString::number(cm.entityId);
-                    f.note = u"credit memo "_s + cm.incrementId + u" carries \""_s + token + u"\" — it was created"_s;
-                }
-            }
-            recordLookup(id, f);
+            recordLookup(id, documentWithToken(reply.value->items, token, u"credit memo"_s));
             lookupDone(id);
         });
         return;

@@ -226,21 +226,10 @@ void TestIntentRunner::lostAnswerIsLookedUpNotResent()
 
     // The janitor finds the refund in PayTrace's export and the chain goes on.
     const qint64 first = out.intents.first().id;
-    QElapsedTimer t;
-    t.start();
     auto db = store::Database::openReader(m_config.databasePath, u"watch"_s);
     QVERIFY(db);
     intents::IntentJournal journal(db.value(), SystemClock::instance());
-    bool allDone = false;
-    while (!allDone && t.elapsed() < 60000) {
-        m_service->runIntents();
-        QTest::qWait(200);
-        allDone = true;
-        for (const auto &i : out.intents) {
-            auto now = journal.get(i.id);
-            allDone = allDone && now && now->state == intents::IntentState::Succeeded;
-        }
-    }
+    const bool allDone = test::runIntentsUntilSucceeded(*m_service, journal, out.intents, 60000, 200);
     auto refund = journal.get(first);
     QVERIFY(refund);
     QCOMPARE(intents::stateName(refund->state), u"succeeded"_s);
@@ -275,19 +264,7 @@ void TestIntentRunner::resetBeforeTheEffectIsSentAgainOnce()
     auto db = store::Database::openReader(m_config.databasePath, u"watch2"_s);
     QVERIFY(db);
     intents::IntentJournal journal(db.value(), SystemClock::instance());
-    QElapsedTimer t;
-    t.start();
-    bool allDone = false;
-    while (!allDone && t.elapsed() < 90000) {
-        m_service->runIntents();
-        QTest::qWait(250);
-        allDone = true;
-        for (const auto &i : out.intents) {
-            auto now = journal.get(i.id);
-            allDone = allDone && now && now->state == intents::IntentState::Succeeded;
-        }
-    }
-    QVERIFY(allDone);
+    QVERIFY(test::runIntentsUntilSucceeded(*m_service, journal, out.intents, 90000, 250));
     QCOMPARE(test::paytraceLedgerCount(sb, u"refund"_s, order), before + 1);
     QCOMPARE(test::magentoDocumentCount(sb, u"creditmemo"_s, order), 1);
     db.value() = QSqlDatabase();
@@ -321,19 +298,7 @@ void TestIntentRunner::crashWhileSendingIsRecoveredAsInDoubt()
     auto db = store::Database::openReader(m_config.databasePath, u"watch3"_s);
     QVERIFY(db);
     intents::IntentJournal journal(db.value(), SystemClock::instance());
-    QElapsedTimer t;
-    t.start();
-    bool allDone = false;
-    while (!allDone && t.elapsed() < 90000) {
-        m_service->runIntents();
-        QTest::qWait(250);
-        allDone = true;
-        for (const auto &i : planned.intents) {
-            auto now = journal.get(i.id);
-            allDone = allDone && now && now->state == intents::IntentState::Succeeded;
-        }
-    }
-    QVERIFY(allDone);
+    QVERIFY(test::runIntentsUntilSucceeded(*m_service, journal, planned.intents, 90000, 250));
     auto attempts = journal.attempts(planned.intents.first().id);
     QVERIFY(attempts);
     bool looked = false;

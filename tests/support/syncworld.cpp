@@ -65,6 +65,25 @@ sync::OperationOutcome runOperation(sync::SyncService &service, QObject *context
     return *out;
 }
 
+bool runIntentsUntilSucceeded(sync::SyncService &service, intents::IntentJournal &journal,
+                              const QList<intents::Intent> &intents, int timeoutMs, int pollMs)
+{
+    QElapsedTimer t;
+    t.start();
+    while (t.elapsed() < timeoutMs) {
+        service.runIntents();
+        QTest::qWait(pollMs);
+        bool allDone = true;
+        for (const intents::Intent &i : intents) {
+            auto now = journal.get(i.id);
+            allDone = allDone && now && now->state == intents::IntentState::Succeeded;
+        }
+        if (allDone)
+            return true;
+    }
+    return false;
+}
+
 QString orderWhere(const QString &dbPath, const QString &where)
 {
     const QString connection = u"syncworld.probe"_s;

@@ -3,6 +3,7 @@
 // Shared by the tests that drive the real SyncService against the in-process sandbox and then
 // check the sandbox's own books.
 
+#include "intents/intentjournal.h"
 #include "sync/operations.h"
 #include "sync/syncservice.h"
 
@@ -24,6 +25,11 @@ bool syncOnce(sync::SyncService &service, int timeoutMs = 120000);
 // Asks for an operation and waits for its outcome (a Failed outcome when none came in time).
 sync::OperationOutcome runOperation(sync::SyncService &service, QObject *context,
                                     const sync::OperationRequest &request, int timeoutMs = 120000);
+
+// Runs due intents every `pollMs` until each of `intents` has succeeded in `journal`; false when
+// that takes longer than `timeoutMs`.
+bool runIntentsUntilSucceeded(sync::SyncService &service, intents::IntentJournal &journal,
+                              const QList<intents::Intent> &intents, int timeoutMs, int pollMs);
 
 // The first order (by entity id) in the store at `dbPath` matching `where` (SQL over orders), or "".
 QString orderWhere(const QString &dbPath, const QString &where);
