@@ -2,6 +2,7 @@
 
 // Small SQL helpers shared by the access area's stores. Not for use outside core/access.
 
+#include "store/sqlsupport.h"
 #include "util/result.h"
 
 #include <QDateTime>
@@ -14,11 +15,11 @@
 
 namespace pb::access::detail {
 
-Result<QSqlQuery> prepare(QSqlDatabase &db, const QString &sql);
-Status exec(QSqlQuery &query, const QString &what);
-
-QVariant timeToSql(const QDateTime &t);
-QDateTime timeFromSql(const QVariant &v);
+using store::detail::exec;
+using store::detail::prepare;
+using store::detail::Savepoint;
+using store::detail::timeFromSql;
+using store::detail::timeToSql;
 
 QString toJsonText(const QJsonObject &object);
 
@@ -27,24 +28,5 @@ QString toJsonText(const QJsonObject &object);
 Status audit(QSqlDatabase &db, const QString &actor, const QString &action,
              const QString &objectType, const QString &objectId, const QJsonObject &before,
              const QJsonObject &after, const QString &detail);
-
-// A SAVEPOINT: its own transaction on an idle connection, or a nested part of the caller's.
-// Rolled back on destruction unless released.
-class Savepoint
-{
-public:
-    Savepoint(QSqlDatabase &db, QLatin1StringView name);
-    ~Savepoint();
-    Savepoint(const Savepoint &) = delete;
-    Savepoint &operator=(const Savepoint &) = delete;
-
-    Status begin();
-    Status release();
-
-private:
-    QSqlDatabase &m_db;
-    QString m_name;
-    bool m_active = false;
-};
 
 } // namespace pb::access::detail

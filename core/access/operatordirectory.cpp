@@ -133,6 +133,15 @@ ON CONFLICT (account) DO NOTHING)"_s);
     return detail::exec(q, u"cannot add the operator "_s + account);
 }
 
+Status OperatorDirectory::auditChange(const QString &actor, const QString &action, const QString &account,
+                                      const Operator &before, const QString &note)
+{
+    auto after = find(account);
+    if (!after)
+        return after.error();
+    return detail::audit(m_db, actor, action, u"operator"_s, account, toJson(before), toJson(*after), note);
+}
+
 Result<bool> OperatorDirectory::ensureBootstrapAdmin(const QString &creator)
 {
     if (Status s = validateAccount(creator, u"createdBy"_s); !s)
@@ -253,12 +262,7 @@ Status OperatorDirectory::assignRole(const QString &actor, const QString &accoun
     q.bindValue(3, actor);
     if (Status s = detail::exec(q, u"cannot give "_s + account + u" the role "_s + roleName(role)); !s)
         return s;
-    auto after = find(account);
-    if (!after)
-        return after.error();
-    if (Status s = detail::audit(m_db, actor, u"access.role_assigned"_s, u"operator"_s, account,
-                                 toJson(*before), toJson(*after), roleName(role));
-        !s)
+    if (Status s = auditChange(actor, u"access.role_assigned"_s, account, *before, roleName(role)); !s)
         return s;
     return tx.release();
 }
@@ -295,12 +299,7 @@ Status OperatorDirectory::revokeRole(const QString &actor, const QString &accoun
                                                    + u" from "_s + account);
         !s)
         return s;
-    auto after = find(account);
-    if (!after)
-        return after.error();
-    if (Status s = detail::audit(m_db, actor, u"access.role_revoked"_s, u"operator"_s, account,
-                                 toJson(*before), toJson(*after), roleName(role));
-        !s)
+    if (Status s = auditChange(actor, u"access.role_revoked"_s, account, *before, roleName(role)); !s)
         return s;
     return tx.release();
 }
@@ -335,13 +334,8 @@ Status OperatorDirectory::setDisabled(const QString &actor, const QString &accou
     query.value().bindValue(1, account);
     if (Status s = detail::exec(query.value(), u"cannot change whether "_s + account + u" is disabled"_s); !s)
         return s;
-    auto after = find(account);
-    if (!after)
-        return after.error();
-    if (Status s = detail::audit(m_db, actor,
-                                 disabled ? u"access.operator_disabled"_s : u"access.operator_enabled"_s,
-                                 u"operator"_s, account, toJson(*before), toJson(*after), QString());
-        !s)
+    const QString action = disabled ? u"access.operator_disabled"_s : u"access.operator_enabled"_s;
+    if (Status s = auditChange(actor, action, account, *before, QString()); !s)
         return s;
     return tx.release();
 }

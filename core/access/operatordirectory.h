@@ -46,6 +46,9 @@ public:
 private:
     Status requireAdmin(const QString &actor) const;
     Status insertIfMissing(const QString &account, const QString &displayName);
+    // The audit entry of a change to `account`: `before` and the operator as stored now.
+    Status auditChange(const QString &actor, const QString &action, const QString &account,
+                       const Operator &before, const QString &note);
 
     QSqlDatabase &m_db;
 };

@@ -3,6 +3,7 @@
 #include "log/categories.h"
 #include "log/redactor.h"
 #include "store/auditlog.h"
+#include "store/sqlsupport.h"
 
 #include <QJsonDocument>
 #include <QSqlError>
@@ -27,38 +28,14 @@ constexpr QLatin1StringView kAttemptColumns(
     "id, intent_id, action, started_at, finished_at, outcome, error_class, error_message, "
     "http_status, request_id, result_ref, from_state, to_state, actor");
 
+using store::detail::exec;
+using store::detail::prepare;
+using store::detail::timeFromSql;
+using store::detail::timeToSql;
+
 Error sqlError(const QString &what, const QSqlError &error)
 {
-    QString text = error.databaseText();
-    if (text.isEmpty())
-        text = error.driverText();
-    return makeError(u"store.sql"_s, QString(), what + u": "_s + text);
-}
-
-Result<QSqlQuery> prepare(QSqlDatabase &db, const QString &sql)
-{
-    QSqlQuery q(db);
-    q.setForwardOnly(true);
-    if (!q.prepare(sql))
-        return sqlError(u"cannot prepare \""_s + sql.simplified() + u'"', q.lastError());
-    return q;
-}
-
-Status exec(QSqlQuery &q, const QString &what)
-{
-    if (!q.exec())
-        return sqlError(what, q.lastError());
-    return Status::success();
-}
-
-QVariant timeToSql(const QDateTime &t)
-{
-    return t.isValid() ? QVariant(t.toMSecsSinceEpoch()) : QVariant(QMetaType::fromType<qint64>());
-}
-
-QDateTime timeFromSql(const QVariant &v)
-{
-    return v.isNull() ? QDateTime() : QDateTime::fromMSecsSinceEpoch(v.toLongLong(), Qt::UTC);
+    return store::detail::sqlError(u"store.sql"_s, what, error);
 }
 
 QVariant nullableInt(std::optional<qint64> v)
@@ -218,6 +195,17 @@ Result<std::optional<Intent>> selectOne(QSqlDatabase &db, const QString &where, 
     if (!intent)
         return intent.error();
     return std::optional<Intent>(std::move(intent).value());
+}
+
+// The intent `intentId`, read inside the caller's transaction; an error when there is none.
+Result<Intent> loadIntent(QSqlDatabase &db, qint64 intentId)
+{
+    auto found = selectOne(db, u"id = ?"_s, intentId);
+    if (!found)
+        return found.error();
+    if (!found.value())
+        return notFound(intentId);
+    return *std::move(found).value();
 }
 
 Result<QList<Intent>> selectMany(QSqlQuery &q)
@@ -434,12 +422,10 @@ Result<SendTicket> IntentJournal::markSending(qint64 intentId, const QString &re
     Transaction tx(m_db);
     if (Status s = tx.begin(); !s)
         return s.error();
-    auto found = selectOne(m_db, u"id = ?"_s, intentId);
+    auto found = loadIntent(m_db, intentId);
     if (!found)
         return found.error();
-    if (!found.value())
-        return notFound(intentId);
-    const Intent &i = *found.value();
+    const Intent &i = found.value();
     if (!isLegalTransition(i.state, IntentState::Sending))
         return illegal(i, IntentState::Sending);
 
@@ -504,58 +490,46 @@ WHERE id = ? AND intent_id = ? AND action = 'send' AND finished_at IS NULL)"_s);
     return Status::success();
 }
 
+// The end of one send, in one transaction: the intent (which must be `sending`) moves to `to`
+// with `sets`, and its open attempt row is closed with the report.
+Status finishSend(QSqlDatabase &db, const SendTicket &t, const AttemptReport &r, IntentState to,
+                  const QDateTime &now, std::initializer_list<Set> sets)
+{
+    Transaction tx(db);
+    if (Status s = tx.begin(); !s)
+        return s;
+    auto found = loadIntent(db, t.intentId);
+    if (!found)
+        return found.error();
+    const Intent &i = found.value();
+    if (i.state != IntentState::Sending)
+        return illegal(i, to);
+    if (Status s = updateIntent(db, i, to, now, sets); !s)
+        return s;
+    if (Status s = closeSend(db, t, r, to, now); !s)
+        return s;
+    return tx.commit();
+}
+
 } // namespace
 
 Status IntentJournal::markSucceeded(const SendTicket &ticket, const AttemptReport &report)
 {
-    Transaction tx(m_db);
-    if (Status s = tx.begin(); !s)
-        return s;
-    auto found = selectOne(m_db, u"id = ?"_s, ticket.intentId);
-    if (!found)
-        return found.error();
-    if (!found.value())
-        return notFound(ticket.intentId);
-    const Intent &i = *found.value();
-    if (i.state != IntentState::Sending)
-        return illegal(i, IntentState::Succeeded);
-    const QDateTime now = m_clock.nowUtc();
-    if (Status s = updateIntent(m_db, i, IntentState::Succeeded, now,
-                                {{QLatin1StringView("result_ref"), report.resultRef},
-                                 {QLatin1StringView("last_error_class"), QString()},
-                                 {QLatin1StringView("last_error"), QString()}});
-        !s)
-        return s;
-    if (Status s = closeSend(m_db, ticket, report, IntentState::Succeeded, now); !s)
-        return s;
-    return tx.commit();
+    return finishSend(m_db, ticket, report, IntentState::Succeeded, m_clock.nowUtc(),
+                      {{QLatin1StringView("result_ref"), report.resultRef},
+                       {QLatin1StringView("last_error_class"), QString()},
+                       {QLatin1StringView("last_error"), QString()}});
 }
 
 Status IntentJournal::markRetryWait(const SendTicket &ticket, const AttemptReport &report,
                                     const QDateTime &nextAttemptAt)
 {
-    Transaction tx(m_db);
-    if (Status s = tx.begin(); !s)
-        return s;
-    auto found = selectOne(m_db, u"id = ?"_s, ticket.intentId);
-    if (!found)
-        return found.error();
-    if (!found.value())
-        return notFound(ticket.intentId);
-    const Intent &i = *found.value();
-    if (i.state != IntentState::Sending)
-        return illegal(i, IntentState::RetryWait);
     const QDateTime now = m_clock.nowUtc();
     const QDateTime at = nextAttemptAt.isValid() ? nextAttemptAt.toUTC() : now;
-    if (Status s = updateIntent(m_db, i, IntentState::RetryWait, now,
-                                {{QLatin1StringView("next_attempt_at"), timeToSql(at)},
-                                 {QLatin1StringView("last_error_class"), className(report.errorClass)},
-                                 {QLatin1StringView("last_error"), log::Redactor::redact(report.message)}});
-        !s)
-        return s;
-    if (Status s = closeSend(m_db, ticket, report, IntentState::RetryWait, now); !s)
-        return s;
-    return tx.commit();
+    return finishSend(m_db, ticket, report, IntentState::RetryWait, now,
+                      {{QLatin1StringView("next_attempt_at"), timeToSql(at)},
+                       {QLatin1StringView("last_error_class"), className(report.errorClass)},
+                       {QLatin1StringView("last_error"), log::Redactor::redact(report.message)}});
 }
 
 Status IntentJournal::markDead(const SendTicket &ticket, const AttemptReport &report,
@@ -563,58 +537,26 @@ Status IntentJournal::markDead(const SendTicket &ticket, const AttemptReport &re
 {
     if (reasonCode.isEmpty())
         return invalid(u"reason"_s, u"a dead letter needs a reason code"_s);
-    Transaction tx(m_db);
-    if (Status s = tx.begin(); !s)
-        return s;
-    auto found = selectOne(m_db, u"id = ?"_s, ticket.intentId);
-    if (!found)
-        return found.error();
-    if (!found.value())
-        return notFound(ticket.intentId);
-    const Intent &i = *found.value();
-    if (i.state != IntentState::Sending)
-        return illegal(i, IntentState::Dead);
-    const QDateTime now = m_clock.nowUtc();
-    if (Status s = updateIntent(m_db, i, IntentState::Dead, now,
-                                {{QLatin1StringView("dead_reason"), reasonCode},
-                                 {QLatin1StringView("last_error_class"), className(report.errorClass)},
-                                 {QLatin1StringView("last_error"), log::Redactor::redact(report.message)}});
+    if (Status s = finishSend(m_db, ticket, report, IntentState::Dead, m_clock.nowUtc(),
+                              {{QLatin1StringView("dead_reason"), reasonCode},
+                               {QLatin1StringView("last_error_class"), className(report.errorClass)},
+                               {QLatin1StringView("last_error"), log::Redactor::redact(report.message)}});
         !s)
         return s;
-    if (Status s = closeSend(m_db, ticket, report, IntentState::Dead, now); !s)
-        return s;
-    if (Status s = tx.commit(); !s)
-        return s;
-    qCInfo(lcSync) << "intent" << i.id << i.naturalKey << "is a dead letter:" << reasonCode;
+    qCInfo(lcSync) << "intent" << ticket.intentId << "is a dead letter:" << reasonCode;
     return Status::success();
 }
 
 Status IntentJournal::markInDoubt(const SendTicket &ticket, const AttemptReport &report)
 {
-    Transaction tx(m_db);
-    if (Status s = tx.begin(); !s)
-        return s;
-    auto found = selectOne(m_db, u"id = ?"_s, ticket.intentId);
-    if (!found)
-        return found.error();
-    if (!found.value())
-        return notFound(ticket.intentId);
-    const Intent &i = *found.value();
-    if (i.state != IntentState::Sending)
-        return illegal(i, IntentState::InDoubt);
     const QDateTime now = m_clock.nowUtc();
     AttemptReport r = report;
     if (r.errorClass == net::ErrorClass::None)
         r.errorClass = net::ErrorClass::InDoubt;
-    if (Status s = updateIntent(m_db, i, IntentState::InDoubt, now,
-                                {{QLatin1StringView("in_doubt_since"), timeToSql(now)},
-                                 {QLatin1StringView("last_error_class"), className(r.errorClass)},
-                                 {QLatin1StringView("last_error"), log::Redactor::redact(r.message)}});
-        !s)
-        return s;
-    if (Status s = closeSend(m_db, ticket, r, IntentState::InDoubt, now); !s)
-        return s;
-    return tx.commit();
+    return finishSend(m_db, ticket, r, IntentState::InDoubt, now,
+                      {{QLatin1StringView("in_doubt_since"), timeToSql(now)},
+                       {QLatin1StringView("last_error_class"), className(r.errorClass)},
+                       {QLatin1StringView("last_error"), log::Redactor::redact(r.message)}});
 }
 
 Status IntentJournal::markFailed(const SendTicket &ticket, const AttemptReport &report,
@@ -643,12 +585,10 @@ Status IntentJournal::refuse(qint64 intentId, const QString &reasonCode, const Q
     Transaction tx(m_db);
     if (Status s = tx.begin(); !s)
         return s;
-    auto found = selectOne(m_db, u"id = ?"_s, intentId);
+    auto found = loadIntent(m_db, intentId);
     if (!found)
         return found.error();
-    if (!found.value())
-        return notFound(intentId);
-    const Intent &i = *found.value();
+    const Intent &i = found.value();
     if (i.state != IntentState::Planned && i.state != IntentState::RetryWait)
         return illegal(i, IntentState::Dead);
     const QDateTime now = m_clock.nowUtc();
@@ -727,12 +667,10 @@ Status IntentJournal::recordLookup(qint64 intentId, const LookupFinding &finding
     Transaction tx(m_db);
     if (Status s = tx.begin(); !s)
         return s;
-    auto found = selectOne(m_db, u"id = ?"_s, intentId);
+    auto found = loadIntent(m_db, intentId);
     if (!found)
         return found.error();
-    if (!found.value())
-        return notFound(intentId);
-    const Intent &i = *found.value();
+    const Intent &i = found.value();
     const IntentState to = finding.kind == K::Happened     ? IntentState::Succeeded
                            : finding.kind == K::DidNotHappen ? IntentState::RetryWait
                                                              : IntentState::NeedsPerson;
@@ -779,12 +717,10 @@ Status IntentJournal::resolveByHand(qint64 intentId, const ManualResolution &res
     Transaction tx(m_db);
     if (Status s = tx.begin(); !s)
         return s;
-    auto found = selectOne(m_db, u"id = ?"_s, intentId);
+    auto found = loadIntent(m_db, intentId);
     if (!found)
         return found.error();
-    if (!found.value())
-        return notFound(intentId);
-    const Intent &i = *found.value();
+    const Intent &i = found.value();
     const IntentState to = resolution.happened ? IntentState::Succeeded : IntentState::RetryWait;
     if (i.state != IntentState::InDoubt && i.state != IntentState::NeedsPerson)
         return illegal(i, to);
@@ -819,12 +755,10 @@ Status IntentJournal::discard(qint64 intentId, const QString &reason, const QStr
     Transaction tx(m_db);
     if (Status s = tx.begin(); !s)
         return s;
-    auto found = selectOne(m_db, u"id = ?"_s, intentId);
+    auto found = loadIntent(m_db, intentId);
     if (!found)
         return found.error();
-    if (!found.value())
-        return notFound(intentId);
-    const Intent &i = *found.value();
+    const Intent &i = found.value();
     if (!isLegalTransition(i.state, IntentState::Discarded))
         return illegal(i, IntentState::Discarded);
 
@@ -870,12 +804,10 @@ Status IntentJournal::replay(qint64 intentId, const QString &actor, const QStrin
     Transaction tx(m_db);
     if (Status s = tx.begin(); !s)
         return s;
-    auto found = selectOne(m_db, u"id = ?"_s, intentId);
+    auto found = loadIntent(m_db, intentId);
     if (!found)
         return found.error();
-    if (!found.value())
-        return notFound(intentId);
-    const Intent &i = *found.value();
+    const Intent &i = found.value();
     if (i.state != IntentState::Dead)
         return illegal(i, IntentState::Planned);
     const QDateTime now = m_clock.nowUtc();
@@ -899,12 +831,7 @@ Status IntentJournal::replay(qint64 intentId, const QString &actor, const QStrin
 
 Result<Intent> IntentJournal::get(qint64 intentId) const
 {
-    auto found = selectOne(m_db, u"id = ?"_s, intentId);
-    if (!found)
-        return found.error();
-    if (!found.value())
-        return notFound(intentId);
-    return *found.value();
+    return loadIntent(m_db, intentId);
 }
 
 Result<std::optional<Intent>> IntentJournal::findByKey(const QString &naturalKey) const

@@ -1,6 +1,7 @@
 #pragma once
 
-// Small helpers shared by the store's repositories. Not for use outside core/store.
+// Small SQL helpers shared by the store's repositories and the other areas that keep tables
+// in it (access, intents).
 
 #include "money/money.h"
 #include "util/result.h"
