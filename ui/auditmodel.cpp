@@ -212,24 +212,9 @@ SqlPagedModel::Clause AuditModel::filterClause(const QString &text) const
 
 QVariant AuditModel::cellData(const Row &row, int column, int role) const
 {
-    const auto text = [&](const QVariant &display, const QVariant &raw) -> QVariant {
-        switch (role) {
-        case Qt::DisplayRole:
-        case Qt::ToolTipRole: return display;
-        case SortRole: return raw;
-        default: return {};
-        }
-    };
+    const auto text = [role](const QVariant &display, const QVariant &raw) { return textCell(role, display, raw); };
     switch (Column(column)) {
-    case At: {
-        const qint64 ms = row.at(FAt).toLongLong();
-        switch (role) {
-        case Qt::DisplayRole: return Format::dateTime(ms);
-        case Qt::ToolTipRole: return Format::dateTimeLong(ms);
-        case SortRole: return ms;
-        default: return {};
-        }
-    }
+    case At: return timeCell(role, row.at(FAt));
     case Actor: return text(row.at(FActor), row.at(FActor));
     case Action: {
         const QString name = row.at(FAction).toString();

@@ -2,7 +2,6 @@
 
 #include "displayformat.h"
 
-#include "money/money.h"
 
 #include <QDateTime>
 
@@ -66,12 +65,7 @@ SqlPagedModel::FilterFields OrdersModel::filterFields() const
 
 QString OrdersModel::exportText(const Row &row, int column) const
 {
-    const auto money = [&](Field f) {
-        // Exact plain decimal, no grouping: spreadsheets and importers read it as a number.
-        const auto currency = pb::Currency::fromCode(row.at(FCurrency).toString());
-        const qint64 minor = row.at(f).toLongLong();
-        return currency ? pb::Money::fromMinor(minor, *currency).toDecimalString() : QString::number(minor);
-    };
+    const auto money = [&](Field f) { return plainAmount(row.at(f).toLongLong(), row.at(FCurrency).toString()); };
     switch (Column(column)) {
     case Total: return money(FTotal);
     case Paid: return money(FPaid);
@@ -161,40 +155,13 @@ QVariant OrdersModel::cellData(const Row &row, int column, int role) const
     const QString currency = row.at(FCurrency).toString();
     // The total carries the currency code so the Currency column can stay hidden by default;
     // paid and refunded are in the same currency on the same row.
-    const auto money = [&](Field f, bool withCode) -> QVariant {
-        const qint64 minor = row.at(f).toLongLong();
-        switch (role) {
-        case Qt::DisplayRole:
-            return withCode ? QVariant(Format::money(minor, currency) + u' ' + currency)
-                            : QVariant(Format::money(minor, currency));
-        case Qt::ToolTipRole: return QVariant(Format::money(minor, currency) + u' ' + currency);
-        case SortRole: return minor;
-        case Qt::TextAlignmentRole: return QVariant(int(Qt::AlignRight | Qt::AlignVCenter));
-        default: return {};
-        }
-    };
-    const auto text = [&](const QVariant &display, const QVariant &raw) -> QVariant {
-        switch (role) {
-        case Qt::DisplayRole:
-        case Qt::ToolTipRole: // cells are elided, never wrapped
-            return display;
-        case SortRole: return raw;
-        default: return {};
-        }
-    };
+    const auto money = [&](Field f, bool withCode) { return moneyCell(role, row.at(f).toLongLong(), currency, withCode); };
+    const auto text = [role](const QVariant &display, const QVariant &raw) { return textCell(role, display, raw); };
 
     switch (Column(column)) {
     case IncrementId:
         return text(row.at(FIncrementId), row.at(FIncrementId));
-    case Created: {
-        const qint64 ms = row.at(FCreated).toLongLong();
-        switch (role) {
-        case Qt::DisplayRole: return Format::dateTime(ms);
-        case Qt::ToolTipRole: return Format::dateTimeLong(ms);
-        case SortRole: return ms;
-        default: return {};
-        }
-    }
+    case Created: return timeCell(role, row.at(FCreated));
     case Customer: {
         const QString name = row.at(FCustomerName).toString();
         const bool guest = row.at(FGuest).toInt() != 0;

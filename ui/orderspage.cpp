@@ -1,12 +1,9 @@
 #include "orderspage.h"
 
 #include "displayformat.h"
-#include "operationdialog.h"
 #include "ordersmodel.h"
 #include "recorddetails.h"
 
-#include <QBoxLayout>
-#include <QItemSelectionModel>
 #include <QLineEdit>
 #include <QTableView>
 #include <QTextBrowser>
@@ -27,23 +24,10 @@ OrdersPage::OrdersPage(QWidget *parent)
     finishSetup();
 
     // Capture, void and refund for the selected order, below its payment trail.
-    m_operations = new OperationActions(this, [this]() -> std::optional<qint64> {
+    addOperationActions([this]() -> std::optional<qint64> {
         const QVariant key = selectedKey();
         return key.isValid() ? std::optional<qint64>(key.toLongLong()) : std::nullopt;
     });
-    if (auto *box = qobject_cast<QBoxLayout *>(layout()))
-        box->addWidget(m_operations->bar());
-    connect(tableView()->selectionModel(), &QItemSelectionModel::selectionChanged, m_operations,
-            &OperationActions::update);
-    connect(model(), &QAbstractItemModel::modelReset, m_operations, &OperationActions::update);
-    // What an action did shows at once in the pane's payment trail and the row.
-    connect(m_operations, &OperationActions::operationFinished, this, &TablePage::refresh);
-}
-
-void OrdersPage::setOperationContext(pb::sync::SyncService *sync, const QString &actor)
-{
-    m_operations->setDatabase(model()->database());
-    m_operations->setContext(sync, actor);
 }
 
 OrdersModel *OrdersPage::ordersModel() const

@@ -267,23 +267,8 @@ QVariant QueueModel::cellData(const Row &row, int column, int role) const
         return row.at(FKind);
     if (role == JanitorNoteRole)
         return row.at(FNeedsPersonNote);
-    const auto text = [&](const QVariant &display, const QVariant &raw) -> QVariant {
-        switch (role) {
-        case Qt::DisplayRole:
-        case Qt::ToolTipRole: return display;
-        case SortRole: return raw;
-        default: return {};
-        }
-    };
-    const auto time = [&](Field f) -> QVariant {
-        const QVariant raw = row.at(f);
-        switch (role) {
-        case Qt::DisplayRole: return raw.isNull() ? QVariant(QString()) : QVariant(Format::dateTime(raw.toLongLong()));
-        case Qt::ToolTipRole: return raw.isNull() ? QVariant() : QVariant(Format::dateTimeLong(raw.toLongLong()));
-        case SortRole: return raw.isNull() ? QVariant(qint64(0)) : QVariant(raw.toLongLong());
-        default: return {};
-        }
-    };
+    const auto text = [role](const QVariant &display, const QVariant &raw) { return textCell(role, display, raw); };
+    const auto time = [&](Field f) { return timeCell(role, row.at(f)); };
 
     switch (Column(column)) {
     case Id:

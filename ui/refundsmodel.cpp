@@ -1,7 +1,6 @@
 #include "refundsmodel.h"
 
 #include "displayformat.h"
-#include "money/money.h"
 #include "queuemodel.h"
 
 using namespace Qt::StringLiterals;
@@ -180,28 +179,12 @@ QVariant RefundsModel::cellData(const Row &row, int column, int role) const
         return row.at(FOrigin);
     if (role == IsVoidRole) // a gateway type ("void") or an intent kind ("paytrace_void")
         return row.at(FWhat).toString().contains(u"void"_s);
-    const auto text = [&](const QVariant &display, const QVariant &raw) -> QVariant {
-        switch (role) {
-        case Qt::DisplayRole:
-        case Qt::ToolTipRole: return display;
-        case SortRole: return raw;
-        default: return {};
-        }
-    };
+    const auto text = [role](const QVariant &display, const QVariant &raw) { return textCell(role, display, raw); };
     const QString origin = row.at(FOrigin).toString();
     const QString currency = row.at(FCurrency).toString();
     switch (Column(column)) {
     case Order: return text(row.at(FOrderNumber), row.at(FOrderNumber));
-    case Amount: {
-        const qint64 minor = row.at(FAmount).toLongLong();
-        switch (role) {
-        case Qt::DisplayRole:
-        case Qt::ToolTipRole: return QVariant(Format::money(minor, currency) + u' ' + currency);
-        case SortRole: return minor;
-        case Qt::TextAlignmentRole: return QVariant(int(Qt::AlignRight | Qt::AlignVCenter));
-        default: return {};
-        }
-    }
+    case Amount: return moneyCell(role, row.at(FAmount).toLongLong(), currency);
     case Currency: return text(currency, currency);
     case Origin: {
         const QString what = row.at(FWhat).toString();
@@ -220,15 +203,7 @@ QVariant RefundsModel::cellData(const Row &row, int column, int role) const
         return text(state.isNull() ? tr("Not posted") : IntentText::state(state.toString()), state);
     }
     case RequestedBy: return text(row.at(FRequestedBy), row.at(FRequestedBy));
-    case When: {
-        const qint64 ms = row.at(FAt).toLongLong();
-        switch (role) {
-        case Qt::DisplayRole: return Format::dateTime(ms);
-        case Qt::ToolTipRole: return Format::dateTimeLong(ms);
-        case SortRole: return ms;
-        default: return {};
-        }
-    }
+    case When: return timeCell(role, row.at(FAt));
     case ColumnCount: break;
     }
     return {};
@@ -238,11 +213,7 @@ QVariant RefundsModel::cellData(const Row &row, int column, int role) const
 QString RefundsModel::exportText(const Row &row, int column) const
 {
     switch (Column(column)) {
-    case Amount: {
-        const qint64 minor = row.at(FAmount).toLongLong();
-        const auto currency = pb::Currency::fromCode(row.at(FCurrency).toString());
-        return currency ? pb::Money::fromMinor(minor, *currency).toDecimalString() : QString::number(minor);
-    }
+    case Amount: return plainAmount(row.at(FAmount).toLongLong(), row.at(FCurrency).toString());
     case When: return Format::isoUtc(row.at(FAt).toLongLong());
     default: return SqlPagedModel::exportText(row, column);
     }

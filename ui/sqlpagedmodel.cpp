@@ -1,5 +1,8 @@
 #include "sqlpagedmodel.h"
 
+#include "displayformat.h"
+#include "money/money.h"
+
 #include <QAtomicInteger>
 #include <QLoggingCategory>
 #include <QMutex>
@@ -222,6 +225,45 @@ bool SqlPagedModel::readForExport(ReadCursor &cursor, int limit, const QList<int
 QString SqlPagedModel::exportText(const Row &row, int column) const
 {
     return cellData(row, column, Qt::DisplayRole).toString();
+}
+
+QVariant SqlPagedModel::textCell(int role, const QVariant &display, const QVariant &raw)
+{
+    switch (role) {
+    case Qt::DisplayRole:
+    case Qt::ToolTipRole: return display;
+    case SortRole: return raw;
+    default: return {};
+    }
+}
+
+QVariant SqlPagedModel::moneyCell(int role, qint64 minor, const QString &currency, bool withCode)
+{
+    switch (role) {
+    case Qt::DisplayRole:
+        return withCode ? QVariant(Format::money(minor, currency) + u' ' + currency)
+                        : QVariant(Format::money(minor, currency));
+    case Qt::ToolTipRole: return QVariant(Format::money(minor, currency) + u' ' + currency);
+    case SortRole: return minor;
+    case Qt::TextAlignmentRole: return QVariant(int(Qt::AlignRight | Qt::AlignVCenter));
+    default: return {};
+    }
+}
+
+QVariant SqlPagedModel::timeCell(int role, const QVariant &ms)
+{
+    switch (role) {
+    case Qt::DisplayRole: return ms.isNull() ? QVariant(QString()) : QVariant(Format::dateTime(ms.toLongLong()));
+    case Qt::ToolTipRole: return ms.isNull() ? QVariant() : QVariant(Format::dateTimeLong(ms.toLongLong()));
+    case SortRole: return ms.isNull() ? QVariant(qint64(0)) : QVariant(ms.toLongLong());
+    default: return {};
+    }
+}
+
+QString SqlPagedModel::plainAmount(qint64 minor, const QString &currency)
+{
+    const auto cur = pb::Currency::fromCode(currency);
+    return cur ? pb::Money::fromMinor(minor, *cur).toDecimalString() : QString::number(minor);
 }
 
 void SqlPagedModel::setPageSize(int rows)

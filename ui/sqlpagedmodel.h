@@ -177,6 +177,16 @@ protected:
     // return amounts as plain exact decimals ("1234.50") here.
     virtual QString exportText(const Row &row, int column) const;
 
+    // Building blocks for cellData(). Cells are elided, never wrapped, so the tooltip repeats
+    // the display text.
+    static QVariant textCell(int role, const QVariant &display, const QVariant &raw);
+    // An amount ("1,234.50 USD", or without the code), right-aligned, sorted by minor units.
+    static QVariant moneyCell(int role, qint64 minor, const QString &currency, bool withCode = true);
+    // A UTC instant in ms shown in local time; a null instant is blank and sorts first.
+    static QVariant timeCell(int role, const QVariant &ms);
+    // An exact plain decimal without grouping, which spreadsheets and importers read as a number.
+    static QString plainAmount(qint64 minor, const QString &currency);
+
 private:
     struct LoadedRow
     {

@@ -2,6 +2,7 @@
 
 #include "csvexport.h"
 #include "filterbar.h"
+#include "operationdialog.h"
 #include "recorddetails.h"
 #include "savedviews.h"
 #include "sqlpagedmodel.h"
@@ -254,6 +255,26 @@ void TablePage::finishSetup()
     reloadViewNames();
     updateState();
     updateDetail();
+}
+
+void TablePage::addOperationActions(std::function<std::optional<qint64>()> selectedOrder)
+{
+    Q_ASSERT(!m_operations);
+    m_operations = new OperationActions(this, std::move(selectedOrder));
+    if (auto *box = qobject_cast<QBoxLayout *>(layout()))
+        box->addWidget(m_operations->bar());
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, m_operations,
+            &OperationActions::update);
+    connect(m_model, &QAbstractItemModel::modelReset, m_operations, &OperationActions::update);
+    connect(m_operations, &OperationActions::operationFinished, this, &TablePage::refresh);
+}
+
+void TablePage::setOperationContext(pb::sync::SyncService *sync, const QString &actor)
+{
+    if (!m_operations)
+        return;
+    m_operations->setDatabase(m_model->database());
+    m_operations->setContext(sync, actor);
 }
 
 bool TablePage::isShowingEmptyState() const

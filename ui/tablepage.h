@@ -4,6 +4,9 @@
 #include <QVariant>
 #include <QWidget>
 
+#include <functional>
+#include <optional>
+
 class QComboBox;
 class QLabel;
 class QLineEdit;
@@ -17,9 +20,14 @@ class QTextBrowser;
 class QTimer;
 class QUrl;
 
+namespace pb::sync {
+class SyncService;
+}
+
 namespace pb::ui {
 
 class CsvExport;
+class OperationActions;
 class FilterBar;
 class SqlPagedModel;
 
@@ -91,6 +99,11 @@ public:
     void saveState(QSettings &settings) const;
     void restoreState(const QSettings &settings);
 
+    // Capture…, Void… and Refund… for the order the selection is about (pages that offered
+    // them with addOperationActions()), run through `sync` as `actor`.
+    void setOperationContext(pb::sync::SyncService *sync, const QString &actor);
+    OperationActions *operationActions() const { return m_operations; }
+
 Q_SIGNALS:
     void orderLinkActivated(const QString &incrementId);
     void transactionLinkActivated(const QString &transactionId);
@@ -101,6 +114,9 @@ protected:
 
     // Called by subclass constructors once the virtual functions below can be used.
     void finishSetup();
+    // Adds the operation buttons below the detail pane; `selectedOrder` maps the selection to
+    // the entity id of its order. What an action did shows at once in the pane and the row.
+    void addOperationActions(std::function<std::optional<qint64>()> selectedOrder);
 
     virtual QString detailHtml(const QVariant &key) const = 0;
     // The column holding what showRecord() looks for, compared through SortRole.
@@ -143,6 +159,7 @@ private:
     QToolButton *m_exportButton = nullptr; // "Export CSV…" of the current view
     QToolButton *m_columnsButton = nullptr;
     CsvExport *m_export = nullptr;
+    OperationActions *m_operations = nullptr;
     QProgressDialog *m_progress = nullptr;
     QVariant m_pendingKey;   // selection to restore after the model resets
     QString m_pendingFind;   // identifier showRecord() is waiting to select

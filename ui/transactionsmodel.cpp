@@ -2,7 +2,6 @@
 
 #include "displayformat.h"
 
-#include "money/money.h"
 
 #include <QDateTime>
 
@@ -65,12 +64,7 @@ SqlPagedModel::FilterFields TransactionsModel::filterFields() const
 QString TransactionsModel::exportText(const Row &row, int column) const
 {
     switch (Column(column)) {
-    case Amount: {
-        // Exact plain decimal, no grouping: spreadsheets and importers read it as a number.
-        const auto currency = pb::Currency::fromCode(row.at(FCurrency).toString());
-        const qint64 minor = row.at(FAmount).toLongLong();
-        return currency ? pb::Money::fromMinor(minor, *currency).toDecimalString() : QString::number(minor);
-    }
+    case Amount: return plainAmount(row.at(FAmount).toLongLong(), row.at(FCurrency).toString());
     case Created:
         return QDateTime::fromMSecsSinceEpoch(row.at(FCreated).toLongLong(), Qt::UTC).toString(Qt::ISODate);
     case Type:
@@ -148,15 +142,7 @@ SqlPagedModel::Clause TransactionsModel::filterClause(const QString &text) const
 
 QVariant TransactionsModel::cellData(const Row &row, int column, int role) const
 {
-    const auto text = [&](const QVariant &display, const QVariant &raw) -> QVariant {
-        switch (role) {
-        case Qt::DisplayRole:
-        case Qt::ToolTipRole: // cells are elided, never wrapped
-            return display;
-        case SortRole: return raw;
-        default: return {};
-        }
-    };
+    const auto text = [role](const QVariant &display, const QVariant &raw) { return textCell(role, display, raw); };
     const auto plain = [&](Field f) { return text(row.at(f), row.at(f)); };
 
     switch (Column(column)) {
@@ -184,18 +170,8 @@ QVariant TransactionsModel::cellData(const Row &row, int column, int role) const
         }
         return text(Format::transactionStatus(name), name);
     }
-    case Amount: {
-        const qint64 minor = row.at(FAmount).toLongLong();
-        const QString currency = row.at(FCurrency).toString();
-        switch (role) {
-        // With the code, so the Currency column can stay hidden by default.
-        case Qt::DisplayRole:
-        case Qt::ToolTipRole: return QVariant(Format::money(minor, currency) + u' ' + currency);
-        case SortRole: return minor;
-        case Qt::TextAlignmentRole: return QVariant(int(Qt::AlignRight | Qt::AlignVCenter));
-        default: return {};
-        }
-    }
+    // With the code, so the Currency column can stay hidden by default.
+    case Amount: return moneyCell(role, row.at(FAmount).toLongLong(), row.at(FCurrency).toString());
     case Currency: return plain(FCurrency);
     case Batch: return plain(FBatch);
     case Invoice: return plain(FInvoice);

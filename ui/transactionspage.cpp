@@ -1,15 +1,12 @@
 #include "transactionspage.h"
 
 #include "displayformat.h"
-#include "operationdialog.h"
 #include "recorddetails.h"
 #include "transactionsmodel.h"
 
-#include <QBoxLayout>
-#include <QItemSelectionModel>
 #include <QLineEdit>
-#include <QSqlQuery>
 #include <QTableView>
+#include <QSqlQuery>
 #include <QTextBrowser>
 
 using namespace Qt::StringLiterals;
@@ -29,7 +26,7 @@ TransactionsPage::TransactionsPage(QWidget *parent)
     finishSetup();
 
     // Capture, void and refund act on the order the selected transaction is linked to.
-    m_operations = new OperationActions(this, [this]() -> std::optional<qint64> {
+    addOperationActions([this]() -> std::optional<qint64> {
         const QVariant key = selectedKey();
         if (!key.isValid())
             return std::nullopt;
@@ -40,18 +37,6 @@ TransactionsPage::TransactionsPage(QWidget *parent)
             return std::nullopt;
         return q.value(0).toLongLong();
     });
-    if (auto *box = qobject_cast<QBoxLayout *>(layout()))
-        box->addWidget(m_operations->bar());
-    connect(tableView()->selectionModel(), &QItemSelectionModel::selectionChanged, m_operations,
-            &OperationActions::update);
-    connect(model(), &QAbstractItemModel::modelReset, m_operations, &OperationActions::update);
-    connect(m_operations, &OperationActions::operationFinished, this, &TablePage::refresh);
-}
-
-void TransactionsPage::setOperationContext(pb::sync::SyncService *sync, const QString &actor)
-{
-    m_operations->setDatabase(model()->database());
-    m_operations->setContext(sync, actor);
 }
 
 TransactionsModel *TransactionsPage::transactionsModel() const

@@ -4,13 +4,7 @@
 
 #include <QString>
 
-namespace pb::sync {
-class SyncService;
-}
-
 namespace pb::ui {
-
-class OperationActions;
 
 class TransactionsModel;
 
@@ -26,10 +20,6 @@ public:
 
     TransactionsModel *transactionsModel() const;
 
-    // Capture…, Void… and Refund… for the selected transaction's order, run through `sync` as `actor`.
-    void setOperationContext(pb::sync::SyncService *sync, const QString &actor);
-    OperationActions *operationActions() const { return m_operations; }
-
 protected:
     QString detailHtml(const QVariant &key) const override;
     int identifierColumn() const override;
@@ -39,9 +29,6 @@ protected:
     QString noMatchText(const QString &filter) const override;
     QString noSelectionText() const override;
     QString countText(qint64 loaded, qint64 matching, qint64 total, bool filtered) const override;
-
-private:
-    OperationActions *m_operations = nullptr;
 };
 
 } // namespace pb::ui
