@@ -237,6 +237,35 @@ std::optional<qint64> intentIdFrom(const QStringList &positional, const QString 
     return id;
 }
 
+// What every subcommand about one intent needs: its id, the profile's engine settings and the
+// person acting. Checked in that order; nullopt (with `*code` set) after printing what is wrong.
+struct IntentCommand
+{
+    qint64 id = 0;
+    sync::SyncConfig config;
+    QString actor;
+};
+
+std::optional<IntentCommand> intentCommand(const QCommandLineParser &parser, const QCommandLineOption &profileOpt,
+                                           const QString &usage, Io &io, int *code)
+{
+    *code = ExitUsage;
+    const auto id = intentIdFrom(parser.positionalArguments(), usage, io);
+    if (!id)
+        return std::nullopt;
+    if (!parser.isSet(profileOpt)) {
+        io.err() << usage << Qt::flush;
+        return std::nullopt;
+    }
+    auto config = loadEngineConfig(parser.value(profileOpt), io, code);
+    if (!config)
+        return std::nullopt;
+    auto actor = actingAccount(io, code);
+    if (!actor)
+        return std::nullopt;
+    return IntentCommand{*id, std::move(*config), std::move(*actor)};
+}
+
 int replayIntent(const QStringList &arguments, Io &io)
 {
     QCommandLineParser parser;
@@ -253,33 +282,23 @@ int replayIntent(const QStringList &arguments, Io &io)
     if (!parseCommandLine(parser, arguments, io, &code))
         return code;
     const QString usage = tr("Usage: paybridge queue replay ID --profile NAME [--dry-run] [--note TEXT]\n");
-    const auto id = intentIdFrom(parser.positionalArguments(), usage, io);
-    if (!id)
-        return ExitUsage;
-    if (!parser.isSet(profileOpt)) {
-        io.err() << usage << Qt::flush;
-        return ExitUsage;
-    }
-    const auto config = loadEngineConfig(parser.value(profileOpt), io, &code);
-    if (!config)
-        return code;
-    const auto actor = actingAccount(io, &code);
-    if (!actor)
+    const auto command = intentCommand(parser, profileOpt, usage, io, &code);
+    if (!command)
         return code;
 
-    sync::SyncService service(*config);
+    sync::SyncService service(command->config);
     const auto description = awaitAnswer<Result<sync::ReplayDescription>>([&](QObject *context, auto done) {
-        service.describeReplay(*id, context, done);
+        service.describeReplay(command->id, context, done);
     });
     if (!description) {
-        io.err() << tr("Cannot replay intent %1: %2\n").arg(*id).arg(description.error().toString()) << Qt::flush;
+        io.err() << tr("Cannot replay intent %1: %2\n").arg(command->id).arg(description.error().toString()) << Qt::flush;
         return exitCodeForStatus(description.error());
     }
     if (!description->replayable) {
-        io.err() << tr("Intent %1 cannot be replayed: %2\n").arg(*id).arg(description->whyNot) << Qt::flush;
+        io.err() << tr("Intent %1 cannot be replayed: %2\n").arg(command->id).arg(description->whyNot) << Qt::flush;
         return ExitRefused;
     }
-    io.out() << tr("Replay of intent %1 will:\n").arg(*id);
+    io.out() << tr("Replay of intent %1 will:\n").arg(command->id);
     for (const QString &step : description->steps)
         io.out() << "  " << step << '\n';
     io.out() << Qt::flush;
@@ -287,13 +306,13 @@ int replayIntent(const QStringList &arguments, Io &io)
         return ExitOk;
     const QString note = parser.isSet(noteOpt) ? parser.value(noteOpt) : tr("replayed from the command line");
     const Status replayed = awaitAnswer<Status>([&](QObject *context, auto done) {
-        service.replayIntent(*id, *actor, note, context, done);
+        service.replayIntent(command->id, command->actor, note, context, done);
     });
     if (!replayed) {
-        io.err() << tr("Intent %1 was not replayed: %2\n").arg(*id).arg(replayed.error().toString()) << Qt::flush;
+        io.err() << tr("Intent %1 was not replayed: %2\n").arg(command->id).arg(replayed.error().toString()) << Qt::flush;
         return exitCodeForStatus(replayed.error());
     }
-    io.out() << tr("Intent %1 is planned again; the engine sends it now.\n").arg(*id) << Qt::flush;
+    io.out() << tr("Intent %1 is planned again; the engine sends it now.\n").arg(command->id) << Qt::flush;
     return ExitOk;
 }
 
@@ -312,34 +331,24 @@ int discardIntent(const QStringList &arguments, Io &io)
     if (!parseCommandLine(parser, arguments, io, &code))
         return code;
     const QString usage = tr("Usage: paybridge queue discard ID --profile NAME --reason TEXT\n");
-    const auto id = intentIdFrom(parser.positionalArguments(), usage, io);
-    if (!id)
-        return ExitUsage;
-    if (!parser.isSet(profileOpt)) {
-        io.err() << usage << Qt::flush;
-        return ExitUsage;
-    }
     const QString reason = parser.value(reasonOpt).trimmed();
     if (reason.isEmpty()) {
         io.err() << tr("--reason: say why the intent must not happen (it goes to the audit log)\n") << usage
                  << Qt::flush;
         return ExitUsage;
     }
-    const auto config = loadEngineConfig(parser.value(profileOpt), io, &code);
-    if (!config)
+    const auto command = intentCommand(parser, profileOpt, usage, io, &code);
+    if (!command)
         return code;
-    const auto actor = actingAccount(io, &code);
-    if (!actor)
-        return code;
-    sync::SyncService service(*config);
+    sync::SyncService service(command->config);
     const Status discarded = awaitAnswer<Status>([&](QObject *context, auto done) {
-        service.discardIntent(*id, reason, *actor, context, done);
+        service.discardIntent(command->id, reason, command->actor, context, done);
     });
     if (!discarded) {
-        io.err() << tr("Intent %1 was not discarded: %2\n").arg(*id).arg(discarded.error().toString()) << Qt::flush;
+        io.err() << tr("Intent %1 was not discarded: %2\n").arg(command->id).arg(discarded.error().toString()) << Qt::flush;
         return exitCodeForStatus(discarded.error());
     }
-    io.out() << tr("Intent %1 discarded.\n").arg(*id) << Qt::flush;
+    io.out() << tr("Intent %1 discarded.\n").arg(command->id) << Qt::flush;
     return ExitOk;
 }
 
@@ -363,10 +372,7 @@ int resolveIntent(const QStringList &arguments, Io &io)
         return code;
     const QString usage =
         tr("Usage: paybridge queue resolve ID --profile NAME (--happened REF | --not-happened --note TEXT)\n");
-    const auto id = intentIdFrom(parser.positionalArguments(), usage, io);
-    if (!id)
-        return ExitUsage;
-    if (!parser.isSet(profileOpt) || parser.isSet(happenedOpt) == parser.isSet(notHappenedOpt)) {
+    if (parser.isSet(happenedOpt) == parser.isSet(notHappenedOpt)) {
         io.err() << usage << Qt::flush;
         return ExitUsage;
     }
@@ -383,22 +389,19 @@ int resolveIntent(const QStringList &arguments, Io &io)
         io.err() << tr("--note: say what was checked before the intent is sent again\n") << usage << Qt::flush;
         return ExitUsage;
     }
-    const auto config = loadEngineConfig(parser.value(profileOpt), io, &code);
-    if (!config)
+    const auto command = intentCommand(parser, profileOpt, usage, io, &code);
+    if (!command)
         return code;
-    const auto actor = actingAccount(io, &code);
-    if (!actor)
-        return code;
-    sync::SyncService service(*config);
+    sync::SyncService service(command->config);
     const Status resolved = awaitAnswer<Status>([&](QObject *context, auto done) {
-        service.resolveIntent(*id, resolution, *actor, context, done);
+        service.resolveIntent(command->id, resolution, command->actor, context, done);
     });
     if (!resolved) {
-        io.err() << tr("Intent %1 was not resolved: %2\n").arg(*id).arg(resolved.error().toString()) << Qt::flush;
+        io.err() << tr("Intent %1 was not resolved: %2\n").arg(command->id).arg(resolved.error().toString()) << Qt::flush;
         return exitCodeForStatus(resolved.error());
     }
-    io.out() << (resolution.happened ? tr("Intent %1 recorded as done (%2).\n").arg(*id).arg(resolution.resultRef)
-                                     : tr("Intent %1 will be sent again.\n").arg(*id))
+    io.out() << (resolution.happened ? tr("Intent %1 recorded as done (%2).\n").arg(command->id).arg(resolution.resultRef)
+                                     : tr("Intent %1 will be sent again.\n").arg(command->id))
              << Qt::flush;
     return ExitOk;
 }
