@@ -27,6 +27,8 @@
 #include <QSqlQuery>
 #include <QTest>
 
+#include <algorithm>
+
 using namespace pb;
 using namespace Qt::StringLiterals;
 
@@ -167,6 +169,26 @@ QString describe(const QMap<QString, QString> &states)
     return parts.join(u", "_s);
 }
 
+// Syncs once, then runs the intents until the `expected` ones under `prefix` all succeeded;
+// empty when they did, else what the intents are.
+QString syncAndRunRules(sync::SyncService &service, const QString &dbPath, const QString &prefix, int expected)
+{
+    if (!syncOnce(service))
+        return u"the sync did not finish"_s;
+    const auto states = runUntilDone(service, dbPath, prefix, expected);
+    const bool ok = states.size() == expected
+                    && std::all_of(states.cbegin(), states.cend(), [](const QString &s) { return s == u"succeeded"; });
+    return ok ? QString() : u"expected "_s + QString::number(expected) + u" succeeded intents: "_s + describe(states);
+}
+
+// How many ERP journal entries of `kind` ("pb:refund:", "pb:payment:") are about `order`.
+int entriesFor(const QList<erp::JournalEntry> &journal, QStringView kind, const QString &order)
+{
+    return int(std::count_if(journal.cbegin(), journal.cend(), [&](const erp::JournalEntry &e) {
+        return e.externalRef.startsWith(kind) && e.externalRef.contains(order);
+    }));
+}
+
 } // namespace
 
 class TestAutomationRules : public QObject
@@ -185,6 +207,8 @@ private Q_SLOTS:
 private:
     // The merchant's own tools: PayTrace's API and Magento's REST API, outside PayBridge.
     bool merchantMagento(const std::function<void(magento::MagentoApi &, std::function<void(bool, QString)>)> &call);
+    // The merchant refunds the whole order offline in Magento's back office: a credit memo.
+    bool creditMemoInMagento(qint64 orderId, const QString &comment);
     QList<erp::JournalEntry> journal() const;
     // After a sync: the second one plans no intent and changes no book.
     void secondSyncAddsNothing(const QString &order, qint64 orderId);
@@ -259,6 +283,17 @@ bool TestAutomationRules::merchantMagento(
     return result && result->first;
 }
 
+bool TestAutomationRules::creditMemoInMagento(qint64 orderId, const QString &comment)
+{
+    return merchantMagento([&](magento::MagentoApi &api, std::function<void(bool, QString)> done) {
+        magento::RefundRequest r;
+        r.comment = comment;
+        api.refundOrderOffline(orderId, r, this, [done](const magento::Reply<qint64> &reply) {
+            done(reply.ok(), reply.ok() ? QString() : reply.failure.summary());
+        });
+    });
+}
+
 QList<erp::JournalEntry> TestAutomationRules::journal() const
 {
     erp::LedgerFileSink sink(m_config.journalPath);
@@ -325,12 +360,8 @@ void TestAutomationRules::approvedSaleCommentsAndPostsOnce()
     QVERIFY(!txn.isEmpty());
     QCOMPARE(ledger(sb, u"sale"_s, order->incrementId).size(), 1);
 
-    QVERIFY(syncOnce(*m_service));
-    const QString prefix = u"rule:paid:"_s + txn + u'/';
-    const auto states = runUntilDone(*m_service, m_config.databasePath, prefix, 3);
-    QVERIFY2(states.size() == 3, qPrintable(describe(states)));
-    for (const QString &s : states)
-        QVERIFY2(s == u"succeeded", qPrintable(describe(states)));
+    const QString ran = syncAndRunRules(*m_service, m_config.databasePath, u"rule:paid:"_s + txn + u'/', 3);
+    QVERIFY2(ran.isEmpty(), qPrintable(ran));
 
     // Magento: one comment, with the transaction id, card type and last four, and the mapped status.
     const auto comments = documents(sb, u"comment"_s, order->entityId);
@@ -376,12 +407,8 @@ void TestAutomationRules::invoiceOfOpenAuthorizationCaptures()
     }));
     QCOMPARE(documents(sb, u"invoice"_s, order->entityId).size(), 1);
 
-    QVERIFY(syncOnce(*m_service));
-    const QString prefix = u"rule:capture:"_s;
-    const auto states = runUntilDone(*m_service, m_config.databasePath, prefix, 3);
-    QVERIFY2(states.size() == 3, qPrintable(describe(states)));
-    for (const QString &s : states)
-        QVERIFY2(s == u"succeeded", qPrintable(describe(states)));
+    const QString ran = syncAndRunRules(*m_service, m_config.databasePath, u"rule:capture:"_s, 3);
+    QVERIFY2(ran.isEmpty(), qPrintable(ran));
 
     // PayTrace captured once; Magento got a comment (its invoice was already there), no second invoice.
     QCOMPARE(ledger(sb, u"capture"_s, order->incrementId).size(), 1);
@@ -389,10 +416,7 @@ void TestAutomationRules::invoiceOfOpenAuthorizationCaptures()
     const auto comments = documents(sb, u"comment"_s, order->entityId);
     QCOMPARE(comments.size(), 1);
     QVERIFY(comments.first().value(u"comment"_s).toString().contains(u"capture"_s, Qt::CaseInsensitive));
-    int payments = 0;
-    for (const erp::JournalEntry &e : journal())
-        payments += e.externalRef.startsWith(u"pb:payment:") && e.externalRef.contains(order->incrementId) ? 1 : 0;
-    QCOMPARE(payments, 1);
+    QCOMPARE(entriesFor(journal(), u"pb:payment:", order->incrementId), 1);
 
     secondSyncAddsNothing(order->incrementId, order->entityId);
     QCOMPARE(ledger(sb, u"capture"_s, order->incrementId).size(), 1);
@@ -409,24 +433,14 @@ void TestAutomationRules::creditMemoRefundsSettledPayment()
     QCOMPARE(ledger(sb, u"refund"_s, order->incrementId).size(), 0);
 
     // The merchant refunds the whole order offline in Magento (a credit memo, no gateway call).
-    QVERIFY(merchantMagento([&](magento::MagentoApi &api, std::function<void(bool, QString)> done) {
-        magento::RefundRequest r;
-        r.comment = u"Customer returned the goods"_s;
-        api.refundOrderOffline(order->entityId, r, this, [done](const magento::Reply<qint64> &reply) {
-            done(reply.ok(), reply.ok() ? QString() : reply.failure.summary());
-        });
-    }));
+    QVERIFY(creditMemoInMagento(order->entityId, u"Customer returned the goods"_s));
     const auto memos = documents(sb, u"creditmemo"_s, order->entityId);
     QCOMPARE(memos.size(), 1);
     const qint64 memoMinor = qint64(memos.first().value(u"amount_minor"_s).toDouble());
     QVERIFY(memoMinor > 0);
 
-    QVERIFY(syncOnce(*m_service));
-    const QString prefix = u"rule:creditmemo:"_s + order->incrementId + u':';
-    const auto states = runUntilDone(*m_service, m_config.databasePath, prefix, 2);
-    QVERIFY2(states.size() == 2, qPrintable(describe(states)));
-    for (const QString &s : states)
-        QVERIFY2(s == u"succeeded", qPrintable(describe(states)));
+    const QString ran = syncAndRunRules(*m_service, m_config.databasePath, u"rule:creditmemo:"_s + order->incrementId + u':', 2);
+    QVERIFY2(ran.isEmpty(), qPrintable(ran));
 
     // PayTrace refunded the credit memo's amount once; no second credit memo; one ERP refund entry.
     const auto refunds = ledger(sb, u"refund"_s, order->incrementId);
@@ -434,10 +448,7 @@ void TestAutomationRules::creditMemoRefundsSettledPayment()
     QCOMPARE(qint64(refunds.first().value(u"amount_minor"_s).toDouble()), memoMinor);
     QCOMPARE(ledger(sb, u"void"_s, order->incrementId).size(), 0);
     QCOMPARE(documents(sb, u"creditmemo"_s, order->entityId).size(), 1);
-    int refundEntries = 0;
-    for (const erp::JournalEntry &e : journal())
-        refundEntries += e.externalRef.startsWith(u"pb:refund:") && e.externalRef.contains(order->incrementId) ? 1 : 0;
-    QCOMPARE(refundEntries, 1);
+    QCOMPARE(entriesFor(journal(), u"pb:refund:", order->incrementId), 1);
 
     secondSyncAddsNothing(order->incrementId, order->entityId);
     QCOMPARE(ledger(sb, u"refund"_s, order->incrementId).size(), 1);
@@ -454,29 +465,16 @@ void TestAutomationRules::creditMemoOnUnsettledSaleVoids()
     if (!order)
         QSKIP("the generated data has no unsettled, invoiced sale");
 
-    QVERIFY(merchantMagento([&](magento::MagentoApi &api, std::function<void(bool, QString)> done) {
-        magento::RefundRequest r;
-        r.comment = u"Order canceled by the customer before shipping"_s;
-        api.refundOrderOffline(order->entityId, r, this, [done](const magento::Reply<qint64> &reply) {
-            done(reply.ok(), reply.ok() ? QString() : reply.failure.summary());
-        });
-    }));
+    QVERIFY(creditMemoInMagento(order->entityId, u"Order canceled by the customer before shipping"_s));
     QCOMPARE(documents(sb, u"creditmemo"_s, order->entityId).size(), 1);
 
-    QVERIFY(syncOnce(*m_service));
-    const QString prefix = u"rule:creditmemo:"_s + order->incrementId + u':';
-    const auto states = runUntilDone(*m_service, m_config.databasePath, prefix, 2);
-    QVERIFY2(states.size() == 2, qPrintable(describe(states)));
-    for (const QString &s : states)
-        QVERIFY2(s == u"succeeded", qPrintable(describe(states)));
+    const QString ran = syncAndRunRules(*m_service, m_config.databasePath, u"rule:creditmemo:"_s + order->incrementId + u':', 2);
+    QVERIFY2(ran.isEmpty(), qPrintable(ran));
 
     // Not settled: PayTrace voids the sale instead of refunding it (no 817 round trip).
     QCOMPARE(ledger(sb, u"void"_s, order->incrementId).size(), 1);
     QCOMPARE(ledger(sb, u"refund"_s, order->incrementId).size(), 0);
-    int refundEntries = 0;
-    for (const erp::JournalEntry &e : journal())
-        refundEntries += e.externalRef.startsWith(u"pb:refund:") && e.externalRef.contains(order->incrementId) ? 1 : 0;
-    QCOMPARE(refundEntries, 1);
+    QCOMPARE(entriesFor(journal(), u"pb:refund:", order->incrementId), 1);
 
     secondSyncAddsNothing(order->incrementId, order->entityId);
     QCOMPARE(ledger(sb, u"void"_s, order->incrementId).size(), 1);
@@ -499,11 +497,8 @@ void TestAutomationRules::cancelOfOpenAuthorizationVoids()
     }));
     QCOMPARE(documents(sb, u"cancel"_s, order->entityId).size(), 1);
 
-    QVERIFY(syncOnce(*m_service));
-    const QString prefix = u"rule:cancel:"_s + order->incrementId;
-    const auto states = runUntilDone(*m_service, m_config.databasePath, prefix, 1);
-    QVERIFY2(states.size() == 1, qPrintable(describe(states)));
-    QVERIFY2(states.first() == u"succeeded", qPrintable(describe(states)));
+    const QString ran = syncAndRunRules(*m_service, m_config.databasePath, u"rule:cancel:"_s + order->incrementId, 1);
+    QVERIFY2(ran.isEmpty(), qPrintable(ran));
 
     QCOMPARE(ledger(sb, u"void"_s, order->incrementId).size(), 1);
     QCOMPARE(ledger(sb, u"capture"_s, order->incrementId).size(), 0);
