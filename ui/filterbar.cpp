@@ -71,6 +71,9 @@ FilterBar::FilterBar(const SqlPagedModel::FilterFields &fields, QWidget *parent)
     const auto addLabel = [&](const QString &text, QWidget *buddy) {
         auto *label = new QLabel(text, this);
         label->setBuddy(buddy);
+        // QLabel sizes kerned text ("To" is 13 px) but draws it wider, clipping the last letter.
+        QString shown = text;
+        label->setMinimumWidth(label->fontMetrics().horizontalAdvance(shown.remove(u'&')) + 2);
         layout->addWidget(label);
         layout->addWidget(buddy);
     };
