@@ -143,11 +143,14 @@ void planFromPlanner(const OrderPayment &p, const OperationRequest &r, const map
 } // namespace
 
 Result<RuleEvaluation> AutomationRules::evaluate(QSqlDatabase &db, const mapping::MappingProfile &profile,
-                                                 const QDateTime &since, const QDateTime &now)
+                                                 const QDateTime &sinceExact, const QDateTime &now)
 {
     RuleEvaluation out;
-    if (!since.isValid())
+    if (!sinceExact.isValid())
         return out;
+    // PayTrace and Magento give times to the second: compared at that precision, or what
+    // happened in the second the rules started in, after they did, would never be acted on.
+    const QDateTime since = QDateTime::fromSecsSinceEpoch(sinceExact.toSecsSinceEpoch(), Qt::UTC);
     auto ids = candidates(db, since);
     if (!ids)
         return ids.error();

@@ -29,6 +29,8 @@ struct RuleEvaluation
 class AutomationRules
 {
 public:
+    // The work the rules plan for orders Magento touched and payments PayTrace made from `since`
+    // on (compared to the second, the precision both systems give).
     static Result<RuleEvaluation> evaluate(QSqlDatabase &db, const mapping::MappingProfile &profile,
                                            const QDateTime &since, const QDateTime &now);
 

@@ -313,10 +313,13 @@ void SyncEngine::applyRules(const QDateTime &now)
             return;
         }
         if (!stored.value()) {
-            const Status saved = cursors.set(AutomationRules::kActiveSinceCursor, now.toString(Qt::ISODateWithMs));
+            // From the start of this first run: what happened while it read the history may
+            // not be in it, and is news the next run must act on.
+            const QDateTime start = now.addMSecs(-m_elapsed.elapsed());
+            const Status saved = cursors.set(AutomationRules::kActiveSinceCursor, start.toString(Qt::ISODateWithMs));
             if (!saved)
                 qCWarning(lcSync) << "rules: cannot record their start:" << saved.error().toString();
-            qCInfo(lcSync) << "rules are active from" << now << "on";
+            qCInfo(lcSync) << "rules are active from" << start << "on";
             return;
         }
         since = QDateTime::fromString(*stored.value(), Qt::ISODateWithMs);
