@@ -1,13 +1,7 @@
 #include "erp/csvfilesink.h"
 
-#include <QFile>
-#include <QFileInfo>
 #include <QHash>
-#include <QLockFile>
-#include <QSaveFile>
 
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <utility>
 
@@ -17,8 +11,6 @@ namespace pb::erp {
 
 namespace {
 
-constexpr int kLockWaitMs = 10000;
-constexpr int kStaleLockMs = 60000;
 constexpr qsizetype kColumns = 8;
 
 enum Column { Date, Reference, Account, Description, Memo, Debit, Credit, CurrencyCode };
@@ -107,41 +99,9 @@ Result<QList<Record>> records(const QByteArray &text)
     return out;
 }
 
-Result<QByteArray> readFile(const QString &path)
-{
-    QFile file(path);
-    if (!file.exists())
-        return QByteArray();
-    if (!file.open(QIODevice::ReadOnly))
-        return makeError(u"erp.csv.io"_s, path, u"cannot read the CSV journal: %1"_s.arg(file.errorString()));
-    return file.readAll();
-}
-
-// The rename is durable only once the directory entry is on disk too.
-void syncDirectory(const QString &filePath)
-{
-    const QByteArray dir = QFile::encodeName(QFileInfo(filePath).absolutePath());
-    const int fd = ::open(dir.constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        ::fsync(fd);
-        ::close(fd);
-    }
-}
-
-bool samePostings(const JournalEntry &a, const JournalEntry &b)
-{
-    if (a.date != b.date || a.postings.size() != b.postings.size())
-        return false;
-    for (qsizetype i = 0; i < a.postings.size(); ++i) {
-        if (a.postings.at(i).account != b.postings.at(i).account || !(a.postings.at(i).amount == b.postings.at(i).amount))
-            return false;
-    }
-    return true;
-}
-
 } // namespace
 
-CsvFileSink::CsvFileSink(QString path) : m_path(std::move(path)) {}
+CsvFileSink::CsvFileSink(QString path) : FileJournal(std::move(path), u"erp.csv"_s, u"CSV journal"_s) {}
 
 const QByteArray &CsvFileSink::header()
 {
@@ -220,100 +180,6 @@ Result<QList<JournalEntry>> CsvFileSink::parse(const QByteArray &text)
             return parseError(refLine.value(e.externalRef), s.error().message);
     }
     return entries;
-}
-
-Result<QList<JournalEntry>> CsvFileSink::readAll() const
-{
-    PB_TRY(bytes, readFile(m_path));
-    Result<QList<JournalEntry>> entries = parse(bytes);
-    if (!entries) {
-        Error e = entries.error();
-        e.message = m_path + u": "_s + e.message;
-        return e;
-    }
-    return entries;
-}
-
-Result<std::optional<JournalEntry>> CsvFileSink::lookupNow(const QString &externalRef) const
-{
-    PB_TRY(entries, readAll());
-    for (const JournalEntry &e : std::as_const(entries)) {
-        if (e.externalRef == externalRef)
-            return std::optional<JournalEntry>(e);
-    }
-    return std::optional<JournalEntry>();
-}
-
-Result<PostResult> CsvFileSink::postNow(const QList<JournalEntry> &entries)
-{
-    for (const JournalEntry &e : entries) {
-        if (Status s = validate(e); !s)
-            return s.error();
-    }
-    QLockFile lock(m_path + u".lock"_s);
-    lock.setStaleLockTime(kStaleLockMs);
-    if (!lock.tryLock(kLockWaitMs))
-        return makeError(u"erp.csv.locked"_s, m_path, u"another writer holds the CSV journal lock"_s);
-
-    PB_TRY(existing, readFile(m_path));
-    Result<QList<JournalEntry>> held = parse(existing);
-    if (!held) {
-        Error e = held.error();
-        e.message = m_path + u": "_s + e.message + u" (nothing was posted)"_s;
-        return e;
-    }
-    QHash<QString, JournalEntry> byRef;
-    for (const JournalEntry &e : std::as_const(*held))
-        byRef.insert(e.externalRef, e);
-
-    PostResult result;
-    QByteArray appended;
-    for (const JournalEntry &e : entries) {
-        const auto it = byRef.constFind(e.externalRef);
-        if (it != byRef.constEnd()) {
-            result.alreadyPosted.append(e.externalRef);
-            if (!samePostings(it.value(), e))
-                result.conflicting.append(e.externalRef);
-            continue;
-        }
-        byRef.insert(e.externalRef, e);
-        result.posted.append(e.externalRef);
-        appended += format(e);
-    }
-    if (result.posted.isEmpty())
-        return result;
-
-    QSaveFile out(m_path);
-    if (!out.open(QIODevice::WriteOnly))
-        return makeError(u"erp.csv.io"_s, m_path, u"cannot write the CSV journal: %1"_s.arg(out.errorString()));
-    QByteArray bytes = existing.isEmpty() ? header() : existing;
-    if (!bytes.endsWith('\n'))
-        bytes.append("\r\n");
-    bytes.append(appended);
-    if (out.write(bytes) != bytes.size() || !out.commit())
-        return makeError(u"erp.csv.io"_s, m_path, u"cannot write the CSV journal: %1"_s.arg(out.errorString()));
-    syncDirectory(m_path);
-    return result;
-}
-
-void CsvFileSink::post(const QList<JournalEntry> &entries, QObject *context,
-                       std::function<void(const Result<PostResult> &)> done)
-{
-    Q_UNUSED(context); // alive for the whole call: done runs before returning
-    Result<PostResult> r = postNow(entries);
-    if (!r)
-        r = classifiedError(fileErrorClass(r.error()), r.error());
-    done(r);
-}
-
-void CsvFileSink::lookup(const QString &externalRef, QObject *context,
-                         std::function<void(const Result<std::optional<JournalEntry>> &)> done)
-{
-    Q_UNUSED(context);
-    Result<std::optional<JournalEntry>> r = lookupNow(externalRef);
-    if (!r)
-        r = classifiedError(fileErrorClass(r.error()), r.error());
-    done(r);
 }
 
 } // namespace pb::erp

@@ -1,15 +1,8 @@
 #include "erp/ledgerfilesink.h"
 
-#include <QDir>
-#include <QFile>
-#include <QFileInfo>
 #include <QHash>
-#include <QLockFile>
 #include <QRegularExpression>
-#include <QSaveFile>
 
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <utility>
 
@@ -19,8 +12,6 @@ namespace pb::erp {
 
 namespace {
 
-constexpr int kLockWaitMs = 10000;
-constexpr int kStaleLockMs = 60000;
 constexpr qsizetype kMaxReportedErrors = 20;
 
 Error sinkError(const QString &code, const QString &field, const QString &message)
@@ -287,41 +278,21 @@ Result<QList<JournalEntry>> Parser::finish()
     return sinkError(u"erp.ledger.parse"_s, u"line %1"_s.arg(m_errors.first().first), parts.join(u"; "_s));
 }
 
-bool samePostings(const JournalEntry &a, const JournalEntry &b)
-{
-    if (a.date != b.date || a.postings.size() != b.postings.size())
-        return false;
-    for (qsizetype i = 0; i < a.postings.size(); ++i) {
-        if (a.postings.at(i).account != b.postings.at(i).account || !(a.postings.at(i).amount == b.postings.at(i).amount))
-            return false;
-    }
-    return true;
-}
-
-// The rename is durable only once the directory entry is on disk too.
-void syncDirectory(const QString &filePath)
-{
-    const QByteArray dir = QFile::encodeName(QFileInfo(filePath).absolutePath());
-    const int fd = ::open(dir.constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        ::fsync(fd);
-        ::close(fd);
-    }
-}
-
-Result<QByteArray> readFile(const QString &path)
-{
-    QFile file(path);
-    if (!file.exists())
-        return QByteArray();
-    if (!file.open(QIODevice::ReadOnly))
-        return sinkError(u"erp.ledger.io"_s, path, u"cannot read the journal: %1"_s.arg(file.errorString()));
-    return file.readAll();
-}
-
 } // namespace
 
-LedgerFileSink::LedgerFileSink(QString path) : m_path(std::move(path)) {}
+LedgerFileSink::LedgerFileSink(QString path) : FileJournal(std::move(path), u"erp.ledger"_s, u"journal"_s) {}
+
+QByteArray LedgerFileSink::newFileBytes() const
+{
+    return QByteArrayLiteral("; PayBridge journal (ledger/hledger format). Each entry carries its reference as\n"
+                             "; the tag ref:<reference>; PayBridge never posts a reference twice.\n"
+                             "decimal-mark .\n");
+}
+
+QByteArray LedgerFileSink::entryBytes(const JournalEntry &entry) const
+{
+    return '\n' + format(entry).toUtf8(); // a blank line between entries
+}
 
 QString LedgerFileSink::format(const JournalEntry &e)
 {
@@ -346,113 +317,6 @@ Result<QList<JournalEntry>> LedgerFileSink::parse(const QByteArray &text)
     for (qsizetype i = 0; i < lines.size(); ++i)
         parser.line(int(i + 1), lines.at(i));
     return parser.finish();
-}
-
-Result<QList<JournalEntry>> LedgerFileSink::readAll() const
-{
-    Result<QByteArray> bytes = readFile(m_path);
-    if (!bytes)
-        return bytes.error();
-    Result<QList<JournalEntry>> entries = parse(*bytes);
-    if (!entries) {
-        Error e = entries.error();
-        e.message = m_path + u": "_s + e.message;
-        return e;
-    }
-    return entries;
-}
-
-Result<std::optional<JournalEntry>> LedgerFileSink::lookupNow(const QString &externalRef) const
-{
-    Result<QList<JournalEntry>> entries = readAll();
-    if (!entries)
-        return entries.error();
-    for (const JournalEntry &e : *entries) {
-        if (e.externalRef == externalRef)
-            return std::optional<JournalEntry>(e);
-    }
-    return std::optional<JournalEntry>();
-}
-
-void LedgerFileSink::post(const QList<JournalEntry> &entries, QObject *context,
-                          std::function<void(const Result<PostResult> &)> done)
-{
-    Result<PostResult> r = postNow(entries);
-    if (!r)
-        r = classifiedError(fileErrorClass(r.error()), r.error());
-    Q_UNUSED(context); // alive for the whole call: done runs before returning
-    done(r);
-}
-
-void LedgerFileSink::lookup(const QString &externalRef, QObject *context,
-                            std::function<void(const Result<std::optional<JournalEntry>> &)> done)
-{
-    Result<std::optional<JournalEntry>> r = lookupNow(externalRef);
-    if (!r)
-        r = classifiedError(fileErrorClass(r.error()), r.error());
-    Q_UNUSED(context); // alive for the whole call: done runs before returning
-    done(r);
-}
-
-Result<PostResult> LedgerFileSink::postNow(const QList<JournalEntry> &entries)
-{
-    for (const JournalEntry &e : entries) {
-        if (Status s = validate(e); !s)
-            return s.error();
-    }
-
-    QLockFile lock(m_path + u".lock"_s);
-    lock.setStaleLockTime(kStaleLockMs);
-    if (!lock.tryLock(kLockWaitMs))
-        return sinkError(u"erp.ledger.locked"_s, m_path, u"another writer holds the journal lock"_s);
-
-    Result<QByteArray> existing = readFile(m_path);
-    if (!existing)
-        return existing.error();
-    Result<QList<JournalEntry>> held = parse(*existing);
-    if (!held) {
-        Error e = held.error();
-        e.message = m_path + u": "_s + e.message + u" (nothing was posted)"_s;
-        return e;
-    }
-    QHash<QString, JournalEntry> byRef;
-    for (const JournalEntry &e : std::as_const(*held)) {
-        if (!e.externalRef.isEmpty())
-            byRef.insert(e.externalRef, e);
-    }
-
-    PostResult result;
-    QString appended;
-    for (const JournalEntry &e : entries) {
-        const auto it = byRef.constFind(e.externalRef);
-        if (it != byRef.constEnd()) {
-            result.alreadyPosted.append(e.externalRef);
-            if (!samePostings(it.value(), e))
-                result.conflicting.append(e.externalRef);
-            continue;
-        }
-        byRef.insert(e.externalRef, e);
-        result.posted.append(e.externalRef);
-        appended += u'\n' + format(e);
-    }
-    if (result.posted.isEmpty())
-        return result;
-
-    QSaveFile out(m_path);
-    if (!out.open(QIODevice::WriteOnly))
-        return sinkError(u"erp.ledger.io"_s, m_path, u"cannot write the journal: %1"_s.arg(out.errorString()));
-    QByteArray bytes = *existing;
-    if (bytes.isEmpty())
-        bytes = QByteArrayLiteral("; PayBridge journal (ledger/hledger format). Each entry carries its reference as\n"
-                                  "; the tag ref:<reference>; PayBridge never posts a reference twice.\n"
-                                  "decimal-mark .\n");
-    else if (!bytes.endsWith('\n'))
-        bytes.append('\n');
-    bytes.append(appended.toUtf8());
-    if (out.write(bytes) != bytes.size() || !out.commit())
-        return sinkError(u"erp.ledger.io"_s, m_path, u"cannot write the journal: %1"_s.arg(out.errorString()));
-    syncDirectory(m_path);
-    return result;
 }
 
 } // namespace pb::erp

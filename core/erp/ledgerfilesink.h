@@ -1,6 +1,6 @@
 #pragma once
 
-#include "erp/journalsink.h"
+#include "erp/filejournal.h"
 
 #include <QByteArray>
 #include <QString>
@@ -17,39 +17,23 @@ namespace pb::erp {
 // (JPY 1500, KWD 1.250, USD -3.50) and never a thousands separator; a new file starts with
 // "decimal-mark ." so "KWD 1.250" cannot be read as one thousand two hundred and fifty.
 //
-// post() takes a lock file beside the journal, re-reads the journal, then writes the old
-// bytes unchanged plus the new entries to a temporary file that is fsynced and renamed over
-// the journal (QSaveFile), then fsyncs the directory. A hand-edited journal is read
-// strictly: a line PayBridge cannot interpret fails post() and lookup() with its line number.
-//
-// The asynchronous post()/lookup() do their (short, local) work at once and call `done` before
-// returning; postNow()/lookupNow() are the same work returning its result with the detailed
-// error codes (erp.entry*, erp.ledger.parse, erp.ledger.io, erp.ledger.locked).
-class LedgerFileSink final : public JournalSink
+// A hand-edited journal is read strictly: a line PayBridge cannot interpret fails post() and
+// lookup() with its line number (erp.ledger.parse). Posting: see FileJournal.
+class LedgerFileSink final : public FileJournal
 {
 public:
     explicit LedgerFileSink(QString path);
-
-    void post(const QList<JournalEntry> &entries, QObject *context,
-              std::function<void(const Result<PostResult> &)> done) override;
-    void lookup(const QString &externalRef, QObject *context,
-                std::function<void(const Result<std::optional<JournalEntry>> &)> done) override;
-
-    Result<PostResult> postNow(const QList<JournalEntry> &entries);
-    Result<std::optional<JournalEntry>> lookupNow(const QString &externalRef) const;
-
-    // Every entry in the journal, in file order (entries without a ref tag included).
-    Result<QList<JournalEntry>> readAll() const;
-
-    const QString &path() const { return m_path; }
 
     // The text of one entry, ending with a newline.
     static QString format(const JournalEntry &entry);
     // Parses journal text. Errors list the offending line numbers.
     static Result<QList<JournalEntry>> parse(const QByteArray &text);
 
-private:
-    QString m_path;
+protected:
+    Result<QList<JournalEntry>> parseBytes(const QByteArray &bytes) const override { return parse(bytes); }
+    QByteArray entryBytes(const JournalEntry &entry) const override;
+    QByteArray newFileBytes() const override;
+    QByteArray lineEnd() const override { return QByteArrayLiteral("\n"); }
 };
 
 } // namespace pb::erp
