@@ -119,6 +119,9 @@ SqlPagedModel::SqlPagedModel(int columnCount, int defaultSortColumn, Qt::SortOrd
 
 SqlPagedModel::~SqlPagedModel()
 {
+    // Never null; saying so keeps GCC's -O3 stringop-overflow check from a false alarm.
+    if (!m_countShared)
+        return;
     QMutexLocker lock(&m_countShared->mutex);
     m_countShared->model = nullptr;
     m_countShared->latest.storeRelease(0);
