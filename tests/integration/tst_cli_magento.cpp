@@ -1,26 +1,20 @@
 // `paybridge magento ping|orders` as a user runs it: the real executable against a
 // `paybridge-sandbox` process, secrets through stdin into the real keychain (tests/with-session).
+#include "cliworld.h"
 #include "money/money.h"
 #include "testsupport.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QRegularExpression>
 #include <QSet>
-#include <QTemporaryDir>
 #include <QTest>
 
 using namespace Qt::StringLiterals;
 
 namespace {
 
-struct Run
-{
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
+using Run = pb::test::CliRun;
 
 const QStringList kKeys = {u"entity_id"_s,      u"increment_id"_s, u"state"_s,          u"status"_s,
                            u"currency"_s,       u"grand_total"_s,  u"total_paid"_s,     u"total_refunded"_s,
@@ -47,83 +41,35 @@ private Q_SLOTS:
     void ordersWithOAuth1();
 
 private:
-    Run paybridge(const QStringList &args, const QByteArray &stdinData = {});
-    QProcessEnvironment environment() const;
+    Run paybridge(const QStringList &args, const QByteArray &stdinData = {}) const
+    {
+        return m_world.paybridge(args, stdinData);
+    }
     void addProfile(const QString &name, const QString &auth, const QHash<QString, QString> &secrets);
     QList<QJsonObject> orders(const QStringList &extra, const QString &profile);
 
-    QTemporaryDir m_home;
-    QProcess m_sandbox;
-    QHash<QString, QString> m_values;
+    pb::test::CliWorld m_world;
     QList<QJsonObject> m_all;
 };
 
-QProcessEnvironment TestCliMagento::environment() const
-{
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(u"HOME"_s, m_home.path());
-    env.insert(u"XDG_DATA_HOME"_s, m_home.path() + u"/data"_s);
-    env.insert(u"XDG_CONFIG_HOME"_s, m_home.path() + u"/config"_s);
-    env.insert(u"XDG_CACHE_HOME"_s, m_home.path() + u"/cache"_s);
-    env.remove(u"DISPLAY"_s);
-    env.remove(u"WAYLAND_DISPLAY"_s);
-    return env;
-}
-
-Run TestCliMagento::paybridge(const QStringList &args, const QByteArray &stdinData)
-{
-    QProcess p;
-    p.setProcessEnvironment(environment());
-    p.start(QStringLiteral(PAYBRIDGE_EXE), args);
-    Run r;
-    if (!p.waitForStarted(20000))
-        return r;
-    if (!stdinData.isNull())
-        p.write(stdinData);
-    p.closeWriteChannel();
-    if (!p.waitForFinished(180000)) {
-        p.kill();
-        p.waitForFinished();
-        return r;
-    }
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
-}
-
 void TestCliMagento::initTestCase()
 {
-    QVERIFY(m_home.isValid());
-    m_sandbox.setProgram(QStringLiteral(PAYBRIDGE_SANDBOX_EXE));
-    m_sandbox.setArguments({u"--orders"_s, u"150"_s, u"--seed"_s, u"11"_s});
-    m_sandbox.setProcessEnvironment(environment());
-    m_sandbox.start();
-    QVERIFY(m_sandbox.waitForStarted(20000));
-    QTRY_VERIFY_WITH_TIMEOUT(QString::fromUtf8(m_sandbox.peek(1 << 16)).contains(u"magento.bearer_token="_s), 60000);
-    QTest::qWait(100);
-    const QStringList lines = QString::fromUtf8(m_sandbox.readAllStandardOutput()).split(u'\n', Qt::SkipEmptyParts);
-    for (const QString &line : lines) {
-        const qsizetype eq = line.indexOf(u'=');
-        if (eq > 0)
-            m_values.insert(line.left(eq), line.mid(eq + 1).trimmed());
-    }
+    QString error;
+    QVERIFY2(m_world.start(150, 11, &error), qPrintable(error));
     for (const char *key : {"magento_url", "paytrace_url", "magento.bearer_token", "magento.consumer_key",
                             "magento.consumer_secret", "magento.access_token", "magento.access_token_secret"})
-        QVERIFY2(!m_values.value(QLatin1StringView(key)).isEmpty(), key);
+        QVERIFY2(!m_world.value(QLatin1StringView(key)).isEmpty(), key);
 }
 
 void TestCliMagento::cleanupTestCase()
 {
-    m_sandbox.terminate();
-    if (!m_sandbox.waitForFinished(10000))
-        m_sandbox.kill();
+    m_world.stop();
 }
 
 void TestCliMagento::addProfile(const QString &name, const QString &auth, const QHash<QString, QString> &secrets)
 {
-    Run r = paybridge({u"profile"_s, u"add"_s, name, u"--paytrace-url"_s, m_values.value(u"paytrace_url"_s),
-                       u"--magento-url"_s, m_values.value(u"magento_url"_s), u"--magento-auth"_s, auth});
+    Run r = paybridge({u"profile"_s, u"add"_s, name, u"--paytrace-url"_s, m_world.value(u"paytrace_url"_s),
+                       u"--magento-url"_s, m_world.value(u"magento_url"_s), u"--magento-auth"_s, auth});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
     for (auto it = secrets.begin(); it != secrets.end(); ++it) {
         r = paybridge({u"profile"_s, u"set-secret"_s, name, it.key()}, it.value().toUtf8() + '\n');
@@ -198,11 +144,11 @@ void TestCliMagento::pingNeedsSecrets()
 
 void TestCliMagento::pingWithBearer()
 {
-    addProfile(u"Bearer"_s, u"bearer"_s, {{u"magento.bearer_token"_s, m_values.value(u"magento.bearer_token"_s)}});
+    addProfile(u"Bearer"_s, u"bearer"_s, {{u"magento.bearer_token"_s, m_world.value(u"magento.bearer_token"_s)}});
     const Run r = paybridge({u"magento"_s, u"ping"_s, u"--profile"_s, u"Bearer"_s});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
     QVERIFY2(r.out.contains(u"Magento OK"_s) && r.out.contains(u"(150 orders visible)"_s), qPrintable(r.out));
-    QVERIFY(!r.out.contains(m_values.value(u"magento.bearer_token"_s)));
+    QVERIFY(!r.out.contains(m_world.value(u"magento.bearer_token"_s)));
 }
 
 void TestCliMagento::wrongTokenIsConnectionFailure()
@@ -291,7 +237,7 @@ void TestCliMagento::ordersWithOAuth1()
     QHash<QString, QString> secrets;
     for (const char *key : {"magento.consumer_key", "magento.consumer_secret", "magento.access_token",
                             "magento.access_token_secret"})
-        secrets.insert(QLatin1StringView(key), m_values.value(QLatin1StringView(key)));
+        secrets.insert(QLatin1StringView(key), m_world.value(QLatin1StringView(key)));
     addProfile(u"OAuth"_s, u"oauth1"_s, secrets);
     const QList<QJsonObject> signedOrders = orders({}, u"OAuth"_s);
     QCOMPARE(signedOrders.size(), m_all.size());

@@ -1,41 +1,23 @@
 // `paybridge paytrace …` as a user runs it: the real executable against a `paybridge-sandbox`
 // process, secrets through stdin into the real keychain (tests/with-session), exit codes.
+#include "cliworld.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QRegularExpression>
 #include <QSet>
-#include <QTemporaryDir>
 #include <QTest>
 
 using namespace Qt::StringLiterals;
 
 namespace {
 
-struct Run
-{
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
+using Run = pb::test::CliRun;
 
 const QRegularExpression kIsoUtc(u"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"_s);
 const QRegularExpression kAmount(u"^\\d+\\.\\d{2}$"_s);
 const QRegularExpression kDigits(u"^\\d+$"_s);
-
-QList<QJsonObject> jsonLines(const QString &text, bool *ok)
-{
-    QList<QJsonObject> out;
-    *ok = true;
-    for (const QString &line : text.split(u'\n', Qt::SkipEmptyParts)) {
-        QJsonParseError error;
-        const QJsonDocument doc = QJsonDocument::fromJson(line.toUtf8(), &error);
-        *ok = *ok && error.error == QJsonParseError::NoError && doc.isObject();
-        out.append(doc.object());
-    }
-    return out;
-}
 
 QSet<QString> keysOf(const QJsonObject &o)
 {
@@ -61,55 +43,21 @@ private Q_SLOTS:
     void batchesAndBatch();
 
 private:
-    Run paybridge(const QStringList &args, const QByteArray &stdinData = {});
+    Run paybridge(const QStringList &args, const QByteArray &stdinData = {}) const
+    {
+        return m_world.paybridge(args, stdinData);
+    }
     void addProfile(const QString &name, const QString &paytraceUrl, const QString &user, const QString &password);
-    QProcessEnvironment environment() const;
     QStringList range() const;
 
-    QTemporaryDir m_home;
-    QProcess m_sandbox;
-    QHash<QString, QString> m_values;
+    pb::test::CliWorld m_world;
 };
-
-QProcessEnvironment TestCliPayTrace::environment() const
-{
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(u"HOME"_s, m_home.path());
-    env.insert(u"XDG_DATA_HOME"_s, m_home.path() + u"/data"_s);
-    env.insert(u"XDG_CONFIG_HOME"_s, m_home.path() + u"/config"_s);
-    env.insert(u"XDG_CACHE_HOME"_s, m_home.path() + u"/cache"_s);
-    env.remove(u"DISPLAY"_s);
-    env.remove(u"WAYLAND_DISPLAY"_s);
-    return env;
-}
-
-Run TestCliPayTrace::paybridge(const QStringList &args, const QByteArray &stdinData)
-{
-    QProcess p;
-    p.setProcessEnvironment(environment());
-    p.start(QStringLiteral(PAYBRIDGE_EXE), args);
-    Run r;
-    if (!p.waitForStarted(20000))
-        return r;
-    if (!stdinData.isNull())
-        p.write(stdinData);
-    p.closeWriteChannel();
-    if (!p.waitForFinished(180000)) {
-        p.kill();
-        p.waitForFinished();
-        return r;
-    }
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
-}
 
 void TestCliPayTrace::addProfile(const QString &name, const QString &paytraceUrl, const QString &user,
                                  const QString &password)
 {
     Run r = paybridge({u"profile"_s, u"add"_s, name, u"--paytrace-url"_s, paytraceUrl, u"--magento-url"_s,
-                       m_values.value(u"magento_url"_s), u"--magento-auth"_s, u"bearer"_s});
+                       m_world.value(u"magento_url"_s), u"--magento-auth"_s, u"bearer"_s});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
     for (const auto &[key, value] : {std::pair{u"paytrace.username"_s, user}, std::pair{u"paytrace.password"_s, password}}) {
         if (value.isEmpty())
@@ -128,25 +76,13 @@ QStringList TestCliPayTrace::range() const
 
 void TestCliPayTrace::initTestCase()
 {
-    QVERIFY(m_home.isValid());
-    m_sandbox.setProgram(QStringLiteral(PAYBRIDGE_SANDBOX_EXE));
-    m_sandbox.setArguments({u"--orders"_s, u"60"_s, u"--seed"_s, u"7"_s});
-    m_sandbox.setProcessEnvironment(environment());
-    m_sandbox.start();
-    QVERIFY(m_sandbox.waitForStarted(20000));
-    QTRY_VERIFY_WITH_TIMEOUT(QString::fromUtf8(m_sandbox.peek(1 << 16)).contains(u"magento.bearer_token="_s), 60000);
-    QTest::qWait(100);
-    for (const QString &line : QString::fromUtf8(m_sandbox.readAllStandardOutput()).split(u'\n', Qt::SkipEmptyParts)) {
-        const qsizetype eq = line.indexOf(u'=');
-        if (eq > 0)
-            m_values.insert(line.left(eq), line.mid(eq + 1).trimmed());
-    }
-    QVERIFY(m_values.contains(u"paytrace_url"_s));
-    addProfile(u"PT"_s, m_values.value(u"paytrace_url"_s), m_values.value(u"paytrace.username"_s),
-               m_values.value(u"paytrace.password"_s));
-    addProfile(u"PTWrongPassword"_s, m_values.value(u"paytrace_url"_s), m_values.value(u"paytrace.username"_s),
+    QString error;
+    QVERIFY2(m_world.start(60, 7, &error), qPrintable(error));
+    addProfile(u"PT"_s, m_world.value(u"paytrace_url"_s), m_world.value(u"paytrace.username"_s),
+               m_world.value(u"paytrace.password"_s));
+    addProfile(u"PTWrongPassword"_s, m_world.value(u"paytrace_url"_s), m_world.value(u"paytrace.username"_s),
                u"not-the-password"_s);
-    addProfile(u"PTNoSecrets"_s, m_values.value(u"paytrace_url"_s), {}, {});
+    addProfile(u"PTNoSecrets"_s, m_world.value(u"paytrace_url"_s), {}, {});
     // Nothing listens on port 1: connection refused.
     addProfile(u"PTDown"_s, u"http://127.0.0.1:1/paytrace"_s, u"user"_s, u"secret"_s);
 }
@@ -155,9 +91,7 @@ void TestCliPayTrace::cleanupTestCase()
 {
     for (const char *name : {"PT", "PTWrongPassword", "PTNoSecrets", "PTDown"})
         paybridge({u"profile"_s, u"remove"_s, QString::fromLatin1(name)});
-    m_sandbox.terminate();
-    if (!m_sandbox.waitForFinished(10000))
-        m_sandbox.kill();
+    m_world.stop();
 }
 
 void TestCliPayTrace::helpEverywhere_data()
@@ -223,7 +157,7 @@ void TestCliPayTrace::ping()
     const Run r = paybridge({u"paytrace"_s, u"ping"_s, u"--profile"_s, profile});
     QVERIFY2(r.exitCode == exitCode, qPrintable(u"exit %1: %2"_s.arg(r.exitCode).arg(r.err)));
     QVERIFY(!r.out.contains(u"not-the-password"_s) && !r.err.contains(u"not-the-password"_s));
-    QVERIFY(!r.out.contains(m_values.value(u"paytrace.password"_s)) && !r.err.contains(m_values.value(u"paytrace.password"_s)));
+    QVERIFY(!r.out.contains(m_world.value(u"paytrace.password"_s)) && !r.err.contains(m_world.value(u"paytrace.password"_s)));
 }
 
 void TestCliPayTrace::exportJsonl()
@@ -231,7 +165,7 @@ void TestCliPayTrace::exportJsonl()
     const Run r = paybridge(QStringList{u"paytrace"_s, u"export"_s, u"--profile"_s, u"PT"_s, u"--format"_s, u"jsonl"_s} + range());
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
     bool ok = false;
-    const QList<QJsonObject> lines = jsonLines(r.out, &ok);
+    const QList<QJsonObject> lines = pb::test::CliWorld::jsonLines(r.out, &ok);
     QVERIFY(ok);
     QVERIFY2(lines.size() >= 40, qPrintable(u"%1 lines"_s.arg(lines.size())));
     const QSet<QString> expectedKeys{u"transaction_id"_s, u"type"_s, u"amount"_s, u"currency"_s, u"status"_s, u"batch"_s,
@@ -277,7 +211,7 @@ void TestCliPayTrace::batchesAndBatch()
     Run r = paybridge(QStringList{u"paytrace"_s, u"batches"_s, u"--profile"_s, u"PT"_s} + range());
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
     bool ok = false;
-    const QList<QJsonObject> batches = jsonLines(r.out, &ok);
+    const QList<QJsonObject> batches = pb::test::CliWorld::jsonLines(r.out, &ok);
     QVERIFY(ok);
     QVERIFY(batches.size() >= 20); // one close a day over the history
     const QSet<QString> expectedKeys{u"batch"_s, u"closed_at"_s, u"currency"_s, u"transaction_count"_s, u"net_amount"_s,
@@ -301,14 +235,14 @@ void TestCliPayTrace::batchesAndBatch()
     const QString number = chosen.value("batch"_L1).toString();
     r = paybridge({u"paytrace"_s, u"batch"_s, u"--profile"_s, u"PT"_s, u"--number"_s, number});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
-    const QList<QJsonObject> one = jsonLines(r.out, &ok);
+    const QList<QJsonObject> one = pb::test::CliWorld::jsonLines(r.out, &ok);
     QVERIFY(ok);
     QCOMPARE(one.size(), 1);
     QCOMPARE(one.first(), chosen);
 
     r = paybridge({u"paytrace"_s, u"batch"_s, u"--profile"_s, u"PT"_s, u"--number"_s, number, u"--transactions"_s});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
-    const QList<QJsonObject> members = jsonLines(r.out, &ok);
+    const QList<QJsonObject> members = pb::test::CliWorld::jsonLines(r.out, &ok);
     QVERIFY(ok);
     QCOMPARE(members.size(), chosen.value("transaction_count"_L1).toInt());
     for (const QJsonObject &t : members) {
