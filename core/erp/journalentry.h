@@ -41,6 +41,10 @@ Status validateExternalRef(const QString &ref);
 // exactly zero. The error names the entry's reference and the reason.
 Status validate(const JournalEntry &entry);
 
+// Same date and the same accounts and amounts in the same order (description and memos aside):
+// what tells a sink that an entry it already holds under a reference is the one offered again.
+bool samePostings(const JournalEntry &a, const JournalEntry &b);
+
 // Sum per (account, currency code); zero totals are left out. Fails on int64 overflow.
 using AccountTotals = QMap<std::pair<QString, QString>, Money>;
 Result<AccountTotals> accountTotals(const QList<JournalEntry> &entries);

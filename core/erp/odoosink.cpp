@@ -28,17 +28,6 @@ QByteArray idList(const QList<qint64> &ids)
     return out + ']';
 }
 
-bool samePostings(const JournalEntry &a, const JournalEntry &b)
-{
-    if (a.date != b.date || a.postings.size() != b.postings.size())
-        return false;
-    for (qsizetype i = 0; i < a.postings.size(); ++i) {
-        if (a.postings.at(i).account != b.postings.at(i).account || !(a.postings.at(i).amount == b.postings.at(i).amount))
-            return false;
-    }
-    return true;
-}
-
 } // namespace
 
 struct OdooSink::PostOp
