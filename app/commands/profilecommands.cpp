@@ -1,4 +1,4 @@
-// `paybridge profile add|set-secret|list|remove`
+// `paybridge profile add|set-secret|set-erp|list|remove`
 #include "commands/cli.h"
 #include "commands/exitcodes.h"
 #include "commands/output.h"
@@ -60,6 +60,64 @@ int loadStore(profile::ProfileStore &store, Io &io)
     return ExitOk;
 }
 
+// Where the day's journal goes: the same options for `profile add` and `profile set-erp`. The
+// Odoo password or API key is never an option (it would land in shell history and `ps`): it is
+// the keychain secret odoo.password (`profile set-secret NAME odoo.password`).
+struct ErpOptions
+{
+    QCommandLineOption sink{QStringLiteral("erp-sink"), tr("Where `journal post` books the day: ledger (default), csv or odoo."),
+                            QStringLiteral("SINK")};
+    QCommandLineOption file{QStringLiteral("journal-file"),
+                            tr("Absolute path of the ledger or CSV journal (default: in the profile's data directory)."),
+                            QStringLiteral("PATH")};
+    QCommandLineOption odooUrl{QStringLiteral("odoo-url"), tr("Odoo base URL (https; http only for loopback)."),
+                               QStringLiteral("URL")};
+    QCommandLineOption odooDatabase{QStringLiteral("odoo-database"), tr("Odoo database name."), QStringLiteral("DB")};
+    QCommandLineOption odooLogin{QStringLiteral("odoo-login"), tr("Odoo user login."), QStringLiteral("LOGIN")};
+    QCommandLineOption odooCurrency{QStringLiteral("odoo-currency"), tr("The Odoo company's currency (default USD)."),
+                                    QStringLiteral("CODE")};
+    QCommandLineOption odooAccount{QStringLiteral("odoo-account"),
+                                   tr("PayBridge account = Odoo account code, e.g. \"Assets:Bank=101401\"; repeat for each "
+                                      "account. Replaces the stored list when given."),
+                                   QStringLiteral("NAME=CODE")};
+
+    void addTo(QCommandLineParser &parser) const
+    {
+        parser.addOptions({sink, file, odooUrl, odooDatabase, odooLogin, odooCurrency, odooAccount});
+    }
+
+    // Applies the options that were given onto `erp`; false (and a message) for a malformed one.
+    // The whole profile is validated by the store afterwards.
+    bool apply(const QCommandLineParser &parser, profile::ErpSettings &erp, Io &io) const
+    {
+        if (parser.isSet(sink))
+            erp.sink = parser.value(sink);
+        if (parser.isSet(file))
+            erp.file = parser.value(file);
+        if (parser.isSet(odooUrl))
+            erp.odooUrl = parser.value(odooUrl);
+        if (parser.isSet(odooDatabase))
+            erp.odooDatabase = parser.value(odooDatabase);
+        if (parser.isSet(odooLogin))
+            erp.odooUsername = parser.value(odooLogin);
+        if (parser.isSet(odooCurrency))
+            erp.odooCurrency = parser.value(odooCurrency);
+        if (parser.isSet(odooAccount)) {
+            erp.odooAccounts.clear();
+            for (const QString &pair : parser.values(odooAccount)) {
+                // Split at the last '=': account names may hold anything but codes never '='.
+                const qsizetype eq = pair.lastIndexOf(u'=');
+                if (eq <= 0 || eq == pair.size() - 1) {
+                    io.err() << tr("--odoo-account: expected NAME=CODE, got '%1'\n").arg(pair) << Qt::flush;
+                    return false;
+                }
+                erp.odooAccounts.insert(pair.left(eq), pair.mid(eq + 1));
+            }
+        }
+        return true;
+    }
+};
+
 int addProfile(const QStringList &arguments, Io &io)
 {
     QCommandLineParser parser;
@@ -77,6 +135,8 @@ int addProfile(const QStringList &arguments, Io &io)
     const QCommandLineOption historyDays(QStringLiteral("history-days"), tr("How many days the first sync reads (default 30)."),
                                          QStringLiteral("N"), QStringLiteral("30"));
     parser.addOptions({paytraceUrl, magentoUrl, magentoAuth, magentoSignature, integratorId, historyDays});
+    const ErpOptions erpOptions;
+    erpOptions.addTo(parser);
     int code = ExitOk;
     if (!parseOrHelp(parser, arguments, io, &code))
         return code;
@@ -104,6 +164,8 @@ int addProfile(const QStringList &arguments, Io &io)
     p.paytraceIntegratorId = parser.value(integratorId);
     p.historyDays = days;
     p.createdBy = currentOsUser();
+    if (!erpOptions.apply(parser, p.erp, io))
+        return ExitUsage;
 
     profile::ProfileStore store;
     if (const int rc = loadStore(store, io); rc != ExitOk)
@@ -115,6 +177,44 @@ int addProfile(const QStringList &arguments, Io &io)
     }
     io.out() << tr("Profile %1 created. Store its secrets with: paybridge profile set-secret %1 KEY\n").arg(p.name)
              << Qt::flush;
+    return ExitOk;
+}
+
+int setErp(const QStringList &arguments, Io &io)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        tr("Change where a profile's day journal is posted. Options not given keep their value; the Odoo "
+           "password or API key goes in the keychain: paybridge profile set-secret NAME odoo.password"));
+    parser.addPositionalArgument(QStringLiteral("NAME"), tr("Profile name."));
+    const ErpOptions erpOptions;
+    erpOptions.addTo(parser);
+    int code = ExitOk;
+    if (!parseOrHelp(parser, arguments, io, &code))
+        return code;
+    const QStringList pos = parser.positionalArguments();
+    if (pos.size() != 1) {
+        io.err() << tr("Usage: paybridge profile set-erp NAME [--erp-sink ledger|csv|odoo] [--journal-file PATH] "
+                       "[--odoo-url URL --odoo-database DB --odoo-login LOGIN --odoo-account NAME=CODE ...]\n")
+                 << Qt::flush;
+        return ExitUsage;
+    }
+    profile::ProfileStore store;
+    if (const int rc = loadStore(store, io); rc != ExitOk)
+        return rc;
+    auto p = store.find(pos.at(0));
+    if (!p) {
+        io.err() << tr("No profile named %1 (see: paybridge profile list)\n").arg(pos.at(0)) << Qt::flush;
+        return ExitConfig;
+    }
+    if (!erpOptions.apply(parser, p->erp, io))
+        return ExitUsage;
+    const Status updated = store.update(*p);
+    if (!updated) {
+        io.err() << tr("Profile not changed: %1\n").arg(updated.error().toString()) << Qt::flush;
+        return ExitConfig;
+    }
+    io.out() << tr("Profile %1 posts its journal to %2.\n").arg(p->name, p->erp.sink) << Qt::flush;
     return ExitOk;
 }
 
@@ -244,13 +344,15 @@ int profileCommand(const QStringList &arguments, Io &io)
         return addProfile(arguments.mid(1), io);
     if (sub == u"set-secret")
         return setSecret(arguments.mid(1), io);
+    if (sub == u"set-erp")
+        return setErp(arguments.mid(1), io);
     if (sub == u"list")
         return listProfiles(arguments.mid(1), io);
     if (sub == u"remove")
         return removeProfile(arguments.mid(1), io);
     const bool help = sub == u"--help" || sub == u"-h";
     (help ? io.out() : io.err())
-        << tr("Usage: paybridge profile add|set-secret|list|remove ... (each has --help)\n") << Qt::flush;
+        << tr("Usage: paybridge profile add|set-secret|set-erp|list|remove ... (each has --help)\n") << Qt::flush;
     return help ? ExitOk : ExitUsage;
 }
 

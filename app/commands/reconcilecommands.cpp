@@ -3,9 +3,10 @@
 #include "commands/commandsupport.h"
 #include "commands/exitcodes.h"
 #include "commands/output.h"
+#include "commands/reconcilereport.h"
 
 #include "access/permissions.h"
-#include "erp/dayjournal.h"
+#include "erp/dayposting.h"
 #include "erp/sinkfactory.h"
 #include "mapping/mappingprofile.h"
 #include "net/httptransport.h"
@@ -21,12 +22,25 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QUrl>
 
 namespace pb::app {
 
 namespace {
 
 using namespace Qt::StringLiterals;
+
+ReportWriter &reportWriter()
+{
+    static ReportWriter writer;
+    return writer;
+}
+
+bool isReportPath(const QString &path)
+{
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    return suffix == u"pdf"_s || suffix == u"csv"_s;
+}
 
 QString tr(const char *text)
 {
@@ -157,6 +171,21 @@ QJsonObject itemJson(const reconcile::ItemRecord &i)
 
 } // namespace
 
+void setReconciliationReportWriter(ReportWriter writer)
+{
+    reportWriter() = std::move(writer);
+}
+
+bool commandNeedsGui(int argc, char **argv)
+{
+    if (argc < 2 || qstrcmp(argv[1], "reconcile") != 0)
+        return false;
+    for (int i = 2; i < argc; ++i)
+        if (qstrcmp(argv[i], "--report") == 0 || qstrncmp(argv[i], "--report=", 9) == 0)
+            return true;
+    return false;
+}
+
 int reconcileCommand(const QStringList &arguments, Io &io)
 {
     QCommandLineParser parser;
@@ -171,16 +200,24 @@ int reconcileCommand(const QStringList &arguments, Io &io)
     const QCommandLineOption importOpt(u"import"_s, tr("Import this settlement file first."), u"FILE"_s);
     const QCommandLineOption mappingOpt(u"mapping"_s, tr("Column mapping (JSON) of the file given with --import."),
                                         u"FILE"_s);
-    parser.addOptions({profileOpt, dateOpt, formatOpt, importOpt, mappingOpt});
+    const QCommandLineOption reportOpt(u"report"_s,
+                                       tr("Also write the day's report for review and sign-off: FILE.pdf or FILE.csv."),
+                                       u"FILE"_s);
+    parser.addOptions({profileOpt, dateOpt, formatOpt, importOpt, mappingOpt, reportOpt});
     int exitCode = ExitOk;
     if (!parseCommandLine(parser, arguments, io, &exitCode))
         return exitCode;
     const QString format = parser.value(formatOpt);
     if (!parser.isSet(profileOpt) || !parser.isSet(dateOpt) || !parser.positionalArguments().isEmpty()
-        || (format != u"text"_s && format != u"jsonl"_s) || parser.isSet(importOpt) != parser.isSet(mappingOpt)) {
+        || (format != u"text"_s && format != u"jsonl"_s) || parser.isSet(importOpt) != parser.isSet(mappingOpt)
+        || (parser.isSet(reportOpt) && !isReportPath(parser.value(reportOpt)))) {
         io.err() << tr("Usage: paybridge reconcile --profile NAME --date YYYY-MM-DD [--format text|jsonl] "
-                       "[--import FILE --mapping MAPPING.json]\n")
+                       "[--import FILE --mapping MAPPING.json] [--report FILE.pdf|FILE.csv]\n")
                  << Qt::flush;
+        return ExitUsage;
+    }
+    if (parser.isSet(reportOpt) && !reportWriter()) {
+        io.err() << tr("--report: this build cannot write reports\n") << Qt::flush;
         return ExitUsage;
     }
     const auto day = parseDay(parser.value(dateOpt), io, &exitCode);
@@ -227,6 +264,15 @@ int reconcileCommand(const QStringList &arguments, Io &io)
         if (page->size() < filter.limit)
             break;
         filter.afterId = page->last().id;
+    }
+    if (parser.isSet(reportOpt)) {
+        const ReportJob job{path, run->scope, parser.value(reportOpt), profile->name, QUrl(profile->magentoUrl).host()};
+        if (Status written = reportWriter()(job); !written) {
+            io.err() << tr("Cannot write the report %1: %2\n").arg(job.outputPath, written.error().toString())
+                     << Qt::flush;
+            return ExitFailure;
+        }
+        io.err() << tr("Report written to %1\n").arg(job.outputPath) << Qt::flush;
     }
 
     if (format == u"jsonl"_s) {
@@ -342,20 +388,7 @@ int journalCommand(const QStringList &arguments, Io &io)
                  << Qt::flush;
         return ExitRefused;
     }
-    const auto activity = erp::readDayActivity(conn.db(), *day);
-    if (!activity) {
-        io.err() << tr("Cannot read the day's activity: %1\n").arg(activity.error().toString()) << Qt::flush;
-        return ExitFailure;
-    }
-    const auto writeOffs = results.writeOffs(*day);
-    if (!writeOffs) {
-        io.err() << tr("Cannot read the day's write-offs: %1\n").arg(writeOffs.error().toString()) << Qt::flush;
-        return ExitFailure;
-    }
-    erp::DayActivity dayActivity = activity.value();
-    for (const auto &w : writeOffs.value())
-        dayActivity.writeOffs.append({w.reference, w.amount});
-    const auto entries = erp::buildDayJournal(mapping::MappingProfile::defaults(), dayActivity);
+    const auto entries = erp::dayJournalFromStore(conn.db(), *day, mapping::MappingProfile::defaults());
     if (!entries) {
         io.err() << tr("Cannot build the day's journal: %1\n").arg(entries.error().toString()) << Qt::flush;
         return ExitFailure;

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <unordered_map>
 
@@ -331,6 +332,23 @@ public:
         if (s.get() && sqlite3_step(s.get()) == SQLITE_ROW)
             return sqlite3_column_int64(s.get(), 0);
         return 0;
+    }
+    // True when the rows matching `rangeSql` (counted on its index; ?1..?n bound by `bind`)
+    // are more than an eighth of `table`: then one sequential scan reads less than an index
+    // walk with a table lookup per row. The count stops at that eighth, so it stays cheap.
+    template<typename Bind>
+    bool worthScanning(const char *table, const char *rangeSql, Bind &&bind)
+    {
+        const qint64 rows = scalar((std::string("SELECT max(rowid) FROM ") + table).c_str());
+        if (rows <= 0)
+            return false;
+        const qint64 eighth = rows / 8 + 1;
+        Stmt s = prepare((std::string("SELECT count(*) FROM (SELECT 1 FROM ") + table + " WHERE " + rangeSql
+                          + " LIMIT " + std::to_string(eighth) + ")").c_str());
+        if (!s.get())
+            return false;
+        bind(s.get());
+        return sqlite3_step(s.get()) == SQLITE_ROW && sqlite3_column_int64(s.get(), 0) >= eighth;
     }
 
 private:
@@ -701,21 +719,27 @@ private:
     Status loadLines(Reader &r)
     {
         const bool byBatch = m_scope.kind == ReconcileScope::Kind::Batch;
-        Stmt s = r.prepare(byBatch
-            ? "SELECT id, kind, transaction_id, amount, currency, settled_on, batch FROM settlement_lines WHERE batch = ?1"
-            : "SELECT id, kind, transaction_id, amount, currency, settled_on, batch FROM settlement_lines WHERE settled_on BETWEEN ?1 AND ?2");
-        if (!s.get())
-            return r.error(u"reconcile.store"_s, u"cannot query settlement lines"_s);
         QByteArray a, b;
         if (byBatch) {
             a = m_scope.batch.toUtf8();
-            sqlite3_bind_text(s.get(), 1, a.constData(), int(a.size()), SQLITE_STATIC);
         } else {
             a = m_scope.from.toString(Qt::ISODate).toUtf8();
             b = m_scope.to.toString(Qt::ISODate).toUtf8();
-            sqlite3_bind_text(s.get(), 1, a.constData(), int(a.size()), SQLITE_STATIC);
-            sqlite3_bind_text(s.get(), 2, b.constData(), int(b.size()), SQLITE_STATIC);
         }
+        const auto bind = [&](sqlite3_stmt *q) {
+            sqlite3_bind_text(q, 1, a.constData(), int(a.size()), SQLITE_STATIC);
+            if (!byBatch)
+                sqlite3_bind_text(q, 2, b.constData(), int(b.size()), SQLITE_STATIC);
+        };
+        const char *range = byBatch ? "batch = ?1" : "settled_on BETWEEN ?1 AND ?2";
+        const bool scan = r.worthScanning("settlement_lines", range, bind);
+        Stmt s = r.prepare((std::string("SELECT id, kind, transaction_id, amount, currency, settled_on, batch "
+                                        "FROM settlement_lines ")
+                            + (scan ? "NOT INDEXED " : "") + "WHERE " + range)
+                               .c_str());
+        if (!s.get())
+            return r.error(u"reconcile.store"_s, u"cannot query settlement lines"_s);
+        bind(s.get());
         auto &lines = m_data.lines;
         Status st = drain(r, s.get(), m_options, "settlement lines", [&](sqlite3_stmt *q) {
             Line l;
@@ -752,18 +776,50 @@ private:
                 out.push_back(readTxn(q, *m_keys, Origin::SettledInScope));
             });
         }
+        const qint64 from = m_clock.startOf(m_scope.from), to = m_clock.startOf(m_scope.to.addDays(1));
+        const qint64 openFrom = m_clock.closeOf(m_scope.from.addDays(-1)), openTo = m_clock.closeOf(m_scope.to);
+        const bool scan = r.worthScanning("gateway_transactions", "settled_at >= ?1 AND settled_at < ?2",
+                                          [&](sqlite3_stmt *q) {
+                                              sqlite3_bind_int64(q, 1, from);
+                                              sqlite3_bind_int64(q, 2, to);
+                                          });
+        if (scan) {
+            // Most of the table: both sets in one sequential pass, then in the order the two
+            // index walks give (settled by settlement time, then unsettled by creation time),
+            // so that the result does not depend on the plan.
+            Stmt all = r.prepare((sql + "NOT INDEXED WHERE (settled_at >= ?1 AND settled_at < ?2) "
+                                        "OR (settled_at IS NULL AND created_at >= ?3 AND created_at < ?4)").c_str());
+            if (!all.get())
+                return r.error(u"reconcile.store"_s, u"cannot query transactions"_s);
+            sqlite3_bind_int64(all.get(), 1, from);
+            sqlite3_bind_int64(all.get(), 2, to);
+            sqlite3_bind_int64(all.get(), 3, openFrom);
+            sqlite3_bind_int64(all.get(), 4, openTo);
+            if (Status st = drain(r, all.get(), m_options, "transactions", [&](sqlite3_stmt *q) {
+                    const bool settledRow = sqlite3_column_type(q, 7) != SQLITE_NULL;
+                    out.push_back(readTxn(q, *m_keys, settledRow ? Origin::SettledInScope : Origin::UnsettledWindow));
+                }); !st)
+                return st;
+            const auto unsettled = std::stable_partition(out.begin(), out.end(),
+                                                         [](const Txn &t) { return t.origin == Origin::SettledInScope; });
+            if (!std::is_sorted(out.begin(), unsettled, [](const Txn &x, const Txn &y) { return x.settledAt < y.settledAt; }))
+                std::stable_sort(out.begin(), unsettled,
+                                 [](const Txn &x, const Txn &y) { return x.settledAt < y.settledAt; });
+            std::stable_sort(unsettled, out.end(), [](const Txn &x, const Txn &y) { return x.createdAt < y.createdAt; });
+            return {};
+        }
         Stmt settled = r.prepare((sql + "WHERE settled_at >= ?1 AND settled_at < ?2").c_str());
         Stmt unsettled = r.prepare((sql + "WHERE created_at >= ?1 AND created_at < ?2 AND settled_at IS NULL").c_str());
         if (!settled.get() || !unsettled.get())
             return r.error(u"reconcile.store"_s, u"cannot query transactions"_s);
-        sqlite3_bind_int64(settled.get(), 1, m_clock.startOf(m_scope.from));
-        sqlite3_bind_int64(settled.get(), 2, m_clock.startOf(m_scope.to.addDays(1)));
+        sqlite3_bind_int64(settled.get(), 1, from);
+        sqlite3_bind_int64(settled.get(), 2, to);
         if (Status st = drain(r, settled.get(), m_options, "settled transactions", [&](sqlite3_stmt *q) {
                 out.push_back(readTxn(q, *m_keys, Origin::SettledInScope));
             }); !st)
             return st;
-        sqlite3_bind_int64(unsettled.get(), 1, m_clock.closeOf(m_scope.from.addDays(-1)));
-        sqlite3_bind_int64(unsettled.get(), 2, m_clock.closeOf(m_scope.to));
+        sqlite3_bind_int64(unsettled.get(), 1, openFrom);
+        sqlite3_bind_int64(unsettled.get(), 2, openTo);
         return drain(r, unsettled.get(), m_options, "unsettled transactions", [&](sqlite3_stmt *q) {
             out.push_back(readTxn(q, *m_keys, Origin::UnsettledWindow));
         });

@@ -22,6 +22,7 @@ namespace pb::reconcile {
 
 namespace {
 
+
 Error sqlError(const QString &what, const QSqlError &e)
 {
     return makeError(u"reconcile.store"_s, {}, what + u": "_s + e.text());
@@ -82,6 +83,11 @@ Result<QSqlQuery> prepared(QSqlDatabase &db, const QString &sql)
     if (!q.prepare(sql))
         return sqlError(u"cannot prepare a statement"_s, q.lastError());
     return q;
+}
+
+QString notNull(const QString &s)
+{
+    return s.isNull() ? u""_s : s;
 }
 
 Status execute(QSqlQuery &q, const QString &what)
@@ -286,6 +292,23 @@ Result<RunSummary> ReconciliationStore::save(const MatchResult &result, const QS
     for (int s = 0; s < 4; ++s)
         subjectNames[s] = subjectName(Subject(s)).toUtf8();
 
+    // A run of a million matches dirties tens of MB: with the default 2 MB page cache SQLite
+    // spills to the WAL mid-transaction and writes the same interior pages again and again.
+    // A bigger cache for this transaction only (memory, not durability); restored after.
+    const int pagesBefore = [&] {
+        sqlite3_stmt *q = nullptr;
+        int v = -2000;
+        if (sqlite3_prepare_v2(h, "PRAGMA cache_size", -1, &q, nullptr) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+            v = sqlite3_column_int(q, 0);
+        sqlite3_finalize(q);
+        return v;
+    }();
+    if (result.items.size() > 100000)
+        sqlite3_exec(h, "PRAGMA cache_size = -131072", nullptr, nullptr, nullptr);
+    auto restoreCache = qScopeGuard([&] {
+        const QByteArray sql = "PRAGMA cache_size = " + QByteArray::number(pagesBefore);
+        sqlite3_exec(h, sql.constData(), nullptr, nullptr, nullptr);
+    });
     char txnBuf[32];
     for (const ResultItem &i : result.items) {
         if (!resolved.empty() && resolved.count(itemKey(result, i).toStdString()))
@@ -537,6 +560,8 @@ Result<ResolutionPreview> ReconciliationStore::preview(const ResolutionRequest &
             p.writeOffTotals[r.currency] += amount.minor();
         } else if (request.kind == ResolutionKind::Link) {
             line.action = u"link to "_s + request.linkRef;
+        } else if (!request.linkRef.trimmed().isEmpty()) {
+            line.action = resolutionName(request.kind) + u" "_s + request.linkRef.trimmed();
         }
         p.lines.append(line);
     }
@@ -562,9 +587,12 @@ Result<int> ReconciliationStore::resolve(const ResolutionRequest &request, const
         q.addBindValue(request.note.trimmed());
         q.addBindValue(request.actor);
         q.addBindValue(when.toMSecsSinceEpoch());
-        q.addBindValue(request.kind == ResolutionKind::WriteOff ? request.writeOffAccount.trimmed() : QString());
+        // Empty, never null QStrings: Qt binds a null QString as NULL and these columns are NOT NULL.
+        q.addBindValue(request.kind == ResolutionKind::WriteOff ? notNull(request.writeOffAccount.trimmed()) : u""_s);
         q.addBindValue(line.writeOff ? QVariant(line.writeOff->minor()) : QVariant(QMetaType(QMetaType::LongLong)));
-        q.addBindValue(request.kind == ResolutionKind::Link ? request.linkRef.trimmed() : QString());
+        // A refund or credit memo keeps the intent that makes it, like a link keeps its target.
+        q.addBindValue(request.kind == ResolutionKind::WriteOff || request.kind == ResolutionKind::Accept
+                           ? u""_s : notNull(request.linkRef.trimmed()));
         q.addBindValue(line.itemId);
         if (Status s = execute(q, u"cannot resolve an item"_s); !s)
             return s.error();

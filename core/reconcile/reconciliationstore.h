@@ -82,6 +82,7 @@ struct ResolutionRequest
     QString writeOffAccount;     // write_off: required
     std::optional<Money> writeOffAmount; // write_off: default the item's difference
     QString linkRef;             // link: the transaction id or increment id linked by hand; required
+                                 // refund, credit_memo: the intent key that makes it (kept as linkedRef)
 };
 
 // What a bulk resolution will do, item by item, before anything is written.
