@@ -57,7 +57,8 @@ access::Action accessAction(OperationKind kind)
     switch (kind) {
     case OperationKind::Capture: return access::Action::Capture;
     case OperationKind::Void: return access::Action::Void;
-    case OperationKind::Refund: return access::Action::Refund;
+    case OperationKind::Refund:
+    case OperationKind::CreditMemo: return access::Action::Refund;
     }
     return access::Action::Refund;
 }
@@ -70,6 +71,7 @@ QString OperationDialog::kindTitle(OperationKind kind)
     case OperationKind::Capture: return tr("Capture");
     case OperationKind::Void: return tr("Void");
     case OperationKind::Refund: return tr("Refund");
+    case OperationKind::CreditMemo: return tr("Credit memo");
     }
     return {};
 }
@@ -88,6 +90,7 @@ OperationDialog::OperationDialog(sync::SyncService *sync, OperationKind kind, co
     case OperationKind::Capture: setWindowTitle(tr("Capture payment — order %1").arg(orderIncrementId)); break;
     case OperationKind::Void: setWindowTitle(tr("Void payment — order %1").arg(orderIncrementId)); break;
     case OperationKind::Refund: setWindowTitle(tr("Refund — order %1").arg(orderIncrementId)); break;
+    case OperationKind::CreditMemo: setWindowTitle(tr("Credit memo — order %1").arg(orderIncrementId)); break;
     }
     setAccessibleName(windowTitle());
 
@@ -600,6 +603,9 @@ OperationDialog::Availability OperationDialog::availability(const QSqlDatabase &
             return a;
         }
         break;
+    case OperationKind::CreditMemo: // offered from reconciliation, which checks its own case
+        amountForCheck = captured - refunded;
+        break;
     }
 
     if (actor.isEmpty()) {
@@ -678,6 +684,7 @@ QAction *OperationActions::action(OperationKind kind) const
     case OperationKind::Capture: return m_capture;
     case OperationKind::Void: return m_void;
     case OperationKind::Refund: return m_refund;
+    case OperationKind::CreditMemo: break; // not a button of the order pages
     }
     return nullptr;
 }
@@ -705,6 +712,7 @@ void OperationActions::update()
         case OperationKind::Capture: tip = tr("Capture the authorized payment (%1)").arg(shortcut); break;
         case OperationKind::Void: tip = tr("Void the unsettled payment (%1)").arg(shortcut); break;
         case OperationKind::Refund: tip = tr("Refund all or part of the settled payment (%1)").arg(shortcut); break;
+        case OperationKind::CreditMemo: break;
         }
         if (!availability.why.isEmpty())
             tip += u'\n' + availability.why;

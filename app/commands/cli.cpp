@@ -25,6 +25,7 @@ constexpr Command kCommands[] = {
     {"refund", &refundCommand},
     {"void", &voidCommand},
     {"capture", &captureCommand},
+    {"credit-memo", &creditMemoCommand},
     {"queue", &queueCommand},
     {"serve", &serveCommand},
     {"operators", &operatorsCommand},
@@ -75,6 +76,8 @@ QString overviewHelp()
         "                             check the Magento connection; orders as JSON lines\n"
         "  refund|void|capture --profile NAME --order INCREMENT_ID [--amount X] --reason TEXT [--queue]\n"
         "                             move money at PayTrace, then Magento and the ERP, exactly once\n"
+        "  credit-memo --profile NAME --order INCREMENT_ID [--amount X] --reason TEXT\n"
+        "                             record in Magento a refund PayTrace already made (no gateway call)\n"
         "  queue [replay|discard|resolve ID] --profile NAME\n"
         "                             list the intents; replay, discard or decide one\n"
         "  serve --profile NAME [--interval SECONDS]\n"

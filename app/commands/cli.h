@@ -27,6 +27,7 @@ int paytraceCommand(const QStringList &arguments, Io &io);
 int magentoCommand(const QStringList &arguments, Io &io);
 int refundCommand(const QStringList &arguments, Io &io);
 int voidCommand(const QStringList &arguments, Io &io);
+int creditMemoCommand(const QStringList &arguments, Io &io);
 int captureCommand(const QStringList &arguments, Io &io);
 int queueCommand(const QStringList &arguments, Io &io);
 int serveCommand(const QStringList &arguments, Io &io);

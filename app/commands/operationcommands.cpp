@@ -93,7 +93,7 @@ void printOutcome(Io &io, const sync::OperationOutcome &outcome)
 int operationCommand(sync::OperationKind kind, const QStringList &arguments, Io &io)
 {
     QCommandLineParser parser;
-    const QString name = sync::operationKindName(kind);
+    const QString name = kind == sync::OperationKind::CreditMemo ? QStringLiteral("credit-memo") : sync::operationKindName(kind);
     switch (kind) {
     case sync::OperationKind::Refund:
         parser.setApplicationDescription(
@@ -109,6 +109,12 @@ int operationCommand(sync::OperationKind kind, const QStringList &arguments, Io 
         parser.setApplicationDescription(
             tr("Capture an order's authorization at PayTrace, then the Magento invoice (without a Magento capture) "
                "and the ERP entry, each exactly once. Without --amount: everything still authorized."));
+        break;
+    case sync::OperationKind::CreditMemo:
+        parser.setApplicationDescription(
+            tr("Record in Magento, as an offline credit memo, money PayTrace already gave back (a refund made in "
+               "PayTrace's terminal), exactly once; PayTrace is not called. Without --amount: everything Magento "
+               "took and has not credited."));
         break;
     }
     const QCommandLineOption profileOpt(QStringLiteral("profile"), tr("Profile name."), QStringLiteral("NAME"));
@@ -210,6 +216,11 @@ int voidCommand(const QStringList &arguments, Io &io)
 int captureCommand(const QStringList &arguments, Io &io)
 {
     return operationCommand(sync::OperationKind::Capture, arguments, io);
+}
+
+int creditMemoCommand(const QStringList &arguments, Io &io)
+{
+    return operationCommand(sync::OperationKind::CreditMemo, arguments, io);
 }
 
 } // namespace pb::app

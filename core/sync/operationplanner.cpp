@@ -72,6 +72,58 @@ QString money(const Money &m)
     return m.isValid() ? m.toString() : QString();
 }
 
+// A Magento offline credit memo for money PayTrace already gave back (a refund made in
+// PayTrace's own terminal): the gateway is not called again, and the ERP gets the refund from
+// the day's journal. Magento may credit at most what it took and has not credited yet.
+PlannedChain planCreditMemo(PlannedChain chain, const OrderPayment &p, const OperationRequest &r,
+                            const QString &keyRoot)
+{
+    OperationPreview &v = chain.preview;
+    const Money zero = Money::zero(v.currency);
+    const Money paid = p.order.totalPaid.isValid() ? p.order.totalPaid : zero;
+    // The store learns of PayBridge's own credit memos at the next sync; until then they count
+    // from their intents (the larger of the two is what Magento has credited at least).
+    Money ours = zero;
+    for (const intents::Intent &i : p.intents) {
+        if (i.kind != IntentKind::MagentoCreditMemo || i.state == intents::IntentState::Dead
+            || i.state == intents::IntentState::Discarded)
+            continue;
+        const auto amount = Money::parse(i.payload.value(OperationPlanner::kAmount).toString(), v.currency);
+        if (auto sum = amount ? ours.plus(amount.value()) : Result<Money>(ours); sum)
+            ours = sum.value();
+    }
+    const Money stored = p.order.totalRefunded.isValid() ? p.order.totalRefunded : zero;
+    const Money credited = stored.compare(ours) == std::strong_ordering::less ? ours : stored;
+    v.remaining = minusOrZero(paid, credited);
+    const Money amount = r.amount.value_or(v.remaining);
+    v.amount = amount;
+    if (!amount.isValid() || !(amount.currency() == v.currency))
+        return refuse(chain, u"invariant.currency"_s,
+                      tr("A credit memo on order %1 is in %2, the order's currency.").arg(p.order.incrementId, v.currency.code()));
+    if (amount.isZero() || amount.isNegative())
+        return refuse(chain, u"operation.amount"_s, tr("A credit memo needs an amount above zero."));
+    if (amount.compare(v.remaining) == std::strong_ordering::greater)
+        return refuse(chain, u"invariant.credit_memo"_s,
+                      tr("Magento can credit at most %1 more on order %2 (paid %3, credited %4).")
+                          .arg(money(v.remaining), p.order.incrementId, money(paid), money(credited)));
+    PlanRequest mag;
+    mag.kind = IntentKind::MagentoCreditMemo;
+    mag.orderEntityId = p.order.entityId;
+    mag.requestedBy = r.actor;
+    mag.naturalKey = keyRoot;
+    mag.payload = basePayload(p, r, operationKindName(r.kind));
+    mag.payload.insert(OperationPlanner::kAmount, amount.toDecimalString());
+    // The whole order only when nothing was credited before; else an adjustment of the amount.
+    mag.payload.insert(OperationPlanner::kFull,
+                       credited.isZero() && amount.compare(paid) == std::strong_ordering::equal);
+    v.steps << tr("PayTrace: nothing to do (the money was already given back there)")
+            << tr("Magento: offline credit memo of %1 on order %2").arg(money(amount), p.order.incrementId)
+            << tr("ERP: the refund is in the day's journal from the settlement");
+    chain.requests << mag;
+    v.allowed = true;
+    return chain;
+}
+
 } // namespace
 
 QDateTime OperationPlanner::nextBatchClose(const QDateTime &now)
@@ -102,6 +154,9 @@ PlannedChain OperationPlanner::plan(const OrderPayment &p, const OperationReques
 
     if (r.reason.trimmed().isEmpty())
         return refuse(chain, u"operation.reason"_s, tr("A reason is required; it is kept with the operation and in the audit log."));
+    if (r.kind == OperationKind::CreditMemo)
+        return planCreditMemo(std::move(chain), p, r,
+                              options.keyRoot.isEmpty() ? nextKeyRoot(p, operationKindName(r.kind)) : options.keyRoot);
     if (!p.target)
         return refuse(chain, u"operation.no_payment"_s,
                       tr("Order %1 has no PayTrace payment PayBridge could act on (paid with %2).")
@@ -127,6 +182,8 @@ PlannedChain OperationPlanner::plan(const OrderPayment &p, const OperationReques
         moneyOp = MoneyOperation::Refund;
         v.remaining = minusOrZero(minusOrZero(f.captured, f.refunded), f.voided);
         amount = r.amount.value_or(v.remaining);
+        break;
+    case OperationKind::CreditMemo: // planned above
         break;
     case OperationKind::Void: {
         moneyOp = MoneyOperation::Void;

@@ -10,6 +10,7 @@ QString operationKindName(OperationKind kind)
     case OperationKind::Capture: return u"capture"_s;
     case OperationKind::Void: return u"void"_s;
     case OperationKind::Refund: return u"refund"_s;
+    case OperationKind::CreditMemo: return u"credit_memo"_s;
     }
     return u"operation"_s;
 }

@@ -13,8 +13,10 @@
 namespace pb::sync {
 
 // What a person (GUI dialog, command line) asks PayBridge to do with an order's payment.
-enum class OperationKind { Capture, Void, Refund };
-QString operationKindName(OperationKind kind); // "capture", "void", "refund"
+// CreditMemo: a Magento offline credit memo for money PayTrace already gave back (a refund made
+// in PayTrace's terminal); no gateway call.
+enum class OperationKind { Capture, Void, Refund, CreditMemo };
+QString operationKindName(OperationKind kind); // "capture", "void", "refund", "credit_memo"
 
 struct OperationRequest
 {

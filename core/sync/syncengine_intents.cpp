@@ -43,6 +43,7 @@ access::Action actionFor(const OperationRequest &r, const OperationPreview &prev
                        && preview.amount.compare(preview.remaining) == std::strong_ordering::less
                    ? access::Action::PartialRefund
                    : access::Action::Refund;
+    case OperationKind::CreditMemo: return access::Action::Refund; // gives money back on the books
     }
     return access::Action::Refund;
 }

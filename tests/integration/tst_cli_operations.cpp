@@ -62,6 +62,7 @@ private Q_SLOTS:
     void captureOpenAuthorization();
     void voidOpenAuthorization();
     void queuedRefundListedAndDiscarded();
+    void creditMemoWithoutGatewayCall();
 
 private:
     CliRun run(const QStringList &args) { return m_world.paybridge(args); }
@@ -166,7 +167,7 @@ int TestCliOperations::journalCount(const QString &incrementId)
 void TestCliOperations::help_data()
 {
     QTest::addColumn<QStringList>("args");
-    for (const char *c : {"refund", "void", "capture", "queue", "serve", "operators"})
+    for (const char *c : {"refund", "void", "capture", "credit-memo", "queue", "serve", "operators"})
         QTest::newRow(c) << QStringList{QString::fromLatin1(c), u"--help"_s};
     QTest::newRow("queue replay") << QStringList{u"queue"_s, u"replay"_s, u"--help"_s};
     QTest::newRow("queue discard") << QStringList{u"queue"_s, u"discard"_s, u"--help"_s};
@@ -193,6 +194,7 @@ void TestCliOperations::usageErrors_data()
     QTest::newRow("refund without reason") << QStringList{u"refund"_s, p, kProfile, o, u"1"_s} << 2 << u"--reason"_s;
     QTest::newRow("refund blank reason") << QStringList{u"refund"_s, p, kProfile, o, u"1"_s, why, u"  "_s} << 2 << u"--reason"_s;
     QTest::newRow("refund without order") << QStringList{u"refund"_s, p, kProfile, why, u"x"_s} << 2 << u"--order"_s;
+    QTest::newRow("credit memo without reason") << QStringList{u"credit-memo"_s, p, kProfile, o, u"1"_s} << 2 << u"--reason"_s;
     QTest::newRow("void with amount") << QStringList{u"void"_s, p, kProfile, o, u"1"_s, u"--amount"_s, u"1.00"_s, why, u"x"_s} << 2 << u"--amount"_s;
     QTest::newRow("unknown profile") << QStringList{u"capture"_s, p, u"NoSuchProfile"_s, o, u"1"_s, why, u"x"_s} << 3 << u"NoSuchProfile"_s;
     QTest::newRow("queue bad state") << QStringList{u"queue"_s, p, kProfile, u"--state"_s, u"finished"_s} << 2 << u"--state"_s;
@@ -499,6 +501,32 @@ void TestCliOperations::queuedRefundListedAndDiscarded()
     }
     QCOMPARE(discarded, 3);
     QCOMPARE(ledgerCount(t.incrementId, u"refund"_s), 0);
+}
+
+void TestCliOperations::creditMemoWithoutGatewayCall()
+{
+    // For money PayTrace already gave back: Magento's offline credit memo alone, exactly once,
+    // and never more than Magento took.
+    const TargetOrder t = takeRefundable();
+    QVERIFY(t.amountMinor > 200);
+    QStringList args{u"credit-memo"_s, u"--profile"_s, kProfile, u"--order"_s, t.incrementId, u"--amount"_s, u"1.00"_s,
+                     u"--reason"_s, u"refunded in the PayTrace terminal"_s};
+    CliRun r = run(args);
+    QVERIFY2(r.exitCode == 0, qPrintable(r.describe(args)));
+    QCOMPARE(nameValues(r.out).value(u"outcome"_s), u"succeeded"_s);
+    const QStringList chain = intentLines(r.out);
+    QVERIFY2(chain.size() == 1 && chain.first().contains(u" magento.creditmemo succeeded "_s), qPrintable(r.out));
+    QCOMPARE(documentCount(t.incrementId, u"creditmemo"_s), 1);
+    QCOMPARE(ledgerCount(t.incrementId, u"refund"_s), 0);
+    QCOMPARE(journalCount(t.incrementId), 0);
+
+    // More than Magento has left to credit: refused, nothing sent.
+    args = QStringList{u"credit-memo"_s, u"--profile"_s, kProfile, u"--order"_s, t.incrementId, u"--amount"_s,
+                       t.amount, u"--reason"_s, u"again"_s};
+    r = run(args);
+    QVERIFY2(r.exitCode == 6, qPrintable(r.describe(args)));
+    QCOMPARE(nameValues(r.out).value(u"outcome"_s), u"refused"_s);
+    QCOMPARE(documentCount(t.incrementId, u"creditmemo"_s), 1);
 }
 
 QTEST_GUILESS_MAIN(TestCliOperations)
