@@ -6,6 +6,7 @@
 #include "dashboardpage.h"
 #include "orderspage.h"
 #include "queuepage.h"
+#include "reconciliationpage.h"
 #include "refundspage.h"
 #include "settingspage.h"
 #include "sqlpagedmodel.h"
@@ -74,6 +75,7 @@ MainWindow::MainWindow(const QString &profileName, const QString &databasePath,
     createNavigation();
     createDashboardAndSettings();
     createOpsPages();
+    createReconciliationPage();
 
     m_splitter = new QSplitter(Qt::Horizontal);
     m_splitter->setObjectName(u"mainSplitter"_s);
@@ -106,7 +108,9 @@ MainWindow::MainWindow(const QString &profileName, const QString &databasePath,
 
     connectSync();
     resize(1280, 800);
-    m_splitter->setSizes({128, 1152});
+    // Wide enough for the longest page name ("Reconciliation") without eliding it.
+    const int navWidth = std::max(128, m_navigation->sizeHintForColumn(0) + 2 * m_navigation->frameWidth() + 12);
+    m_splitter->setSizes({navWidth, 1280 - navWidth});
     for (TablePage *page : {static_cast<TablePage *>(m_ordersPage), static_cast<TablePage *>(m_transactionsPage)})
         page->splitter()->setSizes({420, 300});
     restoreSettings();
@@ -125,6 +129,7 @@ MainWindow::~MainWindow()
     m_transactionsPage->setOperationContext(nullptr, QString());
     for (TablePage *page : opsPages())
         page->setDatabase(QSqlDatabase());
+    m_reconciliationPage->setDatabase(QSqlDatabase(), QString());
     if (m_storeOpen)
         pb::store::Database::close(m_connectionName);
 }
@@ -245,6 +250,24 @@ void MainWindow::createOpsPages()
         connect(m_sync, &pb::sync::SyncService::intentsChanged, m_refundsPage, &TablePage::refresh);
         connect(m_sync, &pb::sync::SyncService::intentsChanged, m_auditPage, &TablePage::refresh);
     }
+}
+
+void MainWindow::createReconciliationPage()
+{
+    m_reconciliationPage = new ReconciliationPage;
+    const int settingsAt = m_settingsPage ? m_pages->indexOf(m_settingsPage) : -1;
+    const int at = settingsAt >= 0 ? settingsAt : m_pages->count();
+    m_pages->insertWidget(at, m_reconciliationPage);
+    auto *item = new QListWidgetItem(style()->standardIcon(QStyle::SP_DialogApplyButton), tr("Reconciliation"));
+    item->setToolTip(tr("Settlement against PayTrace and Magento, day by day; resolve and post the journal (Ctrl+6)"));
+    m_navigation->insertItem(at, item);
+    auto *go = new QAction(tr("Reconciliation"), this);
+    go->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_6));
+    connect(go, &QAction::triggered, this, [this] { showPage(Page::Reconciliation); });
+    addAction(go);
+    m_opsNavigation << go;
+    // Resolutions write the audit log.
+    connect(m_reconciliationPage, &ReconciliationPage::itemsChanged, m_auditPage, &TablePage::refresh);
 }
 
 bool MainWindow::openOpsTable(const QString &page, const QString &filterText)
@@ -426,6 +449,8 @@ void MainWindow::reloadStore()
         m_transactionsPage->setOperationContext(m_sync, actor);
         for (TablePage *page : opsPages())
             page->setDatabase(*db);
+        m_reconciliationPage->setContext(m_sync, actor, m_profileName);
+        m_reconciliationPage->setDatabase(*db, m_databasePath);
         m_dashboardPage->setDatabasePath(m_databasePath); // reads on its own thread and connection
     } else {
         m_ordersPage->refresh();
@@ -433,6 +458,7 @@ void MainWindow::reloadStore()
         m_dashboardPage->refresh();
         for (TablePage *page : opsPages())
             page->refresh();
+        m_reconciliationPage->refresh();
     }
     updateCounts();
 }
@@ -466,7 +492,7 @@ void MainWindow::updateCounts()
 MainWindow::Page MainWindow::currentPage() const
 {
     for (Page page : {Page::Dashboard, Page::Orders, Page::Transactions, Page::Settings, Page::Refunds,
-                      Page::Queue, Page::Audit})
+                      Page::Queue, Page::Audit, Page::Reconciliation})
         if (m_pages->currentWidget() == pageFor(page))
             return page;
     return Page::Orders;
@@ -488,6 +514,7 @@ QWidget *MainWindow::pageFor(Page page) const
     case Page::Refunds: return m_refundsPage;
     case Page::Queue: return m_queuePage;
     case Page::Audit: return m_auditPage;
+    case Page::Reconciliation: return m_reconciliationPage;
     }
     return nullptr;
 }

@@ -21,6 +21,7 @@ class AuditPage;
 class DashboardPage;
 class OrdersPage;
 class QueuePage;
+class ReconciliationPage;
 class RefundsPage;
 class SettingsPage;
 class SyncStatusWidget;
@@ -36,7 +37,7 @@ class MainWindow : public QMainWindow
 
 public:
     // Values are persisted (QSettings "page"); add new pages at the end.
-    enum class Page { Orders, Transactions, Dashboard, Settings, Refunds, Queue, Audit };
+    enum class Page { Orders, Transactions, Dashboard, Settings, Refunds, Queue, Audit, Reconciliation };
     Q_ENUM(Page)
 
     // `sync` may be null: the window then only shows the store at `databasePath` and "Sync now"
@@ -56,6 +57,7 @@ public:
     QueuePage *queuePage() const { return m_queuePage; }
     RefundsPage *refundsPage() const { return m_refundsPage; }
     AuditPage *auditPage() const { return m_auditPage; }
+    ReconciliationPage *reconciliationPage() const { return m_reconciliationPage; }
     SyncStatusWidget *syncStatus() const { return m_status; }
     QAction *syncNowAction() const { return m_syncNow; }
     QAction *cancelSyncAction() const { return m_cancelSync; }
@@ -84,6 +86,8 @@ private:
     void createOpsPages();
     bool openOpsTable(const QString &page, const QString &filterText);
     QList<TablePage *> opsPages() const;
+    // Reconciliation: after the Audit log, before Settings (Ctrl+6).
+    void createReconciliationPage();
     void restoreSettings();
     void saveSettings() const;
 
@@ -103,6 +107,7 @@ private:
     QueuePage *m_queuePage = nullptr;
     RefundsPage *m_refundsPage = nullptr;
     AuditPage *m_auditPage = nullptr;
+    ReconciliationPage *m_reconciliationPage = nullptr;
     QList<QAction *> m_opsNavigation; // "go to" actions of the pages above, for the View menu
     SyncStatusWidget *m_status = nullptr;
     QAction *m_syncNow = nullptr;

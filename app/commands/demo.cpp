@@ -9,7 +9,10 @@
 #include "store/database.h"
 
 #include "profile/profilestore.h"
+#include "paytracesim.h"
+#include "reconcile/settlementimporter.h"
 #include "sandbox.h"
+#include "settlementreport.h"
 #include "security/credentialstore.h"
 #include "security/inmemorysecrets.h"
 #include "security/secretkeys.h"
@@ -17,7 +20,10 @@
 
 #include <QCoreApplication>
 #include <QEventLoop>
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
+#include <QMap>
 
 #include <optional>
 
@@ -88,6 +94,11 @@ void DemoSession::start()
         QMetaObject::invokeMethod(this, [this, roles] { Q_EMIT failed(roles.error()); }, Qt::QueuedConnection);
         return;
     }
+    // Before the first sync: the report plants its order-side problems in Magento.
+    if (Status report = importSettlementReport(); !report) {
+        QMetaObject::invokeMethod(this, [this, report] { Q_EMIT failed(report.error()); }, Qt::QueuedConnection);
+        return;
+    }
 
     auto *keychain = new security::CredentialStore(this);
     connect(keychain, &security::CredentialStore::availabilityChanged, this,
@@ -121,6 +132,76 @@ Status DemoSession::grantDemoRoles(const QString &account)
     }
     store::Database::close(connection);
     return result;
+}
+
+Status DemoSession::importSettlementReport()
+{
+    sandbox::Sandbox &sb = *m_sandbox->sandbox();
+    QDate from, to;
+    for (const auto &b : sb.paytrace().batches()) {
+        const QDate d = sandbox::batchDate(b.closedAt);
+        from = from.isValid() ? std::min(from, d) : d;
+        to = to.isValid() ? std::max(to, d) : d;
+    }
+    if (!from.isValid())
+        return {}; // no batch closed: nothing to reconcile
+    const sandbox::SettlementReport report = sandbox::makeSettlementReport(sb.paytrace(), sb.magento(), {from, to});
+    const QString csvPath = QFileInfo(m_config.databasePath).absolutePath() + QStringLiteral("/demo-settlement.csv");
+    {
+        QFile f(csvPath);
+        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(report.csv) != report.csv.size())
+            return makeError(QStringLiteral("demo.settlement"), csvPath, f.errorString());
+    }
+    // The generator's columns (settlementreport.h).
+    using reconcile::RecordKind;
+    reconcile::SettlementMapping mapping;
+    mapping.source = QStringLiteral("paytrace");
+    mapping.batch = QStringLiteral("batch");
+    mapping.date = QStringLiteral("date");
+    mapping.transactionId = QStringLiteral("transaction_id");
+    mapping.kind = QStringLiteral("type");
+    mapping.cardLast4 = QStringLiteral("card");
+    mapping.amount = QStringLiteral("amount");
+    mapping.currency = QStringLiteral("currency");
+    mapping.reference = QStringLiteral("reference");
+    mapping.kindMap = {{QStringLiteral("sale"), RecordKind::Sale}, {QStringLiteral("refund"), RecordKind::Refund},
+                       {QStringLiteral("adjustment"), RecordKind::Adjustment}, {QStringLiteral("fee"), RecordKind::Fee}};
+    mapping.dateFormat = reconcile::DateFormat::IsoDate;
+
+    const QString connection = QStringLiteral("paybridge-demo-settlement");
+    Status result;
+    qint64 lines = 0;
+    {
+        auto db = store::Database::openWriter(m_config.databasePath, connection);
+        if (!db)
+            return db.error();
+        reconcile::SettlementImporter importer(db.value());
+        reconcile::ImportOptions options;
+        options.actor = QStringLiteral("demo");
+        const auto outcome = importer.importFile(csvPath, mapping, options);
+        if (!outcome.ok())
+            result = outcome.errors.value(0);
+        lines = outcome.report.added;
+    }
+    store::Database::close(connection);
+    if (!result)
+        return result;
+    // The batch day with the most planted problems, to start with.
+    QMap<QDate, int> byDay;
+    for (const auto &planted : report.planted)
+        if (const auto t = sb.paytrace().transaction(planted.transactionId.toLongLong()); t && t->settledAt > 0)
+            ++byDay[sandbox::batchDate(t->settledAt)];
+    QDate busiest;
+    for (auto it = byDay.cbegin(); it != byDay.cend(); ++it)
+        if (!busiest.isValid() || it.value() > byDay.value(busiest))
+            busiest = it.key();
+    m_settlementNote = tr("Settlement report %1 to %2 imported (%3 lines, %4 planted problems); on the "
+                          "Reconciliation page, %5 has the most of them.")
+                           .arg(from.toString(Qt::ISODate), to.toString(Qt::ISODate))
+                           .arg(lines)
+                           .arg(report.planted.size())
+                           .arg(busiest.isValid() ? busiest.toString(Qt::ISODate) : to.toString(Qt::ISODate));
+    return {};
 }
 
 void DemoSession::storeSecrets(security::SecretStore *store, bool isKeychain)
@@ -187,7 +268,8 @@ QString DemoSession::sandboxSummary() const
     return tr("Sandbox: PayTrace at %1, Magento at %2, %3 generated orders (seed %4).")
         .arg(m_sandbox->sandbox()->paytraceUrl().toString(), m_sandbox->sandbox()->magentoUrl().toString())
         .arg(m_options.orders)
-        .arg(m_options.seed);
+        .arg(m_options.seed)
+        + (m_settlementNote.isEmpty() ? QString() : QString(u' ' + m_settlementNote));
 }
 
 int runHeadlessDemo(const DemoOptions &options, Io &io)

@@ -55,6 +55,9 @@ Q_SIGNALS:
 private:
     void storeSecrets(security::SecretStore *store, bool isKeychain);
     Status grantDemoRoles(const QString &account);
+    // The processor's settlement report for the sandbox's batches, with known problems planted,
+    // imported into the fresh store: the Reconciliation page has days to reconcile.
+    Status importSettlementReport();
     void readBack(security::SecretStore *store);
 
     DemoOptions m_options;
@@ -65,6 +68,7 @@ private:
     bool m_inKeychain = false;
     int m_pending = 0;
     bool m_failed = false;
+    QString m_settlementNote;
 };
 
 // Runs the demo without a display: prints where the data is, syncs, prints the summary.
