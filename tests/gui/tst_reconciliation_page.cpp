@@ -16,6 +16,7 @@
 #include "reconciliationdialog.h"
 #include "reconciliationmodel.h"
 #include "reconciliationpage.h"
+#include "magentosim.h"
 #include "sandbox.h"
 #include "settlementreport.h"
 #include "store/database.h"
@@ -35,6 +36,8 @@
 #include <QSqlQuery>
 #include <QTableView>
 #include <QTest>
+
+#include <algorithm>
 #include <QTreeWidget>
 
 #include <memory>
@@ -92,8 +95,10 @@ private Q_SLOTS:
     void reopenMakesAnItemOpenAgain();
     void closedDayPostsItsJournalOnce();
     void refundResolvesThroughTheIntentPath();
+    void creditMemoResolvesWithoutTheGateway();
 
 private:
+    std::optional<reconcile::ItemRecord> openItemOnAnotherDay(const QStringList &classes);
     QSqlDatabase probe();
     int count(const QString &sql);
     ReconciliationDialog *dialogFor(QAction *action);
@@ -532,35 +537,42 @@ void TestReconciliationPage::closedDayPostsItsJournalOnce()
 
 // A refund from the page goes through the engine's intent path (PayTrace refund, Magento credit
 // memo, ERP entry) like the operation dialog's, and the item keeps the intent's key.
-void TestReconciliationPage::refundResolvesThroughTheIntentPath()
+std::optional<reconcile::ItemRecord> TestReconciliationPage::openItemOnAnotherDay(const QStringList &classes)
 {
-    // Another day with an amount mismatch on a settled order: what a refund can settle.
-    const QStringList refundable = {u"amount_mismatch"_s, u"unexpected_batch"_s};
-    std::optional<reconcile::ItemRecord> target;
-    for (QDate d = m_day.addDays(-40); d <= m_day.addDays(40) && !target; d = d.addDays(1)) {
+    // Days other than the one the earlier cases resolved, reconciled through the page until one
+    // has an open discrepancy of `classes` that names an order.
+    for (QDate d = m_day.addDays(-40); d <= m_day.addDays(40); d = d.addDays(1)) {
         if (d == m_day)
             continue;
-        bool any = false;
-        {
-            reconcile::MatchOptions mo;
-            mo.now = QDateTime::currentDateTimeUtc();
-            const auto r = reconcile::Matcher::run(m_config.databasePath, reconcile::ReconcileScope::day(d), {}, mo);
-            QVERIFY(r);
-            for (const auto &i : r->items)
-                any = any || (i.bucket == reconcile::Bucket::Discrepancy && refundable.contains(reconcile::className(i.cls)));
-        }
+        reconcile::MatchOptions mo;
+        mo.now = QDateTime::currentDateTimeUtc();
+        const auto run = reconcile::Matcher::run(m_config.databasePath, reconcile::ReconcileScope::day(d), {}, mo);
+        if (!run)
+            return std::nullopt;
+        const bool any = std::any_of(run->items.cbegin(), run->items.cend(), [&](const auto &i) {
+            return i.bucket == reconcile::Bucket::Discrepancy && classes.contains(reconcile::className(i.cls));
+        });
         if (!any)
             continue;
         m_page->setDay(d);
         QSignalSpy done(m_page, &ReconciliationPage::reconciled);
-        QVERIFY(m_page->reconcile());
-        QVERIFY(done.wait(60000));
-        for (int r = 0; r < m_page->model()->rowCount() && !target; ++r) {
+        if (!m_page->reconcile() || !done.wait(60000))
+            return std::nullopt;
+        for (int r = 0; r < m_page->model()->rowCount(); ++r) {
             const auto &rec = m_page->model()->record(r);
-            if (rec.cls && refundable.contains(reconcile::className(*rec.cls)) && !rec.incrementId.isEmpty())
-                target = rec;
+            if (rec.state == u"open" && rec.cls && classes.contains(reconcile::className(*rec.cls))
+                && !rec.incrementId.isEmpty())
+                return rec;
         }
     }
+    return std::nullopt;
+}
+
+void TestReconciliationPage::refundResolvesThroughTheIntentPath()
+{
+    // Another day with an amount mismatch on a settled order: what a refund can settle.
+    const QStringList refundable = {u"amount_mismatch"_s, u"unexpected_batch"_s};
+    const std::optional<reconcile::ItemRecord> target = openItemOnAnotherDay(refundable);
     QVERIFY2(target, "no day with a refundable discrepancy");
     const QString inc = target->incrementId;
     int refundsBefore = 0;
@@ -594,6 +606,53 @@ void TestReconciliationPage::refundResolvesThroughTheIntentPath()
         }
     QCOMPARE(refundsAfter, refundsBefore + 1);
     QCOMPARE(amount, qint64(100));
+}
+
+void TestReconciliationPage::creditMemoResolvesWithoutTheGateway()
+{
+    // Magento is told of money PayTrace gave back, as an offline credit memo; PayTrace is not
+    // called.
+    // Refunded in PayTrace without a credit memo is the usual case; any open item on an order
+    // shows the mechanics.
+    const std::optional<reconcile::ItemRecord> target =
+        openItemOnAnotherDay({u"status_mismatch"_s, u"amount_mismatch"_s, u"unexpected_batch"_s});
+    QVERIFY2(target, "no day with an open discrepancy on an order");
+    const QString inc = target->incrementId;
+    const auto countOf = [&](auto &&list, auto &&match) {
+        int n = 0;
+        for (const auto &e : list)
+            n += match(e) ? 1 : 0;
+        return n;
+    };
+    sandbox::Sandbox &sb = *m_sandbox->sandbox();
+    const auto order = sb.magento().orderByIncrementId(inc);
+    QVERIFY(order);
+    const auto ofOrder = [&](const sandbox::MagentoCreditmemo &m) { return m.orderId == order->entityId; };
+    const auto refundOfOrder = [&](const auto &e) { return e.operation == u"refund" && e.invoiceId == inc; };
+    const int memosBefore = countOf(sb.magento().creditmemos(), ofOrder);
+    const int refundsBefore = countOf(sb.paytrace().ledger(), refundOfOrder);
+
+    m_page->selectItems({target->id});
+    QAction *action = m_page->resolveAction(reconcile::ResolutionKind::CreditMemo);
+    QVERIFY2(action->isEnabled(), qPrintable(action->toolTip()));
+    ReconciliationDialog *dialog = dialogFor(action);
+    QVERIFY(dialog);
+    QVERIFY(settled(dialog));
+    dialog->amountEdit()->clear();
+    QTest::keyClicks(dialog->amountEdit(), u"1.00"_s);
+    QVERIFY(resolveWith(dialog, u"refunded in the PayTrace terminal by the store manager"_s));
+
+    QSqlQuery q(probe());
+    q.prepare(u"SELECT state, resolution, linked_ref FROM reconciliation_items WHERE id = ?"_s);
+    q.addBindValue(target->id);
+    QVERIFY(q.exec() && q.next());
+    QCOMPARE(q.value(0).toString(), u"resolved"_s);
+    QCOMPARE(q.value(1).toString(), u"credit_memo"_s);
+    const QString key = q.value(2).toString();
+    QVERIFY2(key.startsWith(u"credit_memo:"_s + inc), qPrintable(key));
+    QCOMPARE(count(u"SELECT COUNT(*) FROM intents WHERE natural_key = '%1' AND kind = 'magento.creditmemo'"_s.arg(key)), 1);
+    QTRY_COMPARE_WITH_TIMEOUT(countOf(sb.magento().creditmemos(), ofOrder), memosBefore + 1, 30000);
+    QCOMPARE(countOf(sb.paytrace().ledger(), refundOfOrder), refundsBefore);
 }
 
 QTEST_MAIN(TestReconciliationPage)
