@@ -25,6 +25,7 @@ RateLimiter::RateLimiter(const Clock &clock, RateLimiterConfig config, QObject *
     const qint64 now = m_clock.monotonicMs();
     m_lastRefill = now;
     m_lastChange = now;
+    m_rateSetAt = now;
     m_timer.setSingleShot(true);
     m_timer.setTimerType(Qt::PreciseTimer);
     connect(&m_timer, &QTimer::timeout, this, &RateLimiter::pump);
@@ -131,6 +132,7 @@ void RateLimiter::setRate(double rate, qint64 now)
     if (clamped == m_rate)
         return;
     m_rate = clamped;
+    m_rateSetAt = now;
     Q_EMIT rateChanged(m_rate);
     if (!m_pumping)
         armTimer(now);
@@ -153,11 +155,27 @@ void RateLimiter::onRateLimited(std::optional<int> retryAfterSeconds)
     }
     // The rate the server refused is the new upper mark; recovery aims just below it. Each
     // refusal during recovery lowers the mark again, so it converges on the server's limit.
-    m_limit = m_rate;
+    // Unless the rate is well below one the server took for a while: then the
+    // refusal says more about a burst than about the rate, and the mark stays at the good rate
+    // (trimmed, so that a lasting drop of the server's limit still wins after a few refusals).
+    // Refused at (or one probe above) a rate known good: the server's limit is right here and
+    // a small step back below the lower of the two is enough; halving there threw away a
+    // third of the throughput for seconds after every refusal caused by mere jitter.
+    const bool nearGood = m_good > 0 && m_rate >= m_config.settleFraction * m_good;
+    const double next = nearGood ? m_config.stepBackFraction * std::min(m_rate, m_good) : m_rate / 2.0;
+    if (m_good > 0 && m_rate < m_config.settleFraction * m_good) {
+        m_good *= m_config.settleFraction;
+        m_limit = std::max(m_rate, m_good);
+    } else {
+        m_limit = m_rate;
+        if (m_good > m_rate)
+            m_good = m_rate;
+    }
+    m_probeStreak = 0;
     m_decreased = true;
     m_lastDecrease = now;
-    qCDebug(lcSync) << "rate limiter" << m_config.host << ": 429 at" << m_rate << "req/s; halving";
-    setRate(m_rate / 2.0, now);
+    qCDebug(lcSync) << "rate limiter" << m_config.host << ": 429 at" << m_rate << "req/s; down to" << next;
+    setRate(next, now);
     armTimer(now);
 }
 
@@ -182,6 +200,7 @@ void RateLimiter::onSuccess(qint64 latencyMs)
         && m_latencyFast > m_config.latencyFactor * m_latencyBaseline
         && m_latencyFast - m_latencyBaseline > m_config.latencyMinRiseMs) {
         if (!holding) {
+            m_probeStreak = 0;
             m_decreased = true;
             m_lastDecrease = now;
             qCDebug(lcSync) << "rate limiter" << m_config.host << ": latency" << m_latencyFast
@@ -190,6 +209,10 @@ void RateLimiter::onSuccess(qint64 latencyMs)
         }
         return;
     }
+
+    // Held a while since the last change and the last decrease: the server takes it.
+    if (now - std::max(m_rateSetAt, m_lastDecrease) >= m_config.goodHoldMs && m_rate > m_good)
+        m_good = m_rate;
 
     const double settle = m_limit ? m_config.settleFraction * *m_limit : m_config.ceilingPerSecond;
     const bool probing = m_limit && m_rate >= settle;
@@ -208,7 +231,10 @@ void RateLimiter::onSuccess(qint64 latencyMs)
         // accepts more now.
         if (m_rate > *m_limit)
             m_limit = m_rate;
-        next = m_rate + std::max(m_config.probeStepFraction * *m_limit, 0.001);
+        const double fraction = std::min(m_config.probeStepFraction * double(1 << std::min(m_probeStreak, 10)),
+                                         std::max(m_config.probeStepMaxFraction, m_config.probeStepFraction));
+        ++m_probeStreak;
+        next = m_rate + std::max(fraction * *m_limit, 0.001);
     }
     m_burst = std::min(m_config.burst, m_burst + 1.0);
     setRate(next, now);

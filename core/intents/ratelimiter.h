@@ -39,8 +39,18 @@ struct RateLimiterConfig
     // (Settling below the refused rate is what keeps ≥ 90 % of a server's limit with < 1 %
     // refusals: the only refusals left are those of a probe every few probe intervals.)
     double settleFraction = 0.95;
+    // A 429 at (or one probe above) a known-good rate: back to this fraction of it, no halving.
+    double stepBackFraction = 0.97;
     qint64 probeIntervalMs = 15000;
-    double probeStepFraction = 0.01; // of the remembered limit, per probe
+    // Of the remembered limit, for the first probe; each probe in a row that is not refused
+    // doubles it (up to probeStepMaxFraction), so a mark learnt too low is left within minutes
+    // while the first steps above a true limit stay small.
+    double probeStepFraction = 0.01;
+    double probeStepMaxFraction = 0.16;
+    // A rate held this long without a refusal is known good (see below). Long enough that the
+    // server's own burst cannot hide a rate above its limit for long, short enough to be
+    // learnt between two probes.
+    qint64 goodHoldMs = 5000;
     // A Retry-After longer than this pauses the bucket only this long (the retry policy decides
     // what happens to the intent; the host must not stall for a day on one bad header).
     qint64 maxPauseMs = 10 * 60 * 1000;
@@ -55,7 +65,11 @@ struct RateLimiterConfig
 //    is emptied and paused until Retry-After;
 //  - latency rising above 1.5 × baseline: the rate drops by 20 %;
 //  - a quiet period of successes: additive increase — quickly up to just below the remembered
-//    limit, then slow probing towards the ceiling.
+//    limit, then probing towards the ceiling in steps that grow while they are not refused;
+//  - a rate held for goodHoldMs without refusal is known good. A 429 well below
+//    it (a burst meeting an empty server bucket, not a rate the server cannot take) does not
+//    pull the remembered limit under it; it only trims the known-good rate a little, so a
+//    server that really lowered its limit is followed within a few refusals.
 // All times come from the Clock, so a ManualClock makes it fully deterministic.
 class RateLimiter : public QObject
 {
@@ -87,6 +101,8 @@ public:
     double effectiveBurst() const { return m_burst; }
     // The rate last refused with a 429 (recovery settles just below it); none before the first.
     std::optional<double> refusedRate() const { return m_limit; }
+    // The highest rate held for goodHoldMs without refusal since it was last trimmed; 0: none.
+    double knownGoodRate() const { return m_good; }
     qint64 pausedUntilMs() const { return m_pausedUntil; }
     bool isPaused(qint64 nowMonotonicMs) const { return nowMonotonicMs < m_pausedUntil; }
     double latencyEwmaMs() const { return m_latencyFast; }
@@ -122,6 +138,9 @@ private:
     qint64 m_lastChange = 0;
     bool m_decreased = false;
     std::optional<double> m_limit;
+    double m_good = 0;
+    qint64 m_rateSetAt = 0;  // when the rate last changed (not merely re-clamped)
+    int m_probeStreak = 0;   // probes in a row without a refusal
     double m_latencyFast = 0;
     double m_latencyBaseline = 0;
     int m_latencySamples = 0;

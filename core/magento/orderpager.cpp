@@ -1,6 +1,7 @@
 #include "magento/orderpager.h"
 
 #include "net/netlog.h"
+#include "net/readgate.h"
 
 #include <QTimeZone>
 
@@ -59,59 +60,80 @@ void OrderPager::requestPage()
     const quint64 generation = m_generation;
     ++m_pagesRequested;
     const SearchCriteria criteria = criteriaForNextPage();
-    m_client->searchOrders(criteria, this, [this, generation](const Reply<OrderPage> &reply) {
+    if (!m_gate) {
+        m_client->searchOrders(criteria, this, [this, generation](const Reply<OrderPage> &reply) {
+            onPage(generation, reply);
+        });
+        return;
+    }
+    m_gate->run(this, [this, generation, criteria](const net::ReadGate::Answered &answered) {
         if (generation != m_generation)
-            return;
-        if (!reply.ok()) {
-            m_running = false;
-            Q_EMIT failed(reply.failure);
-            return;
-        }
-        const OrderPage &page = *reply.value;
-        QList<OrderRecord> fresh;
-        for (const OrderRecord &o : page.items) {
-            if (m_seen.contains(o.entityId))
-                continue;
-            m_seen.insert(o.entityId);
-            fresh.append(o);
-            if (o.updatedAt.isValid() && (!m_maxUpdated.isValid() || o.updatedAt > m_maxUpdated))
-                m_maxUpdated = o.updatedAt;
-        }
-        if (!page.items.isEmpty()) {
-            const OrderRecord &last = page.items.constLast();
-            if (last.updatedAt.isValid()) {
-                m_haveKey = true;
-                m_keyUpdated = last.updatedAt;
-                m_keyId = last.entityId;
+            return; // cancelled while waiting for a token or a retry: the run is dropped
+        m_client->searchOrders(criteria, this, [this, generation, answered](const Reply<OrderPage> &reply) {
+            net::ReadFeedback feedback;
+            if (!reply.ok()) {
+                feedback.errorClass = reply.failure.errorClass;
+                feedback.retryAfterSeconds = reply.failure.retryAfterSeconds;
             }
-        }
-        m_emitted += static_cast<int>(fresh.size());
-
-        const int currentPage = m_mode == Mode::Offset ? m_page : 1;
-        const bool lastByCount = page.totalCount >= 0
-            && static_cast<qint64>(currentPage) * m_pageSize >= page.totalCount;
-        const bool lastBySize = page.items.size() < m_pageSize;
-        const bool repeated = fresh.isEmpty();
-        // Keyset needs updated_at on every item to move on; without it, stop rather than loop.
-        const bool noKey = m_mode == Mode::Keyset && !m_haveKey;
-        const bool done = page.items.isEmpty() || lastByCount || lastBySize || repeated || noKey;
-        // Ask for the next page before handing this one out, so the store's work on the next
-        // page overlaps ours on this one (a cancel from a slot bumps the generation and the
-        // answer is dropped).
-        if (!done) {
-            ++m_page;
-            requestPage();
-        }
-        if (!fresh.isEmpty())
-            Q_EMIT pageReady(fresh);
-        if (!done || generation != m_generation)
-            return; // more to come, or cancelled from a slot
-        m_running = false;
-        const QDateTime cursor = m_maxUpdated.isValid() ? m_maxUpdated : m_startCursor;
-        qCInfo(net::lcMagento) << "order scan finished:" << m_emitted << "orders in" << m_pagesRequested
-                               << "pages";
-        Q_EMIT finished(cursor, m_emitted);
+            if (answered(feedback))
+                onPage(generation, reply);
+        });
     });
+}
+
+void OrderPager::onPage(quint64 generation, const Reply<OrderPage> &reply)
+{
+    if (generation != m_generation)
+        return;
+    if (!reply.ok()) {
+        m_running = false;
+        Q_EMIT failed(reply.failure);
+        return;
+    }
+    const OrderPage &page = *reply.value;
+    QList<OrderRecord> fresh;
+    for (const OrderRecord &o : page.items) {
+        if (m_seen.contains(o.entityId))
+            continue;
+        m_seen.insert(o.entityId);
+        fresh.append(o);
+        if (o.updatedAt.isValid() && (!m_maxUpdated.isValid() || o.updatedAt > m_maxUpdated))
+            m_maxUpdated = o.updatedAt;
+    }
+    if (!page.items.isEmpty()) {
+        const OrderRecord &last = page.items.constLast();
+        if (last.updatedAt.isValid()) {
+            m_haveKey = true;
+            m_keyUpdated = last.updatedAt;
+            m_keyId = last.entityId;
+        }
+    }
+    m_emitted += static_cast<int>(fresh.size());
+
+    const int currentPage = m_mode == Mode::Offset ? m_page : 1;
+    const bool lastByCount = page.totalCount >= 0
+        && static_cast<qint64>(currentPage) * m_pageSize >= page.totalCount;
+    const bool lastBySize = page.items.size() < m_pageSize;
+    const bool repeated = fresh.isEmpty();
+    // Keyset needs updated_at on every item to move on; without it, stop rather than loop.
+    const bool noKey = m_mode == Mode::Keyset && !m_haveKey;
+    const bool done = page.items.isEmpty() || lastByCount || lastBySize || repeated || noKey;
+    // Ask for the next page before handing this one out, so the store's work on the next
+    // page overlaps ours on this one (a cancel from a slot bumps the generation and the
+    // answer is dropped).
+    if (!done) {
+        ++m_page;
+        requestPage();
+    }
+    if (!fresh.isEmpty())
+        Q_EMIT pageReady(fresh);
+    if (!done || generation != m_generation)
+        return; // more to come, or cancelled from a slot
+    m_running = false;
+    const QDateTime cursor = m_maxUpdated.isValid() ? m_maxUpdated : m_startCursor;
+    qCInfo(net::lcMagento) << "order scan finished:" << m_emitted << "orders in" << m_pagesRequested
+                           << "pages";
+    Q_EMIT finished(cursor, m_emitted);
 }
 
 } // namespace pb::magento

@@ -7,6 +7,10 @@
 #include <QObject>
 #include <QSet>
 
+namespace pb::net {
+class ReadGate;
+}
+
 namespace pb::magento {
 
 // Reads every order changed since a cursor, page by page (magento.md §4 polling recipe):
@@ -38,6 +42,9 @@ public:
     explicit OrderPager(MagentoClient *client, QObject *parent = nullptr);
 
     void setMode(Mode mode) { m_mode = mode; }
+    // Each page passes this gate (rate limit, retries); without one a page is asked for once.
+    // Not owned; it must outlive the pager's runs.
+    void setReadGate(net::ReadGate *gate) { m_gate = gate; }
     // An invalid cursor reads everything.
     void start(const QDateTime &cursorUtc, int overlapSeconds = 300, int pageSize = 100);
     void cancel();
@@ -53,9 +60,11 @@ Q_SIGNALS:
 
 private:
     void requestPage();
+    void onPage(quint64 generation, const Reply<OrderPage> &reply);
     SearchCriteria criteriaForNextPage() const;
 
     MagentoClient *m_client;
+    net::ReadGate *m_gate = nullptr;
     Mode m_mode = Mode::Keyset;
     bool m_running = false;
     quint64 m_generation = 0; // ignores answers of a cancelled run

@@ -4,6 +4,7 @@
 #include "net/errorclass.h"
 #include "net/jsonread.h"
 
+#include <QHash>
 #include <QRegularExpression>
 
 using namespace Qt::StringLiterals;
@@ -326,11 +327,42 @@ Result<QDateTime> Parser::parseExportTime(QStringView text, const QString &field
     const QTime time(hour, minute, second);
     if (!date.isValid() || !time.isValid())
         return bad();
-    const QTimeZone zone = batchTimeZone();
+    // One zone per thread: building it (and asking it for offsets) is what an export of a
+    // busy day spent most of its parsing time on.
+    thread_local const QTimeZone zone = batchTimeZone();
     if (!zone.isValid())
         return makeError(QStringLiteral("paytrace.timezone"), field,
                          QStringLiteral("time zone America/Los_Angeles is not available on this system"));
+    if (const std::optional<int> offset = steadyOffset(date, zone))
+        return QDateTime::fromSecsSinceEpoch(QDateTime(date, time, QTimeZone::utc()).toSecsSinceEpoch() - *offset,
+                                             Qt::UTC); // as localToUtc: a UTC time spec, not a zone
     return localToUtc(date, time, zone);
+}
+
+std::optional<int> Parser::steadyOffset(const QDate &date, const QTimeZone &zone)
+{
+    // Per thread and per zone id; a few dozen days at most in one sync, a year at most ever.
+    thread_local QHash<qint64, std::optional<int>> cache;
+    thread_local QByteArray cachedZone;
+    if (cachedZone != zone.id()) {
+        cache.clear();
+        cachedZone = zone.id();
+    }
+    const auto found = cache.constFind(date.toJulianDay());
+    if (found != cache.cend())
+        return *found;
+    // The local day lies within a day of its noon read as UTC; no transition within two days
+    // either side means one offset holds for every time of that day.
+    const qint64 noon = QDateTime(date, QTime(12, 0), QTimeZone::utc()).toSecsSinceEpoch();
+    const QDateTime from = QDateTime::fromSecsSinceEpoch(noon - 2 * 86400, QTimeZone::utc());
+    const QTimeZone::OffsetData next = zone.nextTransition(from);
+    std::optional<int> offset;
+    if (!next.atUtc.isValid() || next.atUtc.toSecsSinceEpoch() > noon + 2 * 86400)
+        offset = zone.offsetFromUtc(QDateTime::fromSecsSinceEpoch(noon, QTimeZone::utc()));
+    if (cache.size() > 4096)
+        cache.clear();
+    cache.insert(date.toJulianDay(), offset);
+    return offset;
 }
 
 QString Parser::cardTypeFromMasked(QStringView masked)

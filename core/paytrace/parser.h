@@ -11,6 +11,8 @@
 #include <QList>
 #include <QTimeZone>
 
+#include <optional>
+
 namespace pb::paytrace {
 
 // Pure functions from PayTrace v1 bodies to PayBridge types; no network, no state.
@@ -42,6 +44,9 @@ struct Parser
     // PST = 3:30 AM PDT); an ambiguous fall-back time is the first occurrence (daylight time).
     static Result<QDateTime> parseExportTime(QStringView text, const QString &field);
     static QDateTime localToUtc(const QDate &date, const QTime &time, const QTimeZone &zone);
+    // The zone's one UTC offset for every time of `date`, or nullopt on the days around a
+    // transition (localToUtc decides those). Cached per thread.
+    static std::optional<int> steadyOffset(const QDate &date, const QTimeZone &zone);
     static QTimeZone batchTimeZone();
 
     // Card brand from the leading digits of a masked number ("401200******5439" → "Visa");

@@ -2,6 +2,7 @@
 
 #include "net/httptransport.h"
 #include "net/netlog.h"
+#include "net/readgate.h"
 #include "paytrace/parser.h"
 #include "paytrace/tokenmanager.h"
 
@@ -146,24 +147,32 @@ void PayTraceClient::exportNextDay(ExportRun *run)
     if (run->filters.includeBin)
         body.insert("include_bin"_L1, true);
 
-    call(QStringLiteral("/v1/transactions/export/by_date_range"), body, net::Effect::Read, nullptr,
-         [this, run = owned.release()](const Outcome &out) {
-             std::unique_ptr<ExportRun> guard(run);
+    // Parsed by the check, so a body that cannot be read is retried like a failed request.
+    auto parsed = std::make_shared<QList<GatewayTransaction>>();
+    // With the caller's context, the gate stops retrying once the caller is gone.
+    read(QStringLiteral("/v1/transactions/export/by_date_range"), body, run->context.data(),
+         [parsed](Outcome &out) {
+             parsed->clear();
+             if (!out.ok())
+                 return;
+             if (!out.response.raw.contains("success"_L1)) {
+                 out.kind = Outcome::Kind::Transient;
+                 out.error = makeError(QStringLiteral("paytrace.export_shape"), QStringLiteral("body"),
+                                       QStringLiteral("export answer without \"success\""));
+             } else if (auto list = Parser::parseTransactions(out.response.raw)) {
+                 *parsed = std::move(list).value();
+             } else {
+                 out.kind = Outcome::Kind::Transient;
+                 out.error = list.error();
+             }
+         },
+         // Shared: a read the gate drops (its owner gone) must not leak the run.
+         [this, parsed, run = std::shared_ptr<ExportRun>(owned.release())](const Outcome &out) {
              if (!run->alive())
                  return;
              ExportDay day{run->day, out, {}};
-             if (out.ok()) {
-                 if (!out.response.raw.contains("success"_L1)) {
-                     day.outcome.kind = Outcome::Kind::Transient;
-                     day.outcome.error = makeError(QStringLiteral("paytrace.export_shape"), QStringLiteral("body"),
-                                                   QStringLiteral("export answer without \"success\""));
-                 } else if (auto list = Parser::parseTransactions(out.response.raw)) {
-                     day.transactions = std::move(list).value();
-                 } else {
-                     day.outcome.kind = Outcome::Kind::Transient;
-                     day.outcome.error = list.error();
-                 }
-             }
+             if (out.ok())
+                 day.transactions = std::move(*parsed);
              run->perDay(day);
              if (!run->alive())
                  return;
@@ -172,8 +181,34 @@ void PayTraceClient::exportNextDay(ExportRun *run)
                  return;
              }
              run->day = run->day.addDays(1);
-             exportNextDay(guard.release());
+             exportNextDay(new ExportRun(std::move(*run)));
          });
+}
+
+void PayTraceClient::read(const QString &path, const QJsonObject &body, QObject *context,
+                          std::function<void(Outcome &)> check, OutcomeCallback callback)
+{
+    auto checked = [check](const Outcome &answer) {
+        Outcome out = answer;
+        if (check)
+            check(out);
+        return out;
+    };
+    if (!m_readGate) {
+        call(path, body, net::Effect::Read, context,
+             [checked, callback = std::move(callback)](const Outcome &out) { callback(checked(out)); });
+        return;
+    }
+    m_readGate->run(context, [this, path, body, context, checked, callback](const net::ReadGate::Answered &answered) {
+        call(path, body, net::Effect::Read, context, [checked, callback, answered](const Outcome &answer) {
+            const Outcome out = checked(answer);
+            net::ReadFeedback feedback;
+            feedback.errorClass = out.ok() ? net::ErrorClass::None : out.errorClass();
+            feedback.retryAfterSeconds = out.retryAfterSeconds;
+            if (answered(feedback))
+                callback(out);
+        });
+    });
 }
 
 void PayTraceClient::exportById(const QString &transactionId, QObject *context, TransactionsCallback callback)
@@ -379,28 +414,34 @@ void PayTraceClient::exportBatchDays(QDate day, QDate to, QList<BatchSummary> co
     const QString date = day.toString(u"MM/dd/yyyy");
     QPointer<QObject> ctx(context);
     const bool hadContext = context != nullptr;
-    call(QStringLiteral("/v1/batches/export"), QJsonObject{{"start_date"_L1, date}, {"end_date"_L1, date}},
-         net::Effect::Read, context,
-         [this, day, to, collected = std::move(collected), ctx, hadContext,
-          callback = std::move(callback)](const Outcome &out) mutable {
-             if (!out.ok()) {
-                 callback(out, {});
+    auto parsed = std::make_shared<QList<BatchSummary>>();
+    read(QStringLiteral("/v1/batches/export"), QJsonObject{{"start_date"_L1, date}, {"end_date"_L1, date}}, context,
+         [parsed](Outcome &out) {
+             parsed->clear();
+             if (!out.ok())
                  return;
-             }
              const QJsonValue list = out.response.raw.value("batches"_L1);
              if (!list.isUndefined() && !list.isArray()) {
-                 callback(unreadable(out, makeError(u"paytrace.batch_export"_s, u"batches"_s, u"not a list"_s)), {});
+                 out = unreadable(out, makeError(u"paytrace.batch_export"_s, u"batches"_s, u"not a list"_s));
                  return;
              }
              const QJsonArray array = list.toArray();
              for (qsizetype i = 0; i < array.size(); ++i) {
                  auto b = BatchSummary::fromJson(array.at(i).toObject(), u"batches[%1]"_s.arg(i));
                  if (!b) {
-                     callback(unreadable(out, b.error()), {});
+                     out = unreadable(out, b.error());
                      return;
                  }
-                 collected.append(b.value());
+                 parsed->append(b.value());
              }
+         },
+         [this, day, to, collected = std::move(collected), parsed, ctx, hadContext,
+          callback = std::move(callback)](const Outcome &out) mutable {
+             if (!out.ok()) {
+                 callback(out, {});
+                 return;
+             }
+             collected.append(*parsed);
              if (day >= to) {
                  callback(out, collected);
                  return;
@@ -417,23 +458,24 @@ void PayTraceClient::exportBatch(const QString &batchNumber, QObject *context,
     QJsonObject body;
     if (!batchNumber.isEmpty())
         body.insert("batch_number"_L1, batchNumber); // batch_number, not batchNumber (§2.4)
-    call(QStringLiteral("/v1/batches/export_one"), body, net::Effect::Read, context,
-         [callback = std::move(callback)](const Outcome &out) {
-             if (!out.ok()) {
-                 callback(out, std::nullopt);
+    auto parsed = std::make_shared<std::optional<BatchSummary>>();
+    read(QStringLiteral("/v1/batches/export_one"), body, context,
+         [parsed](Outcome &out) {
+             parsed->reset();
+             if (!out.ok())
                  return;
-             }
              const QJsonValue batch = out.response.raw.value("batch"_L1);
-             if (batch.isUndefined() || batch.isNull()) {
-                 callback(out, std::nullopt);
-                 return;
-             }
+             if (batch.isUndefined() || batch.isNull())
+                 return; // no batch at all is an answer too
              auto b = BatchSummary::fromJson(batch.toObject(), u"batch"_s);
              if (!b) {
-                 callback(unreadable(out, b.error()), std::nullopt);
+                 out = unreadable(out, b.error());
                  return;
              }
-             callback(out, b.value());
+             *parsed = b.value();
+         },
+         [parsed, callback = std::move(callback)](const Outcome &out) {
+             callback(out, out.ok() ? *parsed : std::nullopt);
          });
 }
 
@@ -443,18 +485,21 @@ void PayTraceClient::batchTransactions(const QString &batchNumber, QObject *cont
         callback(refused(makeError(u"paytrace.request.batch_number"_s, u"batch_number"_s, u"is required"_s)), {});
         return;
     }
-    call(QStringLiteral("/v1/batches/transaction_list"), QJsonObject{{"batch_number"_L1, batchNumber}},
-         net::Effect::Read, context, [callback = std::move(callback)](const Outcome &out) {
-             if (!out.ok()) {
-                 callback(out, {});
+    auto parsed = std::make_shared<QList<GatewayTransaction>>();
+    read(QStringLiteral("/v1/batches/transaction_list"), QJsonObject{{"batch_number"_L1, batchNumber}}, context,
+         [parsed](Outcome &out) {
+             parsed->clear();
+             if (!out.ok())
                  return;
-             }
              auto list = Parser::parseTransactions(out.response.raw);
              if (!list) {
-                 callback(unreadable(out, list.error()), {});
+                 out = unreadable(out, list.error());
                  return;
              }
-             callback(out, list.value());
+             *parsed = std::move(list).value();
+         },
+         [parsed, callback = std::move(callback)](const Outcome &out) {
+             callback(out, out.ok() ? *parsed : QList<GatewayTransaction>{});
          });
 }
 

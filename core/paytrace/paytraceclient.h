@@ -14,6 +14,7 @@
 
 namespace pb::net {
 class HttpTransport;
+class ReadGate;
 }
 
 namespace pb::paytrace {
@@ -60,6 +61,9 @@ public:
     PayTraceClient(net::HttpTransport *transport, PayTraceConfig config, QObject *parent = nullptr);
 
     TokenManager *tokens() const { return m_tokens; }
+    // Transaction exports by date and the batch reads pass this gate (rate limit, retries);
+    // without one each is sent once. Not owned; it must outlive the calls.
+    void setReadGate(net::ReadGate *gate) { m_readGate = gate; }
     const PayTraceConfig &config() const { return m_config; }
 
     // POST /v1/ping, no token.
@@ -122,6 +126,11 @@ private:
     void send(const QString &path, const QJsonObject &body, net::Effect effect, QObject *context,
               OutcomeCallback callback, bool reauthorised);
     void exportNextDay(ExportRun *run);
+    // An idempotent read through the read gate. `check` may turn an approved answer into a
+    // failure (a body that does not hold what it must) before the gate decides on a retry;
+    // `callback` gets the final outcome once.
+    void read(const QString &path, const QJsonObject &body, QObject *context,
+              std::function<void(Outcome &)> check, OutcomeCallback callback);
     // Validated write: refuses (ValidationError, nothing sent) when `body` failed.
     void write(const QString &path, const Result<QJsonObject> &body, QObject *context, OutcomeCallback callback);
     void exportBatchDays(QDate day, QDate to, QList<BatchSummary> collected, QObject *context,
@@ -130,6 +139,7 @@ private:
     net::HttpTransport *m_transport;
     PayTraceConfig m_config;
     TokenManager *m_tokens;
+    net::ReadGate *m_readGate = nullptr;
 };
 
 } // namespace pb::paytrace

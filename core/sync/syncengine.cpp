@@ -19,6 +19,7 @@
 #include "store/transactionrepository.h"
 #include "sync/automationrules.h"
 #include "sync/intentrunner.h"
+#include "sync/readgate.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -49,6 +50,9 @@ SyncEngine::SyncEngine(SyncConfig config, QObject *parent)
 
 SyncEngine::~SyncEngine()
 {
+    // The gates wait on the runner's limiters: gone first.
+    delete m_paytraceReads;
+    delete m_magentoReads;
     delete m_runner;
     delete m_sink;
     delete m_magentoApi;
@@ -89,7 +93,20 @@ Status SyncEngine::ensureSetUp()
                                 ? m_config.journalPath
                                 : QFileInfo(m_config.databasePath).absoluteDir().filePath(QStringLiteral("journal.ledger"));
     m_sink = new erp::LedgerFileSink(journal);
-    m_runner = new IntentRunner(m_db, SystemClock::instance(), m_paytrace, m_magentoApi, m_sink, m_mapping);
+    IntentRunnerConfig runnerConfig;
+    if (m_config.paytraceMaxRequestsPerSecond > 0)
+        runnerConfig.paytraceRatePerSecond = m_config.paytraceMaxRequestsPerSecond;
+    if (m_config.magentoMaxRequestsPerSecond > 0)
+        runnerConfig.magentoRatePerSecond = m_config.magentoMaxRequestsPerSecond;
+    m_runner = new IntentRunner(m_db, SystemClock::instance(), m_paytrace, m_magentoApi, m_sink, m_mapping,
+                                runnerConfig);
+    // Reads share the writes' limiter per host (one budget, one view of the server's limit)
+    // and retry what is transient; a read that still fails fails its poll, cursor untouched.
+    m_readRetry = std::make_unique<intents::RetryPolicy>(SystemClock::instance(), HostReadGate::readRetryConfig());
+    m_paytraceReads = new HostReadGate(SystemClock::instance(), m_runner->paytraceLimiter(), *m_readRetry);
+    m_magentoReads = new HostReadGate(SystemClock::instance(), m_runner->magentoLimiter(), *m_readRetry);
+    m_paytrace->setReadGate(m_paytraceReads);
+    m_pager->setReadGate(m_magentoReads);
     connect(m_runner, &IntentRunner::intentChanged, this, [this] {
         checkPendingOperations();
         Q_EMIT intentsChanged();
@@ -112,8 +129,11 @@ Status SyncEngine::ensureSetUp()
     connect(m_pager, &magento::OrderPager::pageReady, this, [this](const QList<OrderRecord> &orders) {
         if (!m_running || m_failed || checkCancelled())
             return;
+        QElapsedTimer storing;
+        storing.start();
         store::OrderRepository repo(m_db);
         const Status stored = repo.upsert(orders, QDateTime::currentDateTimeUtc());
+        m_storeOrdersNs += storing.nsecsElapsed();
         if (!stored) {
             fail(stored.error());
             return;
@@ -132,7 +152,7 @@ Status SyncEngine::ensureSetUp()
                 return;
             }
         }
-        qCInfo(lcSyncMagento) << "orders read:" << m_ordersFetched;
+        qCInfo(lcSyncMagento) << "orders read:" << m_ordersFetched << "after" << m_elapsed.elapsed() << "ms";
         partDone();
     });
     connect(m_pager, &magento::OrderPager::failed, this, [this](const magento::Failure &failure) {
@@ -147,12 +167,18 @@ void SyncEngine::runOnce()
     if (m_running)
         return;
     m_cancelRequested.store(false);
+    ++m_runGeneration;
+    if (m_runScope)
+        m_runScope->deleteLater();
+    m_runScope = new QObject(this);
     m_running = true;
     m_failed = false;
     m_ordersFetched = 0;
     m_transactionsFetched = 0;
     m_daysDone = 0;
     m_daysTotal = 0;
+    m_storeOrdersNs = 0;
+    m_storeTransactionsNs = 0;
     m_elapsed.start();
     Q_EMIT started();
     Q_EMIT progress({SyncProgress::Phase::Connecting, 0, -1});
@@ -216,15 +242,19 @@ void SyncEngine::startPayTrace()
     // and the last four are kept.
     paytrace::ExportFilters filters;
     filters.includeBin = true;
+    const quint64 generation = m_runGeneration;
     m_paytrace->exportTransactionsByDateRange(
-        from, today, filters, this,
-        [this](const paytrace::ExportDay &day) {
-            if (!m_running || m_failed || checkCancelled())
+        from, today, filters, m_runScope,
+        [this, generation](const paytrace::ExportDay &day) {
+            if (generation != m_runGeneration || !m_running || m_failed || checkCancelled())
                 return;
             if (!day.outcome.ok())
                 return; // the done callback reports the failing day
+            QElapsedTimer storing;
+            storing.start();
             store::TransactionRepository repo(m_db);
             const Status stored = repo.upsert(day.transactions, QDateTime::currentDateTimeUtc());
+            m_storeTransactionsNs += storing.nsecsElapsed();
             if (!stored) {
                 fail(stored.error());
                 return;
@@ -233,8 +263,8 @@ void SyncEngine::startPayTrace()
             ++m_daysDone;
             Q_EMIT progress({SyncProgress::Phase::Transactions, m_daysDone, m_daysTotal});
         },
-        [this, today](const paytrace::Outcome &outcome) {
-            if (!m_running || m_failed)
+        [this, today, generation](const paytrace::Outcome &outcome) {
+            if (generation != m_runGeneration || !m_running || m_failed)
                 return;
             if (!outcome.ok()) {
                 fail(errorFrom(outcome));
@@ -247,7 +277,7 @@ void SyncEngine::startPayTrace()
                 return;
             }
             qCInfo(lcSyncPaytrace) << "transactions read:" << m_transactionsFetched << "over"
-                                   << m_daysTotal << "days";
+                                   << m_daysTotal << "days after" << m_elapsed.elapsed() << "ms";
             partDone();
         });
 }
@@ -264,9 +294,11 @@ void SyncEngine::partDone()
 void SyncEngine::finishRun()
 {
     Q_EMIT progress({SyncProgress::Phase::Linking, 0, -1});
+    const qint64 readMs = m_elapsed.elapsed();
     const QDateTime now = QDateTime::currentDateTimeUtc();
     store::LinkRepository links(m_db);
     const auto linked = links.linkByInvoiceId(now);
+    const qint64 linkMs = m_elapsed.elapsed() - readMs;
     if (!linked) {
         fail(linked.error());
         return;
@@ -290,10 +322,14 @@ void SyncEngine::finishRun()
     summary.finishedAt = now;
     summary.elapsedMs = m_elapsed.elapsed();
 
+    const qint64 runId = m_runId;
     endRun(QStringLiteral("ok"), QStringLiteral("%1 new links").arg(linked.value()));
-    qCInfo(lcSync) << "sync run" << m_runId << "finished in" << summary.elapsedMs << "ms:"
+    qCInfo(lcSync) << "sync run" << runId << "finished in" << summary.elapsedMs << "ms:"
                    << summary.ordersFetched << "orders," << summary.transactionsFetched
                    << "transactions," << linked.value() << "new links";
+    qCInfo(lcSync) << "sync run" << runId << "time: reading" << readMs << "ms (of which storing orders"
+                   << m_storeOrdersNs / 1000000 << "ms, transactions" << m_storeTransactionsNs / 1000000
+                   << "ms), linking" << linkMs << "ms";
     applyRules(now);
     Q_EMIT progress({SyncProgress::Phase::Done, 1, 1});
     Q_EMIT finished(summary);
@@ -373,6 +409,12 @@ void SyncEngine::fail(const Error &error)
 void SyncEngine::endRun(const QString &outcome, const QString &message)
 {
     m_running = false;
+    // Stops what the run still has going (a PayTrace export after the run failed); later,
+    // as this may run inside one of its callbacks.
+    if (m_runScope) {
+        m_runScope->deleteLater();
+        m_runScope = nullptr;
+    }
     if (m_runId == 0 || !m_db.isValid())
         return;
     store::SyncRun run;

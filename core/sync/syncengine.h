@@ -10,6 +10,7 @@
 #include <QSqlDatabase>
 
 #include <atomic>
+#include <memory>
 
 namespace pb::net {
 class HttpTransport;
@@ -28,8 +29,13 @@ class OrderPager;
 struct Failure;
 }
 
+namespace pb::intents {
+class RetryPolicy;
+}
+
 namespace pb::sync {
 
+class HostReadGate;
 class IntentRunner;
 struct PlannedChain;
 
@@ -64,6 +70,11 @@ public:
     // Starts nothing new; in-flight requests still record their answers (shutdown).
     void parkIntents();
     int intentsInFlight() const;
+
+    // What the reads went through (diagnostics and tests); null before the first run.
+    const HostReadGate *paytraceReads() const { return m_paytraceReads; }
+    const HostReadGate *magentoReads() const { return m_magentoReads; }
+    IntentRunner *intentRunner() const { return m_runner; }
 
     // Cursor names in sync_cursors.
     static constexpr QLatin1StringView kMagentoCursor{"magento.orders.updated_at"};
@@ -110,6 +121,9 @@ private:
     magento::MagentoApi *m_magentoApi = nullptr;
     erp::JournalSink *m_sink = nullptr;
     IntentRunner *m_runner = nullptr;
+    std::unique_ptr<intents::RetryPolicy> m_readRetry;
+    HostReadGate *m_paytraceReads = nullptr;
+    HostReadGate *m_magentoReads = nullptr;
     mapping::MappingProfile m_mapping;
     struct PendingOperation
     {
@@ -120,6 +134,10 @@ private:
 
     std::atomic_bool m_cancelRequested{false};
     bool m_running = false;
+    // Answers of an earlier run (a PayTrace export still going after its run failed) must not
+    // count for the current one: each run has its number and a scope object that ends with it.
+    quint64 m_runGeneration = 0;
+    QObject *m_runScope = nullptr;
     bool m_failed = false;
     int m_partsPending = 0;
     qint64 m_runId = 0;
@@ -127,6 +145,10 @@ private:
     int m_ordersFetched = 0;
     int m_transactionsFetched = 0;
     int m_daysDone = 0;
+    // Where a run's time goes on this thread (logged at its end): storing orders, storing
+    // transactions, linking.
+    qint64 m_storeOrdersNs = 0;
+    qint64 m_storeTransactionsNs = 0;
     int m_daysTotal = 0;
 };
 

@@ -62,6 +62,10 @@ struct SyncConfig
     QDateTime rulesActiveSince;
     // Transfer timeout of each PayTrace and Magento request; 0: the connectors' defaults.
     int requestTimeoutMs = 0;
+    // The most requests per second each host gets, reads and writes together (the adaptive
+    // limiter's ceiling); 0: the intent runner's defaults.
+    double paytraceMaxRequestsPerSecond = 0;
+    double magentoMaxRequestsPerSecond = 0;
 };
 
 // GUI-thread facing handle: owns the worker thread that runs the SyncEngine (network manager,

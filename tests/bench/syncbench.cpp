@@ -158,6 +158,11 @@ int syncBench(const QStringList &args)
     config.secrets.insert(QStringLiteral("paytrace.username"), ptUser);
     config.secrets.insert(QStringLiteral("paytrace.password"), ptPassword);
     config.secrets.insert(QStringLiteral("magento.bearer_token"), bearer);
+    // Reads pass the per-host rate limiter like writes. This sandbox sets no limit, so the
+    // profile's ceilings are those of a store without one: far above what one connection does
+    // (the defaults, 10 and 20 requests/s, are meant for a production store).
+    config.paytraceMaxRequestsPerSecond = 1000;
+    config.magentoMaxRequestsPerSecond = 1000;
 
     sync::SyncService service(config);
     sync::SyncSummary summary;

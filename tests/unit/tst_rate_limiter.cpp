@@ -309,12 +309,16 @@ void TestRateLimiter::recoveryAfter429SettlesBelowTheRefusedRate()
     QVERIFY(limiter.currentRate() > settle);
     QVERIFY(limiter.currentRate() < 30.0);
 
-    // Refused again during the probe: the mark comes down to where the refusal happened.
+    // Refused again during the probe: the mark comes down to where the refusal happened. The
+    // rate settle held for a whole probe interval is known good, so the limiter steps back to
+    // just below it rather than halving (it used to halve here, which cost the ratelimit bench
+    // a third of its throughput for seconds after every probe one step too far).
     const double probing = limiter.currentRate();
+    QCOMPARE(limiter.knownGoodRate(), settle);
     clock.advance(c.decreaseHoldMs);
     limiter.onRateLimited(std::nullopt);
     QCOMPARE(limiter.refusedRate(), std::optional<double>(probing));
-    QCOMPARE(limiter.currentRate(), probing / 2);
+    QCOMPARE(limiter.currentRate(), c.stepBackFraction * settle);
 
     // A whole probe interval above the mark without refusal: the server allows more now.
     for (int i = 0; i < 6; ++i) {
@@ -442,12 +446,20 @@ void TestRateLimiter::steadyStateUnderServerLimit_data()
     QTest::addColumn<double>("ceiling");
     QTest::addColumn<double>("clientBurst");
     QTest::addColumn<qint64>("latencyMs");
+    // At this moment someone else empties the server's bucket and two 429s in a row (one hold
+    // apart) reach the limiter while it is already slowed down: the second one comes at a rate
+    // far below the server's limit (paybridge-bench ratelimit once stuck at 79 % that way).
+    QTest::addColumn<qint64>("disturbAtMs"); // 0: none
+    QTest::addColumn<qint64>("measureFromMs");
 
-    QTest::newRow("20/s, no server burst, ceiling 50") << 20.0 << 1.0 << 50.0 << 5.0 << 40LL;
-    QTest::newRow("20/s, server burst 10, ceiling 100") << 20.0 << 10.0 << 100.0 << 10.0 << 80LL;
-    QTest::newRow("5/s, slow host") << 5.0 << 2.0 << 20.0 << 3.0 << 150LL;
-    QTest::newRow("80/s, fast host") << 80.0 << 5.0 << 200.0 << 10.0 << 30LL;
-    QTest::newRow("ceiling barely above the limit") << 10.0 << 1.0 << 12.0 << 2.0 << 60LL;
+    QTest::newRow("20/s, no server burst, ceiling 50") << 20.0 << 1.0 << 50.0 << 5.0 << 40LL << 0LL << 20000LL;
+    QTest::newRow("20/s, server burst 10, ceiling 100") << 20.0 << 10.0 << 100.0 << 10.0 << 80LL << 0LL << 20000LL;
+    QTest::newRow("5/s, slow host") << 5.0 << 2.0 << 20.0 << 3.0 << 150LL << 0LL << 20000LL;
+    QTest::newRow("80/s, fast host") << 80.0 << 5.0 << 200.0 << 10.0 << 30LL << 0LL << 20000LL;
+    QTest::newRow("ceiling barely above the limit") << 10.0 << 1.0 << 12.0 << 2.0 << 60LL << 0LL << 20000LL;
+    // Back to ≥ 90 % within a minute of the disturbance.
+    QTest::newRow("50/s, 429s at a low rate") << 50.0 << 5.0 << 100.0 << 5.0 << 2LL << 40000LL << 100000LL;
+    QTest::newRow("20/s, 429s at a low rate") << 20.0 << 1.0 << 50.0 << 5.0 << 40LL << 60000LL << 120000LL;
 }
 
 void TestRateLimiter::steadyStateUnderServerLimit()
@@ -457,6 +469,8 @@ void TestRateLimiter::steadyStateUnderServerLimit()
     QFETCH(double, ceiling);
     QFETCH(double, clientBurst);
     QFETCH(qint64, latencyMs);
+    QFETCH(qint64, disturbAtMs);
+    QFETCH(qint64, measureFromMs);
 
     ManualClock clock;
     RateLimiterConfig c = config(ceiling, clientBurst);
@@ -471,10 +485,14 @@ void TestRateLimiter::steadyStateUnderServerLimit()
     };
     std::deque<Answer> inFlight; // constant latency: answers come back in send order
 
-    const qint64 warmUpMs = 20000;
+    const qint64 warmUpMs = measureFromMs;
     const qint64 endMs = 200000;
     qint64 sent = 0, refused = 0, accepted = 0;
     for (qint64 t = 0; t < endMs; ++t) {
+        if (disturbAtMs > 0 && (t == disturbAtMs || t == disturbAtMs + c.decreaseHoldMs)) {
+            server.tokens = 0;
+            limiter.onRateLimited(1);
+        }
         while (!inFlight.empty() && inFlight.front().at <= t) {
             const Answer a = inFlight.front();
             inFlight.pop_front();
