@@ -18,6 +18,7 @@
 #include "store/syncrunrepository.h"
 #include "store/transactionrepository.h"
 #include "sync/automationrules.h"
+#include "sync/batchpoller.h"
 #include "sync/intentrunner.h"
 #include "sync/readgate.h"
 
@@ -263,22 +264,33 @@ void SyncEngine::startPayTrace()
             ++m_daysDone;
             Q_EMIT progress({SyncProgress::Phase::Transactions, m_daysDone, m_daysTotal});
         },
-        [this, today, generation](const paytrace::Outcome &outcome) {
+        [this, from, today, generation](const paytrace::Outcome &outcome) {
             if (generation != m_runGeneration || !m_running || m_failed)
                 return;
             if (!outcome.ok()) {
                 fail(errorFrom(outcome));
                 return;
             }
-            store::CursorRepository cursors(m_db);
-            const Status saved = cursors.set(kPayTraceCursor, today.toString(Qt::ISODate));
-            if (!saved) {
-                fail(saved.error());
-                return;
-            }
             qCInfo(lcSyncPaytrace) << "transactions read:" << m_transactionsFetched << "over"
                                    << m_daysTotal << "days after" << m_elapsed.elapsed() << "ms";
-            partDone();
+            // The same days' batch lists (their reported totals) before the cursor moves, so a
+            // failed batch read is read again with its days next time.
+            pollBatches(*m_paytrace, m_db, from, today, m_runScope, [this, today, generation](const Result<int> &batches) {
+                if (generation != m_runGeneration || !m_running || m_failed)
+                    return;
+                if (!batches) {
+                    fail(batches.error());
+                    return;
+                }
+                store::CursorRepository cursors(m_db);
+                const Status saved = cursors.set(kPayTraceCursor, today.toString(Qt::ISODate));
+                if (!saved) {
+                    fail(saved.error());
+                    return;
+                }
+                qCInfo(lcSyncPaytrace) << "batches stored or changed:" << batches.value();
+                partDone();
+            });
         });
 }
 

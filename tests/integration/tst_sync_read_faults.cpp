@@ -284,7 +284,8 @@ void TestSyncReadFaults::oneSyncConverges()
     const auto &mg = w.engine().magentoReads()->stats();
     const auto &pt = w.engine().paytraceReads()->stats();
     const qint64 pages = seen(stats, u"GET", u"/V1/orders");
-    const qint64 days = seen(stats, u"POST", u"/export/by_date_range");
+    // PayTrace reads: the transaction export and the batch list of each day.
+    const qint64 days = seen(stats, u"POST", u"/export/by_date_range") + seen(stats, u"POST", u"/batches/export");
     qInfo("%.1f s; Magento %lld page requests (%lld retried, %lld refused by the limit); PayTrace %lld day requests "
           "(%lld retried, %lld refused by the limit); %lld faults",
           elapsed / 1000.0, pages, mg.retries, stats.rateLimitedMagento, days, pt.retries, stats.rateLimitedPayTrace,
