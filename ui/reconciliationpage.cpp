@@ -778,6 +778,11 @@ ReconciliationDialog *ReconciliationPage::openResolve(reconcile::ResolutionKind 
         if (r.expectedMinor && r.actualMinor && *r.expectedMinor != *r.actualMinor)
             setup.refundMinor = std::abs(*r.actualMinor - *r.expectedMinor);
     }
+    return openDialog(setup);
+}
+
+ReconciliationDialog *ReconciliationPage::openDialog(const ReconciliationDialog::Setup &setup)
+{
     auto *dialog = new ReconciliationDialog(setup, this);
     connect(dialog, &ReconciliationDialog::applied, this, [this](int, const QString &summary) {
         showMessage(summary);
@@ -797,14 +802,7 @@ ReconciliationDialog *ReconciliationPage::openReopen()
     setup.itemIds = selectedIds();
     setup.actor = m_actor;
     setup.databasePath = m_databasePath;
-    auto *dialog = new ReconciliationDialog(setup, this);
-    connect(dialog, &ReconciliationDialog::applied, this, [this](int, const QString &summary) {
-        showMessage(summary);
-        loadRun();
-        Q_EMIT itemsChanged();
-    });
-    dialog->open();
-    return dialog;
+    return openDialog(setup);
 }
 
 void ReconciliationPage::askExportPath()

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "reconciliationdialog.h"
 #include "reconcile/reconciliationstore.h"
 
 #include <QDate>
@@ -99,6 +100,8 @@ Q_SIGNALS:
     void reportWritten(bool ok, const QString &message);
 
 private:
+    // Opens `setup`'s dialog; what it applied reloads the day.
+    ReconciliationDialog *openDialog(const ReconciliationDialog::Setup &setup);
     void buildUi();
     void askExportPath();
     void loadRun();

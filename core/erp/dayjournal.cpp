@@ -11,14 +11,6 @@ namespace pb::erp {
 
 namespace {
 
-// A reference part without what would end a ledger tag (whitespace, ',' and ';').
-QString refPart(const QString &s)
-{
-    static const QRegularExpression bad(u"[\\s,;]"_s);
-    QString out = s;
-    out.replace(bad, u"_"_s);
-    return out;
-}
 
 QString lineSubject(const DayActivity &a, const DayActivity::ReportLine &l)
 {
@@ -59,6 +51,14 @@ Result<JournalEntry> reportLineEntry(const mapping::MappingProfile &profile, con
 }
 
 } // namespace
+
+QString refPart(const QString &s)
+{
+    static const QRegularExpression bad(u"[\\s,;]"_s);
+    QString out = s;
+    out.replace(bad, u"_"_s);
+    return out;
+}
 
 Result<QList<JournalEntry>> buildDayJournal(const mapping::MappingProfile &profile, const DayActivity &a)
 {

@@ -60,6 +60,10 @@ struct DayActivity
 // against the clearing account; a positive line is booked reversed); deposits
 // ("pb:deposit:<batch or date>:<line id>", cash/clearing); write-offs ("pb:writeoff:<order>").
 // Adjustments are booked to the fees account. Fails with the first invalid item, naming it.
+// A reference part ("100000123", "txn:42", a batch) without what would end a ledger tag
+// (whitespace, ',' and ';').
+QString refPart(const QString &s);
+
 Result<QList<JournalEntry>> buildDayJournal(const mapping::MappingProfile &profile, const DayActivity &activity);
 
 // Fills a DayActivity (without write-offs) from a PayBridge store: gateway transactions in

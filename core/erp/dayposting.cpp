@@ -3,24 +3,9 @@
 #include "erp/dayjournal.h"
 #include "reconcile/reconciliationstore.h"
 
-#include <QRegularExpression>
-
 using namespace Qt::StringLiterals;
 
 namespace pb::erp {
-
-namespace {
-
-// A write-off reference ("100000123", "txn:42", "line:7") as a ledger tag value.
-QString refPart(const QString &s)
-{
-    static const QRegularExpression bad(u"[\\s,;]"_s);
-    QString out = s;
-    out.replace(bad, u"_"_s);
-    return out;
-}
-
-} // namespace
 
 Result<QList<JournalEntry>> dayJournalFromStore(QSqlDatabase &db, QDate day, const mapping::MappingProfile &profile,
                                                 const QByteArray &timeZone)
