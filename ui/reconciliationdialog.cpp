@@ -101,7 +101,8 @@ ReconciliationDialog::ReconciliationDialog(Setup setup, QWidget *parent)
         if (m_setup.kind == reconcile::ResolutionKind::WriteOff)
             m_amount->setPlaceholderText(tr("Each item's difference"));
         else if (m_setup.refundMinor)
-            m_amount->setText(Money::fromMinor(*m_setup.refundMinor, *Currency::fromCode(m_setup.currency)).toString());
+            // The plain decimal the field reads back (toString() adds the code, which it refuses).
+            m_amount->setText(Money::fromMinor(*m_setup.refundMinor, *Currency::fromCode(m_setup.currency)).toDecimalString());
         form->addRow(m_setup.currency.isEmpty() ? tr("A&mount:") : tr("A&mount (%1):").arg(m_setup.currency), m_amount);
         connect(m_amount, &QLineEdit::textChanged, this, &ReconciliationDialog::schedulePreview);
     }
