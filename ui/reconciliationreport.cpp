@@ -14,6 +14,8 @@
 #include <QPdfWriter>
 #include <QSaveFile>
 #include <QTextDocument>
+#include <QTextCursor>
+#include <QTextBlock>
 #include <QThread>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -389,6 +391,29 @@ Status writeCsv(const Data &data, const QString &path)
     return {};
 }
 
+namespace {
+
+// The sign-off block starts a new page when it would otherwise be split over two: a person
+// signs both lines on one sheet.
+void keepSignOffTogether(QTextDocument &doc, qreal pageHeight)
+{
+    const QString title = tr("Sign-off");
+    for (QTextBlock b = doc.begin(); b.isValid(); b = b.next()) {
+        if (b.text() != title)
+            continue;
+        const qreal top = doc.documentLayout()->blockBoundingRect(b).top();
+        const qreal end = doc.documentLayout()->documentSize().height();
+        if (int(top / pageHeight) != int((end - 1) / pageHeight)) {
+            QTextBlockFormat f = b.blockFormat();
+            f.setPageBreakPolicy(QTextFormat::PageBreak_AlwaysBefore);
+            QTextCursor(b).setBlockFormat(f);
+        }
+        return;
+    }
+}
+
+} // namespace
+
 Status writePdf(const Data &data, const Request &request)
 {
     const QDateTime generatedAt = request.generatedAt.isValid() ? request.generatedAt.toUTC()
@@ -418,6 +443,7 @@ Status writePdf(const Data &data, const Request &request)
         doc.setDocumentMargin(0);
         doc.setPageSize(body.size());
         doc.setHtml(buildHtml(data, request, generatedAt));
+        keepSignOffTogether(doc, body.height());
 
         QPainter p;
         if (!p.begin(&writer))
