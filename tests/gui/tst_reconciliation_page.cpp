@@ -18,6 +18,7 @@
 #include "reconciliationpage.h"
 #include "magentosim.h"
 #include "sandbox.h"
+#include "syncworld.h"
 #include "settlementreport.h"
 #include "store/database.h"
 #include "sync/syncservice.h"
@@ -51,25 +52,6 @@ namespace {
 
 const QString kSupport = u"sup"_s;
 const QString kAdmin = u"boss"_s;
-
-reconcile::SettlementMapping reportMapping()
-{
-    using reconcile::RecordKind;
-    reconcile::SettlementMapping m;
-    m.source = u"paytrace"_s;
-    m.batch = u"batch"_s;
-    m.date = u"date"_s;
-    m.transactionId = u"transaction_id"_s;
-    m.kind = u"type"_s;
-    m.cardLast4 = u"card"_s;
-    m.amount = u"amount"_s;
-    m.currency = u"currency"_s;
-    m.reference = u"reference"_s;
-    m.kindMap = {{u"sale"_s, RecordKind::Sale}, {u"refund"_s, RecordKind::Refund},
-                 {u"adjustment"_s, RecordKind::Adjustment}, {u"fee"_s, RecordKind::Fee}};
-    m.dateFormat = reconcile::DateFormat::IsoDate;
-    return m;
-}
 
 // Waits for the dialog's preview to settle and returns it.
 bool settled(ReconciliationDialog *dialog)
@@ -181,7 +163,7 @@ void TestReconciliationPage::initTestCase()
         QVERIFY(dir.assignRole(kAdmin, m_me, access::Role::Finance));
         QVERIFY(dir.assignRole(kAdmin, kSupport, access::Role::Support));
         reconcile::SettlementImporter importer(db.value());
-        const auto outcome = importer.importFile(csvPath, reportMapping(), {u"test"_s, {}, {}, 100});
+        const auto outcome = importer.importFile(csvPath, test::sandboxReportMapping(), {u"test"_s, {}, {}, 100});
         QVERIFY2(outcome.ok(), qPrintable(outcome.errors.value(0).toString()));
         db.value() = QSqlDatabase();
         store::Database::close(u"setup"_s);

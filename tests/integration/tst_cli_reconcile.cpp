@@ -3,6 +3,7 @@
 // imported and reconciled from the command line; the day's journal posted to the ledger and CSV
 // sinks twice, the second time adding nothing.
 #include "cliworld.h"
+#include "syncworld.h"
 
 #include "mapping/mappingprofile.h"
 #include "reconcile/reconciliationstore.h"
@@ -126,20 +127,7 @@ void TestCliReconcile::initTestCase()
     csv.write(report->value(u"csv"_s).toString().toLatin1());
     csv.close();
 
-    using pb::reconcile::RecordKind;
-    pb::reconcile::SettlementMapping m;
-    m.source = u"paytrace"_s;
-    m.batch = u"batch"_s;
-    m.date = u"date"_s;
-    m.transactionId = u"transaction_id"_s;
-    m.kind = u"type"_s;
-    m.cardLast4 = u"card"_s;
-    m.amount = u"amount"_s;
-    m.currency = u"currency"_s;
-    m.reference = u"reference"_s;
-    m.kindMap = {{u"sale"_s, RecordKind::Sale}, {u"refund"_s, RecordKind::Refund},
-                 {u"adjustment"_s, RecordKind::Adjustment}, {u"fee"_s, RecordKind::Fee}};
-    m.dateFormat = pb::reconcile::DateFormat::IsoDate;
+    const pb::reconcile::SettlementMapping m = pb::test::sandboxReportMapping();
     m_mapping = m_world.home() + u"/mapping.json"_s;
     QFile mapping(m_mapping);
     QVERIFY(mapping.open(QIODevice::WriteOnly));

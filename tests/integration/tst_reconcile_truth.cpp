@@ -12,6 +12,7 @@
 #include "reconcile/reconciliationstore.h"
 #include "reconcile/settlementimporter.h"
 #include "sandbox.h"
+#include "syncworld.h"
 #include "settlementreport.h"
 #include "store/database.h"
 #include "sync/syncservice.h"
@@ -57,25 +58,6 @@ QString syncOnce(sync::SyncService &service)
     if (!failed.isEmpty())
         return failed.first().first().value<Error>().toString();
     return finished.isEmpty() ? u"the sync did not finish in time"_s : QString();
-}
-
-reconcile::SettlementMapping reportMapping()
-{
-    using reconcile::RecordKind;
-    reconcile::SettlementMapping m;
-    m.source = u"paytrace"_s;
-    m.batch = u"batch"_s;
-    m.date = u"date"_s;
-    m.transactionId = u"transaction_id"_s;
-    m.kind = u"type"_s;
-    m.cardLast4 = u"card"_s;
-    m.amount = u"amount"_s;
-    m.currency = u"currency"_s;
-    m.reference = u"reference"_s;
-    m.kindMap = {{u"sale"_s, RecordKind::Sale}, {u"refund"_s, RecordKind::Refund},
-                 {u"adjustment"_s, RecordKind::Adjustment}, {u"fee"_s, RecordKind::Fee}};
-    m.dateFormat = reconcile::DateFormat::IsoDate;
-    return m;
 }
 
 struct Found
@@ -158,7 +140,7 @@ void TestReconcileTruth::plantedMonthIsFoundExactly()
     QVERIFY2(writer, qPrintable(writer ? QString() : writer.error().toString()));
     {
         reconcile::SettlementImporter importer(writer.value());
-        const auto outcome = importer.importFile(csvPath, reportMapping(), {u"truth"_s, {}, {}, 100});
+        const auto outcome = importer.importFile(csvPath, test::sandboxReportMapping(), {u"truth"_s, {}, {}, 100});
         QVERIFY2(outcome.ok(), qPrintable(outcome.errors.value(0).toString()));
         QVERIFY(outcome.report.added > 100);
     }

@@ -116,4 +116,23 @@ int magentoDocumentCount(sandbox::Sandbox &sb, const QString &kind, const QStrin
     return n;
 }
 
+reconcile::SettlementMapping sandboxReportMapping()
+{
+    using reconcile::RecordKind;
+    reconcile::SettlementMapping m;
+    m.source = u"paytrace"_s;
+    m.batch = u"batch"_s;
+    m.date = u"date"_s;
+    m.transactionId = u"transaction_id"_s;
+    m.kind = u"type"_s;
+    m.cardLast4 = u"card"_s;
+    m.amount = u"amount"_s;
+    m.currency = u"currency"_s;
+    m.reference = u"reference"_s;
+    m.kindMap = {{u"sale"_s, RecordKind::Sale}, {u"refund"_s, RecordKind::Refund},
+                 {u"adjustment"_s, RecordKind::Adjustment}, {u"fee"_s, RecordKind::Fee}};
+    m.dateFormat = reconcile::DateFormat::IsoDate;
+    return m;
+}
+
 } // namespace pb::test

@@ -4,6 +4,7 @@
 // check the sandbox's own books.
 
 #include "intents/intentjournal.h"
+#include "reconcile/settlementmapping.h"
 #include "sync/operations.h"
 #include "sync/syncservice.h"
 
@@ -39,5 +40,9 @@ int paytraceLedgerCount(sandbox::Sandbox &sb, const QString &operation, const QS
 
 // How many Magento documents of `kind` ("invoice", "creditmemo", "cancel", ...) the sandbox holds for an order.
 int magentoDocumentCount(sandbox::Sandbox &sb, const QString &kind, const QString &order);
+
+// The column layout of the sandbox's settlement report (sandbox/settlementreport.h), spelled
+// out rather than detected so that a change in detection cannot hide an import bug.
+reconcile::SettlementMapping sandboxReportMapping();
 
 } // namespace pb::test
