@@ -25,6 +25,7 @@ constexpr KindName kKindNames[] = {
     {FaultKind::Http502, u"http502"},   {FaultKind::Http503, u"http503"},
     {FaultKind::Http429, u"http429"},   {FaultKind::Truncate, u"truncate"},
     {FaultKind::Malformed, u"malformed"}, {FaultKind::ResetAfter, u"reset_after"},
+    {FaultKind::LateEffect, u"late_effect"},
 };
 
 } // namespace
@@ -63,6 +64,8 @@ QJsonObject FaultRule::toJson() const
     o[u"probability"_s] = probability;
     o[u"latency_ms"_s] = latencyMs;
     o[u"retry_after"_s] = retryAfterSeconds;
+    if (kind == FaultKind::LateEffect)
+        o[u"delay_ms"_s] = delayMs;
     o[u"times"_s] = times;
     o[u"fired"_s] = qint64(fired);
     return o;
@@ -90,7 +93,7 @@ std::optional<FaultRule> FaultRule::fromJson(const QJsonObject &json, QString *e
 {
     static const QStringList known = {u"id"_s, u"path"_s, u"method"_s, u"kind"_s,
                                       u"probability"_s, u"latency_ms"_s, u"retry_after"_s,
-                                      u"times"_s, u"fired"_s};
+                                      u"delay_ms"_s, u"times"_s, u"fired"_s};
     for (auto it = json.begin(); it != json.end(); ++it) {
         if (!known.contains(it.key())) {
             *error = u"unknown fault rule field \"%1\""_s.arg(it.key());
@@ -102,7 +105,7 @@ std::optional<FaultRule> FaultRule::fromJson(const QJsonObject &json, QString *e
     const auto parsedKind = kind.isString() ? faultKindFromName(kind.toString()) : std::nullopt;
     if (!parsedKind) {
         *error = u"\"kind\" must be one of latency, timeout, reset, reset_after, http500, http502, "
-                 "http503, http429, truncate, malformed"_s;
+                 "http503, http429, truncate, malformed, late_effect"_s;
         return std::nullopt;
     }
     rule.kind = *parsedKind;
@@ -143,6 +146,17 @@ std::optional<FaultRule> FaultRule::fromJson(const QJsonObject &json, QString *e
         return std::nullopt;
     if (rule.kind == FaultKind::Latency && rule.latencyMs == 0) {
         *error = u"a latency rule needs \"latency_ms\" > 0"_s;
+        return std::nullopt;
+    }
+    if (rule.kind == FaultKind::LateEffect) {
+        if (!json.contains(u"delay_ms"_s)) {
+            *error = u"a late_effect rule needs \"delay_ms\" (an integer between 1 and 600000)"_s;
+            return std::nullopt;
+        }
+        if (!readInt(json, u"delay_ms"_s, 1, 600000, &rule.delayMs, error))
+            return std::nullopt;
+    } else if (json.contains(u"delay_ms"_s)) {
+        *error = u"\"delay_ms\" applies only to kind late_effect (use \"latency_ms\" to delay an answer)"_s;
         return std::nullopt;
     }
     return rule;

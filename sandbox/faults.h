@@ -22,6 +22,8 @@ enum class FaultKind {
     Http429,      // with Retry-After: retry_after seconds
     Truncate,     // full Content-Length announced, half the body sent, connection closed
     Malformed,    // 200 with a body that is not valid JSON
+    LateEffect,   // the request is carried out only after delay_ms, then answered if the client
+                  // is still connected; a client that gave up does not stop the effect
 };
 
 QString faultKindName(FaultKind kind);
@@ -33,6 +35,8 @@ std::optional<FaultKind> faultKindFromName(QStringView name);
 //    "latency_ms":0,"retry_after":2,"times":3}
 // `path` is a glob on the request path ('*' spans '/'); `times` limits how often the rule fires
 // (absent or -1: unlimited); `latency_ms` also delays every other kind before it acts.
+// `delay_ms` belongs to late_effect only (and is required there): how long after the request
+// arrived its effect happens, latency_ms included, i.e. at latency_ms + delay_ms.
 struct FaultRule
 {
     QString id;
@@ -42,6 +46,7 @@ struct FaultRule
     double probability = 1.0;
     int latencyMs = 0;
     int retryAfterSeconds = 1;
+    int delayMs = 0; // late_effect only
     int times = -1;
     quint64 fired = 0;
 

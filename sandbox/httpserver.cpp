@@ -1,8 +1,11 @@
 #include "httpserver.h"
 
+#include <QPointer>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTimer>
+
+#include <algorithm>
 
 #include <sys/socket.h>
 
@@ -229,6 +232,21 @@ private:
             const bool head = request.method == "HEAD";
             HttpReply reply = m_server->m_handler(request);
             m_busy = true;
+            if (reply.deferred) {
+                // The connection may be gone when the work is done: only a guarded pointer to it
+                // goes into the server's timer.
+                m_idle.stop();
+                m_server->runLater(reply.delayMs, std::move(reply.deferred),
+                                   [self = QPointer<HttpConnection>(this), keepAlive, head](const HttpResponse &response) {
+                                       if (!self || self->m_finished)
+                                           return;
+                                       HttpReply late;
+                                       late.response = response;
+                                       self->deliver(late, keepAlive, head);
+                                       self->processBuffer();
+                                   });
+                return;
+            }
             if (reply.delayMs > 0) {
                 m_idle.stop();
                 QTimer::singleShot(reply.delayMs, this, [this, reply = std::move(reply), keepAlive, head] {
@@ -480,6 +498,20 @@ bool HttpServer::isListening() const
 quint16 HttpServer::port() const
 {
     return m_server->serverPort();
+}
+
+void HttpServer::runLater(int delayMs, std::function<HttpResponse()> work,
+                          std::function<void(const HttpResponse &)> done)
+{
+    // A child of the server: ~HttpServer deletes it (and the work it holds) unrun.
+    auto *timer = new QTimer(this);
+    timer->setSingleShot(true);
+    timer->setTimerType(Qt::PreciseTimer); // a coarse timer may fire up to 5 % early
+    connect(timer, &QTimer::timeout, this, [timer, work = std::move(work), done = std::move(done)] {
+        timer->deleteLater();
+        done(work());
+    });
+    timer->start(std::max(0, delayMs));
 }
 
 void HttpServer::onNewConnection()

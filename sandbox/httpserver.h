@@ -53,6 +53,11 @@ struct HttpReply
     HttpResponse response;
     int delayMs = 0; // wait this long before delivering (latency injection)
     Delivery delivery = Delivery::Normal;
+    // Work postponed by delayMs (late effect injection): when set, `response` is unused; the
+    // server runs this once when the delay is over, whether or not the client is still
+    // connected, and delivers what it returns to the client if it still is. The server owns the
+    // wait: shutting the server down first drops it unrun.
+    std::function<HttpResponse()> deferred;
 };
 
 struct HttpLimits
@@ -68,7 +73,7 @@ struct HttpLimits
 // HTTP/1.1 origin server on QTcpServer, one thread, event driven: keep-alive, pipelined
 // requests answered in order, Content-Length bodies, size limits, and a clean 4xx (then close)
 // on anything malformed. The handler runs synchronously; the reply tells the server how to
-// deliver it so faults can be injected at the byte level.
+// deliver it so faults can be injected at the byte level, or hands it work to run later.
 class HttpServer : public QObject
 {
     Q_OBJECT
@@ -92,6 +97,10 @@ public:
 private:
     friend class HttpConnection;
     void onNewConnection();
+    // Runs `work` after delayMs on this server's event loop, then `done` with its response.
+    // The timer belongs to the server, not to a connection, so a client going away does not
+    // cancel the work; destroying the server does.
+    void runLater(int delayMs, std::function<HttpResponse()> work, std::function<void(const HttpResponse &)> done);
 
     Handler m_handler;
     HttpLimits m_limits;

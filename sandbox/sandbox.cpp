@@ -7,6 +7,8 @@
 
 #include <QMutexLocker>
 
+#include <algorithm>
+
 using namespace Qt::StringLiterals;
 
 namespace pb::sandbox {
@@ -260,12 +262,14 @@ HttpReply Sandbox::dispatch(const HttpRequest &request)
     if (api != Api::Odoo && !limiter.tryAcquire(&retryAfter))
         return reply(tooMany(retryAfter));
 
-    const QByteArrayView subPath = QByteArrayView(path).sliced(prefix);
-    const auto serve = [&] {
+    // By value, so that a late effect can carry its own copy of the request to a later moment.
+    const auto serveRequest = [this, api, prefix](const HttpRequest &req) {
+        const QByteArrayView subPath = QByteArrayView(req.path).sliced(prefix);
         if (api == Api::Odoo)
-            return m_odoo->handle(request, subPath);
-        return api == Api::PayTrace ? m_paytrace->handle(request, subPath) : m_magento->handle(request, subPath);
+            return m_odoo->handle(req, subPath);
+        return api == Api::PayTrace ? m_paytrace->handle(req, subPath) : m_magento->handle(req, subPath);
     };
+    const auto serve = [&] { return serveRequest(request); };
 
     const std::optional<FaultRule> fault = m_faults.pick(request.method, path);
     if (!fault)
@@ -289,6 +293,13 @@ HttpReply Sandbox::dispatch(const HttpRequest &request)
     case FaultKind::ResetAfter:
         r.response = serve(); // the effect happens; only its answer is lost
         r.delivery = Delivery::Reset;
+        break;
+    case FaultKind::LateEffect:
+        // Carried out once, when the wait is over, against the state at that moment, whether the
+        // client still waits or not (the gateway timed out but the refund happened). The server
+        // owns the wait and is deleted in stop() before the simulators, so `this` stays valid.
+        r.delayMs = fault->latencyMs + std::max(0, fault->delayMs);
+        r.deferred = [serveRequest, request] { return serveRequest(request); };
         break;
     case FaultKind::Http500:
         if (api == Api::Magento)

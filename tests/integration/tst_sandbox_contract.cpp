@@ -168,6 +168,46 @@ private:
         return send("GET", mg(s, path, query), {}, {{"Authorization", "Bearer " + credential(s, u"magento.bearer_token"_s).toLatin1()}});
     }
 
+    // Starts a PayTrace POST without waiting for it; the caller owns the reply.
+    QNetworkReply *startPaytracePost(Sandbox &s, const QString &path, const QJsonObject &body,
+                                     const QByteArray &bearer, int timeoutMs)
+    {
+        QNetworkRequest request(pt(s, path));
+        request.setRawHeader("Authorization", "Bearer " + bearer);
+        request.setRawHeader("Content-Type", "application/json");
+        request.setTransferTimeout(timeoutMs);
+        return m_nam.post(request, QJsonDocument(body).toJson(QJsonDocument::Compact));
+    }
+
+    // Approved sales, settled and not voided, with at least `cents` left to refund.
+    static QList<qint64> refundableSales(Sandbox &s, qint64 cents)
+    {
+        QList<qint64> ids;
+        for (const PayTraceTransaction &t : s.paytrace().transactions()) {
+            if (t.kind == PayTraceKind::Sale && t.approved && !t.voided && t.settledAt != 0
+                && t.settlementAmount() - t.refundedAmount >= cents)
+                ids.append(t.id);
+        }
+        return ids;
+    }
+
+    // Approved refunds in the books that name `parent`.
+    static qsizetype refundsOf(Sandbox &s, qint64 parent)
+    {
+        qsizetype n = 0;
+        for (const PayTraceTransaction &t : s.paytrace().transactions())
+            n += t.kind == PayTraceKind::Refund && t.approved && t.parentId == parent;
+        return n;
+    }
+
+    static qsizetype ledgerRefunds(Sandbox &s)
+    {
+        qsizetype n = 0;
+        for (const LedgerEntry &e : s.paytrace().ledger())
+            n += e.operation == u"refund";
+        return n;
+    }
+
     // All orders matching a query string, following pages until total_count is reached.
     QList<QJsonObject> allPages(Sandbox &s, const QString &criteria, int pageSize)
     {
@@ -1167,6 +1207,171 @@ private slots:
         QCOMPARE(send("GET", admin(s, u"/health"_s)).status, 200);
         s.faults().clear();
         QVERIFY(send("GET", admin(s, u"/stats"_s)).json().value(u"faults_injected"_s).toInteger() >= 12);
+    }
+
+    // late_effect: the request is carried out only when delay_ms is over, then answered if the
+    // client still waits; a client that gave up does not stop it (the gateway timed out, but the
+    // refund happened).
+    void lateEffect()
+    {
+        constexpr int delayMs = 1200;
+        SandboxOptions options;
+        options.orders = 40;
+        options.seed = 11;
+        options.startTime = fixedStart();
+        FaultRule rule; // installed through SandboxOptions, the C++ form
+        rule.id = u"late"_s;
+        rule.path = u"/paytrace/v1/transactions/refund/*"_s;
+        rule.method = u"POST"_s;
+        rule.kind = FaultKind::LateEffect;
+        rule.delayMs = delayMs;
+        rule.times = 1;
+        options.faults = {rule};
+        Sandbox s(options);
+        QVERIFY(s.start());
+        const QByteArray bearer = token(s);
+        QVERIFY(!bearer.isEmpty());
+        const QList<qint64> sales = refundableSales(s, 100);
+        QVERIFY2(sales.size() >= 3, "the generated data has too few settled sales");
+        const QString path = u"/v1/transactions/refund/for_transaction"_s;
+        const auto refundOf = [](qint64 id) {
+            return QJsonObject{{u"transaction_id"_s, double(id)}, {u"amount"_s, 1}};
+        };
+
+        // (1) A client that waits longer than delay_ms: nothing in the books half-way, then the
+        // answer no sooner than delay_ms, and the refund in the books once.
+        qsizetype ledgerBefore = ledgerRefunds(s);
+        const qsizetype firstBefore = refundsOf(s, sales[0]);
+        QElapsedTimer timer;
+        timer.start();
+        QNetworkReply *waiting = startPaytracePost(s, path, refundOf(sales[0]), bearer, 10000);
+        QTest::qWait(delayMs / 2);
+        QVERIFY(!waiting->isFinished());
+        QCOMPARE(refundsOf(s, sales[0]), firstBefore);
+        QCOMPARE(ledgerRefunds(s), ledgerBefore);
+        QSignalSpy waitingDone(waiting, &QNetworkReply::finished);
+        QVERIFY(waiting->isFinished() || waitingDone.wait(10000));
+        const qint64 answeredAfter = timer.elapsed();
+        QCOMPARE(waiting->error(), QNetworkReply::NoError);
+        QCOMPARE(waiting->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+        QVERIFY2(answeredAfter >= delayMs, qPrintable(QString::number(answeredAfter)));
+        const QJsonObject answer = QJsonDocument::fromJson(waiting->readAll()).object();
+        waiting->deleteLater();
+        QCOMPARE(answer.value(u"response_code"_s).toInteger(), 106);
+        const auto refund = s.paytrace().transaction(answer.value(u"transaction_id"_s).toInteger());
+        QVERIFY(refund.has_value());
+        QCOMPARE(refund->parentId, sales[0]);
+        QCOMPARE(refund->amount, 100);
+        QCOMPARE(refundsOf(s, sales[0]), firstBefore + 1);
+        QCOMPARE(ledgerRefunds(s), ledgerBefore + 1);
+
+        // (3) `times` is honoured: the rule is spent, the next refund is carried out and answered
+        // at once.
+        const qsizetype secondBefore = refundsOf(s, sales[1]);
+        const Reply immediate = paytracePost(s, path, refundOf(sales[1]), bearer);
+        QCOMPARE(immediate.status, 200);
+        QVERIFY2(immediate.elapsedMs < delayMs / 2, qPrintable(QString::number(immediate.elapsedMs)));
+        QCOMPARE(refundsOf(s, sales[1]), secondBefore + 1);
+        QCOMPARE(ledgerRefunds(s), ledgerBefore + 2);
+        const QJsonArray rules = send("GET", admin(s, u"/faults"_s)).json().value(u"rules"_s).toArray();
+        QCOMPARE(rules.size(), 1);
+        QCOMPARE(rules.first().toObject().value(u"kind"_s).toString(), u"late_effect"_s);
+        QCOMPARE(rules.first().toObject().value(u"delay_ms"_s).toInteger(), delayMs);
+        QCOMPARE(rules.first().toObject().value(u"times"_s).toInteger(), 0);
+        QCOMPARE(rules.first().toObject().value(u"fired"_s).toInteger(), 1);
+
+        // (2) A client that gives up before delay_ms (its transfer timeout): nothing in the books
+        // when it has given up, the refund there once delay_ms after the request, and no more.
+        const Reply added = send("POST", admin(s, u"/faults"_s),
+                                 "{\"path\":\"/paytrace/v1/transactions/refund/*\",\"method\":\"POST\","
+                                 "\"kind\":\"late_effect\",\"delay_ms\":1200,\"times\":1}");
+        QVERIFY2(added.status == 200, added.body.constData());
+        ledgerBefore = ledgerRefunds(s);
+        const qsizetype thirdBefore = refundsOf(s, sales[2]);
+        timer.restart();
+        const Reply gaveUp = send("POST", pt(s, path), QJsonDocument(refundOf(sales[2])).toJson(QJsonDocument::Compact),
+                                  {{"Authorization", "Bearer " + bearer}}, 300);
+        QCOMPARE(gaveUp.status, 0);
+        QVERIFY2(gaveUp.error == QNetworkReply::OperationCanceledError || gaveUp.error == QNetworkReply::TimeoutError,
+                 qPrintable(QString::number(gaveUp.error)));
+        QVERIFY2(timer.elapsed() < delayMs, qPrintable(QString::number(timer.elapsed())));
+        QCOMPARE(refundsOf(s, sales[2]), thirdBefore);
+        QCOMPARE(ledgerRefunds(s), ledgerBefore);
+        QTRY_COMPARE_WITH_TIMEOUT(refundsOf(s, sales[2]), thirdBefore + 1, 10000);
+        QVERIFY2(timer.elapsed() >= delayMs, qPrintable(QString::number(timer.elapsed())));
+        QTest::qWait(delayMs / 2);
+        QCOMPARE(refundsOf(s, sales[2]), thirdBefore + 1);
+        QCOMPARE(ledgerRefunds(s), ledgerBefore + 1);
+        QCOMPARE(s.paytrace().ledger().last().amount, 100);
+
+        // The sandbox serves on meanwhile: its event loop was never blocked by the waits.
+        QCOMPARE(send("GET", admin(s, u"/health"_s)).status, 200);
+    }
+
+    // A late effect whose wait outlives the sandbox is dropped with it, unrun (ASan watches).
+    void lateEffectDroppedWhenTheSandboxStops()
+    {
+        SandboxOptions options;
+        options.orders = 5;
+        options.seed = 3;
+        FaultRule rule;
+        rule.path = u"/paytrace/v1/ping"_s;
+        rule.kind = FaultKind::LateEffect;
+        rule.delayMs = 700;
+        options.faults = {rule};
+        auto s = std::make_unique<Sandbox>(options);
+        QVERIFY(s->start());
+        const QByteArray bearer = token(*s);
+        QNetworkReply *reply = startPaytracePost(*s, u"/v1/ping"_s, {}, bearer, 10000);
+        QSignalSpy done(reply, &QNetworkReply::finished);
+        QTest::qWait(200);
+        QVERIFY(!reply->isFinished());
+        s.reset();
+        QVERIFY(reply->isFinished() || done.wait(5000));
+        QVERIFY(reply->error() != QNetworkReply::NoError);
+        reply->deleteLater();
+        QTest::qWait(900); // past the delay: the dropped work must not run
+    }
+
+    // The admin API refuses a late_effect rule without a usable delay_ms, naming the field, and
+    // keeps delay_ms to late_effect.
+    void lateEffectRuleValidation_data()
+    {
+        QTest::addColumn<QByteArray>("rule");
+        const QByteArray head = "{\"path\":\"/paytrace/v1/transactions/refund/*\",\"kind\":\"late_effect\"";
+        QTest::newRow("missing") << head + "}";
+        QTest::newRow("negative") << head + ",\"delay_ms\":-1000}";
+        QTest::newRow("zero") << head + ",\"delay_ms\":0}";
+        QTest::newRow("too long") << head + ",\"delay_ms\":600001}";
+        QTest::newRow("fraction") << head + ",\"delay_ms\":1.5}";
+        QTest::newRow("text") << head + ",\"delay_ms\":\"1000\"}";
+        QTest::newRow("null") << head + ",\"delay_ms\":null}";
+        QTest::newRow("another kind") << QByteArray("{\"path\":\"/paytrace/*\",\"kind\":\"latency\",\"latency_ms\":5,\"delay_ms\":100}");
+    }
+
+    void lateEffectRuleValidation()
+    {
+        QFETCH(QByteArray, rule);
+        QCOMPARE(send("DELETE", admin(*m_sandbox, u"/faults"_s)).status, 200);
+        const Reply refused = send("POST", admin(*m_sandbox, u"/faults"_s), rule);
+        QCOMPARE(refused.status, 400);
+        const QString message = refused.json().value(u"error"_s).toString();
+        QVERIFY2(message.contains(u"\"delay_ms\""_s), qPrintable(message));
+        QCOMPARE(send("GET", admin(*m_sandbox, u"/faults"_s)).json().value(u"rules"_s).toArray().size(), 0);
+
+        // A well-formed rule is taken, listed with its delay_ms, and reads back the same.
+        const Reply taken = send("POST", admin(*m_sandbox, u"/faults"_s),
+                                 "{\"id\":\"ok\",\"path\":\"/paytrace/v1/transactions/refund/*\",\"kind\":\"late_effect\","
+                                 "\"delay_ms\":600000}");
+        QVERIFY2(taken.status == 200, taken.body.constData());
+        const QJsonObject listed = taken.json().value(u"rules"_s).toArray().first().toObject();
+        QCOMPARE(listed.value(u"delay_ms"_s).toInteger(), 600000);
+        QString error;
+        const std::optional<FaultRule> back = FaultRule::fromJson(listed, &error);
+        QVERIFY2(back.has_value(), qPrintable(error));
+        QCOMPARE(back->kind, FaultKind::LateEffect);
+        QCOMPARE(back->delayMs, 600000);
+        QCOMPARE(send("DELETE", admin(*m_sandbox, u"/faults"_s)).status, 200);
     }
 
     void rateLimits()
