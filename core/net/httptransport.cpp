@@ -68,9 +68,8 @@ struct HttpTransport::Call
     QTimer *idleTimer = nullptr;
     bool timedOut = false;
     bool tooLarge = false;
-    bool sent = false;
+    bool sent = false; // Qt said so: requestSent, or the whole body uploaded
     bool canceled = false;
-    bool emptyBody = false;
     QString tlsProblem;
 };
 
@@ -169,7 +168,6 @@ QString HttpTransport::send(const HttpRequest &request, const QByteArray &body, 
     } else {
         reply = m_manager->sendCustomRequest(req, request.method, body);
     }
-    call->emptyBody = body.isEmpty();
     m_calls.insert(reply, call);
 
     call->idleTimer = new QTimer(reply);
@@ -179,8 +177,11 @@ QString HttpTransport::send(const HttpRequest &request, const QByteArray &body, 
         call->timedOut = true;
         reply->abort();
     });
-    auto touch = [call]() { call->idleTimer->start(); };
-    connect(reply, &QNetworkReply::uploadProgress, call->idleTimer, touch);
+    connect(reply, &QNetworkReply::uploadProgress, call->idleTimer, [call](qint64 sent, qint64 total) {
+        if (total > 0 && sent == total)
+            call->sent = true;
+        call->idleTimer->start();
+    });
     connect(reply, &QNetworkReply::downloadProgress, call->idleTimer,
             [call, reply](qint64 received, qint64) {
                 if (received > call->request.maxResponseBytes && !call->tooLarge) {
@@ -275,10 +276,12 @@ void HttpTransport::finish(QNetworkReply *reply)
     }
     if (response.error == NetworkError::None)
         response.body = reply->readAll();
-    // Qt 6.4 emits requestSent only after uploading a body. For a body-less write a lost
-    // answer cannot be placed before or after sending, so it counts as sent (in doubt) unless
-    // the error proves nothing left: no connection, no name, TLS refused.
-    if (!response.requestSent && call->emptyBody && call->request.effect == Effect::Write) {
+    // Qt's network thread reports sending through queued signals (requestSent, uploadProgress;
+    // Qt 6.4 emits requestSent only after a body), so a timeout or cancel handled here can come
+    // before them for a request that has already left whole. For a write, their absence proves
+    // nothing: a lost answer counts as sent (in doubt) unless the error proves nothing left:
+    // no connection, no name, TLS refused.
+    if (!response.requestSent && call->request.effect == Effect::Write) {
         const NetworkError e = response.error;
         response.requestSent = e != NetworkError::ConnectionRefused && e != NetworkError::HostNotFound
             && e != NetworkError::Tls && e != NetworkError::PolicyRefused;

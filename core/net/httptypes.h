@@ -47,7 +47,9 @@ struct HttpResponse
     qint64 elapsedMs = 0;
     NetworkError error = NetworkError::None;
     QString errorText;        // diagnostic text for logs; never contains secrets or bodies
-    bool requestSent = false; // the request left this process completely (Qt's requestSent)
+    // The request may have left this process: Qt reported it sent, an answer arrived, or (for
+    // a write) the error does not prove that nothing left (refused, no such host, TLS, policy).
+    bool requestSent = false;
     Effect effect = Effect::Read;
 
     // First header with this name, compared case-insensitively; empty when absent.

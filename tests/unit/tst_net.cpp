@@ -4,6 +4,7 @@
 
 #include <QLoggingCategory>
 #include <QNetworkAccessManager>
+#include <QNetworkReply>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QSslCertificate>
@@ -15,7 +16,12 @@
 #include <QTest>
 #include <QUrlQuery>
 
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 using namespace Qt::StringLiterals;
 using namespace pb::net;
@@ -114,6 +120,130 @@ private:
     QSslKey m_key;
 };
 
+// A raw HTTP server on a thread of its own: takes one connection, reads one whole request and
+// never answers. Being apart from the client's thread, it sees the request arrive while that
+// thread is held.
+class SilentServer
+{
+public:
+    SilentServer()
+    {
+        m_thread = std::thread([this]() { run(); });
+        std::unique_lock lock(m_mutex);
+        m_changed.wait(lock, [this]() { return m_port != 0 || m_failed; });
+    }
+    ~SilentServer()
+    {
+        m_stop = true;
+        m_thread.join();
+    }
+    quint16 port() const { return m_port; }
+    bool connected() const { return m_connected.load(); }
+    bool waitForRequest(int ms)
+    {
+        std::unique_lock lock(m_mutex);
+        return m_changed.wait_for(lock, std::chrono::milliseconds(ms), [this]() { return m_received; });
+    }
+    QUrl url() const { return QUrl(u"http://127.0.0.1:"_s + QString::number(m_port) + u"/v1/refund"_s); }
+
+private:
+    void run()
+    {
+        QTcpServer server;
+        const bool listening = server.listen(QHostAddress::LocalHost);
+        {
+            std::lock_guard lock(m_mutex);
+            m_port = listening ? server.serverPort() : 0;
+            m_failed = !listening;
+        }
+        m_changed.notify_all();
+        if (!listening)
+            return;
+        while (!m_stop && !server.waitForNewConnection(20)) {}
+        if (m_stop)
+            return;
+        QTcpSocket *socket = server.nextPendingConnection();
+        m_connected = true;
+        QByteArray buffer;
+        while (!m_stop) {
+            if (socket->state() != QAbstractSocket::ConnectedState) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(20)); // the client gave up
+                continue;
+            }
+            if (socket->waitForReadyRead(20))
+                buffer += socket->readAll();
+            const qsizetype end = buffer.indexOf("\r\n\r\n");
+            if (end < 0 || m_received)
+                continue;
+            qsizetype length = 0;
+            for (const QByteArray &line : buffer.left(end).split('\n')) {
+                if (line.toLower().startsWith("content-length:"))
+                    length = line.mid(15).trimmed().toLongLong();
+            }
+            if (buffer.size() < end + 4 + length)
+                continue;
+            {
+                std::lock_guard lock(m_mutex);
+                m_received = true;
+            }
+            m_changed.notify_all();
+        }
+    }
+
+    std::thread m_thread;
+    std::mutex m_mutex;
+    std::condition_variable m_changed;
+    quint16 m_port = 0;
+    bool m_failed = false;
+    bool m_received = false;
+    std::atomic<bool> m_connected{false};
+    std::atomic<bool> m_stop{false};
+};
+
+// Holds the client's thread the way a busy GUI thread is held: once the server has the
+// connection, each event Qt delivers to a reply (one of them hands over the body) is followed
+// by a wait until the server has the whole request. Qt's own reports of the sending
+// (requestSent, upload progress), queued from its network thread, are then still undelivered
+// when `act` runs, and stay so.
+class HoldReplyEvents : public QObject
+{
+public:
+    HoldReplyEvents(SilentServer &server, std::function<void()> act)
+        : m_server(server), m_act(std::move(act))
+    {
+        QCoreApplication::instance()->installEventFilter(this);
+    }
+    ~HoldReplyEvents() override { QCoreApplication::instance()->removeEventFilter(this); }
+    bool acted() const { return m_acted; }
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override
+    {
+        if (m_delivering || event->type() != QEvent::MetaCall || !qobject_cast<QNetworkReply *>(watched))
+            return false;
+        if (m_acted)
+            return true;
+        if (!m_server.connected())
+            return false;
+        if (!m_server.waitForRequest(0)) {
+            m_delivering = true;
+            QCoreApplication::sendEvent(watched, event);
+            m_delivering = false;
+            if (!m_server.waitForRequest(1000))
+                return true;
+        }
+        m_acted = true;
+        m_act();
+        return true;
+    }
+
+private:
+    SilentServer &m_server;
+    std::function<void()> m_act;
+    bool m_delivering = false;
+    bool m_acted = false;
+};
+
 struct Call
 {
     std::optional<HttpResponse> response;
@@ -158,6 +288,8 @@ private Q_SLOTS:
     void policyRefusedWithoutNetwork();
     void rateLimitedOverHttp();
     void timeoutOfSentWriteIsInDoubt();
+    void abortBeforeSentSignalIsInDoubt_data();
+    void abortBeforeSentSignalIsInDoubt();
     void connectionRefusedIsTransient();
     void resetAfterSendIsInDoubt();
     void contextDestroyedSkipsCallback();
@@ -408,6 +540,39 @@ void TestNet::timeoutOfSentWriteIsInDoubt()
     const HttpResponse read = sendAndWait(transport, req);
     QCOMPARE(read.error, NetworkError::Timeout);
     QCOMPARE(classify(read).errorClass, ErrorClass::Transient);
+}
+
+void TestNet::abortBeforeSentSignalIsInDoubt_data()
+{
+    QTest::addColumn<bool>("timeout");
+    QTest::newRow("canceled") << false;
+    QTest::newRow("timed out") << true;
+}
+
+void TestNet::abortBeforeSentSignalIsInDoubt()
+{
+    // The refund's bytes are all at the server, which never answers; the call ends (cancel, or
+    // its timeout) before Qt has told this thread that the request was sent. The refund may
+    // have been carried out: in doubt, never "transient" (which would send it a second time).
+    QFETCH(bool, timeout);
+    SilentServer server;
+    QVERIFY(server.port() != 0);
+    HttpTransport transport;
+    HoldReplyEvents hold(server, [&transport, timeout]() {
+        if (!timeout)
+            transport.abortAll();
+    });
+    HttpRequest req;
+    req.method = QByteArrayLiteral("POST");
+    req.url = server.url();
+    req.effect = Effect::Write;
+    req.timeoutMs = timeout ? 3000 : 60000;
+    const HttpResponse r = sendAndWait(transport, req, QByteArrayLiteral("{\"amount\":\"1.00\"}"));
+    QVERIFY(hold.acted());
+    QCOMPARE(r.error, timeout ? NetworkError::Timeout : NetworkError::Canceled);
+    QCOMPARE(r.status, 0);
+    QVERIFY(r.requestSent);
+    QCOMPARE(classify(r).errorClass, ErrorClass::InDoubt);
 }
 
 void TestNet::connectionRefusedIsTransient()
