@@ -1,6 +1,7 @@
 #include "reconcile/reconciliationstore.h"
 
 #include "store/auditlog.h"
+#include "store/sqlsupport.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -41,39 +42,17 @@ sqlite3 *handleOf(QSqlDatabase &db)
     return *static_cast<sqlite3 *const *>(v.constData());
 }
 
-// A savepoint on the writer: its own transaction when the connection is idle.
+// A write transaction on the writer: its own (BEGIN IMMEDIATE) when the connection is idle, a
+// savepoint inside the caller's. Rolled back on destruction unless committed.
 class Tx
 {
 public:
-    explicit Tx(QSqlDatabase &db) : m_db(db) {}
-    ~Tx()
-    {
-        if (m_open) {
-            QSqlQuery q(m_db);
-            q.exec(u"ROLLBACK TO reconcile_tx"_s);
-            q.exec(u"RELEASE reconcile_tx"_s);
-        }
-    }
-    Status begin()
-    {
-        QSqlQuery q(m_db);
-        if (!q.exec(u"SAVEPOINT reconcile_tx"_s))
-            return sqlError(u"cannot begin a transaction"_s, q.lastError());
-        m_open = true;
-        return {};
-    }
-    Status commit()
-    {
-        QSqlQuery q(m_db);
-        if (!q.exec(u"RELEASE reconcile_tx"_s))
-            return sqlError(u"cannot commit"_s, q.lastError());
-        m_open = false;
-        return {};
-    }
+    explicit Tx(QSqlDatabase &db) : m_tx(db, "reconcile_tx"_L1) {}
+    Status begin() { return m_tx.begin(); }
+    Status commit() { return m_tx.release(); }
 
 private:
-    QSqlDatabase &m_db;
-    bool m_open = false;
+    store::detail::Savepoint m_tx;
 };
 
 Result<QSqlQuery> prepared(QSqlDatabase &db, const QString &sql)

@@ -1,6 +1,7 @@
 #include "reconcile/settlementimporter.h"
 
 #include "store/auditlog.h"
+#include "store/sqlsupport.h"
 
 #include <QCryptographicHash>
 #include <QElapsedTimer>
@@ -28,41 +29,17 @@ Error sqlError(const QString &what, const QSqlError &e)
                          + (e.databaseText().isEmpty() ? e.driverText() : e.databaseText()));
 }
 
-// The whole import is one SAVEPOINT: its own transaction on an idle connection, or part of the
-// caller's. Rolled back on destruction unless released.
+// The whole import is one write transaction: its own (BEGIN IMMEDIATE) on an idle connection,
+// a savepoint inside the caller's. Rolled back on destruction unless released.
 class ImportTransaction
 {
 public:
-    explicit ImportTransaction(QSqlDatabase &db) : m_db(db) {}
-    ~ImportTransaction()
-    {
-        if (!m_active)
-            return;
-        QSqlQuery q(m_db);
-        if (!q.exec(u"ROLLBACK TO pb_settlement_import"_s) || !q.exec(u"RELEASE pb_settlement_import"_s))
-            qCWarning(lcReconcile) << "rolling back the settlement import failed:"
-                                   << q.lastError().text();
-    }
-    Status begin()
-    {
-        QSqlQuery q(m_db);
-        if (!q.exec(u"SAVEPOINT pb_settlement_import"_s))
-            return sqlError(u"cannot start the import transaction"_s, q.lastError());
-        m_active = true;
-        return Status::success();
-    }
-    Status release()
-    {
-        QSqlQuery q(m_db);
-        if (!q.exec(u"RELEASE pb_settlement_import"_s))
-            return sqlError(u"cannot commit the import"_s, q.lastError());
-        m_active = false;
-        return Status::success();
-    }
+    explicit ImportTransaction(QSqlDatabase &db) : m_tx(db, "pb_settlement_import"_L1) {}
+    Status begin() { return m_tx.begin(); }
+    Status release() { return m_tx.release(); }
 
 private:
-    QSqlDatabase &m_db;
-    bool m_active = false;
+    store::detail::Savepoint m_tx;
 };
 
 // A large file touches many index pages; with SQLite's small default page cache they spill to

@@ -1,5 +1,8 @@
 #include "store/sqlsupport.h"
 
+#include <QSqlDriver>
+
+#include <sqlite3.h>
 
 using namespace Qt::StringLiterals;
 
@@ -65,12 +68,32 @@ Result<Currency> currencyFromSql(const QString &code, const QString &field)
     return *c;
 }
 
+namespace {
+
+// Whether a transaction is open on the connection, however it was begun (BEGIN, a savepoint,
+// raw SQL). Unknown (not the SQLite driver) counts as open: a savepoint is then the safe choice.
+bool inTransaction(QSqlDatabase &db)
+{
+    const QVariant handle = db.driver() ? db.driver()->handle() : QVariant();
+    if (!handle.isValid() || qstrcmp(handle.typeName(), "sqlite3*") != 0)
+        return true;
+    sqlite3 *raw = *static_cast<sqlite3 *const *>(handle.constData());
+    return raw == nullptr || sqlite3_get_autocommit(raw) == 0;
+}
+
+} // namespace
+
 Savepoint::Savepoint(QSqlDatabase &db, QLatin1StringView name) : m_db(db), m_name(name) {}
 
 Savepoint::~Savepoint()
 {
     if (!m_active)
         return;
+    if (m_ownsTransaction) {
+        if (const Status undone = execDirect(m_db, u"ROLLBACK"_s); !undone)
+            qCWarning(lcStore) << "rolling back transaction" << m_name << "failed:" << undone.error().message;
+        return;
+    }
     // ROLLBACK TO undoes the work but keeps the savepoint open; RELEASE then closes it.
     const Status undone = execDirect(m_db, u"ROLLBACK TO "_s + m_name);
     const Status closed = execDirect(m_db, u"RELEASE "_s + m_name);
@@ -81,14 +104,18 @@ Savepoint::~Savepoint()
 
 Status Savepoint::begin()
 {
-    Status s = execDirect(m_db, u"SAVEPOINT "_s + m_name);
+    // IMMEDIATE takes the write lock before the first read (waiting up to the busy timeout
+    // while another connection writes), so the reads and writes inside see one state.
+    m_ownsTransaction = !inTransaction(m_db);
+    const QString sql = m_ownsTransaction ? u"BEGIN IMMEDIATE"_s : QString(u"SAVEPOINT "_s + m_name);
+    Status s = execDirect(m_db, sql);
     m_active = s.ok();
     return s;
 }
 
 Status Savepoint::release()
 {
-    Status s = execDirect(m_db, u"RELEASE "_s + m_name);
+    Status s = execDirect(m_db, m_ownsTransaction ? u"COMMIT"_s : QString(u"RELEASE "_s + m_name));
     if (s)
         m_active = false;
     return s;

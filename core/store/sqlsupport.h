@@ -38,8 +38,11 @@ QDateTime timeFromSql(const QVariant &v);
 // error naming the column and the value, never a crash or a silent default.
 Result<Currency> currencyFromSql(const QString &code, const QString &field);
 
-// A SAVEPOINT: a transaction of its own when the connection is idle, or a nested part of the
-// caller's transaction. Rolled back on destruction unless released.
+// A write transaction of its own when the connection is idle (BEGIN IMMEDIATE), or a SAVEPOINT
+// nested in the caller's open transaction. Rolled back on destruction unless released.
+// Never a bare SAVEPOINT on an idle connection: that starts a deferred transaction, which reads
+// a snapshot first and then cannot take the write lock once another connection has committed
+// since (SQLITE_BUSY at once; waiting does not help).
 class Savepoint
 {
 public:
@@ -55,6 +58,7 @@ private:
     QSqlDatabase &m_db;
     QString m_name;
     bool m_active = false;
+    bool m_ownsTransaction = false; // began with BEGIN IMMEDIATE, ends with COMMIT or ROLLBACK
 };
 
 } // namespace pb::store::detail

@@ -3,14 +3,19 @@
 #include "store/database.h"
 #include "store/linkrepository.h"
 #include "store/orderrepository.h"
+#include "store/sqlsupport.h"
 #include "store/syncrunrepository.h"
 #include "store/transactionrepository.h"
 
 #include "testsupport.h"
 
+#include <QScopeGuard>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <atomic>
+#include <thread>
 
 using namespace Qt::StringLiterals;
 using namespace pb;
@@ -102,6 +107,8 @@ private Q_SLOTS:
     void transactionReupsertUpdates();
     void unknownCurrencyInStoreIsAnError();
     void upsertJoinsCallersTransaction();
+    void scopeOnIdleConnectionOutlastsOtherWriter();
+    void nestedScopeRollsBackItsPartOnly();
     void linkByInvoiceId();
     void paymentSummary_data();
     void paymentSummary();
@@ -398,6 +405,101 @@ void TestStoreRepositories::upsertJoinsCallersTransaction()
     QVERIFY(m_db.rollback());
     QCOMPARE(*OrderRepository(m_db).count(), qint64(0));
     QVERIFY(!CursorRepository(m_db).get(u"magento.orders"_s)->has_value());
+}
+
+void TestStoreRepositories::scopeOnIdleConnectionOutlastsOtherWriter()
+{
+    // Two writer connections on one file, each on its own thread (the sync thread and another
+    // writer). A scope that reads first and writes later must get its write in even when the
+    // other connection writes meanwhile: the other waits for it, never the reverse. A deferred
+    // transaction would read an old snapshot and then fail at once with "database is locked".
+    const QString path = m_dir->filePath(u"store.sqlite"_s);
+    std::atomic<int> other{0}; // 1 opened, 2 asked to write, 3 write done, -1 failed
+    QString otherError;
+    std::thread writer([&]() {
+        const QString name = u"tst_other_writer"_s;
+        {
+            auto opened = Database::openWriter(path, name);
+            if (!opened.ok()) {
+                otherError = describe(opened.error());
+                other = -1;
+                return;
+            }
+            QSqlDatabase db = opened.value();
+            other = 1;
+            while (other.load() != 2)
+                std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            const Status s = CursorRepository(db).set(u"other"_s, u"theirs"_s);
+            if (!s)
+                otherError = describe(s.error());
+            other = s ? 3 : -1;
+        }
+        Database::close(name);
+    });
+    auto joinWriter = qScopeGuard([&]() {
+        other = other.load() == 1 ? 2 : other.load(); // never leave the thread waiting
+        writer.join();
+    });
+    QTRY_VERIFY2(other.load() != 0, "the second connection did not open");
+    QVERIFY2(other.load() == 1, qPrintable(otherError));
+
+    {
+        detail::Savepoint scope(m_db, "tst_scope"_L1);
+        QVERIFY(scope.begin().ok());
+        const auto before = CursorRepository(m_db).get(u"other"_s);
+        QVERIFY(before.ok());
+        QVERIFY(!before->has_value());
+
+        other = 2;
+        // Give the other connection time to write (it may not: it has to wait for this scope).
+        QTest::qWait(500);
+
+        const Status mine = CursorRepository(m_db).set(u"mine"_s, u"ours"_s);
+        QVERIFY2(mine.ok(), qPrintable(mine.ok() ? QString() : describe(mine.error())));
+        const Status committed = scope.release();
+        QVERIFY2(committed.ok(), qPrintable(committed.ok() ? QString() : describe(committed.error())));
+    }
+
+    QTRY_VERIFY_WITH_TIMEOUT(other.load() == 3 || other.load() == -1, 10000);
+    QVERIFY2(other.load() == 3, qPrintable(otherError));
+    QCOMPARE(CursorRepository(m_db).get(u"mine"_s)->value_or(QString()), u"ours"_s);
+    QCOMPARE(CursorRepository(m_db).get(u"other"_s)->value_or(QString()), u"theirs"_s);
+}
+
+void TestStoreRepositories::nestedScopeRollsBackItsPartOnly()
+{
+    // Inside an open transaction the scope is a savepoint: its rollback keeps the caller's work,
+    // and the caller still decides about the whole.
+    detail::Savepoint outer(m_db, "tst_outer"_L1);
+    QVERIFY(outer.begin().ok());
+    QVERIFY(CursorRepository(m_db).set(u"outer"_s, u"1"_s).ok());
+    {
+        detail::Savepoint inner(m_db, "tst_inner"_L1);
+        QVERIFY(inner.begin().ok());
+        QVERIFY(CursorRepository(m_db).set(u"inner"_s, u"1"_s).ok());
+    } // not released: rolled back
+    {
+        detail::Savepoint kept(m_db, "tst_kept"_L1);
+        QVERIFY(kept.begin().ok());
+        QVERIFY(CursorRepository(m_db).set(u"kept"_s, u"1"_s).ok());
+        QVERIFY(kept.release().ok());
+    }
+    QVERIFY(outer.release().ok());
+    QVERIFY(CursorRepository(m_db).get(u"outer"_s)->has_value());
+    QVERIFY(!CursorRepository(m_db).get(u"inner"_s)->has_value());
+    QVERIFY(CursorRepository(m_db).get(u"kept"_s)->has_value());
+
+    // A scope that is not released undoes everything it began with BEGIN IMMEDIATE.
+    {
+        detail::Savepoint dropped(m_db, "tst_dropped"_L1);
+        QVERIFY(dropped.begin().ok());
+        QVERIFY(CursorRepository(m_db).set(u"dropped"_s, u"1"_s).ok());
+    }
+    QVERIFY(!CursorRepository(m_db).get(u"dropped"_s)->has_value());
+    // The connection is idle again: a new scope can begin its own transaction.
+    detail::Savepoint again(m_db, "tst_again"_L1);
+    QVERIFY(again.begin().ok());
+    QVERIFY(again.release().ok());
 }
 
 void TestStoreRepositories::linkByInvoiceId()
