@@ -179,10 +179,13 @@ int runConsole(int argc, char **argv)
             return ExitConfig;
         }
         keychain = std::make_unique<security::CredentialStore>();
-        loadSyncConfig(*chosen, *keychain, &app, [&](Result<sync::SyncConfig> config) {
+        // The answer comes from the event loop, after this block has ended: the callback keeps
+        // its own copy of the name and refers only to what lives until exec() returns.
+        loadSyncConfig(*chosen, *keychain, &app,
+                       [&console, name = chosen->name](Result<sync::SyncConfig> config) {
             if (!config) {
                 fatal(tr("The credentials of profile %1 could not be read from the OS keychain:\n%2")
-                          .arg(chosen->name, config.error().toString()));
+                          .arg(name, config.error().toString()));
                 return;
             }
             console.open(config.value(), false);
