@@ -46,6 +46,8 @@ const QLatin1StringView magentoSignature("magentoSignature");
 const QLatin1StringView paytraceIntegratorId("paytraceIntegratorId");
 const QLatin1StringView historyDays("historyDays");
 const QLatin1StringView syncIntervalSeconds("syncIntervalSeconds");
+const QLatin1StringView requestTimeoutSeconds("requestTimeoutSeconds");
+const QLatin1StringView inDoubtSettleSeconds("inDoubtSettleSeconds");
 const QLatin1StringView pinnedCertSha256Paytrace("pinnedCertSha256Paytrace");
 const QLatin1StringView pinnedCertSha256Magento("pinnedCertSha256Magento");
 const QLatin1StringView createdAt("createdAt");
@@ -76,8 +78,9 @@ bool isKnownKey(const QString &k)
 {
     for (QLatin1StringView known :
          {key::name, key::paytraceUrl, key::magentoUrl, key::magentoAuth, key::magentoSignature,
-          key::paytraceIntegratorId, key::historyDays, key::syncIntervalSeconds,
-          key::pinnedCertSha256Paytrace, key::pinnedCertSha256Magento, key::createdAt, key::createdBy, key::erp}) {
+          key::paytraceIntegratorId, key::historyDays, key::syncIntervalSeconds, key::requestTimeoutSeconds,
+          key::inDoubtSettleSeconds, key::pinnedCertSha256Paytrace, key::pinnedCertSha256Magento,
+          key::createdAt, key::createdBy, key::erp}) {
         if (k == known)
             return true;
     }
@@ -142,6 +145,24 @@ pb::Status validate(const Profile &p, const QString &prefix)
     if (p.syncIntervalSeconds < 30 || p.syncIntervalSeconds > 86400) {
         return invalid(prefix + key::syncIntervalSeconds,
                        QStringLiteral("must be between 30 and 86400 seconds"));
+    }
+    if (p.requestTimeoutSeconds < kMinRequestTimeoutSeconds || p.requestTimeoutSeconds > kMaxRequestTimeoutSeconds) {
+        return invalid(prefix + key::requestTimeoutSeconds, QStringLiteral("must be between %1 and %2 seconds")
+                                                                 .arg(kMinRequestTimeoutSeconds)
+                                                                 .arg(kMaxRequestTimeoutSeconds));
+    }
+    if (p.inDoubtSettleSeconds < kMinInDoubtSettleSeconds || p.inDoubtSettleSeconds > kMaxInDoubtSettleSeconds) {
+        return invalid(prefix + key::inDoubtSettleSeconds, QStringLiteral("must be between %1 and %2 seconds")
+                                                                .arg(kMinInDoubtSettleSeconds)
+                                                                .arg(kMaxInDoubtSettleSeconds));
+    }
+    if (p.inDoubtSettleSeconds < 2 * p.requestTimeoutSeconds) {
+        return invalid(prefix + key::inDoubtSettleSeconds,
+                       QStringLiteral("must be at least twice the request timeout (%1 s for %2 s): a write whose "
+                                      "answer timed out may still be applied while the gateway works through it, "
+                                      "so a shorter wait could conclude it did not happen and send it again")
+                           .arg(2 * p.requestTimeoutSeconds)
+                           .arg(p.requestTimeoutSeconds));
     }
     if (pb::Status s = validatePin(p.pinnedCertSha256Paytrace, prefix + key::pinnedCertSha256Paytrace); !s)
         return s;
@@ -255,6 +276,12 @@ QJsonObject toJson(const Profile &p)
     o.insert(key::paytraceIntegratorId, p.paytraceIntegratorId);
     o.insert(key::historyDays, p.historyDays);
     o.insert(key::syncIntervalSeconds, p.syncIntervalSeconds);
+    // Absent while default, like "erp": older files and readers are unchanged.
+    const Profile defaults;
+    if (p.requestTimeoutSeconds != defaults.requestTimeoutSeconds)
+        o.insert(key::requestTimeoutSeconds, p.requestTimeoutSeconds);
+    if (p.inDoubtSettleSeconds != defaults.inDoubtSettleSeconds)
+        o.insert(key::inDoubtSettleSeconds, p.inDoubtSettleSeconds);
     o.insert(key::pinnedCertSha256Paytrace, p.pinnedCertSha256Paytrace);
     o.insert(key::pinnedCertSha256Magento, p.pinnedCertSha256Magento);
     o.insert(key::createdAt, p.createdAt.isValid() ? p.createdAt.toUTC().toString(Qt::ISODateWithMs) : QString());
@@ -307,6 +334,8 @@ pb::Result<Profile> fromJson(const QJsonObject &o, const QString &prefix)
           text(key::magentoSignature, p.magentoSignature, false),
           text(key::paytraceIntegratorId, p.paytraceIntegratorId, false),
           integer(key::historyDays, p.historyDays), integer(key::syncIntervalSeconds, p.syncIntervalSeconds),
+          integer(key::requestTimeoutSeconds, p.requestTimeoutSeconds),
+          integer(key::inDoubtSettleSeconds, p.inDoubtSettleSeconds),
           text(key::pinnedCertSha256Paytrace, p.pinnedCertSha256Paytrace, false),
           text(key::pinnedCertSha256Magento, p.pinnedCertSha256Magento, false),
           text(key::createdAt, createdAt, false), text(key::createdBy, p.createdBy, false)}) {

@@ -30,6 +30,14 @@ pb::Status validate(const ErpSettings &erp, const QString &fieldPrefix = QString
 QJsonObject toJson(const ErpSettings &erp);
 pb::Result<ErpSettings> erpFromJson(const QJsonObject &object, const QString &fieldPrefix = QString());
 
+// The ranges of the timing settings (validate() enforces them; the editor and the command line
+// offer the same). The settle time must also be at least twice the request timeout: a write
+// whose answer was lost may still be applied while the gateway works through it.
+inline constexpr int kMinRequestTimeoutSeconds = 5;
+inline constexpr int kMaxRequestTimeoutSeconds = 600;
+inline constexpr int kMinInDoubtSettleSeconds = 10;
+inline constexpr int kMaxInDoubtSettleSeconds = 86400;
+
 // A connection profile: where PayBridge connects and how, for one store. Never a secret: the
 // credentials of profile "Prod" live in the OS keychain under "Prod:<system>:<account>"
 // (security::CredentialStore), and loading refuses secret-looking fields.
@@ -43,6 +51,12 @@ struct Profile
     QString paytraceIntegratorId;  // optional
     int historyDays = 30;          // how far back the first sync reads
     int syncIntervalSeconds = 300;
+    // Transfer timeout of each PayTrace and Magento request (abort when nothing moves this long).
+    int requestTimeoutSeconds = 60;
+    // How long after its last send an in-doubt write must wait before lookups may conclude it
+    // did not happen (a gateway that timed out is often still working). At least twice the
+    // request timeout.
+    int inDoubtSettleSeconds = 120;
     QString pinnedCertSha256Paytrace; // optional: SHA-256 of the server certificate, 64 hex digits
     QString pinnedCertSha256Magento;
     QDateTime createdAt;           // UTC

@@ -4,6 +4,7 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QStandardPaths>
@@ -212,6 +213,121 @@ private Q_SLOTS:
         QCOMPARE(validate(p).error().field, u"syncIntervalSeconds"_s);
     }
 
+    void timingDefaults()
+    {
+        const Profile p;
+        QCOMPARE(p.requestTimeoutSeconds, 60); // the connectors' own default (PayTraceConfig, MagentoConfig)
+        QCOMPARE(p.inDoubtSettleSeconds, 120);
+        QVERIFY(validate(sample(u"Prod"_s)).ok());
+    }
+
+    void timingValidated_data()
+    {
+        QTest::addColumn<int>("timeout");
+        QTest::addColumn<int>("settle");
+        QTest::addColumn<QString>("field"); // empty: valid
+        QTest::addColumn<QString>("messagePart");
+        QTest::newRow("defaults") << 60 << 120 << QString() << QString();
+        QTest::newRow("shortest") << 5 << 10 << QString() << QString();
+        QTest::newRow("longest") << 600 << 86400 << QString() << QString();
+        QTest::newRow("settle exactly twice") << 90 << 180 << QString() << QString();
+        QTest::newRow("timeout too short") << 4 << 120 << u"requestTimeoutSeconds"_s << u"between 5 and 600 seconds"_s;
+        QTest::newRow("timeout too long") << 601 << 1300 << u"requestTimeoutSeconds"_s << u"between 5 and 600 seconds"_s;
+        QTest::newRow("timeout zero") << 0 << 120 << u"requestTimeoutSeconds"_s << u"between 5 and 600 seconds"_s;
+        QTest::newRow("settle too short") << 5 << 9 << u"inDoubtSettleSeconds"_s << u"between 10 and 86400 seconds"_s;
+        QTest::newRow("settle too long") << 60 << 86401 << u"inDoubtSettleSeconds"_s << u"between 10 and 86400 seconds"_s;
+        QTest::newRow("settle under twice the timeout")
+            << 90 << 179 << u"inDoubtSettleSeconds"_s << u"at least twice the request timeout (180 s for 90 s)"_s;
+        QTest::newRow("default settle, longer timeout")
+            << 61 << 120 << u"inDoubtSettleSeconds"_s << u"at least twice the request timeout"_s;
+    }
+
+    void timingValidated()
+    {
+        QFETCH(int, timeout);
+        QFETCH(int, settle);
+        QFETCH(QString, field);
+        QFETCH(QString, messagePart);
+        Profile p = sample(u"Prod"_s);
+        p.requestTimeoutSeconds = timeout;
+        p.inDoubtSettleSeconds = settle;
+        const pb::Status s = validate(p, u"profiles[2]."_s);
+        if (field.isEmpty()) {
+            QVERIFY2(s.ok(), qPrintable(s.ok() ? QString() : s.error().toString()));
+            return;
+        }
+        QVERIFY(!s.ok());
+        QCOMPARE(s.error().code, u"profile.invalid"_s);
+        QCOMPARE(s.error().field, u"profiles[2]."_s + field);
+        QVERIFY2(s.error().message.contains(messagePart), qPrintable(s.error().message));
+
+        // The store refuses it the same way and writes nothing.
+        ProfileStore store;
+        const pb::Status added = store.add(p);
+        QVERIFY(!added.ok());
+        QCOMPARE(added.error().field, field);
+        QVERIFY(!QFile::exists(store.filePath()));
+    }
+
+    void timingRoundTripAndDefaultsNotStored()
+    {
+        {
+            ProfileStore store;
+            Profile tuned = sample(u"Tuned"_s);
+            tuned.requestTimeoutSeconds = 25;
+            tuned.inDoubtSettleSeconds = 900;
+            QVERIFY(store.add(tuned).ok());
+            Profile onlySettle = sample(u"OnlySettle"_s);
+            onlySettle.inDoubtSettleSeconds = 300;
+            QVERIFY(store.add(onlySettle).ok());
+            QVERIFY(store.add(sample(u"Plain"_s)).ok());
+        }
+        const QJsonArray saved = QJsonDocument::fromJson(readFile(ProfileStore::defaultFilePath()))
+                                     .object().value(u"profiles"_s).toArray();
+        QCOMPARE(saved.size(), 3);
+        QHash<QString, QJsonObject> byName;
+        for (const QJsonValue &v : saved)
+            byName.insert(v.toObject().value(u"name"_s).toString(), v.toObject());
+        QCOMPARE(byName.value(u"Tuned"_s).value(u"requestTimeoutSeconds"_s).toInt(), 25);
+        QCOMPARE(byName.value(u"Tuned"_s).value(u"inDoubtSettleSeconds"_s).toInt(), 900);
+        QVERIFY(!byName.value(u"OnlySettle"_s).contains(u"requestTimeoutSeconds"_s));
+        QCOMPARE(byName.value(u"OnlySettle"_s).value(u"inDoubtSettleSeconds"_s).toInt(), 300);
+        QVERIFY(!byName.value(u"Plain"_s).contains(u"requestTimeoutSeconds"_s));
+        QVERIFY(!byName.value(u"Plain"_s).contains(u"inDoubtSettleSeconds"_s));
+
+        ProfileStore reloaded;
+        QVERIFY(reloaded.load().ok());
+        QCOMPARE(reloaded.find(u"Tuned"_s)->requestTimeoutSeconds, 25);
+        QCOMPARE(reloaded.find(u"Tuned"_s)->inDoubtSettleSeconds, 900);
+        QCOMPARE(reloaded.find(u"OnlySettle"_s)->requestTimeoutSeconds, 60);
+        QCOMPARE(reloaded.find(u"OnlySettle"_s)->inDoubtSettleSeconds, 300);
+        QCOMPARE(reloaded.find(u"Plain"_s)->requestTimeoutSeconds, 60);
+        QCOMPARE(reloaded.find(u"Plain"_s)->inDoubtSettleSeconds, 120);
+    }
+
+    // A file written before the timing settings existed loads with their defaults.
+    void olderFileWithoutTimingLoads()
+    {
+        const QJsonObject old{{u"name"_s, u"Old"_s},
+                              {u"paytraceUrl"_s, u"https://api.paytrace.com"_s},
+                              {u"magentoUrl"_s, u"https://shop.example.com"_s},
+                              {u"magentoAuth"_s, u"oauth1"_s},
+                              {u"magentoSignature"_s, u"HMAC-SHA256"_s},
+                              {u"paytraceIntegratorId"_s, QString()},
+                              {u"historyDays"_s, 30},
+                              {u"syncIntervalSeconds"_s, 300},
+                              {u"pinnedCertSha256Paytrace"_s, QString()},
+                              {u"pinnedCertSha256Magento"_s, QString()},
+                              {u"createdAt"_s, u"2024-01-02T03:04:05.000Z"_s},
+                              {u"createdBy"_s, u"admin"_s}};
+        ProfileStore store;
+        writeFile(store.filePath(), profilesFile({old}));
+        const pb::Status loaded = store.load();
+        QVERIFY2(loaded.ok(), qPrintable(loaded.ok() ? QString() : loaded.error().toString()));
+        QCOMPARE(store.find(u"Old"_s)->requestTimeoutSeconds, 60);
+        QCOMPARE(store.find(u"Old"_s)->inDoubtSettleSeconds, 120);
+    }
+
     void loopbackHttpAllowed_data()
     {
         QTest::addColumn<QString>("url");
@@ -252,6 +368,17 @@ private Q_SLOTS:
         QJsonObject fraction = sampleJson(u"A"_s);
         fraction[u"syncIntervalSeconds"_s] = 300.5;
         QTest::newRow("fraction") << profilesFile({fraction}) << u"profile.invalid"_s << u"profiles[0].syncIntervalSeconds"_s;
+
+        QJsonObject timeoutText = sampleJson(u"A"_s);
+        timeoutText[u"requestTimeoutSeconds"_s] = u"60"_s;
+        QTest::newRow("timeout as string")
+            << profilesFile({timeoutText}) << u"profile.invalid"_s << u"profiles[0].requestTimeoutSeconds"_s;
+
+        QJsonObject settleShort = sampleJson(u"A"_s);
+        settleShort[u"requestTimeoutSeconds"_s] = 120;
+        QTest::newRow("settle under twice the timeout")
+            << profilesFile({sampleJson(u"B"_s), settleShort}) << u"profile.invalid"_s
+            << u"profiles[1].inDoubtSettleSeconds"_s;
 
         QJsonObject missing = sampleJson(u"A"_s);
         missing.remove(u"magentoUrl"_s);
