@@ -68,6 +68,8 @@ QString overviewHelp()
         "  profile set-secret NAME KEY  read a secret from standard input into the OS keychain\n"
         "  profile set-erp NAME [--erp-sink ledger|csv|odoo] [--odoo-url URL ...]\n"
         "                             where the day journal is posted (Odoo key: set-secret odoo.password)\n"
+        "  profile set-timing NAME [--request-timeout SECONDS] [--in-doubt-settle SECONDS]\n"
+        "                             request timeout; how long an in-doubt write waits before lookups\n"
         "  profile list               list the profiles (never their secrets)\n"
         "  sync --profile NAME --once run one sync and print a summary\n"
         "  paytrace ping|export|batches|batch --profile NAME\n"

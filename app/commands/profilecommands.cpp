@@ -1,4 +1,4 @@
-// `paybridge profile add|set-secret|set-erp|list|remove`
+// `paybridge profile add|set-secret|set-erp|set-timing|list|remove`
 #include "commands/cli.h"
 #include "commands/exitcodes.h"
 #include "commands/output.h"
@@ -218,6 +218,99 @@ int setErp(const QStringList &arguments, Io &io)
     return ExitOk;
 }
 
+// A whole number of seconds from an option, or nullopt after saying what is wrong.
+std::optional<int> secondsOption(const QCommandLineParser &parser, const QCommandLineOption &option, int min,
+                                 int max, Io &io)
+{
+    bool ok = false;
+    const int seconds = parser.value(option).toInt(&ok);
+    if (ok && seconds >= min && seconds <= max)
+        return seconds;
+    io.err() << tr("--%1: expected a whole number of seconds from %2 to %3, got '%4'\n")
+                    .arg(option.names().constFirst())
+                    .arg(min)
+                    .arg(max)
+                    .arg(parser.value(option))
+             << Qt::flush;
+    return std::nullopt;
+}
+
+int setTiming(const QStringList &arguments, Io &io)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        tr("Change how long a profile's requests may take and how long an in-doubt write waits before a "
+           "lookup may conclude it did not happen. Options not given keep their value; the settle time must "
+           "be at least twice the request timeout."));
+    parser.addPositionalArgument(QStringLiteral("NAME"), tr("Profile name."));
+    const QCommandLineOption requestTimeout(
+        QStringLiteral("request-timeout"),
+        tr("Transfer timeout of each PayTrace and Magento request, in seconds (%1 to %2; default %3).")
+            .arg(profile::kMinRequestTimeoutSeconds)
+            .arg(profile::kMaxRequestTimeoutSeconds)
+            .arg(profile::Profile().requestTimeoutSeconds),
+        QStringLiteral("SECONDS"));
+    const QCommandLineOption inDoubtSettle(
+        QStringLiteral("in-doubt-settle"),
+        tr("How long after its last send a write without an answer waits before a lookup may conclude it "
+           "did not happen, in seconds (%1 to %2; default %3).")
+            .arg(profile::kMinInDoubtSettleSeconds)
+            .arg(profile::kMaxInDoubtSettleSeconds)
+            .arg(profile::Profile().inDoubtSettleSeconds),
+        QStringLiteral("SECONDS"));
+    parser.addOptions({requestTimeout, inDoubtSettle});
+    int code = ExitOk;
+    if (!parseOrHelp(parser, arguments, io, &code))
+        return code;
+    const QStringList pos = parser.positionalArguments();
+    if (pos.size() != 1 || (!parser.isSet(requestTimeout) && !parser.isSet(inDoubtSettle))) {
+        io.err() << tr("Usage: paybridge profile set-timing NAME [--request-timeout SECONDS] "
+                       "[--in-doubt-settle SECONDS]   (at least one)\n")
+                 << Qt::flush;
+        return ExitUsage;
+    }
+    std::optional<int> timeout;
+    if (parser.isSet(requestTimeout)) {
+        timeout = secondsOption(parser, requestTimeout, profile::kMinRequestTimeoutSeconds,
+                                profile::kMaxRequestTimeoutSeconds, io);
+        if (!timeout)
+            return ExitUsage;
+    }
+    std::optional<int> settle;
+    if (parser.isSet(inDoubtSettle)) {
+        settle = secondsOption(parser, inDoubtSettle, profile::kMinInDoubtSettleSeconds,
+                               profile::kMaxInDoubtSettleSeconds, io);
+        if (!settle)
+            return ExitUsage;
+    }
+
+    profile::ProfileStore store;
+    if (const int rc = loadStore(store, io); rc != ExitOk)
+        return rc;
+    auto p = store.find(pos.at(0));
+    if (!p) {
+        io.err() << tr("No profile named %1 (see: paybridge profile list)\n").arg(pos.at(0)) << Qt::flush;
+        return ExitConfig;
+    }
+    if (timeout)
+        p->requestTimeoutSeconds = *timeout;
+    if (settle)
+        p->inDoubtSettleSeconds = *settle;
+    // The store validates the whole profile: the settle time against the request timeout.
+    const Status updated = store.update(*p);
+    if (!updated) {
+        io.err() << tr("Profile not changed: %1\n").arg(updated.error().toString()) << Qt::flush;
+        return ExitConfig;
+    }
+    io.out() << tr("Profile %1: requests time out after %2 s; an in-doubt write waits %3 s before a lookup may "
+                   "conclude it did not happen.\n")
+                    .arg(p->name)
+                    .arg(p->requestTimeoutSeconds)
+                    .arg(p->inDoubtSettleSeconds)
+             << Qt::flush;
+    return ExitOk;
+}
+
 int setSecret(const QStringList &arguments, Io &io)
 {
     QCommandLineParser parser;
@@ -346,13 +439,16 @@ int profileCommand(const QStringList &arguments, Io &io)
         return setSecret(arguments.mid(1), io);
     if (sub == u"set-erp")
         return setErp(arguments.mid(1), io);
+    if (sub == u"set-timing")
+        return setTiming(arguments.mid(1), io);
     if (sub == u"list")
         return listProfiles(arguments.mid(1), io);
     if (sub == u"remove")
         return removeProfile(arguments.mid(1), io);
     const bool help = sub == u"--help" || sub == u"-h";
     (help ? io.out() : io.err())
-        << tr("Usage: paybridge profile add|set-secret|set-erp|list|remove ... (each has --help)\n") << Qt::flush;
+        << tr("Usage: paybridge profile add|set-secret|set-erp|set-timing|list|remove ... (each has --help)\n")
+        << Qt::flush;
     return help ? ExitOk : ExitUsage;
 }
 

@@ -2,6 +2,8 @@
 // real keychain (tests/with-session), stdin for secrets, exit codes.
 #include "testsupport.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
@@ -30,6 +32,7 @@ private Q_SLOTS:
     void usageErrors_data();
     void usageErrors();
     void profileAddValidates();
+    void profileSetTiming();
     void profileSecretsAndSync();
     void setSecretWithoutKeychain();
     void headlessDemo();
@@ -119,6 +122,8 @@ void TestCli::helpEverywhere_data()
     QTest::newRow("profile add") << QStringList{QStringLiteral("profile"), QStringLiteral("add"), QStringLiteral("--help")};
     QTest::newRow("profile set-secret") << QStringList{QStringLiteral("profile"), QStringLiteral("set-secret"), QStringLiteral("--help")};
     QTest::newRow("profile list") << QStringList{QStringLiteral("profile"), QStringLiteral("list"), QStringLiteral("--help")};
+    QTest::newRow("profile set-timing")
+        << QStringList{QStringLiteral("profile"), QStringLiteral("set-timing"), QStringLiteral("--help")};
     QTest::newRow("sync") << QStringList{QStringLiteral("sync"), QStringLiteral("--help")};
 }
 
@@ -162,6 +167,101 @@ void TestCli::profileAddValidates()
     const Run list = paybridge({QStringLiteral("profile"), QStringLiteral("list")});
     QCOMPARE(list.exitCode, 0);
     QVERIFY(!list.out.contains(QStringLiteral("Bad")));
+}
+
+void TestCli::profileSetTiming()
+{
+    const QString name = QStringLiteral("Timing");
+    const auto setTiming = [&](const QStringList &options) {
+        return paybridge(QStringList{QStringLiteral("profile"), QStringLiteral("set-timing"), name} + options);
+    };
+    // The profile as `profile list --format jsonl` shows it.
+    const auto listed = [&]() {
+        const Run list = paybridge({QStringLiteral("profile"), QStringLiteral("list"), QStringLiteral("--format"),
+                                    QStringLiteral("jsonl")});
+        for (const QString &line : list.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts)) {
+            const QJsonObject o = QJsonDocument::fromJson(line.toUtf8()).object();
+            if (o.value(QStringLiteral("name")).toString() == name)
+                return o;
+        }
+        return QJsonObject();
+    };
+    const auto timing = [&]() {
+        const QJsonObject o = listed();
+        return std::pair{o.value(QStringLiteral("requestTimeoutSeconds")).toInt(60),
+                         o.value(QStringLiteral("inDoubtSettleSeconds")).toInt(120)};
+    };
+
+    Run r = paybridge({QStringLiteral("profile"), QStringLiteral("add"), name, QStringLiteral("--paytrace-url"),
+                       QStringLiteral("https://api.paytrace.com"), QStringLiteral("--magento-url"),
+                       QStringLiteral("https://shop.example.com")});
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY(!listed().isEmpty());
+    QCOMPARE(timing(), (std::pair{60, 120}));
+
+    r = setTiming({QStringLiteral("--help")});
+    QCOMPARE(r.exitCode, 0);
+    for (const char *word : {"--request-timeout", "--in-doubt-settle", "twice the request timeout"})
+        QVERIFY2(r.out.contains(QLatin1StringView(word)), qPrintable(r.out));
+
+    // Nothing to change, malformed or out-of-range values: usage errors naming the option.
+    struct Bad
+    {
+        QStringList options;
+        const char *mentions;
+    };
+    const QList<Bad> usage{
+        {{}, "Usage: paybridge profile set-timing"},
+        {{QStringLiteral("--request-timeout"), QStringLiteral("soon")}, "--request-timeout"},
+        {{QStringLiteral("--request-timeout"), QStringLiteral("4")}, "from 5 to 600"},
+        {{QStringLiteral("--request-timeout"), QStringLiteral("601")}, "from 5 to 600"},
+        {{QStringLiteral("--in-doubt-settle"), QStringLiteral("2.5")}, "--in-doubt-settle"},
+        {{QStringLiteral("--in-doubt-settle"), QStringLiteral("86401")}, "from 10 to 86400"},
+        {{QStringLiteral("--request-timeout"), QStringLiteral("30"), QStringLiteral("--in-doubt-settle"),
+          QStringLiteral("-1")}, "--in-doubt-settle"},
+    };
+    for (const Bad &bad : usage) {
+        r = setTiming(bad.options);
+        QVERIFY2(r.exitCode == 2, qPrintable(bad.options.join(u' ') + QStringLiteral(" → ") + r.err));
+        QVERIFY2(r.err.contains(QLatin1StringView(bad.mentions)), qPrintable(r.err));
+    }
+    QCOMPARE(timing(), (std::pair{60, 120}));
+
+    // Each value in range, the pair not: refused by the profile's rules, naming the field and why.
+    r = setTiming({QStringLiteral("--in-doubt-settle"), QStringLiteral("100")});
+    QCOMPARE(r.exitCode, 3);
+    QVERIFY2(r.err.contains(QStringLiteral("inDoubtSettleSeconds")), qPrintable(r.err));
+    QVERIFY2(r.err.contains(QStringLiteral("at least twice the request timeout (120 s for 60 s)")), qPrintable(r.err));
+    QCOMPARE(timing(), (std::pair{60, 120}));
+
+    r = paybridge({QStringLiteral("profile"), QStringLiteral("set-timing"), QStringLiteral("NoSuchProfile"),
+                   QStringLiteral("--request-timeout"), QStringLiteral("30")});
+    QCOMPARE(r.exitCode, 3);
+    QVERIFY2(r.err.contains(QStringLiteral("NoSuchProfile")), qPrintable(r.err));
+
+    // Both at once; then one at a time, the other kept.
+    r = setTiming({QStringLiteral("--request-timeout"), QStringLiteral("20"), QStringLiteral("--in-doubt-settle"),
+                   QStringLiteral("45")});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QVERIFY2(r.out.contains(QStringLiteral("20 s")) && r.out.contains(QStringLiteral("45 s")), qPrintable(r.out));
+    QCOMPARE(timing(), (std::pair{20, 45}));
+    r = setTiming({QStringLiteral("--request-timeout"), QStringLiteral("30")}); // 45 < 2 × 30
+    QCOMPARE(r.exitCode, 3);
+    QVERIFY2(r.err.contains(QStringLiteral("inDoubtSettleSeconds")), qPrintable(r.err));
+    QCOMPARE(timing(), (std::pair{20, 45}));
+    r = setTiming({QStringLiteral("--in-doubt-settle"), QStringLiteral("600")});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QCOMPARE(timing(), (std::pair{20, 600}));
+
+    // Back to the defaults: the file no longer mentions them.
+    r = setTiming({QStringLiteral("--request-timeout"), QStringLiteral("60"), QStringLiteral("--in-doubt-settle"),
+                   QStringLiteral("120")});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QVERIFY(!listed().contains(QStringLiteral("requestTimeoutSeconds")));
+    QVERIFY(!listed().contains(QStringLiteral("inDoubtSettleSeconds")));
+
+    r = paybridge({QStringLiteral("profile"), QStringLiteral("remove"), name});
+    QCOMPARE(r.exitCode, 0);
 }
 
 void TestCli::profileSecretsAndSync()
