@@ -112,6 +112,25 @@ void HttpTransport::setPinnedCertificates(const QList<QByteArray> &sha256Digests
     m_pins = sha256Digests;
 }
 
+QString HttpTransport::originKey(const QUrl &url)
+{
+    const int defaultPort = url.scheme().compare(QLatin1StringView("http"), Qt::CaseInsensitive) == 0 ? 80 : 443;
+    return url.host().toLower() + QLatin1Char(':') + QString::number(url.port(defaultPort));
+}
+
+void HttpTransport::setPinnedCertificates(const QUrl &origin, const QList<QByteArray> &sha256Digests)
+{
+    if (sha256Digests.isEmpty())
+        m_originPins.remove(originKey(origin));
+    else
+        m_originPins.insert(originKey(origin), sha256Digests);
+}
+
+QList<QByteArray> HttpTransport::pinnedCertificates(const QUrl &url) const
+{
+    return m_pins + m_originPins.value(originKey(url));
+}
+
 QString HttpTransport::send(const HttpRequest &request, const QByteArray &body, QObject *context,
                             Callback callback)
 {
@@ -199,7 +218,7 @@ QString HttpTransport::send(const HttpRequest &request, const QByteArray &body, 
         QSslCertificate leaf = reply->sslConfiguration().peerCertificate();
         if (leaf.isNull() && !errors.isEmpty())
             leaf = errors.first().certificate();
-        if (!leaf.isNull() && m_pins.contains(certificateSha256(leaf))) {
+        if (!leaf.isNull() && pinnedCertificates(call->request.url).contains(certificateSha256(leaf))) {
             reply->ignoreSslErrors(errors);
             return;
         }

@@ -7,6 +7,7 @@
 #include <QList>
 #include <QObject>
 #include <QPointer>
+#include <QUrl>
 
 #include <functional>
 
@@ -39,9 +40,19 @@ public:
                  Callback callback);
 
     // SHA-256 digests (32 raw bytes) of leaf certificates to accept despite certificate errors
-    // (self-signed or private CA). Pins accept that exact certificate only.
+    // (self-signed or private CA). Pins accept that exact certificate only, on every host.
     void setPinnedCertificates(const QList<QByteArray> &sha256Digests);
     const QList<QByteArray> &pinnedCertificates() const { return m_pins; }
+    // The same for requests to `origin`'s host and port only (the scheme's port when it has
+    // none): one transport may serve several services, each with its own certificate, and one
+    // service's pin must not vouch for another host. Replaces that origin's pins; an empty
+    // list removes them.
+    void setPinnedCertificates(const QUrl &origin, const QList<QByteArray> &sha256Digests);
+    // Every pin that counts for a request to `url`: the ones for all hosts and its origin's.
+    QList<QByteArray> pinnedCertificates(const QUrl &url) const;
+    // What origin pins are keyed by: the host in lower case and the port, the scheme's when the
+    // URL has none ("127.0.0.1:8443", "api.paytrace.com:443").
+    static QString originKey(const QUrl &url);
 
     int inFlight() const { return static_cast<int>(m_calls.size()); }
     // Aborts every call in flight; their callbacks get NetworkError::Canceled.
@@ -56,6 +67,7 @@ private:
 
     QNetworkAccessManager *m_manager = nullptr;
     QList<QByteArray> m_pins;
+    QHash<QString, QList<QByteArray>> m_originPins; // "host:port" (host in lower case)
     QHash<QNetworkReply *, Call *> m_calls;
 };
 

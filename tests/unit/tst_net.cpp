@@ -699,6 +699,26 @@ void TestNet::selfSignedRefusedThenPinned()
     QCOMPARE(ok.error, NetworkError::None);
     QCOMPARE(ok.status, 200);
     QCOMPARE(server.requests.size(), 1);
+
+    // A pin for one origin vouches for that host and port only: the same certificate pinned for
+    // another port (another service on a shared transport) does not help here.
+    QUrl elsewhere(u"https://127.0.0.1/other"_s);
+    elsewhere.setPort(server.serverPort() == 65535 ? 65534 : server.serverPort() + 1);
+    HttpTransport otherOrigin;
+    otherOrigin.setPinnedCertificates(elsewhere, {certificateSha256(cert)});
+    QCOMPARE(otherOrigin.pinnedCertificates(req.url), QList<QByteArray>{});
+    QCOMPARE(sendAndWait(otherOrigin, req).error, NetworkError::Tls);
+    HttpTransport thisOrigin;
+    thisOrigin.setPinnedCertificates(QUrl(u"https://127.0.0.1:"_s + QString::number(server.serverPort())),
+                                     {certificateSha256(cert)});
+    const HttpResponse viaOrigin = sendAndWait(thisOrigin, req);
+    QCOMPARE(viaOrigin.error, NetworkError::None);
+    QCOMPARE(server.requests.size(), 2);
+    // An empty list removes the origin's pins.
+    thisOrigin.setPinnedCertificates(req.url, {});
+    QVERIFY(thisOrigin.pinnedCertificates(req.url).isEmpty());
+    QCOMPARE(HttpTransport::originKey(QUrl(u"https://API.PayTrace.com/v1"_s)), u"api.paytrace.com:443"_s);
+    QCOMPARE(HttpTransport::originKey(QUrl(u"http://localhost/x"_s)), u"localhost:80"_s);
 }
 
 QTEST_GUILESS_MAIN(TestNet)
