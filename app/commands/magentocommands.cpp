@@ -52,13 +52,17 @@ struct Connection
     std::unique_ptr<magento::MagentoClient> client;
 };
 
-// The Magento half of a profile's configuration, with secrets from the keychain. Errors are
-// "config.*" (exit 3) or keychain errors (exit 4).
-Result<magento::MagentoConfig> magentoConfigFor(const profile::Profile &profile, security::SecretStore &keychain)
+// The Magento half of a profile's configuration, with secrets from the keychain, and a
+// transport with the profile's certificate pins. Errors are "config.*" (exit 3) or keychain
+// errors (exit 4).
+Result<magento::MagentoConfig> magentoConfigFor(const profile::Profile &profile, security::SecretStore &keychain,
+                                                net::HttpTransport &transport)
 {
     auto sc = syncConfigFor(profile, keychain);
     if (!sc)
         return sc.error();
+    if (const Status pinned = sync::applyCertificatePins(sc.value(), transport); !pinned)
+        return pinned.error();
     return sync::magentoConfigFor(sc.value());
 }
 
@@ -103,21 +107,13 @@ std::variant<Connection, int> connect(const QString &profileName, Io &io)
         return int(ExitConfig);
     }
     security::CredentialStore keychain;
-    auto config = magentoConfigFor(*profile, keychain);
+    Connection c;
+    c.transport = std::make_unique<net::HttpTransport>();
+    auto config = magentoConfigFor(*profile, keychain, *c.transport);
     if (!config) {
         io.err() << tr("Magento settings of profile %1: %2\n").arg(profile->name, config.error().toString())
                  << Qt::flush;
         return exitCodeFor(config.error());
-    }
-    Connection c;
-    c.transport = std::make_unique<net::HttpTransport>();
-    if (!profile->pinnedCertSha256Magento.isEmpty()) {
-        const auto pin = net::parsePin(profile->pinnedCertSha256Magento);
-        if (!pin) {
-            io.err() << tr("Profile %1: pinnedCertSha256Magento is not 64 hex digits\n").arg(profile->name) << Qt::flush;
-            return int(ExitConfig);
-        }
-        c.transport->setPinnedCertificates({*pin});
     }
     c.client = std::make_unique<magento::MagentoClient>(c.transport.get(), config.value());
     return c;

@@ -232,6 +232,10 @@ int paytraceCommand(const QStringList &arguments, Io &io)
     }
 
     net::HttpTransport transport;
+    if (const Status pinned = sync::applyCertificatePins(config.value(), transport); !pinned) {
+        io.err() << tr("Profile %1: %2\n").arg(profile->name, pinned.error().toString()) << Qt::flush;
+        return ExitConfig;
+    }
     paytrace::PayTraceClient client(&transport, pc.value());
     int result = ExitFailure;
 

@@ -26,7 +26,7 @@ int exitCodeFor(const Error &error)
 {
     if (error.code.startsWith(u"keychain.unavailable"))
         return ExitNoKeychain;
-    if (error.code.startsWith(u"config."))
+    if (error.code.startsWith(u"config.") || error.code == u"erp.config")
         return ExitConfig;
     if (error.code.endsWith(u".auth") || error.code.endsWith(u".unreachable") || error.code.endsWith(u".tls"))
         return ExitConnection;

@@ -20,6 +20,11 @@ sync::SyncConfig syncConfigWithoutSecrets(const profile::Profile &profile)
     config.paytraceIntegratorId = profile.paytraceIntegratorId;
     config.historyDays = profile.historyDays;
     config.profileCreatedBy = profile.createdBy;
+    config.requestTimeoutMs = profile.requestTimeoutSeconds * 1000;
+    config.inDoubtSettleMs = profile.inDoubtSettleSeconds * 1000;
+    config.pinnedCertSha256Paytrace = profile.pinnedCertSha256Paytrace;
+    config.pinnedCertSha256Magento = profile.pinnedCertSha256Magento;
+    config.erp = profile.erp;
     return config;
 }
 

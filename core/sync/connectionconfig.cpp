@@ -1,5 +1,10 @@
 #include "sync/connectionconfig.h"
 
+#include "net/httptransport.h"
+#include "net/tlspolicy.h"
+
+#include <QFileInfo>
+
 namespace pb::sync {
 
 namespace {
@@ -87,6 +92,49 @@ Result<magento::MagentoConfig> magentoConfigFor(const SyncConfig &config)
         return makeError(QStringLiteral("config.invalid"), QStringLiteral("magentoSignature"),
                          QStringLiteral("unknown OAuth 1.0a signature method '%1'").arg(config.magentoSignature));
     return mc;
+}
+
+Status applyCertificatePins(const SyncConfig &config, net::HttpTransport &transport)
+{
+    struct Pin
+    {
+        const QString &text;
+        const QString &url;
+        const char *field;
+    };
+    QHash<QString, std::pair<QUrl, QList<QByteArray>>> byOrigin; // both services may share one
+    for (const Pin &pin : {Pin{config.pinnedCertSha256Paytrace, config.paytraceUrl, "pinnedCertSha256Paytrace"},
+                           Pin{config.pinnedCertSha256Magento, config.magentoUrl, "pinnedCertSha256Magento"}}) {
+        if (pin.text.trimmed().isEmpty())
+            continue;
+        const auto digest = net::parsePin(pin.text);
+        if (!digest)
+            return makeError(QStringLiteral("config.invalid"), QString::fromLatin1(pin.field),
+                             QStringLiteral("not a SHA-256 certificate fingerprint (64 hex digits, ':' allowed)"));
+        const QUrl url(pin.url);
+        if (!url.isValid() || url.host().isEmpty())
+            return makeError(QStringLiteral("config.invalid"), QString::fromLatin1(pin.field),
+                             QStringLiteral("pins the certificate of %1, which is not a URL with a host").arg(pin.url));
+        auto &origin = byOrigin[net::HttpTransport::originKey(url)];
+        origin.first = url;
+        origin.second.append(*digest);
+    }
+    // Both checked before either is set: a half-applied configuration is never left behind.
+    for (const auto &[url, digests] : std::as_const(byOrigin))
+        transport.setPinnedCertificates(url, digests);
+    return Status::success();
+}
+
+erp::SinkOptions sinkOptionsFor(const SyncConfig &config, net::HttpTransport *transport)
+{
+    erp::SinkOptions options;
+    options.settings = config.erp;
+    options.dataDirectory = QFileInfo(config.databasePath).absolutePath();
+    if (options.settings.sink == u"ledger" && options.settings.file.isEmpty() && !config.journalPath.isEmpty())
+        options.fileOverride = config.journalPath;
+    options.odooPassword = secret(config, "odoo.password");
+    options.transport = transport;
+    return options;
 }
 
 } // namespace pb::sync

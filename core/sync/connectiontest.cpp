@@ -34,6 +34,8 @@ QString settingLabel(const QString &field)
     if (field == u"magento.bearer_token") return tr("the Magento bearer token");
     if (field == u"paytraceUrl") return tr("the PayTrace URL");
     if (field == u"magentoUrl") return tr("the Magento URL");
+    if (field == u"pinnedCertSha256Paytrace") return tr("the pinned PayTrace certificate");
+    if (field == u"pinnedCertSha256Magento") return tr("the pinned Magento certificate");
     return field;
 }
 
@@ -181,6 +183,22 @@ public:
         m_pending = 2;
         auto pc = paytraceConfigFor(config);
         auto mc = magentoConfigFor(config);
+        // A pin that does not parse stops its own service's check (nothing is sent there);
+        // the other service's pin still applies.
+        SyncConfig pins = config;
+        for (int attempt = 0; attempt < 2; ++attempt) {
+            const Status pinned = applyCertificatePins(pins, *m_transport);
+            if (pinned)
+                break;
+            if (pinned.error().field == u"pinnedCertSha256Magento") {
+                mc = pinned.error();
+                pins.pinnedCertSha256Magento.clear();
+            } else {
+                pc = pinned.error();
+                pins.pinnedCertSha256Paytrace.clear();
+            }
+        }
+        m_requestTimeoutMs = config.requestTimeoutMs;
         // Both calls start before either check may finish, so m_pending never reaches 0 early.
         if (pc) startPayTrace(pc.value());
         if (mc) startMagento(mc.value());
@@ -191,7 +209,7 @@ public:
 private:
     void startPayTrace(paytrace::PayTraceConfig pc)
     {
-        pc.timeoutMs = 20000; // a person is waiting; the sync's 60 s is for slow exports
+        pc.timeoutMs = testTimeoutMs(); // a person is waiting; the sync's 60 s is for slow exports
         m_paytrace = new paytrace::PayTraceClient(m_transport, pc, this);
         m_paytrace->tokens()->setTimeoutMs(pc.timeoutMs);
         QElapsedTimer timer;
@@ -222,7 +240,7 @@ private:
 
     void startMagento(magento::MagentoConfig mc)
     {
-        mc.timeoutMs = 20000;
+        mc.timeoutMs = testTimeoutMs();
         m_magento = new magento::MagentoClient(m_transport, mc, this);
         magento::SearchCriteria criteria;
         criteria.setPageSize(1).addSortOrder(u"entity_id"_s, magento::SearchCriteria::Direction::Asc);
@@ -255,7 +273,14 @@ private:
         }
     }
 
+    // 20 s, or the profile's request timeout when that is shorter.
+    int testTimeoutMs() const
+    {
+        return m_requestTimeoutMs > 0 ? std::min(20000, m_requestTimeoutMs) : 20000;
+    }
+
     net::HttpTransport *m_transport;
+    int m_requestTimeoutMs = 0;
     paytrace::PayTraceClient *m_paytrace = nullptr;
     magento::MagentoClient *m_magento = nullptr;
     Done m_done;

@@ -4,7 +4,7 @@
 
 #include "log/categories.h"
 #include "access/operatordirectory.h"
-#include "erp/ledgerfilesink.h"
+#include "erp/sinkfactory.h"
 #include "magento/magentoapi.h"
 #include "magento/magentoclient.h"
 #include "magento/orderpager.h"
@@ -85,15 +85,20 @@ Status SyncEngine::ensureSetUp()
     if (!mc)
         return mc.error();
 
-    m_transport = new net::HttpTransport();
+    // Pins and the ERP sink are checked before anything is kept: a set-up that fails here
+    // leaves nothing half made, and the next attempt starts over.
+    auto transport = std::make_unique<net::HttpTransport>();
+    if (Status pinned = applyCertificatePins(m_config, *transport); !pinned)
+        return pinned;
+    auto sink = erp::makeSink(sinkOptionsFor(m_config, transport.get()));
+    if (!sink)
+        return sink.error();
+    m_transport = transport.release();
     m_paytrace = new paytrace::PayTraceClient(m_transport, pc.value());
     m_magento = new magento::MagentoClient(m_transport, mc.value());
     m_pager = new magento::OrderPager(m_magento);
     m_magentoApi = new magento::MagentoApi(m_magento);
-    const QString journal = !m_config.journalPath.isEmpty()
-                                ? m_config.journalPath
-                                : QFileInfo(m_config.databasePath).absoluteDir().filePath(QStringLiteral("journal.ledger"));
-    m_sink = new erp::LedgerFileSink(journal);
+    m_sink = sink.value().release();
     IntentRunnerConfig runnerConfig;
     if (m_config.paytraceMaxRequestsPerSecond > 0)
         runnerConfig.paytraceRatePerSecond = m_config.paytraceMaxRequestsPerSecond;

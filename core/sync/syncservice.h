@@ -1,6 +1,7 @@
 #pragma once
 
 #include "intents/intentjournal.h"
+#include "profile/profile.h"
 #include "sync/operations.h"
 #include "util/result.h"
 
@@ -55,13 +56,26 @@ struct SyncConfig
     QHash<QString, QString> secrets; // keys as in `profile set-secret`: "paytrace.username", ...
     int historyDays = 30;            // how far back the first sync reads
     QString profileCreatedBy;        // becomes the store's first admin (access::OperatorDirectory)
-    // The ledger-format ERP journal; empty: "journal.ledger" beside the database.
+    // The ledger-format ERP journal; empty: "journal.ledger" beside the database. Used while
+    // `erp` is a ledger sink without a file of its own.
     QString journalPath;
+    // Where each operation's ERP entry goes (erp::makeSink); the default is the ledger journal
+    // above. An Odoo sink reads its password from secrets["odoo.password"].
+    profile::ErpSettings erp;
+    // SHA-256 fingerprints of the PayTrace and Magento server certificates (64 hex digits, ':'
+    // allowed; empty: none). Each is accepted for its own service's host and port only
+    // (applyCertificatePins in connectionconfig.h).
+    QString pinnedCertSha256Paytrace;
+    QString pinnedCertSha256Magento;
     // Rules (mapping profile) act only on what PayTrace or Magento report after this moment;
     // invalid: from the end of the first sync on (history is never acted upon).
     QDateTime rulesActiveSince;
     // Transfer timeout of each PayTrace and Magento request; 0: the connectors' defaults.
     int requestTimeoutMs = 0;
+    // How long after its last send an in-doubt write must wait before lookups may conclude it
+    // did not happen (a gateway that timed out is often still working); 0: the default
+    // (120 s). Never less than twice the request timeout (IntentRunner enforces it).
+    int inDoubtSettleMs = 0;
     // The most requests per second each host gets, reads and writes together (the adaptive
     // limiter's ceiling); 0: the intent runner's defaults.
     double paytraceMaxRequestsPerSecond = 0;

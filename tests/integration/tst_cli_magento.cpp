@@ -4,6 +4,7 @@
 #include "money/money.h"
 #include "testsupport.h"
 
+#include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRegularExpression>
@@ -36,6 +37,7 @@ private Q_SLOTS:
     void pingNeedsSecrets();
     void pingWithBearer();
     void wrongTokenIsConnectionFailure();
+    void requestTimeoutFromProfile();
     void ordersJsonlExactKeysAndFormats();
     void ordersUpdatedSince();
     void ordersWithOAuth1();
@@ -160,6 +162,38 @@ void TestCliMagento::wrongTokenIsConnectionFailure()
         QVERIFY2(r.err.contains(u"auth"_s) && r.err.contains(u"401"_s), qPrintable(r.err));
         QVERIFY(r.out.isEmpty());
     }
+}
+
+// The profile's request timeout is the one the connector uses: a store that never answers is
+// given up on after 5 s, not after the connector's default 60 s.
+void TestCliMagento::requestTimeoutFromProfile()
+{
+    addProfile(u"Slow"_s, u"bearer"_s, {{u"magento.bearer_token"_s, m_world.value(u"magento.bearer_token"_s)}});
+    const QStringList timing{u"profile"_s, u"set-timing"_s, u"Slow"_s, u"--request-timeout"_s, u"5"_s,
+                             u"--in-doubt-settle"_s, u"10"_s};
+    Run r = paybridge(timing);
+    QVERIFY2(r.exitCode == 0, qPrintable(r.describe(timing)));
+
+    QString error;
+    const auto added = m_world.adminPost(u"/__admin/faults"_s,
+                                         QJsonObject{{u"id"_s, u"never-answers"_s},
+                                                     {u"path"_s, u"/magento/rest/*"_s},
+                                                     {u"kind"_s, u"timeout"_s},
+                                                     {u"times"_s, 1}},
+                                         &error);
+    QVERIFY2(added, qPrintable(error));
+    QElapsedTimer clock;
+    clock.start();
+    const QStringList ping{u"magento"_s, u"ping"_s, u"--profile"_s, u"Slow"_s};
+    r = paybridge(ping);
+    const qint64 elapsed = clock.elapsed();
+    QVERIFY2(r.exitCode == 5, qPrintable(r.describe(ping)));
+    QVERIFY2(r.err.contains(u"5000 ms"_s), qPrintable(r.describe(ping)));
+    QVERIFY2(elapsed >= 5000 && elapsed < 40000, qPrintable(u"%1 ms"_s.arg(elapsed)));
+
+    // The fault was used up: the same profile connects again.
+    r = paybridge(ping);
+    QVERIFY2(r.exitCode == 0, qPrintable(r.describe(ping)));
 }
 
 void TestCliMagento::ordersJsonlExactKeysAndFormats()

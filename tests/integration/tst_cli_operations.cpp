@@ -8,7 +8,10 @@
 #include "store/auditlog.h"
 #include "store/database.h"
 
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
+#include <QScopeGuard>
 #include <QJsonArray>
 #include <QRegularExpression>
 #include <QSet>
@@ -63,6 +66,7 @@ private Q_SLOTS:
     void voidOpenAuthorization();
     void queuedRefundListedAndDiscarded();
     void creditMemoWithoutGatewayCall();
+    void refundEntryGoesToTheProfilesCsvSink();
 
 private:
     CliRun run(const QStringList &args) { return m_world.paybridge(args); }
@@ -527,6 +531,51 @@ void TestCliOperations::creditMemoWithoutGatewayCall()
     QVERIFY2(r.exitCode == 6, qPrintable(r.describe(args)));
     QCOMPARE(nameValues(r.out).value(u"outcome"_s), u"refused"_s);
     QCOMPARE(documentCount(t.incrementId, u"creditmemo"_s), 1);
+}
+
+// The ERP entry of an operation goes where the profile says (`profile set-erp`), not always to
+// the ledger file.
+void TestCliOperations::refundEntryGoesToTheProfilesCsvSink()
+{
+    const auto setSink = [&](const QString &sink) {
+        const QStringList args{u"profile"_s, u"set-erp"_s, kProfile, u"--erp-sink"_s, sink};
+        const CliRun r = run(args);
+        QVERIFY2(r.exitCode == 0, qPrintable(r.describe(args)));
+    };
+    const QString csvPath = QFileInfo(m_world.storePath(kProfile)).absoluteDir().filePath(u"journal.csv"_s);
+    QVERIFY(!QFile::exists(csvPath));
+    setSink(u"csv"_s);
+    const auto restore = qScopeGuard([&] { setSink(u"ledger"_s); });
+
+    QVERIFY(!m_refundable.isEmpty());
+    const TargetOrder t = takeRefundable();
+    const QStringList args{u"refund"_s, u"--profile"_s, kProfile, u"--order"_s, t.incrementId, u"--amount"_s,
+                           u"1.25"_s, u"--reason"_s, u"scratched lid"_s};
+    const CliRun r = run(args);
+    QVERIFY2(r.exitCode == 0, qPrintable(r.describe(args)));
+    const QStringList chain = intentLines(r.out);
+    QVERIFY2(chain.size() == 3 && chain.at(2).contains(u" erp.entry succeeded "_s), qPrintable(r.out));
+    QCOMPARE(ledgerCount(t.incrementId, u"refund"_s), 1);
+
+    // One entry in the CSV journal (its rows share one reference naming the order), none in
+    // the ledger file.
+    QFile csv(csvPath);
+    QVERIFY2(csv.open(QIODevice::ReadOnly), qPrintable(csvPath));
+    const QStringList lines = QString::fromUtf8(csv.readAll()).split(u"\r\n"_s, Qt::SkipEmptyParts);
+    QVERIFY2(!lines.isEmpty() && lines.first().startsWith(u"date,reference,account,"_s), qPrintable(lines.join(u'\n')));
+    QSet<QString> references;
+    QStringList amounts;
+    for (const QString &line : lines.mid(1)) {
+        const QStringList fields = line.split(u',');
+        QVERIFY2(fields.size() == 8, qPrintable(line));
+        if (!fields.at(1).contains(u':' + t.incrementId + u':'))
+            continue;
+        references << fields.at(1);
+        amounts << fields.at(5) + fields.at(6);
+    }
+    QCOMPARE(references.size(), 1);
+    QVERIFY2(amounts.size() >= 2 && amounts.count(u"1.25"_s) == amounts.size(), qPrintable(amounts.join(u' ')));
+    QCOMPARE(journalCount(t.incrementId), 0);
 }
 
 QTEST_GUILESS_MAIN(TestCliOperations)

@@ -1,10 +1,12 @@
 // `paybridge paytrace …` as a user runs it: the real executable against a `paybridge-sandbox`
 // process, secrets through stdin into the real keychain (tests/with-session), exit codes.
 #include "cliworld.h"
+#include "tlsfront.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QFile>
 #include <QRegularExpression>
 #include <QSet>
 #include <QTest>
@@ -41,6 +43,7 @@ private Q_SLOTS:
     void ping();
     void exportJsonl();
     void batchesAndBatch();
+    void commandsHonourTheProfilesPins();
 
 private:
     Run paybridge(const QStringList &args, const QByteArray &stdinData = {}) const
@@ -89,7 +92,7 @@ void TestCliPayTrace::initTestCase()
 
 void TestCliPayTrace::cleanupTestCase()
 {
-    for (const char *name : {"PT", "PTWrongPassword", "PTNoSecrets", "PTDown"})
+    for (const char *name : {"PT", "PTWrongPassword", "PTNoSecrets", "PTDown", "PTPinned"})
         paybridge({u"profile"_s, u"remove"_s, QString::fromLatin1(name)});
     m_world.stop();
 }
@@ -249,6 +252,83 @@ void TestCliPayTrace::batchesAndBatch()
         QCOMPARE(t.value("batch"_L1).toString(), number);
         QCOMPARE(t.value("status"_L1).toString(), u"settled"_s);
     }
+}
+
+// The profile's certificate pins, for the PayTrace and the Magento commands alike: HTTPS fronts
+// with self-signed certificates (one per service) before the sandbox, and the pins edited in
+// profiles.json as a person would.
+void TestCliPayTrace::commandsHonourTheProfilesPins()
+{
+    const QUrl paytraceUrl(m_world.value(u"paytrace_url"_s));
+    const QUrl magentoUrl(m_world.value(u"magento_url"_s));
+    pb::test::TlsFront paytraceFront(quint16(paytraceUrl.port()));
+    pb::test::TlsFront magentoFront(quint16(magentoUrl.port()));
+    QString error;
+    QVERIFY2(paytraceFront.start(&error), qPrintable(error));
+    QVERIFY2(magentoFront.start(&error), qPrintable(error));
+
+    const QString name = u"PTPinned"_s;
+    Run r = paybridge({u"profile"_s, u"add"_s, name, u"--paytrace-url"_s, paytraceFront.url(paytraceUrl).toString(),
+                       u"--magento-url"_s, magentoFront.url(magentoUrl).toString(), u"--magento-auth"_s, u"bearer"_s});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    for (const char *key : {"paytrace.username", "paytrace.password", "magento.bearer_token"}) {
+        r = paybridge({u"profile"_s, u"set-secret"_s, name, QString::fromLatin1(key)},
+                      m_world.value(QString::fromLatin1(key)).toUtf8() + '\n');
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    }
+    const QString profilesPath = m_world.home() + u"/config/PayBridge/PayBridge/profiles.json"_s;
+    const auto setPins = [&](const QString &paytracePin, const QString &magentoPin) {
+        QFile file(profilesPath);
+        QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(profilesPath));
+        QJsonObject root = QJsonDocument::fromJson(file.readAll()).object();
+        file.close();
+        QJsonArray profiles = root.value("profiles"_L1).toArray();
+        bool found = false;
+        for (qsizetype i = 0; i < profiles.size(); ++i) {
+            QJsonObject p = profiles.at(i).toObject();
+            if (p.value("name"_L1).toString() != name)
+                continue;
+            p.insert("pinnedCertSha256Paytrace"_L1, paytracePin);
+            p.insert("pinnedCertSha256Magento"_L1, magentoPin);
+            profiles.replace(i, p);
+            found = true;
+        }
+        QVERIFY(found);
+        root.insert("profiles"_L1, profiles);
+        QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        QVERIFY(file.write(QJsonDocument(root).toJson()) > 0);
+    };
+
+    const QString wrongPin = QString(64, u'7');
+    struct Case
+    {
+        const char *what;
+        QString paytracePin;
+        QString magentoPin;
+        int paytraceExit;
+        int magentoExit;
+    };
+    const QList<Case> cases{
+        {"no pins: a self-signed certificate is refused", {}, {}, 5, 5},
+        {"each service's own pin", paytraceFront.pin(), magentoFront.pin(), 0, 0},
+        {"swapped: a pin counts for its own host only", magentoFront.pin(), paytraceFront.pin(), 5, 5},
+        {"a wrong Magento pin", paytraceFront.pin(), wrongPin, 0, 5},
+    };
+    for (const Case &c : cases) {
+        setPins(c.paytracePin, c.magentoPin);
+        const Run paytrace = paybridge({u"paytrace"_s, u"ping"_s, u"--profile"_s, name});
+        QVERIFY2(paytrace.exitCode == c.paytraceExit,
+                 qPrintable(u"%1: paytrace ping exit %2: %3"_s.arg(QLatin1StringView(c.what)).arg(paytrace.exitCode).arg(paytrace.err)));
+        const Run magento = paybridge({u"magento"_s, u"ping"_s, u"--profile"_s, name});
+        QVERIFY2(magento.exitCode == c.magentoExit,
+                 qPrintable(u"%1: magento ping exit %2: %3"_s.arg(QLatin1StringView(c.what)).arg(magento.exitCode).arg(magento.err)));
+        for (const Run *refused : {&paytrace, &magento}) {
+            if (refused->exitCode != 0)
+                QVERIFY2(refused->err.contains(u"is not pinned"_s), qPrintable(refused->err));
+        }
+    }
+    QVERIFY(paytraceFront.connections() > 0 && magentoFront.connections() > 0);
+    paybridge({u"profile"_s, u"remove"_s, name});
 }
 
 QTEST_GUILESS_MAIN(TestCliPayTrace)
