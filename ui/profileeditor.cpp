@@ -63,7 +63,25 @@ ProfileEditor::ProfileEditor(QWidget *parent)
     m_syncInterval->setSingleStep(60);
     m_syncInterval->setSuffix(tr(" s"));
     m_syncInterval->setToolTip(tr("How often a scheduled sync runs, in seconds (30 s to 24 h)."));
-    for (QSpinBox *box : {m_historyDays, m_syncInterval})
+    m_requestTimeout = new QSpinBox;
+    m_requestTimeout->setObjectName(u"requestTimeoutSeconds"_s);
+    m_requestTimeout->setAccessibleName(tr("Request timeout"));
+    m_requestTimeout->setRange(profile::kMinRequestTimeoutSeconds, profile::kMaxRequestTimeoutSeconds);
+    m_requestTimeout->setSuffix(tr(" s"));
+    m_requestTimeout->setToolTip(tr("How long a PayTrace or Magento request may go without any data moving "
+                                    "before PayBridge gives up on it, in seconds (%1 s to %2 s).")
+                                     .arg(profile::kMinRequestTimeoutSeconds)
+                                     .arg(profile::kMaxRequestTimeoutSeconds));
+    m_inDoubtSettle = new QSpinBox;
+    m_inDoubtSettle->setObjectName(u"inDoubtSettleSeconds"_s);
+    m_inDoubtSettle->setAccessibleName(tr("In-doubt settle time"));
+    m_inDoubtSettle->setRange(profile::kMinInDoubtSettleSeconds, profile::kMaxInDoubtSettleSeconds);
+    m_inDoubtSettle->setSingleStep(30);
+    m_inDoubtSettle->setSuffix(tr(" s"));
+    m_inDoubtSettle->setToolTip(tr("When a refund, capture or void got no answer, how long PayBridge waits after "
+                                   "sending it before a lookup may conclude it did not happen, in seconds. At "
+                                   "least twice the request timeout: the gateway may still be working on it."));
+    for (QSpinBox *box : {m_historyDays, m_syncInterval, m_requestTimeout, m_inDoubtSettle})
         connect(box, &QSpinBox::valueChanged, this, &ProfileEditor::edited);
 
     const auto add = [form](const QString &label, QWidget *field) {
@@ -79,6 +97,8 @@ ProfileEditor::ProfileEditor(QWidget *parent)
     add(tr("OAuth si&gnature:"), m_magentoSignature);
     add(tr("&History:"), m_historyDays);
     add(tr("Sync &every:"), m_syncInterval);
+    add(tr("&Request timeout:"), m_requestTimeout);
+    add(tr("In-&doubt settle time:"), m_inDoubtSettle);
 
     m_error = new QLabel;
     m_error->setObjectName(u"profileError"_s);
@@ -99,13 +119,16 @@ ProfileEditor::ProfileEditor(QWidget *parent)
     setTabOrder(m_magentoAuth, m_magentoSignature);
     setTabOrder(m_magentoSignature, m_historyDays);
     setTabOrder(m_historyDays, m_syncInterval);
+    setTabOrder(m_syncInterval, m_requestTimeout);
+    setTabOrder(m_requestTimeout, m_inDoubtSettle);
 
     setProfile(profile::Profile{}, true);
 }
 
 void ProfileEditor::setProfile(const profile::Profile &p, bool isNew)
 {
-    const QSignalBlocker b1(m_magentoAuth), b2(m_magentoSignature), b3(m_historyDays), b4(m_syncInterval);
+    const QSignalBlocker b1(m_magentoAuth), b2(m_magentoSignature), b3(m_historyDays), b4(m_syncInterval),
+        b5(m_requestTimeout), b6(m_inDoubtSettle);
     m_loaded = p;
     m_isNew = isNew;
     m_name->setText(p.name);
@@ -121,6 +144,8 @@ void ProfileEditor::setProfile(const profile::Profile &p, bool isNew)
     m_magentoSignature->setEnabled(p.magentoAuth != u"bearer");
     m_historyDays->setValue(p.historyDays);
     m_syncInterval->setValue(p.syncIntervalSeconds);
+    m_requestTimeout->setValue(p.requestTimeoutSeconds);
+    m_inDoubtSettle->setValue(p.inDoubtSettleSeconds);
     clearError();
     Q_EMIT magentoAuthChanged(p.magentoAuth);
 }
@@ -136,6 +161,8 @@ profile::Profile ProfileEditor::profile() const
     p.magentoSignature = m_magentoSignature->currentData().toString();
     p.historyDays = m_historyDays->value();
     p.syncIntervalSeconds = m_syncInterval->value();
+    p.requestTimeoutSeconds = m_requestTimeout->value();
+    p.inDoubtSettleSeconds = m_inDoubtSettle->value();
     return p;
 }
 
@@ -159,6 +186,8 @@ QString ProfileEditor::fieldLabel(const QString &field)
     if (field == u"paytraceIntegratorId") return tr("PayTrace integrator ID");
     if (field == u"historyDays") return tr("History");
     if (field == u"syncIntervalSeconds") return tr("Sync interval");
+    if (field == u"requestTimeoutSeconds") return tr("Request timeout");
+    if (field == u"inDoubtSettleSeconds") return tr("In-doubt settle time");
     return field;
 }
 
@@ -172,6 +201,8 @@ QWidget *ProfileEditor::fieldWidget(const QString &field) const
     if (field == u"paytraceIntegratorId") return m_integratorId;
     if (field == u"historyDays") return m_historyDays;
     if (field == u"syncIntervalSeconds") return m_syncInterval;
+    if (field == u"requestTimeoutSeconds") return m_requestTimeout;
+    if (field == u"inDoubtSettleSeconds") return m_inDoubtSettle;
     return nullptr;
 }
 

@@ -46,6 +46,8 @@ public:
     QLineEdit *integratorIdEdit() const { return m_integratorId; }
     QSpinBox *historyDaysBox() const { return m_historyDays; }
     QSpinBox *syncIntervalBox() const { return m_syncInterval; }
+    QSpinBox *requestTimeoutBox() const { return m_requestTimeout; }
+    QSpinBox *inDoubtSettleBox() const { return m_inDoubtSettle; } // the form's last field
 
 Q_SIGNALS:
     void edited();
@@ -64,6 +66,8 @@ private:
     QLineEdit *m_integratorId = nullptr;
     QSpinBox *m_historyDays = nullptr;
     QSpinBox *m_syncInterval = nullptr;
+    QSpinBox *m_requestTimeout = nullptr;
+    QSpinBox *m_inDoubtSettle = nullptr;
     QLabel *m_error = nullptr;
     QWidget *m_marked = nullptr;
 };

@@ -375,7 +375,7 @@ QWidget *SettingsPage::buildConnectionsTab()
     QWidget *chain[] = {m_profileList, m_newProfile, m_removeProfile, m_editor->nameEdit()};
     for (int i = 0; i + 1 < int(std::size(chain)); ++i)
         setTabOrder(chain[i], chain[i + 1]);
-    setTabOrder(m_editor->syncIntervalBox(), m_revertProfile);
+    setTabOrder(m_editor->inDoubtSettleBox(), m_revertProfile);
     setTabOrder(m_revertProfile, m_saveProfile);
     QWidget *previous = m_saveProfile;
     for (const QString &key : allSecretKeys()) {
@@ -699,6 +699,10 @@ void SettingsPage::startTest()
     config.magentoSignature = p.magentoSignature;
     config.paytraceIntegratorId = p.paytraceIntegratorId;
     config.historyDays = p.historyDays;
+    config.requestTimeoutMs = p.requestTimeoutSeconds * 1000;
+    config.inDoubtSettleMs = p.inDoubtSettleSeconds * 1000;
+    config.pinnedCertSha256Paytrace = p.pinnedCertSha256Paytrace;
+    config.pinnedCertSha256Magento = p.pinnedCertSha256Magento;
 
     m_test->setEnabled(false);
     m_cancelTest->setEnabled(true);

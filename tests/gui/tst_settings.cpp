@@ -221,17 +221,42 @@ void TestSettings::profileValidationNamesTheField()
     QVERIFY2(editor->errorText().startsWith(u"Magento URL: must not contain a user name or password"_s),
              qPrintable(editor->errorText()));
 
+    // The timing settings: their defaults, their ranges, and the settle time held to twice the
+    // request timeout (the field is marked and focused, the message says why).
+    type(editor->magentoUrlEdit(), u"https://shop.example.com"_s);
+    QCOMPARE(editor->requestTimeoutBox()->value(), 60);
+    QCOMPARE(editor->inDoubtSettleBox()->value(), 120);
+    QCOMPARE(editor->requestTimeoutBox()->minimum(), 5);
+    QCOMPARE(editor->requestTimeoutBox()->maximum(), 600);
+    QCOMPARE(editor->inDoubtSettleBox()->minimum(), 10);
+    QCOMPARE(editor->inDoubtSettleBox()->maximum(), 86400);
+    QCOMPARE(editor->requestTimeoutBox()->accessibleName(), u"Request timeout"_s);
+    QCOMPARE(editor->inDoubtSettleBox()->accessibleName(), u"In-doubt settle time"_s);
+    QVERIFY(!editor->requestTimeoutBox()->toolTip().isEmpty());
+    QVERIFY(!editor->inDoubtSettleBox()->toolTip().isEmpty());
+    editor->requestTimeoutBox()->setValue(90);
+    save();
+    QVERIFY2(editor->errorText().startsWith(u"In-doubt settle time: must be at least twice the request timeout (180 s for 90 s)"_s),
+             qPrintable(editor->errorText()));
+    QCOMPARE(QApplication::focusWidget(), static_cast<QWidget *>(editor->inDoubtSettleBox()));
+    editor->inDoubtSettleBox()->setValue(180);
+
     // Nothing invalid reached the file.
     QVERIFY(!QFile::exists(m_profiles));
     QVERIFY(audit(u"profile."_s).isEmpty());
 
     // Valid now: saved.
-    type(editor->magentoUrlEdit(), u"https://shop.example.com"_s);
     QSignalSpy changed(page.get(), &SettingsPage::profilesChanged);
     save();
     QVERIFY(changed.wait(10000));
     QCOMPARE(changed.at(0).at(0).toString(), u"Profile Prod was added."_s);
     QVERIFY(editor->errorText().isEmpty());
+    {
+        pb::profile::ProfileStore saved(m_profiles);
+        QVERIFY(saved.load());
+        QCOMPARE(saved.find(u"Prod"_s)->requestTimeoutSeconds, 90);
+        QCOMPARE(saved.find(u"Prod"_s)->inDoubtSettleSeconds, 180);
+    }
 
     // A second profile with the same name is refused by the store, naming the field.
     QTest::mouseClick(page->newProfileButton(), Qt::LeftButton);
