@@ -72,12 +72,31 @@ QString money(const Money &m)
     return m.isValid() ? m.toString() : QString();
 }
 
+// Magento refuses every credit memo on an order in these states (its CanRefund validation):
+// saying so before anything is sent beats a dead letter after PayTrace already moved money.
+std::optional<PlannedChain> creditMemoRefused(const PlannedChain &chain, const OrderPayment &p)
+{
+    const QString &state = p.order.state;
+    if (state != u"closed" && state != u"canceled" && state != u"holded" && state != u"payment_review")
+        return std::nullopt;
+    const QString why = state == u"holded"
+        ? tr("Order %1 is on hold in Magento, which refuses credit memos on held orders; release the hold first.")
+        : state == u"payment_review"
+        ? tr("Order %1 is in payment review in Magento, which refuses credit memos until the review ends.")
+        : state == u"closed"
+        ? tr("Order %1 is closed in Magento (everything it took is credited), so Magento refuses another credit memo.")
+        : tr("Order %1 is canceled in Magento, which refuses credit memos on canceled orders.");
+    return refuse(chain, u"invariant.magento_state"_s, why.arg(p.order.incrementId));
+}
+
 // A Magento offline credit memo for money PayTrace already gave back (a refund made in
 // PayTrace's own terminal): the gateway is not called again, and the ERP gets the refund from
 // the day's journal. Magento may credit at most what it took and has not credited yet.
 PlannedChain planCreditMemo(PlannedChain chain, const OrderPayment &p, const OperationRequest &r,
                             const QString &keyRoot)
 {
+    if (auto refused = creditMemoRefused(chain, p))
+        return *refused;
     OperationPreview &v = chain.preview;
     const Money zero = Money::zero(v.currency);
     const Money paid = p.order.totalPaid.isValid() ? p.order.totalPaid : zero;
@@ -126,6 +145,11 @@ PlannedChain planCreditMemo(PlannedChain chain, const OrderPayment &p, const Ope
 
 } // namespace
 
+QDate OperationPlanner::businessDay(const QDateTime &at)
+{
+    return at.toTimeZone(paytrace::Parser::batchTimeZone()).date();
+}
+
 QDateTime OperationPlanner::nextBatchClose(const QDateTime &now)
 {
     const QTimeZone zone = paytrace::Parser::batchTimeZone();
@@ -168,7 +192,7 @@ PlannedChain OperationPlanner::plan(const OrderPayment &p, const OperationReques
     const intents::PaymentFacts &f = p.facts;
     const QString op = operationKindName(r.kind);
     const QString keyRoot = options.keyRoot.isEmpty() ? nextKeyRoot(p, op) : options.keyRoot;
-    const QDate today = now.toTimeZone(paytrace::Parser::batchTimeZone()).date();
+    const QDate today = businessDay(now);
 
     MoneyOperation moneyOp = MoneyOperation::Refund;
     Money amount;
@@ -281,7 +305,17 @@ PlannedChain OperationPlanner::plan(const OrderPayment &p, const OperationReques
     } else if (isVoid && !invoiced) {
         mag.kind = IntentKind::MagentoCancel;
         v.steps << tr("Magento: cancel order %1").arg(inc);
+    } else if (p.order.state == u"closed" || p.order.state == u"canceled") {
+        // Magento already credited (or never took) the money: it refuses a credit memo, so the
+        // gateway's refund is noted on the order instead.
+        mag.kind = IntentKind::MagentoComment;
+        v.steps << tr("Magento: comment on order %1 with the PayTrace refund of %2 (the order is %3, so Magento takes no credit memo)")
+                       .arg(inc, money(amount), p.order.state);
     } else {
+        if (options.magentoStep) {
+            if (auto refused = creditMemoRefused(chain, p))
+                return *refused;
+        }
         mag.kind = IntentKind::MagentoCreditMemo;
         v.steps << tr("Magento: offline credit memo of %1 on order %2 (no second refund at the gateway)").arg(money(amount), inc);
         // A "full" credit memo (no items) makes Magento refund the whole order again; after an

@@ -37,6 +37,10 @@ public:
     // When PayTrace's batch for a transaction made at `now` closes (8 pm Pacific, the default
     // batch time), plus a margin: a partial refund of an unsettled payment waits until then.
     static QDateTime nextBatchClose(const QDateTime &now);
+    // The merchant's business day of a moment: its date on the PayTrace account's clock
+    // (Pacific), the day ERP entries are booked on. A sale at 5 pm Pacific on the 31st is
+    // booked on the 31st, though it is already the 1st in UTC.
+    static QDate businessDay(const QDateTime &at);
 
     // Payload keys shared by the runner.
     static constexpr QLatin1StringView kAfter{"after"};

@@ -1,0 +1,145 @@
+// The operation planner's refusals that depend on the Magento order: what Magento will certainly
+// refuse is refused before anything is planned, with the reason.
+#include "sync/operationplanner.h"
+
+#include <QTest>
+#include <QTimeZone>
+
+using namespace Qt::StringLiterals;
+using namespace pb;
+using namespace pb::sync;
+
+namespace {
+
+const QDateTime kNow(QDate(2026, 11, 20), QTime(18, 0), QTimeZone::utc());
+
+Money usd(qint64 minor)
+{
+    return Money::fromMinor(minor, Currency::usd());
+}
+
+// A settled sale of 50.00, paid and invoiced in Magento, nothing credited yet.
+OrderPayment settledSale(const QString &state)
+{
+    OrderPayment p;
+    p.order.entityId = 42;
+    p.order.incrementId = u"000000042"_s;
+    p.order.state = state;
+    p.order.status = state;
+    p.order.currency = Currency::usd();
+    p.order.grandTotal = usd(5000);
+    p.order.totalPaid = usd(5000);
+    p.order.totalInvoiced = usd(5000);
+    p.order.totalRefunded = usd(0);
+    GatewayTransaction t;
+    t.transactionId = u"900042"_s;
+    t.type = GatewayTransaction::Type::Sale;
+    t.status = GatewayTransaction::Status::Settled;
+    t.amount = usd(5000);
+    t.batch = u"571"_s;
+    t.invoiceId = p.order.incrementId;
+    p.transactions = {t};
+    p.target = t;
+    p.facts.currency = Currency::usd();
+    p.facts.authorized = usd(5000);
+    p.facts.captured = usd(5000);
+    p.facts.refunded = usd(0);
+    p.facts.voided = usd(0);
+    p.facts.settled = true;
+    p.gatewayFacts = p.facts;
+    return p;
+}
+
+OperationRequest request(OperationKind kind, qint64 minor)
+{
+    OperationRequest r;
+    r.kind = kind;
+    r.orderIncrementId = u"000000042"_s;
+    r.amount = usd(minor);
+    r.reason = u"customer returned the parcel"_s;
+    r.actor = u"finance"_s;
+    return r;
+}
+
+} // namespace
+
+class TestOperationPlanner : public QObject
+{
+    Q_OBJECT
+private slots:
+    void creditMemoRefusedWhereMagentoRefusesIt_data();
+    void creditMemoRefusedWhereMagentoRefusesIt();
+    void refundOfClosedOrderNotesItInstead();
+    void refundOfHeldOrderIsRefused();
+    void erpEntriesAreBookedOnTheBusinessDay();
+};
+
+void TestOperationPlanner::creditMemoRefusedWhereMagentoRefusesIt_data()
+{
+    QTest::addColumn<QString>("state");
+    QTest::addColumn<bool>("allowed");
+    QTest::newRow("processing") << u"processing"_s << true;
+    QTest::newRow("complete") << u"complete"_s << true;
+    QTest::newRow("closed") << u"closed"_s << false;
+    QTest::newRow("canceled") << u"canceled"_s << false;
+    QTest::newRow("holded") << u"holded"_s << false;
+    QTest::newRow("payment_review") << u"payment_review"_s << false;
+}
+
+void TestOperationPlanner::creditMemoRefusedWhereMagentoRefusesIt()
+{
+    QFETCH(QString, state);
+    QFETCH(bool, allowed);
+    const PlannedChain chain = OperationPlanner::plan(settledSale(state), request(OperationKind::CreditMemo, 1000),
+                                                      mapping::MappingProfile::defaults(), kNow);
+    QCOMPARE(chain.preview.allowed, allowed);
+    if (allowed) {
+        QCOMPARE(chain.requests.size(), 1);
+        QCOMPARE(chain.requests.first().kind, intents::IntentKind::MagentoCreditMemo);
+        return;
+    }
+    QVERIFY(chain.requests.isEmpty());
+    QCOMPARE(chain.refusalCode, u"invariant.magento_state"_s);
+    // The person reads why, and what to do where there is something to do.
+    QVERIFY2(chain.preview.refusal.contains(u"000000042"_s), qPrintable(chain.preview.refusal));
+    if (state == u"holded")
+        QVERIFY2(chain.preview.refusal.contains(u"hold"_s), qPrintable(chain.preview.refusal));
+}
+
+void TestOperationPlanner::refundOfClosedOrderNotesItInstead()
+{
+    // Magento credited everything already (an offline credit memo), PayTrace still holds the
+    // money: the refund goes to PayTrace and Magento gets a comment, not a credit memo it refuses.
+    const PlannedChain chain = OperationPlanner::plan(settledSale(u"closed"_s), request(OperationKind::Refund, 1000),
+                                                      mapping::MappingProfile::defaults(), kNow);
+    QVERIFY2(chain.preview.allowed, qPrintable(chain.preview.refusal));
+    QCOMPARE(chain.requests.size(), 3);
+    QCOMPARE(chain.requests.at(0).kind, intents::IntentKind::PayTraceRefund);
+    QCOMPARE(chain.requests.at(1).kind, intents::IntentKind::MagentoComment);
+    QCOMPARE(chain.requests.at(2).kind, intents::IntentKind::ErpEntry);
+}
+
+void TestOperationPlanner::refundOfHeldOrderIsRefused()
+{
+    // The gateway would refund and the credit memo would then die: refuse before either.
+    const PlannedChain chain = OperationPlanner::plan(settledSale(u"holded"_s), request(OperationKind::Refund, 1000),
+                                                      mapping::MappingProfile::defaults(), kNow);
+    QVERIFY(!chain.preview.allowed);
+    QVERIFY(chain.requests.isEmpty());
+    QCOMPARE(chain.refusalCode, u"invariant.magento_state"_s);
+}
+
+void TestOperationPlanner::erpEntriesAreBookedOnTheBusinessDay()
+{
+    // 17:00 Pacific on 31 December is 01:00 UTC on 1 January: booked in December.
+    const QDateTime evening(QDate(2027, 1, 1), QTime(1, 0), QTimeZone::utc());
+    QCOMPARE(OperationPlanner::businessDay(evening), QDate(2026, 12, 31));
+    const PlannedChain chain = OperationPlanner::plan(settledSale(u"complete"_s), request(OperationKind::Refund, 1000),
+                                                      mapping::MappingProfile::defaults(), evening);
+    QVERIFY2(chain.preview.allowed, qPrintable(chain.preview.refusal));
+    QCOMPARE(chain.requests.last().kind, intents::IntentKind::ErpEntry);
+    QCOMPARE(chain.requests.last().payload.value(u"date"_s).toString(), u"2026-12-31"_s);
+}
+
+QTEST_GUILESS_MAIN(TestOperationPlanner)
+#include "tst_operation_planner.moc"
