@@ -115,12 +115,12 @@ void paymentApproved(const OrderPayment &p, const mapping::MappingProfile &profi
         if (rule.erpEntries) {
             PlanRequest sale = base(IntentKind::ErpEntry, u"erp.sale"_s);
             sale.payload.insert(OperationPlanner::kEntry, u"sale"_s);
-            sale.payload.insert(u"date"_s, t.createdAt.toString(Qt::ISODate).left(10));
+            sale.payload.insert(u"date"_s, OperationPlanner::businessDay(t.createdAt).toString(Qt::ISODate));
             chain << sale;
             if (t.type == TType::Sale) {
                 PlanRequest pay = base(IntentKind::ErpEntry, u"erp.payment"_s);
                 pay.payload.insert(OperationPlanner::kEntry, u"payment"_s);
-                pay.payload.insert(u"date"_s, t.createdAt.toString(Qt::ISODate).left(10));
+                pay.payload.insert(u"date"_s, OperationPlanner::businessDay(t.createdAt).toString(Qt::ISODate));
                 chain << pay;
             }
         }

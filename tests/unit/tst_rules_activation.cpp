@@ -25,6 +25,47 @@ Currency usdCurrency()
     return *Currency::fromCode(u"USD"_s);
 }
 
+// A new order paid by a PayTrace sale at `paidAt` (order 100000501, sale 880501), linked.
+void seedPaidOrder(QSqlDatabase &db, const QDateTime &paidAt)
+{
+    const Currency usd = usdCurrency();
+    OrderRecord o;
+    o.entityId = 501;
+    o.incrementId = u"100000501"_s;
+    o.state = u"new"_s;
+    o.status = u"pending"_s;
+    o.currency = usd;
+    o.baseCurrency = usd;
+    o.grandTotal = Money::fromMinor(4200, usd);
+    o.baseGrandTotal = Money::fromMinor(4200, usd);
+    o.totalPaid = Money::zero(usd);
+    o.totalInvoiced = Money::zero(usd);
+    o.totalRefunded = Money::zero(usd);
+    o.totalDue = Money::fromMinor(4200, usd);
+    o.paymentMethod = u"paytrace"_s;
+    // Saved in Magento well before: only the payment can make the rules look at it.
+    o.createdAt = paidAt.addSecs(-7200);
+    o.updatedAt = paidAt.addSecs(-7200);
+    QVERIFY(store::OrderRepository(db).upsert({o}, paidAt.addSecs(60)));
+
+    GatewayTransaction t;
+    t.transactionId = u"880501"_s;
+    t.type = GatewayTransaction::Type::Sale;
+    t.typeText = u"SALE"_s;
+    t.status = GatewayTransaction::Status::PendingSettlement;
+    t.statusCode = u"Y"_s;
+    t.amount = Money::fromMinor(4200, usd);
+    t.invoiceId = o.incrementId;
+    t.cardType = u"Visa"_s;
+    t.cardLast4 = u"1111"_s;
+    t.createdAt = paidAt;
+    t.createdAtText = paidAt.toTimeZone(QTimeZone("America/Los_Angeles")).toString(u"M/d/yyyy h:mm:ss AP"_s);
+    QVERIFY(store::TransactionRepository(db).upsert({t}, paidAt.addSecs(60)));
+    auto linked = store::LinkRepository(db).linkByInvoiceId(paidAt.addSecs(60));
+    QVERIFY(linked);
+    QCOMPARE(linked.value(), 1);
+}
+
 } // namespace
 
 class TestRulesActivation : public QObject
@@ -34,6 +75,7 @@ class TestRulesActivation : public QObject
 private Q_SLOTS:
     void paymentInTheActivationSecond_data();
     void paymentInTheActivationSecond();
+    void erpEntriesAreBookedOnTheBusinessDay();
 };
 
 void TestRulesActivation::paymentInTheActivationSecond_data()
@@ -60,45 +102,9 @@ void TestRulesActivation::paymentInTheActivationSecond()
     QVERIFY2(opened, qPrintable(opened ? QString() : opened.error().toString()));
     QSqlDatabase db = opened.value();
     {
-        const Currency usd = usdCurrency();
         // PayTrace's time of the sale: a whole second, as its export reports it.
         const QDateTime paidAt(QDate(2026, 3, 2), QTime(18, 30, 12), QTimeZone::utc());
-        OrderRecord o;
-        o.entityId = 501;
-        o.incrementId = u"100000501"_s;
-        o.state = u"new"_s;
-        o.status = u"pending"_s;
-        o.currency = usd;
-        o.baseCurrency = usd;
-        o.grandTotal = Money::fromMinor(4200, usd);
-        o.baseGrandTotal = Money::fromMinor(4200, usd);
-        o.totalPaid = Money::zero(usd);
-        o.totalInvoiced = Money::zero(usd);
-        o.totalRefunded = Money::zero(usd);
-        o.totalDue = Money::fromMinor(4200, usd);
-        o.paymentMethod = u"paytrace"_s;
-        // Saved in Magento well before: only the payment can make the rules look at it.
-        o.createdAt = paidAt.addSecs(-7200);
-        o.updatedAt = paidAt.addSecs(-7200);
-        QVERIFY(store::OrderRepository(db).upsert({o}, paidAt.addSecs(60)));
-
-        GatewayTransaction t;
-        t.transactionId = u"880501"_s;
-        t.type = GatewayTransaction::Type::Sale;
-        t.typeText = u"SALE"_s;
-        t.status = GatewayTransaction::Status::PendingSettlement;
-        t.statusCode = u"Y"_s;
-        t.amount = Money::fromMinor(4200, usd);
-        t.invoiceId = o.incrementId;
-        t.cardType = u"Visa"_s;
-        t.cardLast4 = u"1111"_s;
-        t.createdAt = paidAt;
-        t.createdAtText = u"3/2/2026 10:30:12 AM"_s;
-        QVERIFY(store::TransactionRepository(db).upsert({t}, paidAt.addSecs(60)));
-        auto linked = store::LinkRepository(db).linkByInvoiceId(paidAt.addSecs(60));
-        QVERIFY(linked);
-        QCOMPARE(linked.value(), 1);
-
+        seedPaidOrder(db, paidAt);
         const QDateTime activatedAt = paidAt.addMSecs(activationAfterPaymentMs);
         auto evaluation = sync::AutomationRules::evaluate(db, mapping::MappingProfile::defaults(), activatedAt,
                                                           paidAt.addSecs(60));
@@ -107,6 +113,36 @@ void TestRulesActivation::paymentInTheActivationSecond()
         for (const auto &chain : std::as_const(evaluation->chains))
             paidRule = paidRule || (!chain.isEmpty() && chain.first().naturalKey.startsWith(u"rule:paid:880501/"));
         QCOMPARE(paidRule, actedOn);
+    }
+    db = QSqlDatabase();
+    store::Database::close(kConnection);
+}
+
+void TestRulesActivation::erpEntriesAreBookedOnTheBusinessDay()
+{
+    // Paid at 5:30 pm Pacific on 31 December, 01:30 UTC on 1 January: the sale and the payment
+    // belong to December's books.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    auto opened = store::Database::openWriter(dir.filePath(u"store.sqlite"_s), kConnection);
+    QVERIFY2(opened, qPrintable(opened ? QString() : opened.error().toString()));
+    QSqlDatabase db = opened.value();
+    {
+        const QDateTime paidAt(QDate(2027, 1, 1), QTime(1, 30, 0), QTimeZone::utc());
+        seedPaidOrder(db, paidAt);
+        auto evaluation = sync::AutomationRules::evaluate(db, mapping::MappingProfile::defaults(), paidAt.addSecs(-60),
+                                                          paidAt.addSecs(60));
+        QVERIFY2(evaluation, qPrintable(evaluation ? QString() : evaluation.error().toString()));
+        int erp = 0;
+        for (const auto &chain : std::as_const(evaluation->chains)) {
+            for (const auto &request : chain) {
+                if (request.kind != intents::IntentKind::ErpEntry)
+                    continue;
+                ++erp;
+                QCOMPARE(request.payload.value(u"date"_s).toString(), u"2026-12-31"_s);
+            }
+        }
+        QVERIFY(erp > 0);
     }
     db = QSqlDatabase();
     store::Database::close(kConnection);
