@@ -114,7 +114,9 @@ Result<QSqlDatabase> Database::openWriter(const QString &path, const QString &co
         if (mode->compare(u"wal"_s, Qt::CaseInsensitive) != 0)
             return storeError("store.pragma", u"the store cannot use WAL journaling (got \""_s
                                                   + *mode + u"\")"_s);
-        for (const QString &p : {u"synchronous = NORMAL"_s, u"foreign_keys = ON"_s}) {
+        // FULL: in WAL mode NORMAL may lose the last commits at a power cut, and a lost
+        // `sending` commit would let an intent go out again without a lookup.
+        for (const QString &p : {u"synchronous = FULL"_s, u"foreign_keys = ON"_s}) {
             if (auto r = pragma(db, p); !r)
                 return r.error();
         }

@@ -173,7 +173,8 @@ void TestStoreMigrations::writerSetsPragmas()
     Connection c{u"writer"_s, take(opened)};
     QCOMPARE(pragma(c.db, u"journal_mode"_s), u"wal"_s);
     QCOMPARE(pragma(c.db, u"foreign_keys"_s), u"1"_s);
-    QCOMPARE(pragma(c.db, u"synchronous"_s), u"1"_s); // NORMAL
+    // FULL: a commit survives a power cut (a lost `sending` commit would resend without a lookup).
+    QCOMPARE(pragma(c.db, u"synchronous"_s), u"2"_s);
     QCOMPARE(pragma(c.db, u"busy_timeout"_s), QString::number(Database::kBusyTimeoutMs));
     // Foreign keys are enforced: a link to nothing is refused.
     QVERIFY(!exec(c.db, u"INSERT INTO order_transaction_links VALUES ('nope', 1, 'x', 0)"_s));
