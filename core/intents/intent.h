@@ -75,6 +75,11 @@ struct Intent
     QString needsPersonNote;       // what the janitor found
     QString discardReason;
     QDateTime inDoubtSince;
+    QString owner;                 // sending: the process that sends it ("host:pid:start")
+    QDateTime leaseUntil;          // sending: until when the owner's claim holds
+    QDateTime lastLookupAt;        // in doubt: the janitor's last lookup
+    QDateTime nextLookupAt;        // in doubt: not looked up again before this
+    int undecidedLookups = 0;      // lookups since the last send that decided nothing
 };
 
 // One row of intent_attempts: a send (action "send") or another recorded transition

@@ -5,10 +5,19 @@
 #include "store/auditlog.h"
 #include "store/sqlsupport.h"
 
+#include <QCoreApplication>
+#include <QFile>
 #include <QJsonDocument>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QSysInfo>
 #include <QVariant>
+
+#ifdef Q_OS_UNIX
+#include <cerrno>
+#include <csignal>
+#include <unistd.h>
+#endif
 
 #include <initializer_list>
 #include <utility>
@@ -22,7 +31,8 @@ namespace {
 constexpr QLatin1StringView kIntentColumns(
     "id, kind, natural_key, order_entity_id, payload, state, attempts, next_attempt_at, "
     "last_error_class, last_error, result_ref, requested_by, created_at, updated_at, "
-    "dead_reason, needs_person_note, discard_reason, in_doubt_since");
+    "dead_reason, needs_person_note, discard_reason, in_doubt_since, owner, lease_until, "
+    "last_lookup_at, next_lookup_at, undecided_lookups");
 
 constexpr QLatin1StringView kAttemptColumns(
     "id, intent_id, action, started_at, finished_at, outcome, error_class, error_message, "
@@ -137,6 +147,11 @@ Result<Intent> readIntent(const QSqlQuery &q)
     i.needsPersonNote = q.value(c++).toString();
     i.discardReason = q.value(c++).toString();
     i.inDoubtSince = timeFromSql(q.value(c++));
+    i.owner = q.value(c++).toString();
+    i.leaseUntil = timeFromSql(q.value(c++));
+    i.lastLookupAt = timeFromSql(q.value(c++));
+    i.nextLookupAt = timeFromSql(q.value(c++));
+    i.undecidedLookups = q.value(c++).toInt();
 
     const auto k = kindFromName(kind);
     if (!k)
@@ -306,6 +321,112 @@ QString className(net::ErrorClass c)
 
 IntentJournal::IntentJournal(QSqlDatabase &db, const Clock &clock) : m_db(db), m_clock(clock) {}
 
+QString lookupOutcomeName(LookupFinding::Kind kind)
+{
+    switch (kind) {
+    case LookupFinding::Kind::Happened: return u"found"_s;
+    case LookupFinding::Kind::DidNotHappen: return u"not_found"_s;
+    case LookupFinding::Kind::Undecided: return u"undecided"_s;
+    case LookupFinding::Kind::NotYet: return u"not_found_yet"_s;
+    case LookupFinding::Kind::Unreachable: return u"unreachable"_s;
+    }
+    return u"undecided"_s;
+}
+
+namespace {
+
+// When process `pid` started, in ms since the epoch, from /proc (boot time plus the start in
+// clock ticks); nullopt where that cannot be read.
+std::optional<qint64> processStartMs(qint64 pid)
+{
+#ifdef Q_OS_LINUX
+    QFile statFile(u"/proc/"_s + QString::number(pid) + u"/stat"_s);
+    if (!statFile.open(QIODevice::ReadOnly))
+        return std::nullopt;
+    const QByteArray stat = statFile.readAll();
+    // The command name is in parentheses and may hold spaces: fields count from its end.
+    const qsizetype close = stat.lastIndexOf(')');
+    if (close < 0)
+        return std::nullopt;
+    const QList<QByteArray> fields = stat.mid(close + 2).split(' ');
+    if (fields.size() < 20)
+        return std::nullopt;
+    bool ok = false;
+    const qint64 ticks = fields.at(19).toLongLong(&ok); // field 22 of stat(5)
+    if (!ok)
+        return std::nullopt;
+    QFile procStat(u"/proc/stat"_s);
+    if (!procStat.open(QIODevice::ReadOnly))
+        return std::nullopt;
+    for (const QByteArray &line : procStat.readAll().split('\n')) {
+        if (line.startsWith("btime ")) {
+            const qint64 boot = line.mid(6).trimmed().toLongLong(&ok);
+            const long hz = sysconf(_SC_CLK_TCK);
+            if (!ok || hz <= 0)
+                return std::nullopt;
+            return boot * 1000 + ticks * 1000 / hz;
+        }
+    }
+    return std::nullopt;
+#else
+    Q_UNUSED(pid);
+    return std::nullopt;
+#endif
+}
+
+} // namespace
+
+QString OwnerId::toString() const
+{
+    return host + u':' + QString::number(pid) + u':' + QString::number(startMs);
+}
+
+std::optional<OwnerId> OwnerId::parse(const QString &text)
+{
+    // The host name may itself hold colons (rare); pid and start are the last two parts.
+    const qsizetype second = text.lastIndexOf(u':');
+    const qsizetype first = second > 0 ? text.lastIndexOf(u':', second - 1) : -1;
+    if (first <= 0)
+        return std::nullopt;
+    OwnerId id;
+    bool okPid = false, okStart = false;
+    id.host = text.left(first);
+    id.pid = text.mid(first + 1, second - first - 1).toLongLong(&okPid);
+    id.startMs = text.mid(second + 1).toLongLong(&okStart);
+    if (!okPid || !okStart || id.pid <= 0)
+        return std::nullopt;
+    return id;
+}
+
+const OwnerId &OwnerId::self()
+{
+    static const OwnerId me = [] {
+        OwnerId id;
+        id.host = QSysInfo::machineHostName();
+        if (id.host.isEmpty())
+            id.host = u"localhost"_s;
+        id.pid = QCoreApplication::applicationPid();
+        id.startMs = processStartMs(id.pid).value_or(QDateTime::currentMSecsSinceEpoch());
+        return id;
+    }();
+    return me;
+}
+
+bool OwnerId::certainlyGone() const
+{
+    if (host != self().host)
+        return false;
+#ifdef Q_OS_UNIX
+    if (::kill(pid_t(pid), 0) == -1 && errno == ESRCH)
+        return true;
+#endif
+    // The pid is in use: by the owner, or by a process started since (the pid was reused).
+    // Start times from /proc are exact to a clock tick; allow for the rounding.
+    if (const auto started = processStartMs(pid))
+        return std::abs(*started - startMs) > 2000;
+    return false;
+}
+
 namespace {
 
 // One plan inside the caller's open transaction.
@@ -362,7 +483,7 @@ Result<PlanResult> IntentJournal::plan(const PlanRequest &request)
     return all->first();
 }
 
-Result<QList<PlanResult>> IntentJournal::planAll(const QList<PlanRequest> &requests)
+Result<QList<PlanResult>> IntentJournal::planAll(const QList<PlanRequest> &requests, bool keysMustBeNew)
 {
     if (requests.isEmpty())
         return invalid(u"requests"_s, u"nothing to plan"_s);
@@ -382,6 +503,9 @@ Result<QList<PlanResult>> IntentJournal::planAll(const QList<PlanRequest> &reque
         auto r = planOne(m_db, request, now);
         if (!r)
             return r.error(); // the transaction rolls back: a chain is planned whole or not at all
+        if (keysMustBeNew && !r->created)
+            return makeError(u"intent.key_taken"_s, u"natural_key"_s,
+                             u"the natural key "_s + request.naturalKey + u" was planned meanwhile"_s);
         // What a person asked for is audited with the plan, in the same transaction; the rules'
         // own work ("system:…") is in the intents table and would only flood the log.
         const Intent &planned = r.value().intent;
@@ -417,6 +541,109 @@ Result<QList<Intent>> IntentJournal::forOrder(qint64 orderEntityId) const
     return selectMany(q);
 }
 
+void IntentJournal::setOwner(const QString &owner, qint64 leaseMs)
+{
+    m_owner = owner;
+    m_leaseMs = std::max<qint64>(1000, leaseMs);
+}
+
+Result<int> IntentJournal::renewLeases()
+{
+    if (m_owner.isEmpty())
+        return 0;
+    auto query = prepare(m_db, u"UPDATE intents SET lease_until = ? WHERE state = 'sending' AND owner = ?"_s);
+    if (!query)
+        return query.error();
+    QSqlQuery &q = query.value();
+    q.addBindValue(timeToSql(m_clock.nowUtc().addMSecs(m_leaseMs)));
+    q.addBindValue(m_owner);
+    if (Status s = exec(q, u"cannot renew the claim on the intents being sent"_s); !s)
+        return s.error();
+    return q.numRowsAffected();
+}
+
+Result<bool> IntentJournal::acquireRunnerLease(const QString &program)
+{
+    if (m_owner.isEmpty())
+        return invalid(u"owner"_s, u"the runner lease needs an owner (setOwner)"_s);
+    Transaction tx(m_db);
+    if (Status s = tx.begin(); !s)
+        return s.error();
+    const QDateTime now = m_clock.nowUtc();
+    auto held = runnerLeaseHolder();
+    if (!held)
+        return held.error();
+    if (held.value() && held.value()->holder != m_owner) {
+        const auto owner = OwnerId::parse(held.value()->holder);
+        if (!(owner && owner->certainlyGone()))
+            return false; // a live process runs intents; the transaction rolls back
+        qCInfo(lcSync) << "taking the intent runner lease from" << held.value()->program << held.value()->holder
+                       << "(its process is gone)";
+    }
+    const OwnerId me = OwnerId::parse(m_owner).value_or(OwnerId::self());
+    const bool renewing = held.value() && held.value()->holder == m_owner;
+    auto query = prepare(m_db, renewing
+        ? u"UPDATE intent_runner_lease SET renewed_at = ?, expires_at = ? WHERE name = 'intents' AND holder = ?"_s
+        : uR"(INSERT OR REPLACE INTO intent_runner_lease
+              (name, holder, host, pid, program, acquired_at, renewed_at, expires_at)
+              VALUES ('intents', ?, ?, ?, ?, ?, ?, ?))"_s);
+    if (!query)
+        return query.error();
+    QSqlQuery &q = query.value();
+    if (renewing) {
+        q.addBindValue(timeToSql(now));
+        q.addBindValue(timeToSql(now.addMSecs(m_leaseMs)));
+        q.addBindValue(m_owner);
+    } else {
+        q.addBindValue(m_owner);
+        q.addBindValue(me.host);
+        q.addBindValue(me.pid);
+        q.addBindValue(program);
+        q.addBindValue(timeToSql(now));
+        q.addBindValue(timeToSql(now));
+        q.addBindValue(timeToSql(now.addMSecs(m_leaseMs)));
+    }
+    if (Status s = exec(q, u"cannot take the intent runner lease"_s); !s)
+        return s.error();
+    if (Status s = tx.commit(); !s)
+        return s.error();
+    return true;
+}
+
+Status IntentJournal::releaseRunnerLease()
+{
+    auto query = prepare(m_db, u"DELETE FROM intent_runner_lease WHERE name = 'intents' AND holder = ?"_s);
+    if (!query)
+        return query.error();
+    QSqlQuery &q = query.value();
+    q.addBindValue(m_owner);
+    return exec(q, u"cannot give the intent runner lease up"_s);
+}
+
+Result<std::optional<RunnerLeaseHolder>> IntentJournal::runnerLeaseHolder() const
+{
+    auto query = prepare(m_db, uR"(
+SELECT holder, host, pid, program, acquired_at, renewed_at, expires_at
+FROM intent_runner_lease WHERE name = 'intents' AND expires_at >= ?)"_s);
+    if (!query)
+        return query.error();
+    QSqlQuery &q = query.value();
+    q.addBindValue(timeToSql(m_clock.nowUtc()));
+    if (Status s = exec(q, u"cannot read the intent runner lease"_s); !s)
+        return s.error();
+    if (!q.next())
+        return std::optional<RunnerLeaseHolder>();
+    RunnerLeaseHolder h;
+    h.holder = q.value(0).toString();
+    h.host = q.value(1).toString();
+    h.pid = q.value(2).toLongLong();
+    h.program = q.value(3).toString();
+    h.acquiredAt = timeFromSql(q.value(4));
+    h.renewedAt = timeFromSql(q.value(5));
+    h.expiresAt = timeFromSql(q.value(6));
+    return std::optional<RunnerLeaseHolder>(h);
+}
+
 Result<SendTicket> IntentJournal::markSending(qint64 intentId, const QString &requestId)
 {
     Transaction tx(m_db);
@@ -432,7 +659,11 @@ Result<SendTicket> IntentJournal::markSending(qint64 intentId, const QString &re
     const QDateTime now = m_clock.nowUtc();
     if (Status s = updateIntent(m_db, i, IntentState::Sending, now,
                                 {{QLatin1StringView("attempts"), i.attempts + 1},
-                                 {QLatin1StringView("next_attempt_at"), timeToSql({})}});
+                                 {QLatin1StringView("next_attempt_at"), timeToSql({})},
+                                 {QLatin1StringView("owner"), m_owner},
+                                 {QLatin1StringView("lease_until"), timeToSql(now.addMSecs(m_leaseMs))},
+                                 {QLatin1StringView("next_lookup_at"), timeToSql({})},
+                                 {QLatin1StringView("undecided_lookups"), 0}});
         !s)
         return s.error();
 
@@ -466,7 +697,8 @@ SET finished_at = ?, outcome = COALESCE(?, ''), error_class = COALESCE(?, ''),
     error_message = COALESCE(?, ''), http_status = ?,
     request_id = CASE WHEN COALESCE(?, '') = '' THEN request_id ELSE ? END,
     result_ref = COALESCE(?, ''), to_state = ?
-WHERE id = ? AND intent_id = ? AND action = 'send' AND finished_at IS NULL)"_s);
+WHERE id = ? AND intent_id = ? AND action = 'send'
+  AND (finished_at IS NULL OR outcome = 'interrupted'))"_s);
     if (!query)
         return query.error();
     QSqlQuery &q = query.value();
@@ -502,8 +734,23 @@ Status finishSend(QSqlDatabase &db, const SendTicket &t, const AttemptReport &r,
     if (!found)
         return found.error();
     const Intent &i = found.value();
-    if (i.state != IntentState::Sending)
+    // Another process may have taken our owner for gone and recovered this send as in doubt:
+    // the answer still counts (it is better than any lookup) while this send is the intent's
+    // latest. An answer to an older send never does.
+    if (i.state != IntentState::Sending && i.state != IntentState::InDoubt)
         return illegal(i, to);
+    auto latest = prepare(db, u"SELECT MAX(id) FROM intent_attempts WHERE intent_id = ? AND action = 'send'"_s);
+    if (!latest)
+        return latest.error();
+    QSqlQuery &lq = latest.value();
+    lq.addBindValue(i.id);
+    if (Status s = exec(lq, u"cannot read the sends of intent "_s + QString::number(i.id)); !s)
+        return s;
+    if (!lq.next() || lq.value(0).toLongLong() != t.attemptId)
+        return illegal(i, to);
+    if (i.state == IntentState::InDoubt)
+        qCWarning(lcSync) << "intent" << i.id << "was recovered as in doubt while its answer was on the way;"
+                          << "recording the answer";
     if (Status s = updateIntent(db, i, to, now, sets); !s)
         return s;
     if (Status s = closeSend(db, t, r, to, now); !s)
@@ -556,7 +803,9 @@ Status IntentJournal::markInDoubt(const SendTicket &ticket, const AttemptReport 
     return finishSend(m_db, ticket, r, IntentState::InDoubt, now,
                       {{QLatin1StringView("in_doubt_since"), timeToSql(now)},
                        {QLatin1StringView("last_error_class"), className(r.errorClass)},
-                       {QLatin1StringView("last_error"), log::Redactor::redact(r.message)}});
+                       {QLatin1StringView("last_error"), log::Redactor::redact(r.message)},
+                       {QLatin1StringView("next_lookup_at"), timeToSql(now)},
+                       {QLatin1StringView("undecided_lookups"), 0}});
 }
 
 Status IntentJournal::markFailed(const SendTicket &ticket, const AttemptReport &report,
@@ -621,11 +870,24 @@ Result<int> IntentJournal::recoverAfterCrash()
 
     const QDateTime now = m_clock.nowUtc();
     const QString message = u"PayBridge stopped while the request was in flight; its effect is unknown"_s;
+    int recovered = 0;
     for (const Intent &i : sending.value()) {
+        // A live owner is still waiting for the answer: its row is not ours to judge.
+        if (!i.owner.isEmpty()) {
+            if (i.owner == m_owner)
+                continue;
+            const auto owner = OwnerId::parse(i.owner);
+            const bool leaseHolds = i.leaseUntil.isValid() && i.leaseUntil >= now;
+            if (leaseHolds && !(owner && owner->certainlyGone()))
+                continue;
+        }
+        ++recovered;
         if (Status s = updateIntent(m_db, i, IntentState::InDoubt, now,
                                     {{QLatin1StringView("in_doubt_since"), timeToSql(now)},
                                      {QLatin1StringView("last_error_class"), net::errorClassName(net::ErrorClass::InDoubt)},
-                                     {QLatin1StringView("last_error"), message}});
+                                     {QLatin1StringView("last_error"), message},
+                                     {QLatin1StringView("next_lookup_at"), timeToSql(now)},
+                                     {QLatin1StringView("undecided_lookups"), 0}});
             !s)
             return s.error();
         auto close = prepare(m_db, uR"(
@@ -651,9 +913,9 @@ WHERE intent_id = ? AND action = 'send' AND finished_at IS NULL)"_s);
     }
     if (Status s = tx.commit(); !s)
         return s.error();
-    if (!sending.value().isEmpty())
-        qCWarning(lcSync) << sending.value().size() << "intents were in flight at the last stop; now in doubt";
-    return int(sending.value().size());
+    if (recovered > 0)
+        qCWarning(lcSync) << recovered << "intents were being sent by a process that is gone; now in doubt";
+    return recovered;
 }
 
 Status IntentJournal::recordLookup(qint64 intentId, const LookupFinding &finding)
@@ -661,8 +923,8 @@ Status IntentJournal::recordLookup(qint64 intentId, const LookupFinding &finding
     using K = LookupFinding::Kind;
     if (finding.kind == K::Happened && finding.resultRef.isEmpty())
         return invalid(u"result_ref"_s, u"a lookup that found the effect must say where (result reference)"_s);
-    if (finding.kind == K::Undecided && finding.note.isEmpty())
-        return invalid(u"note"_s, u"an undecided lookup must say what was found for the person who decides"_s);
+    if (finding.kind != K::Happened && finding.kind != K::DidNotHappen && finding.note.isEmpty())
+        return invalid(u"note"_s, u"a lookup that decided nothing must say what was found for the person who decides"_s);
 
     Transaction tx(m_db);
     if (Status s = tx.begin(); !s)
@@ -671,39 +933,103 @@ Status IntentJournal::recordLookup(qint64 intentId, const LookupFinding &finding
     if (!found)
         return found.error();
     const Intent &i = found.value();
-    const IntentState to = finding.kind == K::Happened     ? IntentState::Succeeded
+    const QDateTime now = m_clock.nowUtc();
+    const QString note = log::Redactor::redact(finding.note);
+    const bool waits = finding.kind == K::NotYet || finding.kind == K::Unreachable;
+    // Waiting lookups are bounded: the last one allowed hands the intent to a person.
+    const bool escalate = waits && i.undecidedLookups + 1 >= m_maxUndecided;
+    const IntentState to = finding.kind == K::Happened       ? IntentState::Succeeded
                            : finding.kind == K::DidNotHappen ? IntentState::RetryWait
+                           : waits && !escalate              ? IntentState::InDoubt
                                                              : IntentState::NeedsPerson;
     if (i.state != IntentState::InDoubt)
         return illegal(i, to);
 
-    const QDateTime now = m_clock.nowUtc();
-    const QString note = log::Redactor::redact(finding.note);
+    // For the person: every finding since the last send, this one last.
+    QString personNote = note;
+    if (escalate) {
+        auto history = prepare(m_db, uR"(
+SELECT started_at, error_message FROM intent_attempts
+WHERE intent_id = ? AND action = 'lookup'
+  AND id > COALESCE((SELECT MAX(id) FROM intent_attempts WHERE intent_id = ? AND action = 'send'), 0)
+ORDER BY id)"_s);
+        if (!history)
+            return history.error();
+        QSqlQuery &hq = history.value();
+        hq.addBindValue(i.id);
+        hq.addBindValue(i.id);
+        if (Status s = exec(hq, u"cannot read the lookups of intent "_s + QString::number(i.id)); !s)
+            return s;
+        QStringList lines;
+        while (hq.next())
+            lines << timeFromSql(hq.value(0)).toString(Qt::ISODate) + u" "_s + hq.value(1).toString();
+        lines << now.toString(Qt::ISODate) + u" "_s + note;
+        personNote = u"%1 lookups decided nothing; a person must decide. "_s.arg(i.undecidedLookups + 1)
+                     + lines.join(u" | "_s);
+    }
+
     Status updated;
-    QString outcome;
-    switch (finding.kind) {
-    case K::Happened:
-        outcome = u"found"_s;
-        updated = updateIntent(m_db, i, to, now, {{QLatin1StringView("result_ref"), finding.resultRef}});
+    switch (to) {
+    case IntentState::Succeeded:
+        updated = updateIntent(m_db, i, to, now, {{QLatin1StringView("result_ref"), finding.resultRef},
+                                                  {QLatin1StringView("last_lookup_at"), timeToSql(now)}});
         break;
-    case K::DidNotHappen:
-        outcome = u"not_found"_s;
+    case IntentState::RetryWait:
         updated = updateIntent(m_db, i, to, now,
                                {{QLatin1StringView("next_attempt_at"),
-                                 timeToSql(finding.retryAt.isValid() ? finding.retryAt.toUTC() : now)}});
+                                 timeToSql(finding.retryAt.isValid() ? finding.retryAt.toUTC() : now)},
+                                {QLatin1StringView("last_lookup_at"), timeToSql(now)}});
         break;
-    case K::Undecided:
-        outcome = u"undecided"_s;
-        updated = updateIntent(m_db, i, to, now, {{QLatin1StringView("needs_person_note"), note}});
+    case IntentState::InDoubt:
+        updated = updateIntent(m_db, i, to, now,
+                               {{QLatin1StringView("last_lookup_at"), timeToSql(now)},
+                                {QLatin1StringView("next_lookup_at"),
+                                 timeToSql(finding.retryAt.isValid() ? finding.retryAt.toUTC() : now)},
+                                {QLatin1StringView("undecided_lookups"), i.undecidedLookups + 1},
+                                {QLatin1StringView("needs_person_note"), note}});
+        break;
+    default:
+        updated = updateIntent(m_db, i, to, now, {{QLatin1StringView("needs_person_note"), personNote.left(8000)},
+                                                  {QLatin1StringView("last_lookup_at"), timeToSql(now)},
+                                                  {QLatin1StringView("undecided_lookups"), i.undecidedLookups + 1}});
         break;
     }
     if (!updated)
         return updated;
-    if (auto e = insertEvent(m_db, i, to, now, u"lookup"_s, outcome, QString(), note,
+    if (auto e = insertEvent(m_db, i, to, now, u"lookup"_s, lookupOutcomeName(finding.kind), QString(), note,
                              finding.resultRef, u"janitor"_s);
         !e)
         return e.error();
+    if (escalate)
+        qCWarning(lcSync) << "intent" << i.id << i.naturalKey << "goes to a person after"
+                          << i.undecidedLookups + 1 << "lookups that decided nothing";
     return tx.commit();
+}
+
+Result<QList<Intent>> IntentJournal::dueLookups(const QDateTime &now, int limit) const
+{
+    auto query = prepare(m_db, u"SELECT "_s + kIntentColumns + uR"( FROM intents
+WHERE state = 'in_doubt' AND (next_lookup_at IS NULL OR next_lookup_at <= ?)
+ORDER BY COALESCE(last_lookup_at, 0), id LIMIT ?)"_s);
+    if (!query)
+        return query.error();
+    QSqlQuery &q = query.value();
+    q.addBindValue(timeToSql(now));
+    q.addBindValue(limit);
+    return selectMany(q);
+}
+
+Result<std::optional<QDateTime>> IntentJournal::nextLookupAt() const
+{
+    auto query = prepare(m_db, u"SELECT MIN(COALESCE(next_lookup_at, 0)), COUNT(*) FROM intents WHERE state = 'in_doubt'"_s);
+    if (!query)
+        return query.error();
+    QSqlQuery &q = query.value();
+    if (Status s = exec(q, u"cannot read when the next lookup is due"_s); !s)
+        return s.error();
+    if (!q.next() || q.value(1).toLongLong() == 0)
+        return std::optional<QDateTime>();
+    return std::optional<QDateTime>(timeFromSql(q.value(0)));
 }
 
 Status IntentJournal::resolveByHand(qint64 intentId, const ManualResolution &resolution,

@@ -11,6 +11,7 @@
 #include <QSqlDatabase>
 #include <QString>
 
+#include <algorithm>
 #include <optional>
 
 namespace pb::intents {
@@ -54,11 +55,35 @@ struct AttemptReport
 // What the janitor found when it looked up an in-doubt intent.
 struct LookupFinding
 {
-    enum class Kind { Happened, DidNotHappen, Undecided };
+    // Happened, DidNotHappen: decided. Undecided: only a person can tell (e.g. a refund that
+    // could be someone else's). NotYet: not found, but too early to conclude it did not happen
+    // (a gateway that timed out may still carry the request out). Unreachable: the lookup
+    // itself failed. NotYet and Unreachable keep the intent in doubt until `retryAt` and count
+    // towards the bound after which a person is asked.
+    enum class Kind { Happened, DidNotHappen, Undecided, NotYet, Unreachable };
     Kind kind = Kind::Undecided;
     QString resultRef;     // Happened: where the effect is (transaction id, credit memo id)
     QString note;          // what was looked at and found; kept for the person who decides
-    QDateTime retryAt;     // DidNotHappen: when to send again (invalid: now)
+    QDateTime retryAt;     // DidNotHappen: when to send again (invalid: now); NotYet,
+                           // Unreachable: when to look again (invalid: now)
+};
+QString lookupOutcomeName(LookupFinding::Kind kind); // "found", "not_found", "undecided", ...
+
+// The process that sends intents, as stored in intents.owner and the runner lease:
+// "host:pid:start" (start: the process's start in ms since the epoch).
+struct OwnerId
+{
+    QString host;
+    qint64 pid = 0;
+    qint64 startMs = 0;
+
+    QString toString() const;
+    static std::optional<OwnerId> parse(const QString &text);
+    static const OwnerId &self(); // this process
+    // Whether the owner is certainly gone: on this host, its process is no longer running (or
+    // another process has its pid since a later start). Another host's owner is never
+    // certainly gone; its lease decides.
+    bool certainlyGone() const;
 };
 
 // A person's decision on an in-doubt (or needs-person) intent.
@@ -83,6 +108,18 @@ struct ReplayPlan
     QString whyNot;        // when not replayable
 };
 
+// The process that runs intents on this store now (intent_runner_lease).
+struct RunnerLeaseHolder
+{
+    QString holder;        // OwnerId text
+    QString host;
+    qint64 pid = 0;
+    QString program;
+    QDateTime acquiredAt;
+    QDateTime renewedAt;
+    QDateTime expiresAt;
+};
+
 // The journal of external writes (DESIGN.md, "Intents"), over the single writer connection.
 //
 // Every transition runs in one transaction (BEGIN IMMEDIATE … COMMIT) together with its
@@ -99,14 +136,39 @@ public:
     // Plans once per natural key: the same key again returns the existing intent untouched.
     Result<PlanResult> plan(const PlanRequest &request);
     // Plans several intents in one transaction (a chain: PayTrace, then Magento, then ERP):
-    // all of them or none. Keys that exist are returned untouched, as plan() does.
-    Result<QList<PlanResult>> planAll(const QList<PlanRequest> &requests);
+    // all of them or none. Keys that exist are returned untouched, as plan() does — unless
+    // `keysMustBeNew` (a person's request: two requests planned at once from the same view of
+    // the order must not collapse into one), then an existing key fails the whole chain with
+    // "intent.key_taken" and the caller plans again from what the store holds now.
+    Result<QList<PlanResult>> planAll(const QList<PlanRequest> &requests, bool keysMustBeNew = false);
+
+    // Sends marked from now on carry this owner and a claim of `leaseMs` (renewLeases()
+    // extends it); recoverAfterCrash() leaves rows of live owners alone.
+    void setOwner(const QString &owner, qint64 leaseMs);
+    const QString &owner() const { return m_owner; }
+    // After this many lookups that decided nothing since the last send, the intent goes to a
+    // person with every finding (needs_person).
+    void setMaxUndecidedLookups(int n) { m_maxUndecided = std::max(1, n); }
+    int maxUndecidedLookups() const { return m_maxUndecided; }
 
     // planned | retry_wait → sending, with a new open attempt row. Send only after this
     // returned ok: the row is committed.
     Result<SendTicket> markSending(qint64 intentId, const QString &requestId);
+    // Extends the claim on every row this owner is sending. Returns how many.
+    Result<int> renewLeases();
+
+    // The store's runner lease (one process runs intents on a SQLite store). Takes it when it
+    // is free, expired, or held by a process that is certainly gone; renews it when this owner
+    // holds it. True: this owner holds it now.
+    Result<bool> acquireRunnerLease(const QString &program);
+    // Gives it up when this owner holds it.
+    Status releaseRunnerLease();
+    // The holder, if a live one (not expired) holds it.
+    Result<std::optional<RunnerLeaseHolder>> runnerLeaseHolder() const;
 
     // sending → succeeded / retry_wait / dead / in_doubt; closes the ticket's attempt row.
+    // The answer to a send another process already recovered as in doubt (its owner looked
+    // gone) is still recorded while that send is the intent's latest: it beats any lookup.
     Status markSucceeded(const SendTicket &ticket, const AttemptReport &report);
     Status markRetryWait(const SendTicket &ticket, const AttemptReport &report,
                          const QDateTime &nextAttemptAt);
@@ -120,12 +182,18 @@ public:
     // planned | retry_wait → dead without sending (an invariant no longer holds).
     Status refuse(qint64 intentId, const QString &reasonCode, const QString &message);
 
-    // After a restart: every intent still `sending` becomes `in_doubt`, its open attempt is
-    // closed as interrupted. Returns how many. Run before the engine sends anything.
+    // Every intent still `sending` whose owner is gone (another owner whose lease ran out or
+    // whose process is certainly gone; never this journal's owner) becomes `in_doubt`, its
+    // open attempt is closed as interrupted. Returns how many. Run before sending anything.
     Result<int> recoverAfterCrash();
 
-    // Janitor: in_doubt → succeeded | retry_wait | needs_person.
+    // Janitor: in_doubt → succeeded | retry_wait | needs_person, or stays in_doubt (NotYet,
+    // Unreachable) with its next lookup set, until the bound hands it to a person.
     Status recordLookup(qint64 intentId, const LookupFinding &finding);
+    // In-doubt intents whose next lookup is due, least recently looked up first.
+    Result<QList<Intent>> dueLookups(const QDateTime &now, int limit) const;
+    // When the next in-doubt lookup falls due; nullopt when nothing is in doubt.
+    Result<std::optional<QDateTime>> nextLookupAt() const;
     // A person: in_doubt | needs_person → succeeded (happened, with reference) or
     // retry_wait due now (did not happen). Audited.
     Status resolveByHand(qint64 intentId, const ManualResolution &resolution,
@@ -158,6 +226,9 @@ public:
 private:
     QSqlDatabase &m_db;
     const Clock &m_clock;
+    QString m_owner;
+    qint64 m_leaseMs = 60000;
+    int m_maxUndecided = 10;
 };
 
 } // namespace pb::intents

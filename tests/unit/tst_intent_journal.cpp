@@ -8,6 +8,7 @@
 #include "util/clock.h"
 
 #include <QJsonArray>
+#include <QProcess>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
@@ -85,6 +86,13 @@ private Q_SLOTS:
     void replayPlanDescribesTheIntent();
     void failedStatementLeavesNothingHalfWritten();
     void nestedTransactionRefused();
+    void liveOwnersSendsAreNotRecovered();
+    void goneOwnersSendsAreRecovered();
+    void answerAfterRecoveryIsRecorded();
+    void oneRunnerLeasePerStore();
+    void waitingLookupsAreBoundedThenGoToAPerson();
+    void lookupsAreRoundRobin();
+    void personsKeysMustBeNew();
 
 private:
     void open();
@@ -843,6 +851,187 @@ void TestIntentJournal::nestedTransactionRefused()
     QCOMPARE(t.error().code, u"store.sql"_s);
     QVERIFY(q.exec(u"ROLLBACK"_s));
     QCOMPARE(stateOf(planned->intent.id), IntentState::Planned);
+}
+
+namespace {
+
+// The owner text of a process that has ended on this host.
+QString goneOwner()
+{
+    QProcess p;
+    p.start(u"sleep"_s, {u"0"_s});
+    if (!p.waitForStarted())
+        qFatal("cannot start sleep");
+    const qint64 pid = p.processId();
+    p.waitForFinished();
+    OwnerId id = OwnerId::self();
+    id.pid = pid;
+    return id.toString();
+}
+
+} // namespace
+
+void TestIntentJournal::liveOwnersSendsAreNotRecovered()
+{
+    // `serve` is sending; `sync --once` opens the store: its recovery leaves the row alone.
+    m_journal->setOwner(OwnerId::self().toString() + u"/serve"_s, 60000);
+    SendTicket ticket;
+    const Intent sending = driveTo(IntentState::Sending, u"o:live"_s, &ticket);
+    QCOMPARE(m_journal->get(sending.id)->owner, OwnerId::self().toString() + u"/serve"_s);
+    IntentJournal other(m_db, m_clock);
+    other.setOwner(OwnerId::self().toString() + u"/sync"_s, 60000);
+    QCOMPARE(other.recoverAfterCrash().value(), 0);
+    QCOMPARE(stateOf(sending.id), IntentState::Sending);
+    // The owner renews its claim while it waits; the answer lands as usual.
+    m_clock.advanceSeconds(50);
+    QCOMPARE(m_journal->renewLeases().value(), 1);
+    m_clock.advanceSeconds(50);
+    QCOMPARE(other.recoverAfterCrash().value(), 0);
+    QVERIFY(m_journal->markSucceeded(ticket, report(ErrorClass::None, u"approved"_s, 200)));
+    QCOMPARE(stateOf(sending.id), IntentState::Succeeded);
+
+    // A claim nobody renewed (the owner hangs) runs out: then it is in doubt.
+    SendTicket stale;
+    const Intent hung = driveTo(IntentState::Sending, u"o:hung"_s, &stale);
+    m_clock.advanceSeconds(61);
+    QCOMPARE(other.recoverAfterCrash().value(), 1);
+    QCOMPARE(stateOf(hung.id), IntentState::InDoubt);
+}
+
+void TestIntentJournal::goneOwnersSendsAreRecovered()
+{
+    // The owner's process has ended: no need to wait for its claim to run out.
+    m_journal->setOwner(goneOwner(), 600000);
+    const Intent sending = driveTo(IntentState::Sending, u"o:gone"_s);
+    IntentJournal other(m_db, m_clock);
+    other.setOwner(OwnerId::self().toString() + u"/next"_s, 60000);
+    QCOMPARE(other.recoverAfterCrash().value(), 1);
+    auto i = m_journal->get(sending.id);
+    QCOMPARE(i->state, IntentState::InDoubt);
+    QVERIFY(i->nextLookupAt.isValid());
+    auto rows = m_journal->attempts(sending.id);
+    QCOMPARE(rows->last().outcome, u"interrupted"_s);
+}
+
+void TestIntentJournal::answerAfterRecoveryIsRecorded()
+{
+    // Recovered as in doubt while its answer was on the way: the answer still counts.
+    m_journal->setOwner(goneOwner(), 1000);
+    SendTicket ticket;
+    const Intent sending = driveTo(IntentState::Sending, u"o:late"_s, &ticket);
+    IntentJournal other(m_db, m_clock);
+    other.setOwner(OwnerId::self().toString() + u"/next"_s, 60000);
+    QCOMPARE(other.recoverAfterCrash().value(), 1);
+    AttemptReport approved = report(ErrorClass::None, u"approved"_s, 200);
+    approved.resultRef = u"777"_s;
+    QVERIFY(m_journal->markSucceeded(ticket, approved));
+    auto i = m_journal->get(sending.id);
+    QCOMPARE(i->state, IntentState::Succeeded);
+    QCOMPARE(i->resultRef, u"777"_s);
+    QCOMPARE(m_journal->attempts(sending.id)->last().outcome, u"approved"_s);
+    // Not once a later send exists: that one's answer decides.
+    SendTicket first;
+    const Intent again = driveTo(IntentState::Sending, u"o:later"_s, &first);
+    QCOMPARE(other.recoverAfterCrash().value(), 1);
+    QVERIFY(other.recordLookup(again.id, {LookupFinding::Kind::DidNotHappen, {}, u"not in export"_s, {}}));
+    QVERIFY(other.markSending(again.id, u"second"_s));
+    QCOMPARE(m_journal->markSucceeded(first, approved).error().code, u"intent.illegal_transition"_s);
+}
+
+void TestIntentJournal::oneRunnerLeasePerStore()
+{
+    IntentJournal serve(m_db, m_clock);
+    serve.setOwner(OwnerId::self().toString() + u"/serve"_s, 30000);
+    IntentJournal console(m_db, m_clock);
+    console.setOwner(OwnerId::self().toString() + u"/console"_s, 30000);
+    QVERIFY(serve.acquireRunnerLease(u"paybridge serve"_s).value());
+    QVERIFY(!console.acquireRunnerLease(u"console"_s).value());
+    auto holder = console.runnerLeaseHolder();
+    QVERIFY(holder && holder.value());
+    QCOMPARE(holder.value()->program, u"paybridge serve"_s);
+    QCOMPARE(holder.value()->pid, QCoreApplication::applicationPid());
+    // Renewed, it holds; released, the next one takes it.
+    m_clock.advanceSeconds(20);
+    QVERIFY(serve.acquireRunnerLease(u"paybridge serve"_s).value());
+    m_clock.advanceSeconds(20);
+    QVERIFY(!console.acquireRunnerLease(u"console"_s).value());
+    QVERIFY(serve.releaseRunnerLease());
+    QVERIFY(console.acquireRunnerLease(u"console"_s).value());
+    QVERIFY(!serve.acquireRunnerLease(u"paybridge serve"_s).value());
+    // Not renewed for longer than the lease: free again.
+    m_clock.advanceSeconds(31);
+    QVERIFY(!console.runnerLeaseHolder().value());
+    QVERIFY(serve.acquireRunnerLease(u"paybridge serve"_s).value());
+    // A holder whose process has ended is replaced at once.
+    IntentJournal dead(m_db, m_clock);
+    dead.setOwner(goneOwner(), 600000);
+    QVERIFY(serve.releaseRunnerLease());
+    QVERIFY(dead.acquireRunnerLease(u"killed"_s).value());
+    QVERIFY(console.acquireRunnerLease(u"console"_s).value());
+}
+
+void TestIntentJournal::waitingLookupsAreBoundedThenGoToAPerson()
+{
+    m_journal->setMaxUndecidedLookups(3);
+    const Intent doubt = driveTo(IntentState::InDoubt, u"w:slow"_s);
+    QCOMPARE(m_journal->dueLookups(m_clock.nowUtc(), 10).value().size(), 1);
+    const QDateTime later = m_clock.nowUtc().addSecs(120);
+    QVERIFY(m_journal->recordLookup(doubt.id, {LookupFinding::Kind::NotYet, {}, u"no refund in the export yet"_s, later}));
+    auto i = m_journal->get(doubt.id);
+    QCOMPARE(i->state, IntentState::InDoubt); // waits, visibly
+    QCOMPARE(i->nextLookupAt, later);
+    QCOMPARE(i->undecidedLookups, 1);
+    QCOMPARE(i->needsPersonNote, u"no refund in the export yet"_s);
+    QVERIFY(m_journal->dueLookups(m_clock.nowUtc(), 10).value().isEmpty());
+    QCOMPARE(m_journal->nextLookupAt().value(), std::optional<QDateTime>(later));
+    m_clock.advanceSeconds(120);
+    QCOMPARE(m_journal->dueLookups(m_clock.nowUtc(), 10).value().size(), 1);
+    QVERIFY(m_journal->recordLookup(doubt.id, {LookupFinding::Kind::Unreachable, {}, u"PayTrace answered 503"_s, {}}));
+    QCOMPARE(stateOf(doubt.id), IntentState::InDoubt);
+    QVERIFY(m_journal->recordLookup(doubt.id, {LookupFinding::Kind::NotYet, {}, u"still no refund"_s, {}}));
+    i = m_journal->get(doubt.id);
+    QCOMPARE(i->state, IntentState::NeedsPerson);
+    // The person sees every finding since the send.
+    QVERIFY2(i->needsPersonNote.contains(u"no refund in the export yet"_s) && i->needsPersonNote.contains(u"503"_s)
+                 && i->needsPersonNote.contains(u"still no refund"_s),
+             qPrintable(i->needsPersonNote));
+    QCOMPARE(m_journal->attempts(doubt.id)->last().toState, u"needs_person"_s);
+}
+
+void TestIntentJournal::lookupsAreRoundRobin()
+{
+    QList<qint64> ids;
+    for (int k = 0; k < 3; ++k)
+        ids << driveTo(IntentState::InDoubt, u"rr:"_s + QString::number(k)).id;
+    auto order = [&] {
+        QList<qint64> out;
+        const auto due = m_journal->dueLookups(m_clock.nowUtc(), 10);
+        if (due) {
+            for (const Intent &i : due.value())
+                out << i.id;
+        }
+        return out;
+    };
+    QCOMPARE(order(), ids);
+    // The first one was looked at: it goes behind the others, which were never looked at.
+    m_clock.advanceSeconds(1);
+    QVERIFY(m_journal->recordLookup(ids[0], {LookupFinding::Kind::Unreachable, {}, u"timeout"_s, m_clock.nowUtc()}));
+    QCOMPARE(order(), (QList<qint64>{ids[1], ids[2], ids[0]}));
+    QCOMPARE(m_journal->dueLookups(m_clock.nowUtc(), 1).value().first().id, ids[1]);
+}
+
+void TestIntentJournal::personsKeysMustBeNew()
+{
+    QVERIFY(m_journal->plan(refund(u"refund:100000001:1"_s)));
+    // Two people planned from the same view of the order: the second must plan again.
+    auto second = m_journal->planAll({refund(u"refund:100000001:1"_s, QJsonObject{{u"amount"_s, u"20.00"_s}})}, true);
+    QVERIFY(!second);
+    QCOMPARE(second.error().code, u"intent.key_taken"_s);
+    QCOMPARE(count(u"SELECT COUNT(*) FROM intents"_s), 1);
+    // Rules plan the same key again on purpose: that returns the existing intent.
+    auto rule = m_journal->planAll({refund(u"refund:100000001:1"_s)});
+    QVERIFY(rule);
+    QVERIFY(!rule->first().created);
 }
 
 QTEST_GUILESS_MAIN(TestIntentJournal)
