@@ -44,8 +44,9 @@ struct Console
     std::unique_ptr<sync::SyncService> sync;
     std::unique_ptr<ui::MainWindow> window;
 
-    void open(const sync::SyncConfig &config, bool syncAtOnce)
+    void open(sync::SyncConfig config, bool syncAtOnce)
     {
+        config.program = tr("PayBridge console");
         sync = std::make_unique<sync::SyncService>(config);
         window = std::make_unique<ui::MainWindow>(*sync);
         window->show();

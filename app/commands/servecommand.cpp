@@ -104,9 +104,16 @@ struct ServeOptions
 // The service's schedule around one SyncService.
 class ServeLoop : public QObject
 {
+    // What other processes on the store see as the one running intents.
+    static sync::SyncConfig named(sync::SyncConfig config)
+    {
+        config.program = QStringLiteral("paybridge serve");
+        return config;
+    }
+
 public:
     ServeLoop(const sync::SyncConfig &config, const ServeOptions &options, int signalFd)
-        : m_service(config), m_options(options), m_notifier(signalFd, QSocketNotifier::Read)
+        : m_service(named(config)), m_options(options), m_notifier(signalFd, QSocketNotifier::Read)
     {
         m_syncTimer.setInterval(options.syncIntervalS * 1000);
         m_intentTimer.setInterval(options.intentIntervalS * 1000);

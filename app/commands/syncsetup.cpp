@@ -19,6 +19,7 @@ sync::SyncConfig syncConfigWithoutSecrets(const profile::Profile &profile)
     config.magentoSignature = profile.magentoSignature;
     config.paytraceIntegratorId = profile.paytraceIntegratorId;
     config.historyDays = profile.historyDays;
+    config.syncIntervalSeconds = profile.syncIntervalSeconds;
     config.profileCreatedBy = profile.createdBy;
     config.requestTimeoutMs = profile.requestTimeoutSeconds * 1000;
     config.inDoubtSettleMs = profile.inDoubtSettleSeconds * 1000;

@@ -334,6 +334,18 @@ void HttpTransport::abortAll()
     }
 }
 
+void HttpTransport::abortReads()
+{
+    const auto replies = m_calls.keys();
+    for (QNetworkReply *reply : replies) {
+        Call *call = m_calls.value(reply);
+        if (call && call->request.effect == Effect::Read) {
+            call->canceled = true;
+            reply->abort();
+        }
+    }
+}
+
 } // namespace pb::net
 
 #include "moc_httptransport.cpp"

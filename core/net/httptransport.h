@@ -57,6 +57,9 @@ public:
     int inFlight() const { return static_cast<int>(m_calls.size()); }
     // Aborts every call in flight; their callbacks get NetworkError::Canceled.
     void abortAll();
+    // Aborts the reads in flight only (Effect::Read): a cancelled sync stops reading, while a
+    // write already sent must still get its answer or its timeout.
+    void abortReads();
 
     static QString newRequestId();
     QNetworkAccessManager *manager() const { return m_manager; }

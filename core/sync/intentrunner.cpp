@@ -15,6 +15,7 @@
 #include <QUuid>
 
 #include <algorithm>
+#include <atomic>
 
 using namespace Qt::StringLiterals;
 
@@ -31,6 +32,16 @@ using P = OperationPlanner;
 
 constexpr qint64 kLookupPauseMs = 5000;  // between two lookups of the same in-doubt intent
 constexpr int kPassLimit = 64;
+constexpr int kPollMs = 2000;            // how often a runner looks for work other processes planned
+constexpr qint64 kDefaultTimeoutMs = 60000;
+constexpr qint64 kDefaultSettleMs = 120000;
+
+// Distinguishes runners of one process (tests run several): each is its own owner.
+QString newOwner()
+{
+    static std::atomic<int> serial{0};
+    return intents::OwnerId::self().toString() + u'/' + QString::number(++serial);
+}
 
 bool isPayTrace(IntentKind k)
 {
@@ -118,7 +129,59 @@ LookupFinding documentWithToken(const QList<Document> &documents, const QString 
     return f;
 }
 
+// PayTrace's export has whole seconds and its clock differs a little from ours: a refund made
+// this much before our first send may still be ours. Anything earlier could be someone else's,
+// so it needs a person (a clock that is further off costs a person's look, never money).
+constexpr qint64 kRefundClockSkewSeconds = 5;
+
 } // namespace
+
+LookupFinding IntentRunner::refundFinding(const Intent &i, const QDateTime &since,
+                                          const QList<GatewayTransaction> &exported)
+{
+    const QString invoice = i.payload.value(P::kOrder).toString();
+    const Money amount = intentAmount(i);
+    QSet<QString> claimed;
+    if (auto others = m_journal.forOrder(orderEntityId(i)); others) {
+        for (const Intent &o : others.value()) {
+            if (o.id != i.id && o.kind == IntentKind::PayTraceRefund && !o.resultRef.isEmpty())
+                claimed.insert(o.resultRef);
+        }
+    }
+    QStringList after;   // made since our first send: ours, if it is the only one
+    QStringList before;  // made before it: someone else's, or ours on a skewed clock
+    for (const GatewayTransaction &t : exported) {
+        if (t.type != GatewayTransaction::Type::Refund || t.invoiceId != invoice
+            || t.amount.compare(amount) != std::strong_ordering::equal
+            || t.status == GatewayTransaction::Status::Declined || claimed.contains(t.transactionId))
+            continue;
+        const QString described = t.transactionId
+            + (t.createdAt.isValid() ? u" ("_s + t.createdAt.toString(Qt::ISODate) + u')' : QString());
+        if (t.createdAt.isValid() && t.createdAt < since)
+            before << described;
+        else
+            after << described;
+    }
+    LookupFinding f;
+    if (after.size() == 1 && before.isEmpty()) {
+        f.kind = LookupFinding::Kind::Happened;
+        f.resultRef = after.first().section(u' ', 0, 0);
+        f.note = tr("PayTrace export: refund %1 of %2 for invoice %3, the only one since the first send — the refund happened")
+                     .arg(after.first(), amount.toString(), invoice);
+    } else if (after.isEmpty() && before.isEmpty()) {
+        f.kind = LookupFinding::Kind::DidNotHappen;
+        f.note = tr("PayTrace export since %1: no unclaimed refund of %2 for invoice %3")
+                     .arg(since.toString(Qt::ISODate), amount.toString(), invoice);
+    } else {
+        f.kind = LookupFinding::Kind::Undecided;
+        f.note = tr("PayTrace export: unclaimed refunds of %1 for invoice %2 that could be this one — since the first "
+                    "send: %3; before it: %4. One may have been made in PayTrace's terminal; a person must say which "
+                    "one (if any) is this refund")
+                     .arg(amount.toString(), invoice, after.isEmpty() ? tr("none") : after.join(u", "_s),
+                          before.isEmpty() ? tr("none") : before.join(u", "_s));
+    }
+    return f;
+}
 
 struct IntentRunner::Job
 {
@@ -127,6 +190,7 @@ struct IntentRunner::Job
     QString requestId;
     QString parentRef;     // the PayTrace transaction id of the step before (Magento, ERP steps)
     qint64 startedMs = 0;
+    int recordTries = 0;   // failed attempts to record the answer (the store refused)
 };
 
 IntentRunner::IntentRunner(QSqlDatabase &db, const Clock &clock, paytrace::PayTraceClient *paytrace,
@@ -153,9 +217,89 @@ IntentRunner::IntentRunner(QSqlDatabase &db, const Clock &clock, paytrace::PayTr
     m_magentoLimiter = std::make_unique<intents::RateLimiter>(clock, mg, this);
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, &IntentRunner::pass);
+
+    const qint64 timeout = config.requestTimeoutMs > 0 ? config.requestTimeoutMs : kDefaultTimeoutMs;
+    m_settleMs = std::max<qint64>(config.inDoubtSettleMs > 0 ? config.inDoubtSettleMs : kDefaultSettleMs, 2 * timeout);
+    // A claim on a row outlives the longest request, so a slow answer is never taken for a
+    // dead owner.
+    m_journal.setOwner(newOwner(), std::max<qint64>(config.leaseMs, 2 * timeout));
+    m_journal.setMaxUndecidedLookups(config.maxUndecidedLookups);
+    // Started by the first pass: a process that only plans (`refund --queue`) never takes
+    // the lease nor polls.
+    m_leaseTimer.setInterval(kPollMs);
+    connect(&m_leaseTimer, &QTimer::timeout, this, &IntentRunner::renewLease);
 }
 
-IntentRunner::~IntentRunner() = default;
+IntentRunner::~IntentRunner()
+{
+    releaseLease();
+}
+
+bool IntentRunner::takeLease()
+{
+    if (m_holdsLease)
+        return true;
+    auto taken = m_journal.acquireRunnerLease(m_config.program);
+    if (!taken) {
+        Q_EMIT error(taken.error());
+        return false;
+    }
+    if (!taken.value())
+        return false;
+    m_holdsLease = true;
+    m_lastRenewMs = m_clock.monotonicMs();
+    qCInfo(lcSync) << "this process runs the intents of the store now (" << m_config.program << ")";
+    // Before anything is sent: what a process that is gone left `sending` is in doubt now.
+    if (auto recovered = recover(); !recovered)
+        Q_EMIT error(recovered.error());
+    Q_EMIT leaseChanged();
+    return true;
+}
+
+void IntentRunner::renewLease()
+{
+    if (m_holdsLease && m_clock.monotonicMs() - m_lastRenewMs >= m_config.leaseMs / 3) {
+        auto renewed = m_journal.acquireRunnerLease(m_config.program);
+        if (!renewed || !renewed.value()) {
+            // Lost (the store was unreachable past the lease, or another process took it):
+            // start nothing new; what is in flight still records its answer.
+            qCWarning(lcSync) << "lost the intent runner lease"
+                              << (renewed ? QString() : renewed.error().toString());
+            m_holdsLease = false;
+            Q_EMIT leaseChanged();
+        } else {
+            m_lastRenewMs = m_clock.monotonicMs();
+            if (auto rows = m_journal.renewLeases(); !rows)
+                Q_EMIT error(rows.error());
+        }
+    }
+    // Work other processes planned (a `paybridge refund` beside `serve`) is picked up here.
+    if (!m_parked)
+        pass();
+}
+
+void IntentRunner::releaseLease()
+{
+    m_leaseTimer.stop();
+    if (!m_holdsLease)
+        return;
+    m_holdsLease = false;
+    if (const Status s = m_journal.releaseRunnerLease(); !s)
+        qCWarning(lcSync) << "cannot give the intent runner lease up:" << s.error().toString();
+    Q_EMIT leaseChanged();
+}
+
+QString IntentRunner::leaseHolderText()
+{
+    auto holder = m_journal.runnerLeaseHolder();
+    if (!holder || !holder.value())
+        return {};
+    const intents::RunnerLeaseHolder &h = *holder.value();
+    const QString who = h.program.isEmpty() ? tr("PayBridge") : h.program;
+    if (m_holdsLease)
+        return tr("%1 (this process)").arg(who);
+    return tr("%1, process %2 on %3").arg(who).arg(h.pid).arg(h.host);
+}
 
 QString IntentRunner::referenceToken(const QString &naturalKey)
 {
@@ -184,11 +328,20 @@ void IntentRunner::pass()
 {
     if (m_parked || m_inPass)
         return;
+    if (!m_leaseTimer.isActive())
+        m_leaseTimer.start();
+    // Only the lease holder sends and looks up; the others have planned their work and the
+    // holder picks it up on its next poll.
+    if (!takeLease()) {
+        emitIdleIfQuiet();
+        return;
+    }
     m_inPass = true;
     const QDateTime now = m_clock.nowUtc();
 
-    // The janitor first: nothing in doubt is re-sent before it is looked up.
-    auto doubtful = m_journal.listByState(IntentState::InDoubt, m_config.janitorBatch);
+    // The janitor first: nothing in doubt is re-sent before it is looked up. Least recently
+    // looked up first, so no intent starves behind others that stay undecided.
+    auto doubtful = m_journal.dueLookups(now, m_config.janitorBatch);
     if (!doubtful) {
         Q_EMIT error(doubtful.error());
     } else {
@@ -209,12 +362,15 @@ void IntentRunner::pass()
     }
     m_inPass = false;
 
-    // The next pass: when the next intent falls due, or soon while there is work in flight.
+    // The next pass: when the next intent or lookup falls due, or soon while lookups run.
     auto next = m_journal.nextDueAt();
     if (next && next.value()) {
         schedule(std::max<qint64>(0, m_clock.nowUtc().msecsTo(*next.value())) + 5);
     }
-    if (!m_lookingUp.isEmpty() || (doubtful && !doubtful->isEmpty()))
+    auto nextLookup = m_journal.nextLookupAt();
+    if (nextLookup && nextLookup.value())
+        schedule(std::max<qint64>(0, m_clock.nowUtc().msecsTo(*nextLookup.value())) + 5);
+    if (!m_lookingUp.isEmpty())
         schedule(kLookupPauseMs);
     emitIdleIfQuiet();
 }
@@ -311,8 +467,22 @@ void IntentRunner::send(std::shared_ptr<Job> job)
         sendErp(job);
 }
 
-void IntentRunner::finish(std::shared_ptr<Job> job, const Status &recorded)
+void IntentRunner::finish(std::shared_ptr<Job> job, std::function<Status()> record)
 {
+    const Status recorded = record();
+    if (!recorded && recorded.error().code != u"intent.illegal_transition"
+        && recorded.error().code != u"intent.not_found") {
+        // The answer is known but the store did not take it (locked, disk full, I/O error):
+        // keep it and try again, so the intent never stays `sending` with its answer lost.
+        // The intent stays busy meanwhile: nothing else sends or looks it up.
+        const qint64 delay = std::min<qint64>(30000, 250LL << std::min(job->recordTries, 7));
+        ++job->recordTries;
+        qCWarning(lcSync) << "intent" << job->intent.id << "— cannot record the answer yet (" << recorded.error().toString()
+                          << "); trying again in" << delay << "ms";
+        Q_EMIT error(recorded.error());
+        QTimer::singleShot(delay, this, [this, job, record] { finish(job, record); });
+        return;
+    }
     if (!recorded)
         Q_EMIT error(recorded.error());
     m_busy.remove(job->intent.id);
@@ -325,14 +495,12 @@ void IntentRunner::finish(std::shared_ptr<Job> job, const Status &recorded)
 void IntentRunner::recordFailure(std::shared_ptr<Job> job, const AttemptReport &report,
                                  std::optional<int> retryAfterSeconds)
 {
-    Status recorded = Status::success();
     if (report.errorClass == net::ErrorClass::InDoubt) {
-        recorded = m_journal.markInDoubt(job->ticket, report);
-    } else {
-        const auto decision = m_retry.decide(report.errorClass, job->ticket.attemptNumber, retryAfterSeconds);
-        recorded = m_journal.markFailed(job->ticket, report, decision);
+        finish(job, [this, job, report] { return m_journal.markInDoubt(job->ticket, report); });
+        return;
     }
-    finish(job, recorded);
+    const auto decision = m_retry.decide(report.errorClass, job->ticket.attemptNumber, retryAfterSeconds);
+    finish(job, [this, job, report, decision] { return m_journal.markFailed(job->ticket, report, decision); });
 }
 
 // ---- PayTrace ------------------------------------------------------------------------------
@@ -398,23 +566,29 @@ void IntentRunner::recordPayTrace(std::shared_ptr<Job> job, const paytrace::Outc
             // Approved without the id we need to find it again: let the janitor find it.
             report.errorClass = net::ErrorClass::InDoubt;
             report.message = u"PayTrace approved the request but sent no transaction id"_s;
-            finish(job, m_journal.markInDoubt(job->ticket, report));
+            finish(job, [this, job, report] { return m_journal.markInDoubt(job->ticket, report); });
             return;
         }
-        finish(job, m_journal.markSucceeded(job->ticket, report));
+        finish(job, [this, job, report] {
+            const Status recorded = m_journal.markSucceeded(job->ticket, report);
+            if (recorded)
+                reflect(job->intent, report.resultRef);
+            return recorded;
+        });
         return;
     }
     if (outcome.kind == Kind::NotRefundableUseVoid && job->intent.kind == IntentKind::PayTraceRefund) {
         // 817: not settled yet. A refund is possible once the batch closes; wait for it.
         report.errorClass = net::ErrorClass::Transient;
         report.message += u" — sent again after the batch closes"_s;
-        finish(job, m_journal.markRetryWait(job->ticket, report, OperationPlanner::nextBatchClose(m_clock.nowUtc())));
+        const QDateTime batchClose = OperationPlanner::nextBatchClose(m_clock.nowUtc());
+        finish(job, [this, job, report, batchClose] { return m_journal.markRetryWait(job->ticket, report, batchClose); });
         return;
     }
     report.errorClass = outcome.errorClass();
     if (outcome.kind == Kind::NotVoidableUseRefund) {
         report.errorClass = net::ErrorClass::Permanent;
-        finish(job, m_journal.markDead(job->ticket, report, u"paytrace.settled_refund_instead"_s));
+        finish(job, [this, job, report] { return m_journal.markDead(job->ticket, report, u"paytrace.settled_refund_instead"_s); });
         return;
     }
     recordFailure(job, report,
@@ -441,7 +615,7 @@ void IntentRunner::sendMagento(std::shared_ptr<Job> job)
             report.outcome = u"done"_s;
             report.requestId = job->requestId;
             report.resultRef = ref;
-            finish(job, m_journal.markSucceeded(job->ticket, report));
+            finish(job, [this, job, report] { return m_journal.markSucceeded(job->ticket, report); });
             return;
         }
         if (failure.errorClass == net::ErrorClass::RateLimited)
@@ -589,7 +763,7 @@ void IntentRunner::sendErp(std::shared_ptr<Job> job)
         if (posted) {
             report.outcome = posted->posted.contains(ref) ? u"posted"_s : u"already_posted"_s;
             report.resultRef = ref;
-            finish(job, m_journal.markSucceeded(job->ticket, report));
+            finish(job, [this, job, report] { return m_journal.markSucceeded(job->ticket, report); });
             return;
         }
         report.outcome = u"failed"_s;
@@ -601,10 +775,64 @@ void IntentRunner::sendErp(std::shared_ptr<Job> job)
 
 // ---- Janitor -------------------------------------------------------------------------------
 
-void IntentRunner::recordLookup(qint64 intentId, const LookupFinding &finding)
+void IntentRunner::reflect(const Intent &intent, const QString &resultRef)
 {
-    m_lastLookupMs.remove(intentId);
+    // Best effort: the next sync stores PayTrace's own record in any case.
+    if (const Status s = reflectGatewayEffect(m_db, intent, resultRef, m_clock.nowUtc()); !s)
+        qCWarning(lcSync) << "intent" << intent.id << "succeeded, but the store could not show it yet:"
+                          << s.error().toString();
+}
+
+LookupFinding IntentRunner::settle(const Intent &intent, LookupFinding finding)
+{
+    if (finding.kind != LookupFinding::Kind::DidNotHappen)
+        return finding;
+    const QDateTime now = m_clock.nowUtc();
+    // The last send, and the first "not found yet" since it.
+    QDateTime lastSend;
+    QDateTime firstNotFound;
+    if (auto attempts = m_journal.attempts(intent.id); attempts) {
+        for (const intents::IntentAttempt &a : attempts.value()) {
+            if (a.action == u"send") {
+                lastSend = a.startedAt;
+                firstNotFound = {};
+            } else if (a.action == u"lookup" && a.outcome == u"not_found_yet" && !firstNotFound.isValid()) {
+                firstNotFound = a.startedAt;
+            }
+        }
+    }
+    const QDateTime windowEnds = lastSend.isValid() ? lastSend.addMSecs(m_settleMs) : now;
+    const bool windowOver = now >= windowEnds;
+    const bool confirmed = firstNotFound.isValid() && firstNotFound.msecsTo(now) >= m_settleMs;
+    if (windowOver && confirmed) {
+        finding.note += tr(" (confirmed: also not found at %1, %2 s apart, %3 s after the last send)")
+                            .arg(firstNotFound.toString(Qt::ISODate))
+                            .arg(firstNotFound.secsTo(now))
+                            .arg(lastSend.isValid() ? lastSend.secsTo(now) : 0);
+        return finding;
+    }
+    // Too early: the gateway may still be carrying the request out.
+    finding.kind = LookupFinding::Kind::NotYet;
+    finding.retryAt = std::max(windowEnds, (firstNotFound.isValid() ? firstNotFound : now).addMSecs(m_settleMs));
+    finding.note += tr("; not concluded yet: a slow gateway may still carry it out. PayBridge looks again at %1 "
+                       "and decides then (settle window %2 s).")
+                        .arg(finding.retryAt.toString(Qt::ISODate))
+                        .arg(m_settleMs / 1000);
+    return finding;
+}
+
+void IntentRunner::recordLookup(qint64 intentId, const LookupFinding &found)
+{
+    LookupFinding finding = found;
+    if (finding.kind == LookupFinding::Kind::DidNotHappen) {
+        if (auto intent = m_journal.get(intentId); intent)
+            finding = settle(intent.value(), finding);
+    }
     const Status s = m_journal.recordLookup(intentId, finding);
+    if (s && finding.kind == LookupFinding::Kind::Happened) {
+        if (auto intent = m_journal.get(intentId); intent)
+            reflect(intent.value(), finding.resultRef);
+    }
     if (!s && s.error().code != u"intent.illegal_transition")
         Q_EMIT error(s.error());
     qCInfo(lcSync) << "janitor: intent" << intentId << "—" << finding.note;
@@ -622,19 +850,20 @@ void IntentRunner::lookUp(const Intent &i)
 {
     if (m_lookingUp.contains(i.id) || m_busy.contains(i.id))
         return;
-    // Do not hammer a system that could not answer a moment ago.
-    const qint64 nowMs = m_clock.monotonicMs();
-    if (auto last = m_lastLookupMs.constFind(i.id); last != m_lastLookupMs.cend() && nowMs - *last < kLookupPauseMs)
-        return;
-    m_lastLookupMs.insert(i.id, nowMs);
     m_lookingUp.insert(i.id);
     const qint64 id = i.id;
     const QString target = i.payload.value(P::kTransactionId).toString();
     const qint64 orderId = orderEntityId(i);
     const QString token = referenceToken(i.naturalKey);
-    // A lookup that fails leaves the intent in doubt; the next pass tries again.
-    auto unreachable = [this, id](const QString &what) {
-        qCInfo(lcSync) << "janitor: intent" << id << "could not be looked up yet:" << what;
+    // A lookup that fails leaves the intent in doubt and counts towards the bound; the next
+    // one waits longer each time (a system that could not answer should not be hammered).
+    const qint64 pauseMs = std::min<qint64>(m_settleMs, kLookupPauseMs << std::min(i.undecidedLookups, 6));
+    auto unreachable = [this, id, pauseMs](const QString &what) {
+        LookupFinding f;
+        f.kind = LookupFinding::Kind::Unreachable;
+        f.note = tr("could not be looked up: %1").arg(what);
+        f.retryAt = m_clock.nowUtc().addMSecs(pauseMs);
+        recordLookup(id, f);
         lookupDone(id);
     };
 
@@ -676,22 +905,23 @@ void IntentRunner::lookUp(const Intent &i)
         return;
     }
     case IntentKind::PayTraceRefund: {
-        // PayTrace refunds carry the original's invoice id; a refund of this amount made since
-        // the first send and not claimed by another intent is ours.
-        const QDateTime since = [&] {
-            QDateTime first = i.createdAt;
-            if (auto attempts = m_journal.attempts(i.id); attempts) {
-                for (const intents::IntentAttempt &a : attempts.value()) {
-                    if (a.action == u"send" && a.startedAt.isValid()) {
-                        first = a.startedAt;
-                        break;
-                    }
+        // PayTrace refunds carry the original's invoice id. Ours is a refund of this amount
+        // for this invoice made since our first send and claimed by no other intent; one made
+        // before it, or several, could be someone else's (a refund in PayTrace's terminal):
+        // then a person decides. The export is read from a day before the first send so such
+        // a refund is seen.
+        QDateTime firstSend = i.createdAt;
+        if (auto attempts = m_journal.attempts(i.id); attempts) {
+            for (const intents::IntentAttempt &a : attempts.value()) {
+                if (a.action == u"send" && a.startedAt.isValid()) {
+                    firstSend = a.startedAt;
+                    break;
                 }
             }
-            return first.addSecs(-300);
-        }();
+        }
+        const QDateTime since = firstSend.addSecs(-kRefundClockSkewSeconds);
         const QTimeZone zone = paytrace::Parser::batchTimeZone();
-        const QDate from = since.toTimeZone(zone).date();
+        const QDate from = firstSend.addDays(-1).toTimeZone(zone).date();
         const QDate to = m_clock.nowUtc().toTimeZone(zone).date();
         auto collected = std::make_shared<QList<GatewayTransaction>>();
         m_paytrace->exportTransactionsByDateRange(
@@ -705,39 +935,7 @@ void IntentRunner::lookUp(const Intent &i)
                     unreachable(outcome.summary());
                     return;
                 }
-                const QString invoice = i.payload.value(P::kOrder).toString();
-                const Money amount = intentAmount(i);
-                QSet<QString> claimed;
-                if (auto others = m_journal.forOrder(orderEntityId(i)); others) {
-                    for (const Intent &o : others.value()) {
-                        if (o.id != i.id && o.kind == IntentKind::PayTraceRefund && !o.resultRef.isEmpty())
-                            claimed.insert(o.resultRef);
-                    }
-                }
-                QStringList candidates;
-                for (const GatewayTransaction &t : std::as_const(*collected)) {
-                    if (t.type == GatewayTransaction::Type::Refund && t.invoiceId == invoice
-                        && t.amount.compare(amount) == std::strong_ordering::equal
-                        && t.status != GatewayTransaction::Status::Declined
-                        && (!t.createdAt.isValid() || t.createdAt >= since) && !claimed.contains(t.transactionId))
-                        candidates.append(t.transactionId);
-                }
-                LookupFinding f;
-                if (candidates.size() == 1) {
-                    f.kind = LookupFinding::Kind::Happened;
-                    f.resultRef = candidates.first();
-                    f.note = u"PayTrace export: refund "_s + f.resultRef + u" of "_s + amount.toString()
-                             + u" for invoice "_s + invoice + u" — the refund happened"_s;
-                } else if (candidates.isEmpty()) {
-                    f.kind = LookupFinding::Kind::DidNotHappen;
-                    f.note = u"PayTrace export since "_s + since.toString(Qt::ISODate) + u": no unclaimed refund of "_s
-                             + amount.toString() + u" for invoice "_s + invoice + u" — the refund did not happen"_s;
-                } else {
-                    f.kind = LookupFinding::Kind::Undecided;
-                    f.note = u"PayTrace export: several unclaimed refunds of "_s + amount.toString() + u" for invoice "_s
-                             + invoice + u" ("_s + candidates.join(u", "_s) + u"); a person must say which one is this one"_s;
-                }
-                recordLookup(id, f);
+                recordLookup(id, refundFinding(i, since, *collected));
                 lookupDone(id);
             });
         return;

@@ -4,6 +4,7 @@
 #include "intents/ratelimiter.h"
 #include "intents/retrypolicy.h"
 #include "mapping/mappingprofile.h"
+#include "model/transaction.h"
 #include "util/clock.h"
 
 #include <QHash>
@@ -12,6 +13,7 @@
 #include <QSqlDatabase>
 #include <QTimer>
 
+#include <functional>
 #include <memory>
 
 namespace pb::paytrace {
@@ -33,6 +35,17 @@ struct IntentRunnerConfig
     double paytraceRatePerSecond = 10.0;
     double magentoRatePerSecond = 20.0;
     int janitorBatch = 20;          // in-doubt intents looked up per pass
+    // The transfer timeout of each request (0: the connectors' 60 s) and the settle window of
+    // in-doubt writes (0: 120 s; never less than twice the timeout): "did not happen" needs
+    // the window since the last send and two lookups at least the window apart that agree.
+    int requestTimeoutMs = 0;
+    int inDoubtSettleMs = 0;
+    // Lookups that decide nothing before a person is asked.
+    int maxUndecidedLookups = 10;
+    // On a SQLite store one process runs intents: the lease holder. `program` names this one
+    // for the others ("paybridge serve", "console", ...).
+    QString program;
+    qint64 leaseMs = 30000;
 };
 
 // Executes intents exactly once (DESIGN.md, "Intents"), on the sync thread.
@@ -54,8 +67,17 @@ public:
                  IntentRunnerConfig config = {}, QObject *parent = nullptr);
     ~IntentRunner() override;
 
-    // Once at start-up, before any pass: `sending` rows left by a crash become in_doubt.
+    // `sending` rows whose owner is gone become in_doubt. Runs when this runner takes the
+    // lease, before it sends anything.
     Result<int> recover();
+    // Whether this process runs intents now (it holds the store's runner lease). A runner
+    // without it only plans; pass() tries to take it.
+    bool holdsLease() const { return m_holdsLease; }
+    // Who holds the lease now ("paybridge serve, pid 123 on host"), empty when nobody does.
+    QString leaseHolderText();
+    // Gives the lease up (shutdown), after what is in flight has recorded its answer.
+    void releaseLease();
+    qint64 settleMs() const { return m_settleMs; }
     // Starts what is due now (and looks up in-doubt intents); returns at once. Further passes
     // follow by themselves while work becomes due (a step's successor, a retry's time).
     void pass();
@@ -75,6 +97,8 @@ Q_SIGNALS:
     // A pass found nothing to start and nothing is in flight.
     void idle();
     void error(const pb::Error &error);
+    // This runner took or lost the store's runner lease.
+    void leaseChanged();
 
 private:
     struct Job;
@@ -83,12 +107,22 @@ private:
     void sendPayTrace(std::shared_ptr<Job> job);
     void sendMagento(std::shared_ptr<Job> job);
     void sendErp(std::shared_ptr<Job> job);
-    void finish(std::shared_ptr<Job> job, const Status &recorded);
+    // Records a send's end through `record`, again with backoff while the store fails.
+    void finish(std::shared_ptr<Job> job, std::function<Status()> record);
     void recordPayTrace(std::shared_ptr<Job> job, const paytrace::Outcome &outcome, const QString &resultRef);
     void recordFailure(std::shared_ptr<Job> job, const intents::AttemptReport &report,
                        std::optional<int> retryAfterSeconds);
     void lookUp(const intents::Intent &intent);
+    bool takeLease();
+    void renewLease();
+    // A "did not happen" finding counts only after the settle window since the last send and
+    // a second lookup at least the window after the first that agreed; until then: NotYet.
+    intents::LookupFinding settle(const intents::Intent &intent, intents::LookupFinding finding);
+    intents::LookupFinding refundFinding(const intents::Intent &intent, const QDateTime &since,
+                                         const QList<GatewayTransaction> &exported);
     void recordLookup(qint64 intentId, const intents::LookupFinding &finding);
+    // Shows a succeeded money intent in the store at once (reflectGatewayEffect).
+    void reflect(const intents::Intent &intent, const QString &resultRef);
     void lookupDone(qint64 intentId);
     void schedule(qint64 ms);
     void emitIdleIfQuiet();
@@ -107,8 +141,11 @@ private:
     std::unique_ptr<intents::RateLimiter> m_magentoLimiter;
     QSet<qint64> m_busy;       // intents being sent
     QSet<qint64> m_lookingUp;  // in-doubt intents being looked up
-    QHash<qint64, qint64> m_lastLookupMs; // monotonic time of each intent's last lookup
     QTimer m_timer;
+    QTimer m_leaseTimer;       // renews the lease (or tries to take it) and polls for work
+    qint64 m_settleMs = 120000;
+    bool m_holdsLease = false;
+    qint64 m_lastRenewMs = 0;
     bool m_parked = false;
     bool m_inPass = false;
 };

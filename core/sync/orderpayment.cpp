@@ -170,6 +170,57 @@ Result<OrderPayment> load(QSqlDatabase &db, std::optional<OrderRecord> order,
 
 } // namespace
 
+Status reflectGatewayEffect(QSqlDatabase &db, const intents::Intent &intent, const QString &resultRef,
+                            const QDateTime &now)
+{
+    if (!intents::movesMoney(intent.kind) || resultRef.isEmpty())
+        return Status::success();
+    store::TransactionRepository txns(db);
+    const QString target = intent.payload.value(u"transaction_id"_s).toString();
+    const Money amount = intentAmount(intent);
+    GatewayTransaction t;
+    if (intent.kind == IntentKind::PayTraceRefund) {
+        auto known = txns.find(resultRef);
+        if (!known)
+            return known.error();
+        if (known.value())
+            return Status::success(); // a sync has stored PayTrace's own record already
+        if (!amount.isValid())
+            return Status::success();
+        t.transactionId = resultRef;
+        t.type = Type::Refund;
+        t.typeText = u"REFUND"_s;
+        t.status = TStatus::PendingSettlement;
+        t.amount = amount;
+        t.invoiceId = intent.payload.value(u"order"_s).toString();
+        t.createdAt = now;
+        t.description = u"recorded by PayBridge when PayTrace approved it; the next sync reads PayTrace's record"_s;
+    } else {
+        auto known = txns.find(target);
+        if (!known)
+            return known.error();
+        if (!known.value())
+            return Status::success();
+        t = *known.value();
+        if (intent.kind == IntentKind::PayTraceVoid) {
+            t.status = TStatus::Voided;
+        } else if (intent.kind == IntentKind::PayTraceCapture) {
+            // A partial capture changes the amount too, in a way only PayTrace's export states;
+            // until it is read, the intent itself counts (sync::loadOrderPayment).
+            if (t.status != TStatus::AuthorizedOnly || !amount.isValid()
+                || t.amount.compare(amount) != std::strong_ordering::equal)
+                return Status::success();
+            t.status = TStatus::PendingSettlement;
+        } else {
+            return Status::success();
+        }
+    }
+    if (Status s = txns.upsert({t}, now); !s)
+        return s;
+    auto linked = store::LinkRepository(db).linkByInvoiceId(now);
+    return linked ? Status::success() : Status(linked.error());
+}
+
 Money intentAmount(const intents::Intent &intent)
 {
     const QString amount = intent.payload.value(u"amount"_s).toString();

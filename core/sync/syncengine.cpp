@@ -22,6 +22,7 @@
 #include "sync/intentrunner.h"
 #include "sync/readgate.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
 
@@ -104,6 +105,9 @@ Status SyncEngine::ensureSetUp()
         runnerConfig.paytraceRatePerSecond = m_config.paytraceMaxRequestsPerSecond;
     if (m_config.magentoMaxRequestsPerSecond > 0)
         runnerConfig.magentoRatePerSecond = m_config.magentoMaxRequestsPerSecond;
+    runnerConfig.requestTimeoutMs = m_config.requestTimeoutMs;
+    runnerConfig.inDoubtSettleMs = m_config.inDoubtSettleMs;
+    runnerConfig.program = m_config.program.isEmpty() ? QCoreApplication::applicationName() : m_config.program;
     m_runner = new IntentRunner(m_db, SystemClock::instance(), m_paytrace, m_magentoApi, m_sink, m_mapping,
                                 runnerConfig);
     // Reads share the writes' limiter per host (one budget, one view of the server's limit)
@@ -124,9 +128,8 @@ Status SyncEngine::ensureSetUp()
     connect(m_runner, &IntentRunner::error, this, [](const Error &e) {
         qCWarning(lcSync) << "intent runner:" << e.toString();
     });
-    // Before anything is sent: what a crash left `sending` is in doubt now.
-    if (auto recovered = m_runner->recover(); !recovered)
-        return recovered.error();
+    // What a crash left `sending` becomes in doubt when this runner takes the store's runner
+    // lease (IntentRunner::takeLease), never while another live process sends it.
     if (!m_config.profileCreatedBy.isEmpty()) {
         if (auto boot = access::OperatorDirectory(m_db).ensureBootstrapAdmin(m_config.profileCreatedBy); !boot)
             qCWarning(lcSync) << "cannot make the profile's creator its first admin:" << boot.error().toString();
@@ -405,7 +408,9 @@ bool SyncEngine::checkCancelled()
     if (!m_cancelRequested.load() || !m_running)
         return false;
     m_pager->cancel();
-    m_transport->abortAll();
+    // Reads only: a refund or capture the intent runner is sending shares this transport and
+    // must get its answer (or its timeout), never be cut off by a cancelled sync.
+    m_transport->abortReads();
     fail(syncError("sync.cancelled", QStringLiteral("the sync was cancelled")));
     return true;
 }

@@ -8,6 +8,7 @@
 #include <QElapsedTimer>
 #include <QObject>
 #include <QSqlDatabase>
+#include <QTimer>
 
 #include <atomic>
 #include <memory>
@@ -129,8 +130,13 @@ private:
     {
         QList<qint64> intentIds;
         std::function<void(const OperationOutcome &)> done;
+        qint64 deadlineMs = 0;  // monotonic: past it the caller hears "not confirmed yet"
     };
     QList<PendingOperation> m_pendingOps;
+    // Re-reads the chains of pending operations: another process may be sending them, and a
+    // stuck one must end the caller's wait at its deadline.
+    QTimer *m_pendingTimer = nullptr;
+    QElapsedTimer m_monotonic;
 
     std::atomic_bool m_cancelRequested{false};
     bool m_running = false;

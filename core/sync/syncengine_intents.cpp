@@ -221,15 +221,8 @@ void SyncEngine::requestOperation(const OperationRequest &request, std::function
         done(out);
         return;
     }
-    auto payment = loadOrderPayment(m_db, request.orderIncrementId);
-    if (!payment) {
-        out.errorCode = payment.error().code;
-        out.message = payment.error().message;
-        done(out);
-        return;
-    }
     // With a granted approval, the chain carries the key the approval was given for.
-    QString keyRoot;
+    QString approvedKey;
     if (request.approvalId) {
         auto approval = access::ApprovalStore(m_db).find(*request.approvalId);
         if (!approval) {
@@ -238,26 +231,41 @@ void SyncEngine::requestOperation(const OperationRequest &request, std::function
             done(out);
             return;
         }
-        keyRoot = approval->intentKey;
+        approvedKey = approval->intentKey;
     }
-    const PlannedChain chain = OperationPlanner::plan(payment.value(), request, m_mapping,
-                                                      QDateTime::currentDateTimeUtc(), PlanOptions{keyRoot, true});
-    if (!chain.preview.allowed) {
-        out.errorCode = chain.refusalCode;
-        out.message = chain.preview.refusal;
-        done(out);
-        return;
-    }
-    keyRoot = chain.requests.first().naturalKey;
-    if (Status allowed = authorize(request, chain, keyRoot, &out); !allowed) {
-        if (out.message.isEmpty()) {
-            out.errorCode = allowed.error().code;
-            out.message = allowed.error().message;
+    // Another process (the console, `paybridge refund`, `serve`) may plan on the same order
+    // between reading it and planning: a key taken meanwhile means planning again from what
+    // the store holds now, so a second refund is checked against the first, never merged.
+    QString keyRoot;
+    Result<QList<intents::PlanResult>> planned = makeError(u"intent.key_taken"_s, {}, {});
+    for (int round = 0; round < 5 && !planned && planned.error().code == u"intent.key_taken"; ++round) {
+        auto payment = loadOrderPayment(m_db, request.orderIncrementId);
+        if (!payment) {
+            out.errorCode = payment.error().code;
+            out.message = payment.error().message;
+            done(out);
+            return;
         }
-        done(out);
-        return;
+        const PlannedChain chain = OperationPlanner::plan(payment.value(), request, m_mapping,
+                                                          QDateTime::currentDateTimeUtc(), PlanOptions{approvedKey, true});
+        if (!chain.preview.allowed) {
+            out.errorCode = chain.refusalCode;
+            out.message = chain.preview.refusal;
+            done(out);
+            return;
+        }
+        keyRoot = chain.requests.first().naturalKey;
+        if (Status allowed = authorize(request, chain, keyRoot, &out); !allowed) {
+            if (out.message.isEmpty()) {
+                out.errorCode = allowed.error().code;
+                out.message = allowed.error().message;
+            }
+            done(out);
+            return;
+        }
+        // An approved chain's key is the approval's: planned once, whoever asks again.
+        planned = m_runner->journal().planAll(chain.requests, approvedKey.isEmpty());
     }
-    auto planned = m_runner->journal().planAll(chain.requests);
     if (!planned) {
         out.kind = OperationOutcome::Kind::Failed;
         out.errorCode = planned.error().code;
@@ -282,15 +290,29 @@ void SyncEngine::requestOperation(const OperationRequest &request, std::function
         done(out);
         return;
     }
-    m_pendingOps.append(PendingOperation{ids, std::move(done)});
+    // How long the caller waits at most: a request's timeout twice, and a margin for the
+    // Magento and ERP steps. What is not confirmed by then goes on; the caller is told so.
+    const qint64 timeout = m_config.requestTimeoutMs > 0 ? m_config.requestTimeoutMs : 60000;
+    if (!m_monotonic.isValid())
+        m_monotonic.start();
+    m_pendingOps.append(PendingOperation{ids, std::move(done), m_monotonic.elapsed() + 2 * timeout + 30000});
+    if (!m_pendingTimer) {
+        m_pendingTimer = new QTimer(this);
+        m_pendingTimer->setInterval(500);
+        connect(m_pendingTimer, &QTimer::timeout, this, &SyncEngine::checkPendingOperations);
+    }
+    m_pendingTimer->start();
     m_runner->pass();
     checkPendingOperations();
 }
 
 void SyncEngine::checkPendingOperations()
 {
-    if (m_pendingOps.isEmpty())
+    if (m_pendingOps.isEmpty()) {
+        if (m_pendingTimer)
+            m_pendingTimer->stop();
         return;
+    }
     const QDateTime now = QDateTime::currentDateTimeUtc();
     for (qsizetype k = 0; k < m_pendingOps.size();) {
         QList<Intent> chain;
@@ -313,6 +335,18 @@ void SyncEngine::checkPendingOperations()
                 ours = ours || i.state == IntentState::Planned;
             if (ours && settled->kind == OperationOutcome::Kind::Queued)
                 settled.reset();
+        }
+        if (!settled && m_monotonic.elapsed() > m_pendingOps[k].deadlineMs) {
+            // Still sending (a slow gateway, a store that refuses the answer, another
+            // process's queue): the caller stops waiting; the intents go on.
+            OperationOutcome late;
+            late.kind = OperationOutcome::Kind::InDoubt;
+            late.errorCode = u"intent.unconfirmed"_s;
+            late.intents = chain;
+            late.message = tr("PayBridge could not confirm the operation in time: it is still being sent or recorded, "
+                              "so its effect is in doubt for now. Nothing is sent twice; see the Queue page "
+                              "(paybridge queue) for how it ends.");
+            settled = late;
         }
         if (!settled) {
             ++k;

@@ -55,6 +55,7 @@ struct SyncConfig
     QString paytraceIntegratorId;
     QHash<QString, QString> secrets; // keys as in `profile set-secret`: "paytrace.username", ...
     int historyDays = 30;            // how far back the first sync reads
+    int syncIntervalSeconds = 300;   // how often the console (or serve) syncs while it runs
     QString profileCreatedBy;        // becomes the store's first admin (access::OperatorDirectory)
     // The ledger-format ERP journal; empty: "journal.ledger" beside the database. Used while
     // `erp` is a ledger sink without a file of its own.
@@ -76,6 +77,9 @@ struct SyncConfig
     // did not happen (a gateway that timed out is often still working); 0: the default
     // (120 s). Never less than twice the request timeout (IntentRunner enforces it).
     int inDoubtSettleMs = 0;
+    // Who runs this engine, for the others on the same store ("paybridge serve", "console");
+    // empty: the application's name.
+    QString program;
     // The most requests per second each host gets, reads and writes together (the adaptive
     // limiter's ceiling); 0: the intent runner's defaults.
     double paytraceMaxRequestsPerSecond = 0;

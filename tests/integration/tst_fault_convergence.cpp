@@ -78,6 +78,7 @@ public:
         m_config.profileCreatedBy = u"boss"_s;
         // A lost answer costs this long; the default minute would not fit the test's time.
         m_config.requestTimeoutMs = 2000;
+        m_config.inDoubtSettleMs = 4000;
         for (const auto &[key, value] : sb().credentials())
             m_config.secrets.insert(key, value);
         m_service = std::make_unique<sync::SyncService>(m_config);

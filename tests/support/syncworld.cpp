@@ -28,6 +28,10 @@ sync::SyncConfig sandboxSyncConfig(const sandbox::Sandbox &sb, const QString &di
     config.magentoAuth = u"bearer"_s;
     config.historyDays = 35;
     config.profileCreatedBy = createdBy;
+    // An in-doubt write is concluded "did not happen" only after the settle window (at least
+    // twice the request timeout): the defaults (60 s, 120 s) would not fit a test's time.
+    config.requestTimeoutMs = 5000;
+    config.inDoubtSettleMs = 10000;
     for (const auto &[key, value] : sb.credentials())
         config.secrets.insert(key, value);
     return config;
