@@ -154,7 +154,8 @@ Status queue(QSqlDatabase &db, const QDateTime &now, DashboardData &d)
               " SUM(state IN ('planned', 'retry_wait', 'sending')),"
               " SUM(state IN ('in_doubt', 'needs_person')),"
               " SUM(state = 'dead'),"
-              " SUM(state IN ('in_doubt', 'needs_person') AND COALESCE(in_doubt_since, updated_at) < ?)"
+              " SUM(state IN ('in_doubt', 'needs_person') AND COALESCE(in_doubt_since, updated_at) < ?),"
+              " SUM(state = 'needs_person')"
               " FROM intents WHERE state NOT IN ('succeeded', 'discarded')"_s);
     q.addBindValue(ms(now) - 3600 * 1000);
     if (!q.exec())
@@ -164,6 +165,7 @@ Status queue(QSqlDatabase &db, const QDateTime &now, DashboardData &d)
         d.queue.inDoubt = q.value(1).toLongLong();
         d.queue.dead = q.value(2).toLongLong();
         d.queue.inDoubtOverHour = q.value(3).toLongLong();
+        d.queue.needsPerson = q.value(4).toLongLong();
     }
     if (!q.exec(u"SELECT COUNT(*), SUM(NOT EXISTS (SELECT 1 FROM order_transaction_links l"
                 " WHERE l.transaction_id = t.transaction_id)) FROM gateway_transactions t"_s))
@@ -240,6 +242,12 @@ void deriveAlerts(DashboardData &d)
                           tr("%n action(s) failed for good (dead letters). Open the queue, read the error, then "
                              "replay or discard each one.", int(d.queue.dead)),
                           u"queue"_s, u"dead"_s};
+    if (d.queue.needsPerson > 0)
+        d.alerts << Alert{S::Critical, u"queue.needs_person"_s,
+                          tr("%n action(s) need a person: PayBridge looked in PayTrace, Magento or the ERP and could "
+                             "not tell whether they happened. Open each one, read what was found, and say whether "
+                             "it happened.", int(d.queue.needsPerson)),
+                          u"queue"_s, u"in_doubt"_s};
     if (d.queue.inDoubtOverHour > 0)
         d.alerts << Alert{S::Critical, u"queue.in_doubt_old"_s,
                           tr("%n action(s) have been in doubt for more than an hour: nobody knows yet whether "

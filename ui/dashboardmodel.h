@@ -55,6 +55,7 @@ struct QueueCounts
     qint64 inDoubt = 0;       // in_doubt, needs_person
     qint64 dead = 0;
     qint64 inDoubtOverHour = 0;
+    qint64 needsPerson = 0;   // the janitor could not decide: a person must
 };
 
 struct Alert

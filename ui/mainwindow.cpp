@@ -1,5 +1,8 @@
 #include "mainwindow.h"
 
+#include "intents/intentjournal.h"
+#include "util/clock.h"
+
 #include "access/operator.h"
 #include "approvalsdialog.h"
 #include "auditpage.h"
@@ -27,6 +30,10 @@
 #include <QSqlQuery>
 #include <QStackedWidget>
 #include <QStatusBar>
+#include <QCoreApplication>
+#include <QSqlDatabase>
+#include <QLabel>
+#include <QTimer>
 #include <QStyle>
 #include <QTableView>
 #include <QToolBar>
@@ -405,6 +412,32 @@ void MainWindow::connectSync()
     connect(m_sync, &SyncService::finished, this, &MainWindow::onSyncFinished);
     connect(m_sync, &SyncService::failed, m_dashboardPage, &DashboardPage::refresh);
     connect(m_sync, &SyncService::intentsChanged, m_dashboardPage, &DashboardPage::refresh);
+    // A capture, void or refund that succeeded is in the store at once (the engine writes its
+    // result there): the orders and transactions show it without waiting for a sync. Bursts of
+    // intent changes refresh once.
+    auto *reread = new QTimer(this);
+    reread->setSingleShot(true);
+    reread->setInterval(500);
+    connect(m_sync, &SyncService::intentsChanged, reread, qOverload<>(&QTimer::start));
+    connect(reread, &QTimer::timeout, this, [this] {
+        if (!m_storeOpen)
+            return;
+        m_ordersPage->refresh();
+        m_transactionsPage->refresh();
+    });
+
+    m_runnerLabel = new QLabel(this);
+    m_runnerLabel->setObjectName(u"runnerLabel"_s);
+    statusBar()->addPermanentWidget(m_runnerLabel);
+    m_intervalTimer = new QTimer(this);
+    m_intervalTimer->setInterval(std::max(30, m_sync->config().syncIntervalSeconds) * 1000);
+    connect(m_intervalTimer, &QTimer::timeout, this, &MainWindow::onIntervalTick);
+    m_intervalTimer->start();
+    auto *leaseWatch = new QTimer(this);
+    leaseWatch->setInterval(10000);
+    connect(leaseWatch, &QTimer::timeout, this, &MainWindow::updateRunnerLabel);
+    leaseWatch->start();
+    QTimer::singleShot(0, this, &MainWindow::updateRunnerLabel);
 
     switch (m_sync->state()) {
     case pb::sync::SyncState::Idle: m_status->setIdle(); break;
@@ -420,6 +453,45 @@ void MainWindow::updateSyncActions()
     const bool running = m_sync && m_sync->state() == pb::sync::SyncState::Running;
     m_syncNow->setEnabled(m_sync && !running);
     m_cancelSync->setEnabled(running);
+}
+
+QString MainWindow::updateRunnerLabel()
+{
+    if (!m_runnerLabel)
+        return {};
+    m_serveRunsStore = false;
+    QString text;
+    if (m_storeOpen) {
+        QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+        pb::intents::IntentJournal journal(db, pb::SystemClock::instance());
+        if (auto holder = journal.runnerLeaseHolder(); holder && holder.value()) {
+            const pb::intents::RunnerLeaseHolder &h = *holder.value();
+            const bool self = h.pid == QCoreApplication::applicationPid();
+            m_serveRunsStore = !self && h.program == u"paybridge serve";
+            text = self ? tr("Refunds and captures are sent by this window")
+                        : tr("Refunds and captures are sent by %1 (process %2 on %3)").arg(h.program).arg(h.pid).arg(h.host);
+        } else {
+            text = tr("No process is sending refunds and captures");
+        }
+    }
+    m_runnerLabel->setText(text);
+    m_runnerLabel->setToolTip(tr("One process at a time sends the store's captures, voids and refunds; the others "
+                                 "queue them for it."));
+    return text;
+}
+
+void MainWindow::onIntervalTick()
+{
+    updateRunnerLabel();
+    if (!m_sync)
+        return;
+    if (m_serveRunsStore) {
+        // The service syncs this store on its own schedule: show what it stored.
+        reloadStore();
+        return;
+    }
+    if (m_sync->state() != pb::sync::SyncState::Running)
+        m_sync->syncNow();
 }
 
 void MainWindow::onSyncFinished(const pb::sync::SyncSummary &summary)

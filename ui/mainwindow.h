@@ -5,9 +5,11 @@
 #include <QString>
 
 class QAction;
+class QLabel;
 class QListWidget;
 class QSplitter;
 class QStackedWidget;
+class QTimer;
 
 namespace pb::sync {
 class SyncService;
@@ -90,6 +92,11 @@ private:
     void createReconciliationPage();
     void restoreSettings();
     void saveSettings() const;
+    // Near real time while the console is open: a sync on the profile's interval, unless
+    // `paybridge serve` runs the same store (then the pages only re-read what it stored).
+    void onIntervalTick();
+    // Who runs the store's intents (the runner lease), shown in the status bar.
+    QString updateRunnerLabel();
 
     QString m_profileName;
     QString m_databasePath;
@@ -112,6 +119,9 @@ private:
     SyncStatusWidget *m_status = nullptr;
     QAction *m_syncNow = nullptr;
     QAction *m_cancelSync = nullptr;
+    QTimer *m_intervalTimer = nullptr;
+    QLabel *m_runnerLabel = nullptr;
+    bool m_serveRunsStore = false;
 };
 
 } // namespace pb::ui
