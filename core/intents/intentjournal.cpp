@@ -237,6 +237,18 @@ Result<QList<Intent>> selectMany(QSqlQuery &q)
     return out;
 }
 
+// The intents `sql` selects (kIntentColumns first) with `now` and `limit` bound in that order.
+Result<QList<Intent>> selectNowLimit(QSqlDatabase &db, const QString &sql, const QDateTime &now, int limit)
+{
+    auto query = prepare(db, sql);
+    if (!query)
+        return query.error();
+    QSqlQuery &q = query.value();
+    q.addBindValue(timeToSql(now));
+    q.addBindValue(limit);
+    return selectMany(q);
+}
+
 // One column assignment of an intents UPDATE.
 struct Set
 {
@@ -1008,15 +1020,9 @@ ORDER BY id)"_s);
 
 Result<QList<Intent>> IntentJournal::dueLookups(const QDateTime &now, int limit) const
 {
-    auto query = prepare(m_db, u"SELECT "_s + kIntentColumns + uR"( FROM intents
+    return selectNowLimit(m_db, u"SELECT "_s + kIntentColumns + uR"( FROM intents
 WHERE state = 'in_doubt' AND (next_lookup_at IS NULL OR next_lookup_at <= ?)
-ORDER BY COALESCE(last_lookup_at, 0), id LIMIT ?)"_s);
-    if (!query)
-        return query.error();
-    QSqlQuery &q = query.value();
-    q.addBindValue(timeToSql(now));
-    q.addBindValue(limit);
-    return selectMany(q);
+ORDER BY COALESCE(last_lookup_at, 0), id LIMIT ?)"_s, now, limit);
 }
 
 Result<std::optional<QDateTime>> IntentJournal::nextLookupAt() const
@@ -1183,31 +1189,19 @@ Result<QList<IntentAttempt>> IntentJournal::attempts(qint64 intentId) const
 
 Result<QList<Intent>> IntentJournal::due(const QDateTime &now, int limit) const
 {
-    auto query = prepare(m_db, u"SELECT "_s + kIntentColumns + uR"( FROM intents
+    return selectNowLimit(m_db, u"SELECT "_s + kIntentColumns + uR"( FROM intents
 WHERE state IN ('planned', 'retry_wait') AND next_attempt_at <= ?
-ORDER BY next_attempt_at, id LIMIT ?)"_s);
-    if (!query)
-        return query.error();
-    QSqlQuery &q = query.value();
-    q.addBindValue(timeToSql(now));
-    q.addBindValue(limit);
-    return selectMany(q);
+ORDER BY next_attempt_at, id LIMIT ?)"_s, now, limit);
 }
 
 Result<QList<Intent>> IntentJournal::dueReady(const QDateTime &now, int limit) const
 {
-    auto query = prepare(m_db, u"SELECT "_s + kIntentColumns + uR"( FROM intents i
+    return selectNowLimit(m_db, u"SELECT "_s + kIntentColumns + uR"( FROM intents i
 WHERE state IN ('planned', 'retry_wait') AND next_attempt_at <= ?
   AND (json_extract(payload, '$.after') IS NULL
        OR EXISTS (SELECT 1 FROM intents p
                   WHERE p.natural_key = json_extract(i.payload, '$.after') AND p.state = 'succeeded'))
-ORDER BY next_attempt_at, id LIMIT ?)"_s);
-    if (!query)
-        return query.error();
-    QSqlQuery &q = query.value();
-    q.addBindValue(timeToSql(now));
-    q.addBindValue(limit);
-    return selectMany(q);
+ORDER BY next_attempt_at, id LIMIT ?)"_s, now, limit);
 }
 
 Result<std::optional<QDateTime>> IntentJournal::nextDueAt() const

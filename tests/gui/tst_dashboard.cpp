@@ -250,8 +250,12 @@ void TestDashboard::figuresFromTheStore()
         codes << a.code;
         QVERIFY2(a.text.endsWith(u'.'), qPrintable(a.text));
     }
-    QCOMPARE(codes, (QStringList{u"sync.failed"_s, u"queue.dead"_s, u"queue.in_doubt_old"_s,
+    QCOMPARE(codes, (QStringList{u"sync.failed"_s, u"queue.dead"_s, u"queue.needs_person"_s, u"queue.in_doubt_old"_s,
                                  u"connection.rate_limited"_s, u"transactions.unlinked"_s}));
+    // The one intent the janitor could not decide waits for a person: the alert opens it.
+    QVERIFY2(d.alerts[2].text.startsWith(u"1 action(s) need a person"_s) || d.alerts[2].text.startsWith(u"1 action needs"_s),
+             qPrintable(d.alerts[2].text));
+    QCOMPARE(d.alerts[2].filter, u"in_doubt"_s);
     QVERIFY(d.alerts[0].text.contains(u"PayTrace: auth http 401"_s));
     QVERIFY2(d.alerts[1].text.startsWith(u"2 action(s) failed for good"_s) || d.alerts[1].text.startsWith(u"2 actions failed"_s),
              qPrintable(d.alerts[1].text));

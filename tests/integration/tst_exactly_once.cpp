@@ -47,6 +47,17 @@ sync::OperationRequest refund(const QString &order, const QString &amount)
     return r;
 }
 
+// One fault on the next refund PayTrace receives.
+sandbox::FaultRule onNextRefund(sandbox::FaultKind kind)
+{
+    sandbox::FaultRule rule;
+    rule.path = u"/paytrace/v1/transactions/refund/*"_s;
+    rule.method = u"POST"_s;
+    rule.kind = kind;
+    rule.times = 1;
+    return rule;
+}
+
 } // namespace
 
 class TestExactlyOnce : public QObject
@@ -134,12 +145,8 @@ void TestExactlyOnce::refundCarriedOutAfterTheTimeoutIsFoundNotSentAgain()
     sandbox::Sandbox &sb = *m_sandbox->sandbox();
     const QString order = freshSettledOrder(1000);
     QVERIFY(!order.isEmpty());
-    sandbox::FaultRule rule;
-    rule.path = u"/paytrace/v1/transactions/refund/*"_s;
-    rule.method = u"POST"_s;
-    rule.kind = sandbox::FaultKind::LateEffect;
+    sandbox::FaultRule rule = onNextRefund(sandbox::FaultKind::LateEffect);
     rule.delayMs = 3000;
-    rule.times = 1;
     sb.faults().add(rule);
 
     QElapsedTimer clock;
@@ -179,12 +186,8 @@ void TestExactlyOnce::cancelledSyncLetsARefundInFlightFinish()
     sandbox::Sandbox &sb = *m_sandbox->sandbox();
     const QString order = freshSettledOrder(1000);
     QVERIFY(!order.isEmpty());
-    sandbox::FaultRule slow;
-    slow.path = u"/paytrace/v1/transactions/refund/*"_s;
-    slow.method = u"POST"_s;
-    slow.kind = sandbox::FaultKind::Latency;
+    sandbox::FaultRule slow = onNextRefund(sandbox::FaultKind::Latency);
     slow.latencyMs = 1500; // under the 2 s request timeout: the answer comes
-    slow.times = 1;
     sb.faults().add(slow);
     // Reads slow enough that the sync is still reading (and reaches a checkpoint where it sees
     // the cancel) while the refund waits for its answer.
@@ -223,12 +226,8 @@ void TestExactlyOnce::answerTheStoreRefusedIsRecordedLater()
     sandbox::Sandbox &sb = *m_sandbox->sandbox();
     const QString order = freshSettledOrder(1000);
     QVERIFY(!order.isEmpty());
-    sandbox::FaultRule slow;
-    slow.path = u"/paytrace/v1/transactions/refund/*"_s;
-    slow.method = u"POST"_s;
-    slow.kind = sandbox::FaultKind::Latency;
+    sandbox::FaultRule slow = onNextRefund(sandbox::FaultKind::Latency);
     slow.latencyMs = 1000;
-    slow.times = 1;
     sb.faults().add(slow);
 
     auto locker = store::Database::openWriter(m_config.databasePath, u"locker"_s);
@@ -327,12 +326,7 @@ void TestExactlyOnce::refundMadeInTheTerminalIsNotClaimed()
     // A few seconds later: more than PayTrace's whole seconds and a little clock skew explain.
     QTest::qWait(6500);
 
-    sandbox::FaultRule rule;
-    rule.path = u"/paytrace/v1/transactions/refund/*"_s;
-    rule.method = u"POST"_s;
-    rule.kind = sandbox::FaultKind::Reset;
-    rule.times = 1;
-    sb.faults().add(rule);
+    sb.faults().add(onNextRefund(sandbox::FaultKind::Reset));
     const auto out = test::runOperation(*m_service, this, refund(order, u"1.00"_s));
     sb.faults().clear();
     QCOMPARE(sync::outcomeKindName(out.kind), u"in_doubt"_s);
