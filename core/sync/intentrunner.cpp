@@ -615,7 +615,12 @@ void IntentRunner::sendMagento(std::shared_ptr<Job> job)
             report.outcome = u"done"_s;
             report.requestId = job->requestId;
             report.resultRef = ref;
-            finish(job, [this, job, report] { return m_journal.markSucceeded(job->ticket, report); });
+            finish(job, [this, job, report] {
+                const Status recorded = m_journal.markSucceeded(job->ticket, report);
+                if (recorded)
+                    reflect(job->intent, report.resultRef);
+                return recorded;
+            });
             return;
         }
         if (failure.errorClass == net::ErrorClass::RateLimited)
@@ -778,7 +783,7 @@ void IntentRunner::sendErp(std::shared_ptr<Job> job)
 void IntentRunner::reflect(const Intent &intent, const QString &resultRef)
 {
     // Best effort: the next sync stores PayTrace's own record in any case.
-    if (const Status s = reflectGatewayEffect(m_db, intent, resultRef, m_clock.nowUtc()); !s)
+    if (const Status s = reflectEffect(m_db, intent, resultRef, m_clock.nowUtc()); !s)
         qCWarning(lcSync) << "intent" << intent.id << "succeeded, but the store could not show it yet:"
                           << s.error().toString();
 }
@@ -830,7 +835,9 @@ void IntentRunner::recordLookup(qint64 intentId, const LookupFinding &found)
     }
     const Status s = m_journal.recordLookup(intentId, finding);
     if (s && finding.kind == LookupFinding::Kind::Happened) {
-        if (auto intent = m_journal.get(intentId); intent)
+        // Gateway effects only: they are written once (by transaction id). A Magento total may
+        // already hold the document when a sync ran since the send, and would count it twice.
+        if (auto intent = m_journal.get(intentId); intent && intents::movesMoney(intent->kind))
             reflect(intent.value(), finding.resultRef);
     }
     if (!s && s.error().code != u"intent.illegal_transition")

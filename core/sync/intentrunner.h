@@ -121,7 +121,7 @@ private:
     intents::LookupFinding refundFinding(const intents::Intent &intent, const QDateTime &since,
                                          const QList<GatewayTransaction> &exported);
     void recordLookup(qint64 intentId, const intents::LookupFinding &finding);
-    // Shows a succeeded money intent in the store at once (reflectGatewayEffect).
+    // Shows a succeeded intent in the store at once (reflectEffect).
     void reflect(const intents::Intent &intent, const QString &resultRef);
     void lookupDone(qint64 intentId);
     void schedule(qint64 ms);

@@ -3,6 +3,7 @@
 #include "intents/intentjournal.h"
 #include "store/linkrepository.h"
 #include "store/orderrepository.h"
+#include "store/sqlsupport.h"
 #include "store/transactionrepository.h"
 #include "util/clock.h"
 
@@ -170,10 +171,53 @@ Result<OrderPayment> load(QSqlDatabase &db, std::optional<OrderRecord> order,
 
 } // namespace
 
-Status reflectGatewayEffect(QSqlDatabase &db, const intents::Intent &intent, const QString &resultRef,
-                            const QDateTime &now)
+namespace {
+
+// What a Magento document PayBridge created changes on the order, as Magento will report it.
+Status reflectMagentoEffect(QSqlDatabase &db, const intents::Intent &intent)
 {
-    if (!intents::movesMoney(intent.kind) || resultRef.isEmpty())
+    const Money amount = intentAmount(intent);
+    QString sql;
+    QVariantList binds;
+    switch (intent.kind) {
+    case IntentKind::MagentoCreditMemo:
+        if (!amount.isValid())
+            return Status::success();
+        sql = u"UPDATE orders SET total_refunded = MIN(total_paid, total_refunded + ?) WHERE entity_id = ?"_s;
+        binds << amount.minor();
+        break;
+    case IntentKind::MagentoInvoice:
+        if (!amount.isValid())
+            return Status::success();
+        sql = u"UPDATE orders SET total_invoiced = MIN(grand_total, total_invoiced + ?), "
+              "total_paid = MIN(grand_total, total_paid + ?), total_due = MAX(0, total_due - ?) WHERE entity_id = ?"_s;
+        binds << amount.minor() << amount.minor() << amount.minor();
+        break;
+    case IntentKind::MagentoCancel:
+        sql = u"UPDATE orders SET state = 'canceled', status = 'canceled' WHERE entity_id = ?"_s;
+        break;
+    default:
+        return Status::success();
+    }
+    if (!intent.orderEntityId)
+        return Status::success();
+    binds << *intent.orderEntityId;
+    auto q = store::detail::prepare(db, sql);
+    if (!q)
+        return q.error();
+    for (const QVariant &v : std::as_const(binds))
+        q.value().addBindValue(v);
+    return store::detail::exec(q.value(), u"cannot show the Magento document on order "_s
+                                              + QString::number(*intent.orderEntityId));
+}
+
+} // namespace
+
+Status reflectEffect(QSqlDatabase &db, const intents::Intent &intent, const QString &resultRef, const QDateTime &now)
+{
+    if (!intents::movesMoney(intent.kind))
+        return reflectMagentoEffect(db, intent);
+    if (resultRef.isEmpty())
         return Status::success();
     store::TransactionRepository txns(db);
     const QString target = intent.payload.value(u"transaction_id"_s).toString();

@@ -42,12 +42,12 @@ Result<OrderPayment> loadOrderPayment(QSqlDatabase &db, const QString &increment
 Result<OrderPayment> loadOrderPaymentById(QSqlDatabase &db, qint64 orderEntityId,
                                           std::optional<qint64> excluding = std::nullopt);
 
-// What a succeeded PayTrace capture, void or refund did, written into the store at once as
-// PayTrace will report it (the refund as a new transaction, the captured or voided one's
-// status), so the console and the dashboard show it before the next sync reads PayTrace's own
-// record, which then replaces it. Other kinds, and effects already stored, change nothing.
-Status reflectGatewayEffect(QSqlDatabase &db, const intents::Intent &intent, const QString &resultRef,
-                            const QDateTime &now);
+// What a succeeded intent did, written into the store at once as PayTrace or Magento will
+// report it, so the console and the dashboard show it before the next sync reads their own
+// records, which then replace it: a PayTrace refund as a new transaction, a capture's or
+// void's new status; a Magento credit memo's, invoice's or cancel's totals and state. ERP
+// entries, and effects already stored, change nothing.
+Status reflectEffect(QSqlDatabase &db, const intents::Intent &intent, const QString &resultRef, const QDateTime &now);
 
 // The amount a money intent moves, from its payload ("amount", "currency"); invalid Money when
 // it has none (a void moves what its target holds).

@@ -32,7 +32,9 @@
 #include <QPushButton>
 #include <QRadioButton>
 #include <QSettings>
+#include <QRegularExpression>
 #include <QSignalSpy>
+#include <QTextBrowser>
 #include <QSqlQuery>
 #include <QTabWidget>
 #include <QTableView>
@@ -251,6 +253,28 @@ void TestConsoleActions::refundThroughDialogHappensOnceInEachSystem()
     QCOMPARE(refunded, qint64(500));
     QTest::mouseClick(dialog->closeButton(), Qt::LeftButton);
     QTRY_VERIFY(!dialog);
+
+    // Shown at once, before any sync: the order's row (Magento's refunded total, the payment
+    // status) and its detail pane.
+    const auto storeSays = [&] {
+        auto db = store::Database::openReader(m_config.databasePath, u"shown"_s);
+        QString row;
+        if (db) {
+            QSqlQuery q(db.value());
+            if (q.exec(u"SELECT total_refunded, pay_refunded, pay_status FROM orders WHERE increment_id = '%1'"_s.arg(inc))
+                && q.next())
+                row = u"%1 %2 %3"_s.arg(q.value(0).toLongLong()).arg(q.value(1).toLongLong()).arg(q.value(2).toString());
+        }
+        db.value() = QSqlDatabase();
+        store::Database::close(u"shown"_s);
+        return row;
+    };
+    QCOMPARE(storeSays(), u"500 500 partially_refunded"_s);
+    page->showRecord(inc);
+    // Magento's refunded total and PayTrace's refunded amount, both 5.00 now.
+    static const QRegularExpression refundedFive(u"Refunded\\s+5\\.00 USD"_s);
+    QTRY_VERIFY2_WITH_TIMEOUT(page->detailView()->toPlainText().count(refundedFive) == 2,
+                              qPrintable(page->detailView()->toPlainText()), 10000);
 }
 
 void TestConsoleActions::supportRefundAboveLimitWaitsForFinance()
