@@ -31,7 +31,7 @@ std::optional<IntentKind> kindFromName(QStringView name);
 // again before sending).
 bool movesMoney(IntentKind kind);
 
-// See DESIGN.md, "Intents". A permanent failure goes straight to Dead (the attempt row records
+// See docs/intents.md. A permanent failure goes straight to Dead (the attempt row records
 // outcome "failed" and the class); there is no separate stored "failed" state.
 enum class IntentState {
     Planned,     // written, not sent yet

@@ -120,7 +120,7 @@ struct RunnerLeaseHolder
     QDateTime expiresAt;
 };
 
-// The journal of external writes (DESIGN.md, "Intents"), over the single writer connection.
+// The journal of external writes (docs/intents.md), over the single writer connection.
 //
 // Every transition runs in one transaction (BEGIN IMMEDIATE … COMMIT) together with its
 // intent_attempts row and, for people's decisions, its audit_log entry; nothing is left half

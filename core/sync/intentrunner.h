@@ -48,7 +48,8 @@ struct IntentRunnerConfig
     qint64 leaseMs = 30000;
 };
 
-// Executes intents exactly once (DESIGN.md, "Intents"), on the sync thread.
+// Executes intents exactly once (docs/intents.md), on the sync thread, while it holds the
+// store's runner lease (one process per store sends; the others only plan).
 //
 // A pass takes the due intents whose earlier step (payload "after") has succeeded, checks the
 // money invariants again for money intents (against the store and every other pending money
@@ -56,8 +57,9 @@ struct IntentRunnerConfig
 // succeeded, retry_wait (backoff per error class, Retry-After honoured), dead (permanent, or
 // retries exhausted) or in_doubt (the effect is unknown). The janitor looks in-doubt intents up
 // where their effect would be — PayTrace's export, Magento's credit memos, invoices, comments
-// and order state, the ERP journal by reference — and records what it found; only what it
-// could not decide waits for a person. Requests to each host pass an adaptive rate limiter.
+// and order state, the ERP journal by reference — in turn, and concludes "did not happen" only
+// after the settle window and two lookups that agree; what it cannot decide goes to a person.
+// Requests to each host pass an adaptive rate limiter.
 class IntentRunner : public QObject
 {
     Q_OBJECT

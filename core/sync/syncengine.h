@@ -56,7 +56,7 @@ public:
     // Thread-safe: the running pass stops at its next checkpoint and reports "sync.cancelled".
     void requestCancel() { m_cancelRequested.store(true); }
 
-    // The intent path (DESIGN.md, "Intents"); call on the engine's thread. Permissions are
+    // The intent path (docs/intents.md); call on the engine's thread. Permissions are
     // checked here for the actor, so every front end obeys the same rules.
     Result<OperationPreview> previewOperation(const OperationRequest &request);
     // Plans the chain and runs it; `done` runs (on this thread) once the chain finished or
