@@ -468,10 +468,10 @@ QString MainWindow::updateRunnerLabel()
             const pb::intents::RunnerLeaseHolder &h = *holder.value();
             const bool self = h.pid == QCoreApplication::applicationPid();
             m_serveRunsStore = !self && h.program == u"paybridge serve";
-            text = self ? tr("Refunds and captures are sent by this window")
-                        : tr("Refunds and captures are sent by %1 (process %2 on %3)").arg(h.program).arg(h.pid).arg(h.host);
+            text = self ? tr("Captures, voids and refunds are sent by this window")
+                        : tr("Captures, voids and refunds are sent by %1 (process %2 on %3)").arg(h.program).arg(h.pid).arg(h.host);
         } else {
-            text = tr("No process is sending refunds and captures");
+            text = tr("No process is sending captures, voids and refunds");
         }
     }
     m_runnerLabel->setText(text);
