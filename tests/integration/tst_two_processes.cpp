@@ -7,6 +7,7 @@
 // service's sends as in doubt and a late refund was sent twice.
 #include "cliworld.h"
 
+#include "intents/intentjournal.h"
 #include "store/database.h"
 #include "sync/syncservice.h"
 
@@ -40,6 +41,7 @@ private Q_SLOTS:
     void initTestCase();
     void cleanupTestCase();
     void serviceAndCommandsShareOneStore();
+    void refundCommandNeverWaitsForever();
 
 private:
     CliRun run(const QStringList &args, int timeoutMs = 180000) { return m_world.paybridge(args, {}, timeoutMs); }
@@ -227,6 +229,58 @@ void TestTwoProcesses::serviceAndCommandsShareOneStore()
     q = QSqlQuery();
     db.value() = QSqlDatabase();
     pb::store::Database::close(u"books"_s);
+}
+
+void TestTwoProcesses::refundCommandNeverWaitsForever()
+{
+    // A process that holds the runner lease but never sends (hung): `paybridge refund` plans
+    // its refund, waits, and then ends with exit 1 saying the effect is not confirmed; the
+    // refund stays planned for whoever runs intents next.
+    QString error;
+    const auto targets = m_world.findTargets(kProfile, &error);
+    QVERIFY2(targets, qPrintable(error));
+    QVERIFY(targets->refundable.size() >= 9);
+    const TargetOrder t = targets->refundable.at(8);
+    {
+        auto db = pb::store::Database::openWriter(m_world.storePath(kProfile), u"hung"_s);
+        QVERIFY(db);
+        QSqlQuery q(db.value());
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        QVERIFY(q.prepare(u"INSERT OR REPLACE INTO intent_runner_lease (name, holder, host, pid, program, acquired_at, "
+                          "renewed_at, expires_at) VALUES ('intents', ?, ?, ?, 'paybridge serve', ?, ?, ?)"_s));
+        const auto me = pb::intents::OwnerId::self();
+        q.addBindValue(QString(me.toString() + u"/hung"_s));
+        q.addBindValue(me.host);
+        q.addBindValue(me.pid);
+        q.addBindValue(now);
+        q.addBindValue(now);
+        q.addBindValue(now + 600000);
+        QVERIFY(q.exec());
+        q = QSqlQuery();
+        db.value() = QSqlDatabase();
+        pb::store::Database::close(u"hung"_s);
+    }
+    const QStringList args{u"refund"_s, u"--profile"_s, kProfile, u"--order"_s, t.incrementId, u"--amount"_s,
+                           u"1.00"_s, u"--reason"_s, u"returned"_s};
+    QElapsedTimer clock;
+    clock.start();
+    const CliRun r = run(args, 120000);
+    // The profile's request timeout is 5 s: at most twice that and 30 s more.
+    QVERIFY2(r.exitCode == 1, qPrintable(r.describe(args)));
+    QVERIFY2(clock.elapsed() < 90000, qPrintable(QString::number(clock.elapsed())));
+    QVERIFY2(r.out.contains(u"outcome=in_doubt"_s) && r.out.contains(u"error_code=intent.unconfirmed"_s)
+                 && r.err.contains(u"could not confirm"_s),
+             qPrintable(r.describe(args)));
+    auto db = pb::store::Database::openReader(m_world.storePath(kProfile), u"left"_s);
+    QVERIFY(db);
+    QSqlQuery q(db.value());
+    QVERIFY(q.exec(u"SELECT state FROM intents WHERE kind = 'paytrace.refund' AND json_extract(payload, '$.order') = '%1'"_s
+                       .arg(t.incrementId)));
+    QVERIFY(q.next());
+    QCOMPARE(q.value(0).toString(), u"planned"_s); // nothing was sent
+    q = QSqlQuery();
+    db.value() = QSqlDatabase();
+    pb::store::Database::close(u"left"_s);
 }
 
 QTEST_GUILESS_MAIN(TestTwoProcesses)
