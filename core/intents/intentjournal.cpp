@@ -393,8 +393,11 @@ QString OwnerId::toString() const
     return host + u':' + QString::number(pid) + u':' + QString::number(startMs);
 }
 
-std::optional<OwnerId> OwnerId::parse(const QString &text)
+std::optional<OwnerId> OwnerId::parse(const QString &owner)
 {
+    // One process may run several owners (runners): "host:pid:start/n" names the n-th; the
+    // process is what counts here.
+    const QString text = owner.section(u'/', 0, 0);
     // The host name may itself hold colons (rare); pid and start are the last two parts.
     const qsizetype second = text.lastIndexOf(u':');
     const qsizetype first = second > 0 ? text.lastIndexOf(u':', second - 1) : -1;

@@ -271,6 +271,12 @@ void IntentRunner::renewLease()
             m_lastRenewMs = m_clock.monotonicMs();
             if (auto rows = m_journal.renewLeases(); !rows)
                 Q_EMIT error(rows.error());
+            // Sends whose owner went away since this runner took the lease (a claim that ran
+            // out, a process that ended) are in doubt now, not stuck in `sending`.
+            if (auto recovered = recover(); !recovered)
+                Q_EMIT error(recovered.error());
+            else if (recovered.value() > 0)
+                schedule(0);
         }
     }
     // Work other processes planned (a `paybridge refund` beside `serve`) is picked up here.

@@ -900,8 +900,12 @@ void TestIntentJournal::liveOwnersSendsAreNotRecovered()
 
 void TestIntentJournal::goneOwnersSendsAreRecovered()
 {
-    // The owner's process has ended: no need to wait for its claim to run out.
-    m_journal->setOwner(goneOwner(), 600000);
+    // The owner's process has ended: no need to wait for its claim to run out. (Runners name
+    // themselves "host:pid:start/n".)
+    const QString owner = goneOwner() + u"/1"_s;
+    QVERIFY(OwnerId::parse(owner));
+    QVERIFY(OwnerId::parse(owner)->certainlyGone());
+    m_journal->setOwner(owner, 600000);
     const Intent sending = driveTo(IntentState::Sending, u"o:gone"_s);
     IntentJournal other(m_db, m_clock);
     other.setOwner(OwnerId::self().toString() + u"/next"_s, 60000);
@@ -964,7 +968,7 @@ void TestIntentJournal::oneRunnerLeasePerStore()
     QVERIFY(serve.acquireRunnerLease(u"paybridge serve"_s).value());
     // A holder whose process has ended is replaced at once.
     IntentJournal dead(m_db, m_clock);
-    dead.setOwner(goneOwner(), 600000);
+    dead.setOwner(goneOwner() + u"/2"_s, 600000);
     QVERIFY(serve.releaseRunnerLease());
     QVERIFY(dead.acquireRunnerLease(u"killed"_s).value());
     QVERIFY(console.acquireRunnerLease(u"console"_s).value());
