@@ -84,4 +84,20 @@ std::optional<QString> actingAccount(Io &io, int *exitCode)
     return account.value();
 }
 
+std::optional<int> secondsOption(const QCommandLineParser &parser, const QCommandLineOption &option, int min,
+                                 int max, Io &io)
+{
+    bool ok = false;
+    const int seconds = parser.value(option).toInt(&ok);
+    if (ok && seconds >= min && seconds <= max)
+        return seconds;
+    io.err() << tr("--%1: expected a whole number of seconds from %2 to %3, got '%4'\n")
+                    .arg(option.names().constFirst())
+                    .arg(min)
+                    .arg(max)
+                    .arg(parser.value(option))
+             << Qt::flush;
+    return std::nullopt;
+}
+
 } // namespace pb::app

@@ -26,6 +26,11 @@ std::optional<profile::Profile> loadProfile(const QString &profileName, Io &io, 
 // The profile's engine configuration with its secrets; prints why not and sets *exitCode.
 std::optional<sync::SyncConfig> loadEngineConfig(const QString &profileName, Io &io, int *exitCode);
 
+// A whole number of seconds from `option` within [min, max], or nullopt after saying what is
+// wrong (naming the option).
+std::optional<int> secondsOption(const QCommandLineParser &parser, const QCommandLineOption &option, int min,
+                                 int max, Io &io);
+
 // The OS account the command acts for (the engine checks its permissions); prints why not.
 std::optional<QString> actingAccount(Io &io, int *exitCode);
 

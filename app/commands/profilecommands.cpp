@@ -1,5 +1,6 @@
 // `paybridge profile add|set-secret|set-erp|set-timing|list|remove`
 #include "commands/cli.h"
+#include "commands/commandsupport.h"
 #include "commands/exitcodes.h"
 #include "commands/output.h"
 
@@ -218,22 +219,6 @@ int setErp(const QStringList &arguments, Io &io)
     return ExitOk;
 }
 
-// A whole number of seconds from an option, or nullopt after saying what is wrong.
-std::optional<int> secondsOption(const QCommandLineParser &parser, const QCommandLineOption &option, int min,
-                                 int max, Io &io)
-{
-    bool ok = false;
-    const int seconds = parser.value(option).toInt(&ok);
-    if (ok && seconds >= min && seconds <= max)
-        return seconds;
-    io.err() << tr("--%1: expected a whole number of seconds from %2 to %3, got '%4'\n")
-                    .arg(option.names().constFirst())
-                    .arg(min)
-                    .arg(max)
-                    .arg(parser.value(option))
-             << Qt::flush;
-    return std::nullopt;
-}
 
 int setTiming(const QStringList &arguments, Io &io)
 {

@@ -260,19 +260,10 @@ bool readSeconds(const QCommandLineParser &parser, const QCommandLineOption &opt
 {
     if (!parser.isSet(option))
         return true;
-    bool ok = false;
-    const int value = parser.value(option).toInt(&ok);
-    if (!ok || value < min || value > max) {
-        io.err() << tr("--%1: expected a whole number of seconds from %2 to %3, got '%4'\n")
-                        .arg(option.names().constFirst())
-                        .arg(min)
-                        .arg(max)
-                        .arg(parser.value(option))
-                 << Qt::flush;
-        return false;
-    }
-    *out = value;
-    return true;
+    const auto seconds = secondsOption(parser, option, min, max, io);
+    if (seconds)
+        *out = *seconds;
+    return seconds.has_value();
 }
 
 } // namespace
