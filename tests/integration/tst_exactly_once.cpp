@@ -33,8 +33,8 @@ namespace {
 const QString kFinance = u"fin"_s;
 const QString kAdmin = u"boss"_s;
 // Short enough for a test, with the settle window at its floor of twice the timeout.
-constexpr int kTimeoutMs = 2000;
-constexpr int kSettleMs = 4000;
+constexpr int kTimeoutMs = 3000;
+constexpr int kSettleMs = 6000;
 
 sync::OperationRequest refund(const QString &order, const QString &amount)
 {
@@ -140,13 +140,13 @@ intents::Intent TestExactlyOnce::intentById(qint64 id)
 
 void TestExactlyOnce::refundCarriedOutAfterTheTimeoutIsFoundNotSentAgain()
 {
-    // PayTrace times out, but carries the refund out 3 s after it arrived: the janitor must not
+    // PayTrace times out, but carries the refund out 4.5 s after it arrived: the janitor must not
     // conclude "did not happen" before the settle window, and then finds the refund.
     sandbox::Sandbox &sb = *m_sandbox->sandbox();
     const QString order = freshSettledOrder(1000);
     QVERIFY(!order.isEmpty());
     sandbox::FaultRule rule = onNextRefund(sandbox::FaultKind::LateEffect);
-    rule.delayMs = 3000;
+    rule.delayMs = 4500;
     sb.faults().add(rule);
 
     QElapsedTimer clock;
@@ -177,7 +177,7 @@ void TestExactlyOnce::refundCarriedOutAfterTheTimeoutIsFoundNotSentAgain()
     sb.faults().clear();
     QCOMPARE(test::paytraceLedgerCount(sb, u"refund"_s, order), 1);
     QCOMPARE(test::magentoDocumentCount(sb, u"creditmemo"_s, order), 1);
-    QVERIFY(clock.elapsed() >= 3000);
+    QVERIFY(clock.elapsed() >= 4500);
 }
 
 void TestExactlyOnce::cancelledSyncLetsARefundInFlightFinish()
@@ -187,7 +187,7 @@ void TestExactlyOnce::cancelledSyncLetsARefundInFlightFinish()
     const QString order = freshSettledOrder(1000);
     QVERIFY(!order.isEmpty());
     sandbox::FaultRule slow = onNextRefund(sandbox::FaultKind::Latency);
-    slow.latencyMs = 1500; // under the 2 s request timeout: the answer comes
+    slow.latencyMs = 1200; // well under the request timeout: the answer comes
     sb.faults().add(slow);
     // Reads slow enough that the sync is still reading (and reaches a checkpoint where it sees
     // the cancel) while the refund waits for its answer.
