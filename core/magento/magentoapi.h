@@ -22,7 +22,7 @@ struct ItemQty
 struct OrderCommentRequest
 {
     QString comment;
-    // Always sent (magento.md §3.1: without it older 2.4.x set the status to NULL). Pass the
+    // Always sent (docs/magento.md §3: without it older 2.4.x set the status to NULL). Pass the
     // order's current status unless the comment is meant to change it.
     QString status;
     bool notifyCustomer = false;
@@ -31,7 +31,7 @@ struct OrderCommentRequest
 
 // POST /V1/order/{id}/invoice. There is deliberately no capture flag: the body always says
 // "capture": false. PayBridge captures at PayTrace itself; with capture true a PayTrace module
-// on the store would capture the same money a second time (magento.md §3.2). The invoice only
+// on the store would capture the same money a second time (docs/magento.md §3). The invoice only
 // records in Magento what PayTrace already did.
 struct InvoiceRequest
 {
@@ -92,7 +92,7 @@ public:
     void refundOrderOffline(qint64 orderId, const RefundRequest &request, QObject *context,
                             std::function<void(const Reply<qint64> &)> callback);
     // isOnline true asks the store's payment module to refund at the gateway; PayBridge itself
-    // refunds at PayTrace and must pass false (magento.md §3.3).
+    // refunds at PayTrace and must pass false (docs/magento.md §3).
     void refundInvoice(qint64 invoiceId, bool isOnline, const RefundRequest &request, QObject *context,
                        std::function<void(const Reply<qint64> &)> callback);
     void searchCreditMemos(const SearchCriteria &criteria, QObject *context,

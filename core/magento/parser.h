@@ -21,7 +21,7 @@ struct OrderPage
     qint64 totalCount = -1; // -1 when the response carried none (fields= can strip it)
 };
 
-// Magento's error envelope (magento.md §6.1) with placeholders filled in.
+// Magento's error envelope (docs/magento.md §6) with placeholders filled in.
 struct ErrorBody
 {
     QString message;        // filled: "Invalid product data: Invalid attribute set entity type"

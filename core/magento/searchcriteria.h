@@ -10,9 +10,9 @@ namespace pb::magento {
 
 using QueryItems = QList<QPair<QString, QString>>; // decoded names and values, in order
 
-// Builder for Magento's searchCriteria query (magento.md §4). Filters inside one group are
+// Builder for Magento's searchCriteria query (docs/magento.md §4). Filters inside one group are
 // OR'ed, groups are AND'ed. Indices stay below 10 so that every 2.4.x OAuth signer sorts the
-// parameters the same way (§1.4); pageSize is 1..300.
+// parameters the same way (§1); pageSize is 1..300.
 class SearchCriteria
 {
 public:

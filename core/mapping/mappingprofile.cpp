@@ -38,7 +38,7 @@ constexpr std::array kEntryKindNames = {
     std::pair{EntryKind::SettlementDeposit, "deposit"_L1},
 };
 
-// Magento's installed statuses and their states (magento.md §5.3). "fraud" is listed under
+// Magento's installed statuses and their states (docs/magento.md §5). "fraud" is listed under
 // processing; the notes mark its state as uncertain (processing and payment_review).
 constexpr std::array kBuiltInStatuses = {
     std::pair{"pending"_L1, "new"_L1},

@@ -65,7 +65,7 @@ struct PaymentApprovedRule
 
 // An open authorization on an order that Magento invoiced or shipped is captured at PayTrace,
 // then invoiced in Magento with capture:false so the store's own payment module cannot capture
-// a second time (magento.md §3.2).
+// a second time (docs/magento.md §3).
 struct CaptureRule
 {
     bool enabled = true;
@@ -173,7 +173,7 @@ public:
     const ErpAccounts &erpAccounts() const { return m_accounts; }
 
     static QStringList gatewayStatusKeys();   // the eight status-map keys
-    static QStringList builtInStatuses();     // Magento's installed statuses (magento.md §5.3)
+    static QStringList builtInStatuses();     // Magento's installed statuses (docs/magento.md §5)
     static QStringList magentoStates();
     static QStringList commentPlaceholders(); // {transaction_id}, {amount}, ...
 
