@@ -61,6 +61,22 @@ int loadStore(profile::ProfileStore &store, Io &io)
     return ExitOk;
 }
 
+// Loads `store` and finds profile `name` in it, to change and store it again; nullopt after
+// saying what is wrong (*exitCode says how).
+std::optional<profile::Profile> loadForUpdate(profile::ProfileStore &store, const QString &name, Io &io, int *exitCode)
+{
+    if (const int rc = loadStore(store, io); rc != ExitOk) {
+        *exitCode = rc;
+        return std::nullopt;
+    }
+    auto p = store.find(name);
+    if (!p) {
+        io.err() << tr("No profile named %1 (see: paybridge profile list)\n").arg(name) << Qt::flush;
+        *exitCode = ExitConfig;
+    }
+    return p;
+}
+
 // Where the day's journal goes: the same options for `profile add` and `profile set-erp`. The
 // Odoo password or API key is never an option (it would land in shell history and `ps`): it is
 // the keychain secret odoo.password (`profile set-secret NAME odoo.password`).
@@ -201,13 +217,10 @@ int setErp(const QStringList &arguments, Io &io)
         return ExitUsage;
     }
     profile::ProfileStore store;
-    if (const int rc = loadStore(store, io); rc != ExitOk)
+    int rc = ExitOk;
+    auto p = loadForUpdate(store, pos.at(0), io, &rc);
+    if (!p)
         return rc;
-    auto p = store.find(pos.at(0));
-    if (!p) {
-        io.err() << tr("No profile named %1 (see: paybridge profile list)\n").arg(pos.at(0)) << Qt::flush;
-        return ExitConfig;
-    }
     if (!erpOptions.apply(parser, p->erp, io))
         return ExitUsage;
     const Status updated = store.update(*p);
@@ -270,13 +283,10 @@ int setTiming(const QStringList &arguments, Io &io)
     }
 
     profile::ProfileStore store;
-    if (const int rc = loadStore(store, io); rc != ExitOk)
+    int rc = ExitOk;
+    auto p = loadForUpdate(store, pos.at(0), io, &rc);
+    if (!p)
         return rc;
-    auto p = store.find(pos.at(0));
-    if (!p) {
-        io.err() << tr("No profile named %1 (see: paybridge profile list)\n").arg(pos.at(0)) << Qt::flush;
-        return ExitConfig;
-    }
     if (timeout)
         p->requestTimeoutSeconds = *timeout;
     if (settle)
@@ -319,12 +329,9 @@ int setSecret(const QStringList &arguments, Io &io)
         return ExitUsage;
     }
     profile::ProfileStore store;
-    if (const int rc = loadStore(store, io); rc != ExitOk)
+    int rc = ExitOk;
+    if (!loadForUpdate(store, name, io, &rc))
         return rc;
-    if (!store.find(name)) {
-        io.err() << tr("No profile named %1 (see: paybridge profile list)\n").arg(name) << Qt::flush;
-        return ExitConfig;
-    }
 
     const auto value = io.readSecretLine(tr("%1 for %2: ").arg(key, name));
     if (!value || value->isEmpty()) {

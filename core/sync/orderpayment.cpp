@@ -259,10 +259,26 @@ Status reflectEffect(QSqlDatabase &db, const intents::Intent &intent, const QStr
             return Status::success();
         }
     }
+    // A captured or voided transaction is linked already: the upsert refreshed its order.
     if (Status s = txns.upsert({t}, now); !s)
         return s;
-    auto linked = store::LinkRepository(db).linkByInvoiceId(now);
-    return linked ? Status::success() : Status(linked.error());
+    if (intent.kind != IntentKind::PayTraceRefund || !intent.orderEntityId)
+        return Status::success();
+    // The new refund belongs to the intent's order: link just it (not a scan of the store,
+    // which linkByInvoiceId would be on every refund) and refresh that order.
+    auto link = store::detail::prepare(db, uR"(
+INSERT OR IGNORE INTO order_transaction_links (transaction_id, order_entity_id, rule, linked_at)
+VALUES (?, ?, ?, ?))"_s);
+    if (!link)
+        return link.error();
+    QSqlQuery &q = link.value();
+    q.addBindValue(t.transactionId);
+    q.addBindValue(*intent.orderEntityId);
+    q.addBindValue(QString(store::LinkRepository::kRuleInvoiceId));
+    q.addBindValue(store::detail::timeToSql(now));
+    if (Status s = store::detail::exec(q, u"cannot link refund "_s + t.transactionId); !s)
+        return s;
+    return store::LinkRepository(db).recomputeSummaries({*intent.orderEntityId});
 }
 
 Money intentAmount(const intents::Intent &intent)
