@@ -189,7 +189,9 @@ void TestCliMagento::requestTimeoutFromProfile()
     const qint64 elapsed = clock.elapsed();
     QVERIFY2(r.exitCode == 5, qPrintable(r.describe(ping)));
     QVERIFY2(r.err.contains(u"5000 ms"_s), qPrintable(r.describe(ping)));
-    QVERIFY2(elapsed >= 5000 && elapsed < 40000, qPrintable(u"%1 ms"_s.arg(elapsed)));
+    // Qt's transfer timeout runs on a coarse timer, which may fire up to 5 % early (measured:
+    // 4,906 ms once); the point is 5 s from the profile, not the 60 s default.
+    QVERIFY2(elapsed >= 4750 && elapsed < 40000, qPrintable(u"%1 ms"_s.arg(elapsed)));
 
     // The fault was used up: the same profile connects again.
     r = paybridge(ping);
