@@ -10,6 +10,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <algorithm>
 #include <cmath>
 
 using namespace Qt::StringLiterals;
@@ -157,6 +158,8 @@ HttpResponse AdminApi::handle(const HttpRequest &request)
                                      {u"transaction_count"_s, double(batch->transactionIds.size())},
                                      {u"net_amount"_s, QString::fromLatin1(decimalFixed(batch->netAmount(), 2))}});
     }
+    if (path == "/__admin/paytrace/transaction-overrides")
+        return paytraceOverrides(request);
     if (path == "/__admin/paytrace/config") {
         // The account settings a merchant changes in the PayTrace portal.
         if (m == "POST") {
@@ -307,6 +310,61 @@ HttpResponse AdminApi::limits(const HttpRequest &request)
     if (magento)
         m_sandbox->magentoRateLimiter().configure(*magento);
     return current();
+}
+
+HttpResponse AdminApi::paytraceOverrides(const HttpRequest &request)
+{
+    PayTraceSimulator &paytrace = m_sandbox->paytrace();
+    const auto current = [&] {
+        QJsonArray list;
+        const auto all = paytrace.transactionOverrides();
+        QList<qint64> ids = all.keys();
+        std::sort(ids.begin(), ids.end());
+        for (qint64 id : std::as_const(ids))
+            list.append(QJsonObject{{u"transaction_id"_s, QString::number(id)}, {u"fields"_s, all.value(id)}});
+        return json(200, QJsonObject{{u"overrides"_s, list}});
+    };
+    if (request.method == "GET")
+        return current();
+    if (request.method == "DELETE") {
+        paytrace.clearTransactionOverrides();
+        return current();
+    }
+    if (request.method != "POST")
+        return bad(405, u"use GET, POST or DELETE"_s);
+    QJsonDocument doc;
+    HttpResponse error;
+    if (!parseBody(request, &doc, &error))
+        return error;
+    if (!doc.isObject())
+        return bad(400, u"send {\"transaction_id\":\"123\",\"fields\":{…} | null}"_s);
+    const QJsonObject o = doc.object();
+    for (auto it = o.begin(); it != o.end(); ++it) {
+        if (it.key() != u"transaction_id" && it.key() != u"fields")
+            return bad(400, u"unknown key \"%1\" (transaction_id, fields)"_s.arg(it.key()));
+    }
+    // The id as PayTrace sends it: a number or a string of digits.
+    const QJsonValue idValue = o.value(u"transaction_id"_s);
+    qint64 id = 0;
+    if (idValue.isString()) {
+        bool ok = false;
+        id = idValue.toString().toLongLong(&ok);
+        if (!ok || id < 1 || idValue.toString() != QString::number(id))
+            id = 0;
+    } else if (idValue.isDouble() && idValue.toDouble() >= 1 && idValue.toDouble() <= 9e15
+               && idValue.toDouble() == std::floor(idValue.toDouble())) {
+        id = qint64(idValue.toDouble());
+    }
+    if (id == 0)
+        return bad(400, u"\"transaction_id\" must be a positive whole number or a string of its digits"_s);
+    const QJsonValue fields = o.value(u"fields"_s);
+    if (fields.isUndefined() || (!fields.isNull() && !fields.isObject()))
+        return bad(400, u"\"fields\" must be an object of record fields and their JSON values, or null to remove"_s);
+    paytrace.setTransactionOverride(id, fields.isNull() ? std::nullopt : std::optional<QJsonObject>(fields.toObject()));
+    QJsonObject answer{{u"transaction_id"_s, QString::number(id)},
+                       {u"known"_s, paytrace.transaction(id).has_value()},
+                       {u"fields"_s, fields}};
+    return json(200, answer);
 }
 
 HttpResponse AdminApi::magentoConfig(const HttpRequest &request)

@@ -15,6 +15,12 @@ class Sandbox;
 //   GET  /__admin/stats            DELETE resets
 //   GET  /__admin/credentials
 //   POST /__admin/paytrace/settle  close the open batch now
+//   GET|POST|DELETE /__admin/paytrace/transaction-overrides
+//        POST {"transaction_id":"123","fields":{"amount":"abc"}}: every export record of that
+//        transaction (export by_date_range, by_id, batch transaction_list) carries these field
+//        values instead (any JSON, null included; unknown fields are appended); "fields":null
+//        removes it. Answers {"transaction_id","known","fields"}. GET lists
+//        {"overrides":[{"transaction_id","fields"}]}; DELETE removes all.
 //   GET|POST /__admin/magento/config {"bearer_enabled":bool,"input_limits":bool,
 //                                     "acl_resources":["Magento_Sales::invoice",…] | null (default grant)}
 //   GET  /__admin/magento/documents[?order_id=N]  invoices, credit memos, comments, holds, unholds
@@ -29,6 +35,7 @@ private:
     HttpResponse clock(const HttpRequest &request);
     HttpResponse faults(const HttpRequest &request, QByteArrayView rest);
     HttpResponse limits(const HttpRequest &request);
+    HttpResponse paytraceOverrides(const HttpRequest &request);
     HttpResponse magentoConfig(const HttpRequest &request);
     HttpResponse magentoDocuments(const HttpRequest &request);
 

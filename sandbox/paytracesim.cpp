@@ -244,6 +244,13 @@ QByteArray maskedForResponse(const PayTraceCard &card)
     return QByteArray(length - 4, 'x') + card.last4.toLatin1();
 }
 
+// Any JSON value as compact text (QJsonDocument only takes arrays and objects).
+QByteArray compactJson(const QJsonValue &v)
+{
+    const QByteArray text = QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact);
+    return text.mid(1, text.size() - 2);
+}
+
 QString approvalCode()
 {
     static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -534,41 +541,90 @@ void PayTraceSimulator::writeTransaction(JsonWriter &w, const PayTraceTransactio
         w.field("country", a.country);
         w.endObject();
     };
+    // A test's override replaces a field's value as is (any JSON, null included).
+    const auto ovIt = m_overrides.constFind(t.id);
+    const QJsonObject *ov = ovIt == m_overrides.cend() ? nullptr : &*ovIt;
+    const auto put = [&](QByteArrayView name, auto &&write) {
+        w.key(name);
+        const QString key = QString::fromLatin1(name);
+        if (ov && ov->contains(key))
+            w.rawNumber(compactJson(ov->value(key)));
+        else
+            write();
+    };
     w.beginObject();
-    w.field("transaction_id", t.id);
-    w.key("credit_card");
-    w.beginObject();
-    w.field("masked_number", t.card.maskedNumber(includeBin));
-    w.fieldInt("expiration_month", t.card.expirationMonth);
-    w.fieldInt("expiration_year", t.card.expirationYear % 100);
+    put("transaction_id", [&] { w.number(t.id); });
+    put("credit_card", [&] {
+        w.beginObject();
+        w.field("masked_number", t.card.maskedNumber(includeBin));
+        w.fieldInt("expiration_month", t.card.expirationMonth);
+        w.fieldInt("expiration_year", t.card.expirationYear % 100);
+        w.endObject();
+    });
+    put("transaction_type", [&] { w.string(PayTraceState::exportType(t)); });
+    put("description", [&] { w.string(t.description); });
+    put("amount", [&] {
+        w.money(t.kind == PayTraceKind::Authorization && t.capturedAmount ? *t.capturedAmount : t.amount, 2);
+    });
+    put("invoice_id", [&] { w.string(t.invoiceId); });
+    put("shipping_address", [&] { address(t.shipping, true); });
+    put("billing_address", [&] { address(t.billing, false); });
+    put("receipt_emailed_to", [&] { w.string(t.receiptEmailedTo); });
+    put("tax_amount", [&] { w.latin1(decimalFixed(t.taxAmount, 2)); });
+    put("customer_reference_id", [&] { w.string(t.customerReferenceId); });
+    put("approval_code", [&] { w.string(t.approvalCode); });
+    put("approval_message", [&] { w.string(t.approvalMessage); });
+    put("avs_response", [&] { w.string(t.avsResponse); });
+    put("csc_response", [&] { w.string(t.cscResponse); });
+    put("status_code", [&] { w.string(PayTraceState::statusCode(t)); });
+    put("status_message", [&] { w.string(PayTraceState::statusMessage(t)); });
+    put("created", [&] {
+        w.beginObject();
+        w.field("through", t.createdThrough);
+        w.fieldLatin1("at", paytraceTime(t.createdAt));
+        w.field("by", t.createdBy);
+        w.field("from_ip", t.fromIp);
+        w.endObject();
+    });
+    put("settled", [&] { w.latin1(t.settledAt ? paytraceTime(t.settledAt) : QByteArray()); });
+    put("customer_id", [&] { w.string(t.customerId); });
+    if (ov) {
+        static const QStringList written = {
+            u"transaction_id"_s, u"credit_card"_s, u"transaction_type"_s, u"description"_s, u"amount"_s,
+            u"invoice_id"_s, u"shipping_address"_s, u"billing_address"_s, u"receipt_emailed_to"_s,
+            u"tax_amount"_s, u"customer_reference_id"_s, u"approval_code"_s, u"approval_message"_s,
+            u"avs_response"_s, u"csc_response"_s, u"status_code"_s, u"status_message"_s, u"created"_s,
+            u"settled"_s, u"customer_id"_s};
+        for (auto it = ov->begin(); it != ov->end(); ++it) {
+            if (written.contains(it.key()))
+                continue;
+            const QByteArray quoted = compactJson(QJsonValue(it.key())); // escaped key text
+            w.key(QByteArrayView(quoted).sliced(1, quoted.size() - 2));
+            w.rawNumber(compactJson(it.value()));
+        }
+    }
     w.endObject();
-    w.field("transaction_type", PayTraceState::exportType(t));
-    w.field("description", t.description);
-    w.fieldMoney("amount", t.kind == PayTraceKind::Authorization && t.capturedAmount ? *t.capturedAmount : t.amount, 2);
-    w.field("invoice_id", t.invoiceId);
-    w.key("shipping_address");
-    address(t.shipping, true);
-    w.key("billing_address");
-    address(t.billing, false);
-    w.field("receipt_emailed_to", t.receiptEmailedTo);
-    w.fieldLatin1("tax_amount", decimalFixed(t.taxAmount, 2));
-    w.field("customer_reference_id", t.customerReferenceId);
-    w.field("approval_code", t.approvalCode);
-    w.field("approval_message", t.approvalMessage);
-    w.field("avs_response", t.avsResponse);
-    w.field("csc_response", t.cscResponse);
-    w.field("status_code", PayTraceState::statusCode(t));
-    w.field("status_message", PayTraceState::statusMessage(t));
-    w.key("created");
-    w.beginObject();
-    w.field("through", t.createdThrough);
-    w.fieldLatin1("at", paytraceTime(t.createdAt));
-    w.field("by", t.createdBy);
-    w.field("from_ip", t.fromIp);
-    w.endObject();
-    w.fieldLatin1("settled", t.settledAt ? paytraceTime(t.settledAt) : QByteArray());
-    w.field("customer_id", t.customerId);
-    w.endObject();
+}
+
+void PayTraceSimulator::setTransactionOverride(qint64 id, const std::optional<QJsonObject> &fields)
+{
+    QMutexLocker lock(&m_mutex);
+    if (fields)
+        m_overrides.insert(id, *fields);
+    else
+        m_overrides.remove(id);
+}
+
+QHash<qint64, QJsonObject> PayTraceSimulator::transactionOverrides() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_overrides;
+}
+
+void PayTraceSimulator::clearTransactionOverrides()
+{
+    QMutexLocker lock(&m_mutex);
+    m_overrides.clear();
 }
 
 HttpResponse PayTraceSimulator::exportEnvelope(const QList<const PayTraceTransaction *> &list, bool includeBin) const

@@ -4,10 +4,12 @@
 #include "httpserver.h"
 #include "paytracestate.h"
 
+#include <QHash>
 #include <QJsonObject>
 #include <QMutex>
 
 #include <memory>
+#include <optional>
 
 typedef struct evp_pkey_st EVP_PKEY;
 
@@ -54,6 +56,13 @@ public:
     // The error code the sandbox uses for a refused duplicate (no public sample exists).
     static constexpr int kErrDuplicate = 820;
 
+    // Test hook: every export record of transaction `id` (export by_date_range, by_id, batch
+    // transaction_list) has these top-level fields replaced by the given JSON values (fields the
+    // record lacks are appended). nullopt removes the override. The books are not changed.
+    void setTransactionOverride(qint64 id, const std::optional<QJsonObject> &fields);
+    QHash<qint64, QJsonObject> transactionOverrides() const;
+    void clearTransactionOverrides();
+
     // The body a 429 gets (no public sample exists for PayTrace).
     static QByteArray rateLimitedBody();
 
@@ -94,6 +103,7 @@ private:
     SandboxCredentials m_credentials;
     mutable QMutex m_mutex;
     qint64 m_duplicateWindowSeconds = 0;
+    QHash<qint64, QJsonObject> m_overrides;
     // Mutable: readers first close the batches that the clock has passed.
     mutable PayTraceState m_state;
 };
