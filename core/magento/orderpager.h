@@ -35,6 +35,7 @@ public:
     static constexpr QLatin1StringView kOrderFields{
         "items[entity_id,increment_id,state,status,order_currency_code,base_currency_code,"
         "grand_total,base_grand_total,total_paid,total_invoiced,total_refunded,total_due,"
+        "base_total_paid,base_total_invoiced,base_total_refunded,base_total_due,base_to_order_rate,"
         "customer_email,customer_firstname,customer_lastname,customer_id,customer_is_guest,"
         "created_at,updated_at,billing_address[firstname,lastname],"
         "payment[method,amount_paid,last_trans_id,cc_last4,cc_type]],total_count"};

@@ -1,5 +1,6 @@
 #include "magento/parser.h"
 
+#include "money/exactamount.h"
 #include "net/jsonread.h"
 
 #include <QRegularExpression>
@@ -13,13 +14,19 @@ namespace J = pb::net::json;
 
 namespace {
 
-// Optional money: absent/null → invalid Money.
-Result<Money> optMoney(const QJsonObject &o, QLatin1StringView key, const Currency &currency, const QString &path)
+// Optional amount: absent/null → invalid Money. Magento keeps 4 decimals (docs/magento.md §7):
+// the amount is read exactly, kept as Money rounded half-even, and its exact text goes into
+// `exact` under `key` when it was finer than the currency's minor unit.
+Result<Money> optMoney(const QJsonObject &o, QLatin1StringView key, const Currency &currency,
+                       const QString &path, QMap<QString, QString> &exact)
 {
     const QJsonValue v = o.value(key);
     if (v.isNull() || v.isUndefined())
         return Money();
-    return Money::fromJson(v, currency, J::join(path, key));
+    PB_TRY(amount, ExactAmount::fromJson(v, currency, J::join(path, key)));
+    if (amount.isFinerThanCurrency())
+        exact.insert(QString(key), amount.toDecimalString());
+    return amount.rounded();
 }
 
 Result<Currency> requiredCurrency(const QJsonObject &o, QLatin1StringView key, const QString &path)
@@ -94,23 +101,34 @@ Result<OrderRecord> Parser::parseOrder(const QJsonObject &o, const QString &path
     PB_TRY(status, J::optString(o, "status"_L1, path));
     r.status = status.value_or(QString());
 
-    PB_TRY(grandTotal, optMoney(o, "grand_total"_L1, currency, path));
+    PB_TRY(grandTotal, optMoney(o, "grand_total"_L1, currency, path, r.exactAmounts));
     r.grandTotal = grandTotal;
-    PB_TRY(totalPaid, optMoney(o, "total_paid"_L1, currency, path));
+    PB_TRY(totalPaid, optMoney(o, "total_paid"_L1, currency, path, r.exactAmounts));
     r.totalPaid = totalPaid;
-    PB_TRY(totalInvoiced, optMoney(o, "total_invoiced"_L1, currency, path));
+    PB_TRY(totalInvoiced, optMoney(o, "total_invoiced"_L1, currency, path, r.exactAmounts));
     r.totalInvoiced = totalInvoiced;
-    PB_TRY(totalRefunded, optMoney(o, "total_refunded"_L1, currency, path));
+    PB_TRY(totalRefunded, optMoney(o, "total_refunded"_L1, currency, path, r.exactAmounts));
     r.totalRefunded = totalRefunded;
-    PB_TRY(totalDue, optMoney(o, "total_due"_L1, currency, path));
+    PB_TRY(totalDue, optMoney(o, "total_due"_L1, currency, path, r.exactAmounts));
     r.totalDue = totalDue;
 
     PB_TRY(baseCode, J::optString(o, "base_currency_code"_L1, path));
     if (baseCode && !baseCode->isEmpty()) {
         PB_TRY(base, requiredCurrency(o, "base_currency_code"_L1, path));
         r.baseCurrency = base;
-        PB_TRY(baseGrand, optMoney(o, "base_grand_total"_L1, base, path));
-        r.baseGrandTotal = baseGrand;
+        const std::pair<QLatin1StringView, Money *> baseAmounts[] = {
+            {"base_grand_total"_L1, &r.baseGrandTotal},     {"base_total_paid"_L1, &r.baseTotalPaid},
+            {"base_total_invoiced"_L1, &r.baseTotalInvoiced}, {"base_total_refunded"_L1, &r.baseTotalRefunded},
+            {"base_total_due"_L1, &r.baseTotalDue}};
+        for (const auto &[key, target] : baseAmounts) {
+            PB_TRY(m, optMoney(o, key, base, path, r.exactAmounts));
+            *target = m;
+        }
+    }
+    const QJsonValue rate = o.value("base_to_order_rate"_L1);
+    if (!rate.isNull() && !rate.isUndefined()) {
+        PB_TRY(rateText, exactDecimalText(rate, J::join(path, "base_to_order_rate"_L1)));
+        r.baseToOrderRate = rateText;
     }
 
     PB_TRY(payment, J::optObject(o, "payment"_L1, path));
@@ -124,9 +142,13 @@ Result<OrderRecord> Parser::parseOrder(const QJsonObject &o, const QString &path
         r.cardLast4 = last4.value_or(QString());
         PB_TRY(ccType, J::optString(*payment, "cc_type"_L1, pp));
         r.cardType = ccType.value_or(QString());
-        PB_TRY(amountPaid, optMoney(*payment, "amount_paid"_L1, currency, pp));
-        if (!r.totalPaid.isValid() && amountPaid.isValid())
+        QMap<QString, QString> paymentExact;
+        PB_TRY(amountPaid, optMoney(*payment, "amount_paid"_L1, currency, pp, paymentExact));
+        if (!r.totalPaid.isValid() && amountPaid.isValid()) {
             r.totalPaid = amountPaid; // total_paid is absent on some partial responses
+            if (paymentExact.contains(u"amount_paid"_s))
+                r.exactAmounts.insert(u"total_paid"_s, paymentExact.value(u"amount_paid"_s));
+        }
     }
 
     PB_TRY(email, J::optString(o, "customer_email"_L1, path));

@@ -4,6 +4,7 @@
 
 #include <QDateTime>
 #include <QList>
+#include <QMap>
 #include <QString>
 
 #include <optional>
@@ -12,6 +13,11 @@ namespace pb {
 
 // A Magento sales order as PayBridge keeps it: identity, state, the money in the order's
 // currency and the payment block. Times are UTC.
+//
+// Magento keeps amounts with 4 decimals (docs/magento.md §7). The Money fields hold them rounded
+// half-even to the currency's minor unit, so everything that moves money works in whole minor
+// units; exactAmounts keeps the exact text of every amount that was finer, for display and
+// comparison, and flags the order.
 struct OrderRecord
 {
     qint64 entityId = 0;      // Magento entity_id (path id)
@@ -26,6 +32,14 @@ struct OrderRecord
     Money totalDue;
     Currency baseCurrency;    // base_currency_code
     Money baseGrandTotal;
+    Money baseTotalPaid;      // base_* amounts, in baseCurrency (multi-currency matching)
+    Money baseTotalInvoiced;
+    Money baseTotalRefunded;
+    Money baseTotalDue;
+    QString baseToOrderRate;  // base_to_order_rate as exact decimal text, empty when absent
+    // Magento field name ("grand_total", "base_total_paid") → exact decimal text ("8.2645"), only
+    // for amounts finer than their currency's minor unit. Non-empty means the order is flagged.
+    QMap<QString, QString> exactAmounts;
     QString paymentMethod;
     QString lastTransId;      // payment.last_trans_id, empty when absent
     QString cardLast4;        // payment.cc_last4, empty when absent

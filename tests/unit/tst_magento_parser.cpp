@@ -70,6 +70,7 @@ private Q_SLOTS:
     void recordedEnvelopes();
     void order();
     void multiCurrencyOrder();
+    void fourDecimalOrder();
     void guestOrder();
     void nullAndAbsentFields();
     void searchPage();
@@ -217,10 +218,81 @@ void TestMagentoParser::multiCurrencyOrder()
     auto jpy = Parser::parseOrder(o);
     QVERIFY(jpy.ok());
     QCOMPARE(jpy->grandTotal.minor(), 1500);
-    o["grand_total"_L1] = 1500.5; // JPY has no minor unit
+    QVERIFY(jpy->exactAmounts.isEmpty());
+    // JPY has no minor unit, yet Magento keeps 4 decimals: read, rounded half-even, flagged.
+    o["grand_total"_L1] = 1500.5;
+    auto fine = Parser::parseOrder(o);
+    QVERIFY2(fine.ok(), qPrintable(fine.ok() ? QString() : fine.error().toString()));
+    QCOMPARE(fine->grandTotal.minor(), 1500);
+    QCOMPARE(fine->exactAmounts, (QMap<QString, QString>{{u"grand_total"_s, u"1500.5"_s}}));
+    QCOMPARE(fine->baseToOrderRate, u"3.75"_s);
+    o["grand_total"_L1] = 1500.00001;
     auto bad = Parser::parseOrder(o);
     QVERIFY(!bad.ok());
     QCOMPARE(bad.error().field, u"grand_total"_s);
+    QCOMPARE(bad.error().code, u"money.precision"_s);
+}
+
+void TestMagentoParser::fourDecimalOrder()
+{
+    QJsonObject o = sampleOrder();
+    o["grand_total"_L1] = 8.2645;
+    o["total_paid"_L1] = "8.2650"_L1;
+    o["total_invoiced"_L1] = 8.275;
+    o["total_refunded"_L1] = 0;
+    o["total_due"_L1] = -0.0005;
+    o["base_currency_code"_L1] = "EUR"_L1;
+    o["base_grand_total"_L1] = 7.5131;
+    o["base_total_paid"_L1] = 7.51;
+    o["base_total_invoiced"_L1] = "7.5100"_L1;
+    o["base_total_refunded"_L1] = 0;
+    o["base_total_due"_L1] = 0.0001;
+    o["base_to_order_rate"_L1] = 1.1;
+    auto r = Parser::parseOrder(o);
+    QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : r.error().toString()));
+    QCOMPARE(r->grandTotal.toString(), u"USD 8.26"_s);
+    QCOMPARE(r->totalPaid.toString(), u"USD 8.26"_s);      // tie to even
+    QCOMPARE(r->totalInvoiced.toString(), u"USD 8.28"_s);  // tie to even
+    QCOMPARE(r->totalDue.toString(), u"USD 0.00"_s);
+    QCOMPARE(r->baseGrandTotal.toString(), u"EUR 7.51"_s);
+    QCOMPARE(r->baseTotalPaid.toString(), u"EUR 7.51"_s);
+    QCOMPARE(r->baseTotalInvoiced.toString(), u"EUR 7.51"_s);
+    QCOMPARE(r->baseTotalRefunded.toString(), u"EUR 0.00"_s);
+    QCOMPARE(r->baseTotalDue.toString(), u"EUR 0.00"_s);
+    QCOMPARE(r->baseToOrderRate, u"1.1"_s);
+    const QMap<QString, QString> exact{{u"grand_total"_s, u"8.2645"_s},   {u"total_paid"_s, u"8.265"_s},
+                                       {u"total_invoiced"_s, u"8.275"_s}, {u"total_due"_s, u"-0.0005"_s},
+                                       {u"base_grand_total"_s, u"7.5131"_s}, {u"base_total_due"_s, u"0.0001"_s}};
+    QCOMPARE(r->exactAmounts, exact);
+
+    // payment.amount_paid stands in for an absent total_paid, exact text included.
+    o.remove("total_paid"_L1);
+    QJsonObject p = o["payment"_L1].toObject();
+    p["amount_paid"_L1] = 8.2645;
+    o["payment"_L1] = p;
+    auto fallback = Parser::parseOrder(o);
+    QVERIFY(fallback.ok());
+    QCOMPARE(fallback->totalPaid.toString(), u"USD 8.26"_s);
+    QCOMPARE(fallback->exactAmounts.value(u"total_paid"_s), u"8.2645"_s);
+
+    // A whole search page of such orders reads.
+    o["base_to_order_rate"_L1] = "1.1000"_L1;
+    auto page = Parser::parseOrderSearch(searchBody({sampleOrder(), o}, 2));
+    QVERIFY(page.ok());
+    QCOMPARE(page->items.size(), 2);
+    QCOMPARE(page->items.at(1).exactAmounts.value(u"grand_total"_s), u"8.2645"_s);
+
+    // Finer than Magento keeps is still an error naming the field.
+    QJsonObject tooFine = sampleOrder();
+    tooFine["base_total_paid"_L1] = "1.00005"_L1;
+    auto e1 = Parser::parseOrder(tooFine, u"items[2]"_s);
+    QVERIFY(!e1.ok());
+    QCOMPARE(e1.error().field, u"items[2].base_total_paid"_s);
+    QJsonObject badRate = sampleOrder();
+    badRate["base_to_order_rate"_L1] = "x"_L1;
+    auto e2 = Parser::parseOrder(badRate);
+    QVERIFY(!e2.ok());
+    QCOMPARE(e2.error().field, u"base_to_order_rate"_s);
 }
 
 void TestMagentoParser::guestOrder()
@@ -294,7 +366,7 @@ void TestMagentoParser::orderErrors_data()
     QTest::newRow("no currency") << with([](QJsonObject &o) { o.remove("order_currency_code"_L1); }) << u"items[2].order_currency_code"_s;
     QTest::newRow("unknown currency") << with([](QJsonObject &o) { o["order_currency_code"_L1] = "XYZ"_L1; }) << u"items[2].order_currency_code"_s;
     QTest::newRow("grand_total text") << with([](QJsonObject &o) { o["grand_total"_L1] = "lots"_L1; }) << u"items[2].grand_total"_s;
-    QTest::newRow("grand_total 3 decimals") << with([](QJsonObject &o) { o["grand_total"_L1] = 1.005; }) << u"items[2].grand_total"_s;
+    QTest::newRow("grand_total 5 decimals") << with([](QJsonObject &o) { o["grand_total"_L1] = 1.00005; }) << u"items[2].grand_total"_s;
     QTest::newRow("grand_total huge") << with([](QJsonObject &o) { o["grand_total"_L1] = 1e300; }) << u"items[2].grand_total"_s;
     QTest::newRow("payment list") << with([](QJsonObject &o) { o["payment"_L1] = QJsonArray(); }) << u"items[2].payment"_s;
     QTest::newRow("amount_paid bool") << with([](QJsonObject &o) {
