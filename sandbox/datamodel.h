@@ -5,11 +5,13 @@
 // seconds since the epoch. These structs are what the simulators serve and what tests compare
 // against what the client received.
 
+#include <QByteArray>
 #include <QList>
 #include <QString>
 #include <QStringList>
 
 #include <optional>
+#include <utility>
 
 namespace pb::sandbox {
 
@@ -168,6 +170,9 @@ struct MagentoOrder
     MagentoAddress shippingAddress;
     MagentoPayment payment;
     QList<MagentoStatusHistory> statusHistories; // newest first
+    // Top-level fields replaced in every body that carries the order: key, exact JSON value text
+    // (admin order-overrides; tests stage values the generator never makes).
+    QList<std::pair<QByteArray, QByteArray>> fieldOverrides;
 };
 
 // Sales documents of the Magento store (magento.md §3.2–3.4, §5.4). Amounts in the order's

@@ -3,6 +3,11 @@
 #include "jsonwriter.h"
 #include "simutil.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+
+#include <cctype>
+
 using namespace Qt::StringLiterals;
 
 namespace pb::sandbox {
@@ -152,9 +157,186 @@ void writePayment(JsonWriter &w, const MagentoOrder &o)
     w.endObject();
 }
 
+void writeOrderPlain(JsonWriter &w, const MagentoOrder &o);
+
+// ---- exact JSON texts (order overrides) -----------------------------------------------------
+// A minimal scanner over text already known to be valid JSON: it finds value boundaries and
+// re-emits values through the writer, so numbers keep their exact text (no double on the way).
+
+void skipWs(QByteArrayView t, qsizetype &i)
+{
+    while (i < t.size() && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r'))
+        ++i;
+}
+
+void skipValue(QByteArrayView t, qsizetype &i)
+{
+    skipWs(t, i);
+    if (i >= t.size())
+        return;
+    const char c = t[i];
+    if (c == '"') {
+        for (++i; i < t.size(); ++i) {
+            if (t[i] == '\\')
+                ++i;
+            else if (t[i] == '"') {
+                ++i;
+                return;
+            }
+        }
+        return;
+    }
+    if (c == '{' || c == '[') {
+        int depth = 0;
+        for (; i < t.size(); ++i) {
+            const char d = t[i];
+            if (d == '"') {
+                skipValue(t, i);
+                --i;
+            } else if (d == '{' || d == '[') {
+                ++depth;
+            } else if ((d == '}' || d == ']') && --depth == 0) {
+                ++i;
+                return;
+            }
+        }
+        return;
+    }
+    while (i < t.size() && (std::isalnum(static_cast<unsigned char>(t[i])) || t[i] == '-' || t[i] == '+' || t[i] == '.'))
+        ++i;
+}
+
+QByteArray decodeJsonString(QByteArrayView token)
+{
+    const QByteArrayView inner = token.sliced(1, token.size() - 2);
+    if (!inner.contains('\\'))
+        return inner.toByteArray();
+    const QJsonDocument doc = QJsonDocument::fromJson("[" + token.toByteArray() + "]");
+    return doc.array().at(0).toString().toUtf8();
+}
+
+// Members of an object text; the text must be valid JSON.
+QList<std::pair<QByteArray, QByteArray>> objectMembers(QByteArrayView t)
+{
+    QList<std::pair<QByteArray, QByteArray>> members;
+    qsizetype i = 0;
+    skipWs(t, i);
+    ++i; // '{'
+    for (;;) {
+        skipWs(t, i);
+        if (i >= t.size() || t[i] == '}')
+            break;
+        if (t[i] == ',') {
+            ++i;
+            continue;
+        }
+        const qsizetype keyStart = i;
+        skipValue(t, i);
+        const QByteArray key = decodeJsonString(t.sliced(keyStart, i - keyStart));
+        skipWs(t, i);
+        ++i; // ':'
+        skipWs(t, i);
+        const qsizetype valueStart = i;
+        skipValue(t, i);
+        members.append({key, t.sliced(valueStart, i - valueStart).toByteArray()});
+    }
+    return members;
+}
+
+void emitValue(JsonWriter &w, QByteArrayView t, qsizetype &i)
+{
+    skipWs(t, i);
+    if (i >= t.size())
+        return;
+    const char c = t[i];
+    if (c == '{' || c == '[') {
+        const bool object = c == '{';
+        object ? w.beginObject() : w.beginArray();
+        ++i;
+        for (;;) {
+            skipWs(t, i);
+            if (i >= t.size() || t[i] == (object ? '}' : ']')) {
+                ++i;
+                break;
+            }
+            if (t[i] == ',') {
+                ++i;
+                continue;
+            }
+            if (object) {
+                const qsizetype keyStart = i;
+                skipValue(t, i);
+                w.key(decodeJsonString(t.sliced(keyStart, i - keyStart)));
+                skipWs(t, i);
+                ++i; // ':'
+            }
+            emitValue(w, t, i);
+        }
+        object ? w.endObject() : w.endArray();
+        return;
+    }
+    const qsizetype start = i;
+    skipValue(t, i);
+    const QByteArrayView token = t.sliced(start, i - start);
+    if (c == '"')
+        w.string(QString::fromUtf8(decodeJsonString(token)));
+    else if (token == "true" || token == "false")
+        w.boolean(token == "true");
+    else if (token == "null")
+        w.null();
+    else
+        w.rawNumber(token);
+}
+
 } // namespace
 
+bool splitJsonObject(QByteArrayView text, QList<std::pair<QByteArray, QByteArray>> *members)
+{
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(text.toByteArray(), &error);
+    if (error.error != QJsonParseError::NoError || !doc.isObject())
+        return false;
+    *members = objectMembers(text);
+    return true;
+}
+
 void writeMagentoOrder(JsonWriter &w, const MagentoOrder &o)
+{
+    if (o.fieldOverrides.isEmpty()) {
+        writeOrderPlain(w, o);
+        return;
+    }
+    // Rare (tests only): write the plain order, then re-emit it with the overridden values.
+    QByteArray plain;
+    JsonWriter pw(&plain);
+    writeOrderPlain(pw, o);
+    QList<QByteArrayView> used;
+    w.beginObject();
+    for (const auto &[key, value] : objectMembers(plain)) {
+        QByteArrayView text = value;
+        for (const auto &[k, v] : o.fieldOverrides) {
+            if (k == key) {
+                text = v;
+                used.append(k);
+            }
+        }
+        w.key(key);
+        qsizetype i = 0;
+        emitValue(w, text, i);
+    }
+    for (const auto &[k, v] : o.fieldOverrides) {
+        if (used.contains(QByteArrayView(k)))
+            continue;
+        w.key(k);
+        qsizetype i = 0;
+        emitValue(w, v, i);
+    }
+    w.endObject();
+}
+
+namespace {
+
+void writeOrderPlain(JsonWriter &w, const MagentoOrder &o)
 {
     const int e = o.exponent;
     const int be = o.baseExponent;
@@ -316,6 +498,8 @@ void writeMagentoOrder(JsonWriter &w, const MagentoOrder &o)
     }
     w.endObject();
 }
+
+} // namespace
 
 void writeMagentoStatusHistory(JsonWriter &w, const MagentoStatusHistory &h)
 {

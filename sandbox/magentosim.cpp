@@ -889,4 +889,26 @@ bool MagentoSimulator::updateOrder(const MagentoOrder &order)
     return m_store.update(order);
 }
 
+bool MagentoSimulator::setOrderOverrides(qint64 entityId, const QList<std::pair<QByteArray, QByteArray>> &fields, bool touch)
+{
+    QMutexLocker lock(&m_mutex);
+    MagentoOrder *o = m_store.mutableOrder(entityId);
+    if (!o)
+        return false;
+    o->fieldOverrides = fields;
+    if (touch)
+        o->updatedAt = m_clock->nowSecs();
+    return true;
+}
+
+bool MagentoSimulator::setOrderOverrides(qint64 entityId, const QJsonObject &fields, bool touch)
+{
+    QList<std::pair<QByteArray, QByteArray>> raw;
+    for (auto it = fields.begin(); it != fields.end(); ++it) {
+        const QByteArray wrapped = QJsonDocument(QJsonArray{it.value()}).toJson(QJsonDocument::Compact);
+        raw.append({it.key().toUtf8(), wrapped.sliced(1, wrapped.size() - 2)});
+    }
+    return setOrderOverrides(entityId, raw, touch);
+}
+
 } // namespace pb::sandbox

@@ -6,6 +6,7 @@
 #include "magentosales.h"
 #include "magentostore.h"
 
+#include <QJsonObject>
 #include <QMutex>
 #include <QStringList>
 
@@ -57,6 +58,13 @@ public:
     qsizetype orderCount() const;
     // Replaces an order (tests use it to stage changes the poller must pick up).
     bool updateOrder(const MagentoOrder &order);
+    // Replaces top-level fields of an order in every body that carries it (search items, with or
+    // without fields=, and GET orders/:id) by exact JSON value texts; fields absent from the body
+    // are added. An empty list removes the overrides. touch: updated_at becomes sandbox now so
+    // pollers see the change. False when the order is unknown.
+    bool setOrderOverrides(qint64 entityId, const QList<std::pair<QByteArray, QByteArray>> &fields, bool touch = true);
+    // The same from JSON values (numbers pass through double: send exact decimals as strings).
+    bool setOrderOverrides(qint64 entityId, const QJsonObject &fields, bool touch = true);
 
     // recordings/magento/error_429.response.json
     static QByteArray rateLimitedBody();

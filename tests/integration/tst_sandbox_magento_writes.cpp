@@ -1156,6 +1156,87 @@ private slots:
 
     // ---- determinism -------------------------------------------------------------------------------
 
+    // ---- admin order overrides ------------------------------------------------------------------
+
+    void orderOverridesReplaceTopLevelFields()
+    {
+        const auto fx = fixture([](const MagentoOrder &o) { return o.state == u"processing"; });
+        QVERIFY(fx);
+        const qint64 id = fx->entityId;
+        const QString path = u"/rest/V1/orders/%1"_s.arg(id);
+        const Reply before = get(path);
+        QCOMPARE(before.status, 200);
+        const QString updatedBefore = before.json().value(u"updated_at"_s).toString();
+        const QUrl overrides = adminUrl(*m_sandbox, u"/magento/order-overrides"_s);
+
+        // Strings, exact number text, null, objects; a field the body did not have is added.
+        const QByteArray body = R"({"entity_id":)" + QByteArray::number(id)
+            + R"(,"fields":{"grand_total":"12.34567","base_grand_total":12.345678901234567890,"customer_email":null,)"
+              R"("x_extra":{"a":[1,"b"]}},"touch":false})";
+        const Reply set = send("POST", overrides, body);
+        QCOMPARE(set.status, 200);
+        QCOMPARE(set.json().value(u"entity_id"_s).toInteger(), id);
+
+        const Reply after = get(path);
+        QCOMPARE(after.status, 200);
+        QVERIFY2(after.body.contains(R"("grand_total":"12.34567")"), after.body.left(400).constData());
+        QVERIFY(after.body.contains(R"("base_grand_total":12.345678901234567890)"));
+        const QJsonObject o = after.json();
+        QVERIFY(o.contains(u"customer_email"_s) && o.value(u"customer_email"_s).isNull());
+        QCOMPARE(o.value(u"x_extra"_s).toObject(), (QJsonObject{{u"a"_s, QJsonArray{1, u"b"_s}}}));
+        QCOMPARE(o.value(u"updated_at"_s).toString(), updatedBefore); // touch:false
+        // Everything else is as before, and the key order is kept.
+        QJsonObject expected = before.json();
+        expected.insert(u"grand_total"_s, u"12.34567"_s);
+        expected.insert(u"base_grand_total"_s, o.value(u"base_grand_total"_s));
+        expected.insert(u"customer_email"_s, QJsonValue());
+        expected.insert(u"x_extra"_s, o.value(u"x_extra"_s));
+        QCOMPARE(o, expected);
+        QVERIFY(after.body.indexOf("\"grand_total\"") < after.body.indexOf("\"increment_id\""));
+
+        // Search items, with and without fields=.
+        const QString filter = u"searchCriteria[filter_groups][0][filters][0][field]=entity_id&"
+                               "searchCriteria[filter_groups][0][filters][0][value]=%1"_s.arg(id);
+        const Reply full = get(u"/rest/V1/orders"_s, filter);
+        QCOMPARE(full.json().value(u"items"_s).toArray().at(0).toObject(), o);
+        const Reply partial = get(u"/rest/V1/orders"_s, filter + u"&fields=items[entity_id,grand_total,x_extra[a]],total_count"_s);
+        QCOMPARE(partial.status, 200);
+        QCOMPARE(partial.json().value(u"items"_s).toArray().at(0).toObject(),
+                 (QJsonObject{{u"entity_id"_s, id}, {u"grand_total"_s, u"12.34567"_s}, {u"x_extra"_s, QJsonObject{{u"a"_s, QJsonArray{1, u"b"_s}}}}}));
+
+        // touch (the default) makes the order visible to an updated_at poller.
+        m_sandbox->clock().advanceSeconds(5);
+        QCOMPARE(send("POST", overrides, R"({"entity_id":)" + QByteArray::number(id) + R"(,"fields":{"status":"weird"}})").status, 200);
+        const QJsonObject touched = get(path).json();
+        QCOMPARE(touched.value(u"status"_s).toString(), u"weird"_s);
+        QCOMPARE(touched.value(u"grand_total"_s), before.json().value(u"grand_total"_s)); // replaced, not merged
+        QCOMPARE(secs(touched.value(u"updated_at"_s)), m_sandbox->clock().nowSecs());
+
+        // null removes the overrides; the order keeps the touched updated_at.
+        QCOMPARE(send("POST", overrides, R"({"entity_id":)" + QByteArray::number(id) + R"(,"fields":null,"touch":false})").status, 200);
+        const Reply cleared = get(path);
+        QCOMPARE(secs(cleared.json().value(u"updated_at"_s)), m_sandbox->clock().nowSecs());
+        // Byte for byte as before but for updated_at (the order's and its items').
+        const QByteArray newUpdated = cleared.json().value(u"updated_at"_s).toString().toLatin1();
+        QCOMPARE(QByteArray(cleared.body).replace(QByteArray("\"updated_at\":\"" + newUpdated), QByteArray("\"updated_at\":\"" + updatedBefore.toLatin1())),
+                 before.body);
+
+        // In process.
+        QVERIFY(m_sandbox->magento().setOrderOverrides(id, QJsonObject{{u"total_due"_s, u"0.0001"_s}}, false));
+        QCOMPARE(get(path).json().value(u"total_due"_s).toString(), u"0.0001"_s);
+        QVERIFY(m_sandbox->magento().setOrderOverrides(id, QList<std::pair<QByteArray, QByteArray>>{}, false));
+        QCOMPARE(get(path).json().value(u"total_due"_s), before.json().value(u"total_due"_s));
+        QVERIFY(!m_sandbox->magento().setOrderOverrides(999999, QJsonObject{}, false));
+
+        // Refusals.
+        QCOMPARE(send("POST", overrides, R"({"entity_id":999999,"fields":{}})").status, 404);
+        QCOMPARE(send("POST", overrides, R"({"entity_id":"x","fields":{}})").status, 400);
+        QCOMPARE(send("POST", overrides, R"({"entity_id":1,"fields":[1]})").status, 400);
+        QCOMPARE(send("POST", overrides, R"({"entity_id":1,"fields":{},"touch":1})").status, 400);
+        QCOMPARE(send("POST", overrides, R"({"entity_id":1,"fieldz":{}})").status, 400);
+        QCOMPARE(send("GET", overrides).status, 405);
+    }
+
     void determinism()
     {
         // Same seed and start time: byte-identical documents, and the same writes give the same answers.
