@@ -1,6 +1,7 @@
 #include "magento/documents.h"
 
 #include "magento/parser.h"
+#include "money/exactamount.h"
 #include "net/jsonread.h"
 
 #include <QRegularExpression>
@@ -13,8 +14,11 @@ namespace J = pb::net::json;
 
 namespace {
 
-// Absent/null → invalid Money. A present amount needs its currency.
-Result<Money> optMoney(const QJsonObject &o, QLatin1StringView key, const Currency &currency, const QString &path)
+// Absent/null → invalid Money. A present amount needs its currency. Read exactly and kept
+// rounded half-even; the exact text goes into `exact` when finer than the currency
+// (docs/magento.md §7).
+Result<Money> optMoney(const QJsonObject &o, QLatin1StringView key, const Currency &currency,
+                       const QString &path, QMap<QString, QString> &exact)
 {
     const QJsonValue v = o.value(key);
     if (v.isNull() || v.isUndefined())
@@ -22,7 +26,10 @@ Result<Money> optMoney(const QJsonObject &o, QLatin1StringView key, const Curren
     if (!currency.isValid())
         return makeError(QStringLiteral("magento.currency_missing"), J::join(path, key),
                          QStringLiteral("an amount without its currency code"));
-    return Money::fromJson(v, currency, J::join(path, key));
+    PB_TRY(amount, ExactAmount::fromJson(v, currency, J::join(path, key)));
+    if (amount.isFinerThanCurrency())
+        exact.insert(QString(key), amount.toDecimalString());
+    return amount.rounded();
 }
 
 Result<Currency> optCurrency(const QJsonObject &o, QLatin1StringView key, const QString &path)
@@ -126,17 +133,17 @@ Result<DocumentItem> parseItem(const QJsonObject &o, const QString &path, const 
     it.name = name;
     PB_TRY(qty, quantity(o, "qty"_L1, path));
     it.qty = qty;
-    PB_TRY(price, optMoney(o, "price"_L1, cur, path));
+    PB_TRY(price, optMoney(o, "price"_L1, cur, path, it.exactAmounts));
     it.price = price;
-    PB_TRY(rowTotal, optMoney(o, "row_total"_L1, cur, path));
+    PB_TRY(rowTotal, optMoney(o, "row_total"_L1, cur, path, it.exactAmounts));
     it.rowTotal = rowTotal;
-    PB_TRY(tax, optMoney(o, "tax_amount"_L1, cur, path));
+    PB_TRY(tax, optMoney(o, "tax_amount"_L1, cur, path, it.exactAmounts));
     it.taxAmount = tax;
-    PB_TRY(discount, optMoney(o, "discount_amount"_L1, cur, path));
+    PB_TRY(discount, optMoney(o, "discount_amount"_L1, cur, path, it.exactAmounts));
     it.discountAmount = discount;
-    PB_TRY(basePrice, optMoney(o, "base_price"_L1, base, path));
+    PB_TRY(basePrice, optMoney(o, "base_price"_L1, base, path, it.exactAmounts));
     it.basePrice = basePrice;
-    PB_TRY(baseRow, optMoney(o, "base_row_total"_L1, base, path));
+    PB_TRY(baseRow, optMoney(o, "base_row_total"_L1, base, path, it.exactAmounts));
     it.baseRowTotal = baseRow;
     return it;
 }
@@ -167,7 +174,7 @@ Result<DocumentTotals> parseTotals(const QJsonObject &o, const QString &path)
         {"base_discount_amount", &DocumentTotals::baseDiscountAmount, true},
     };
     for (const Field &f : fields) {
-        PB_TRY(m, optMoney(o, QLatin1StringView(f.key), f.isBase ? base : cur, path));
+        PB_TRY(m, optMoney(o, QLatin1StringView(f.key), f.isBase ? base : cur, path, t.exactAmounts));
         t.*(f.member) = m;
     }
     return t;
@@ -256,7 +263,8 @@ Result<Invoice> DocumentParser::parseInvoice(const QJsonObject &o, const QString
     inv.state = int(state);
     PB_TRY(totals, parseTotals(o, path));
     inv.totals = totals;
-    PB_TRY(refunded, optMoney(o, "base_total_refunded"_L1, totals.baseCurrency, path));
+    PB_TRY(refunded, optMoney(o, "base_total_refunded"_L1, inv.totals.baseCurrency, path,
+                              inv.totals.exactAmounts));
     inv.baseTotalRefunded = refunded;
     PB_TRY(txn, str(o, "transaction_id"_L1, path));
     inv.transactionId = txn;
@@ -290,11 +298,11 @@ Result<CreditMemo> DocumentParser::parseCreditMemo(const QJsonObject &o, const Q
     cm.state = int(state);
     PB_TRY(totals, parseTotals(o, path));
     cm.totals = totals;
-    PB_TRY(adj, optMoney(o, "adjustment"_L1, totals.currency, path));
+    PB_TRY(adj, optMoney(o, "adjustment"_L1, cm.totals.currency, path, cm.totals.exactAmounts));
     cm.adjustment = adj;
-    PB_TRY(adjPos, optMoney(o, "adjustment_positive"_L1, totals.currency, path));
+    PB_TRY(adjPos, optMoney(o, "adjustment_positive"_L1, cm.totals.currency, path, cm.totals.exactAmounts));
     cm.adjustmentPositive = adjPos;
-    PB_TRY(adjNeg, optMoney(o, "adjustment_negative"_L1, totals.currency, path));
+    PB_TRY(adjNeg, optMoney(o, "adjustment_negative"_L1, cm.totals.currency, path, cm.totals.exactAmounts));
     cm.adjustmentNegative = adjNeg;
     PB_TRY(txn, str(o, "transaction_id"_L1, path));
     cm.transactionId = txn;

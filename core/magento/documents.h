@@ -7,6 +7,7 @@
 #include <QDateTime>
 #include <QJsonObject>
 #include <QList>
+#include <QMap>
 #include <QString>
 #include <QStringList>
 
@@ -15,9 +16,11 @@
 // Magento sales documents other than the order (invoices, credit memos, comments, payment
 // transactions), customers and store configuration, and the parsers for their REST bodies
 // (magento.md §3, §5). Every field is optional: Magento leaves out fields without a value and
-// sends null for some required ones (§5.1). Amounts are exact Money in the document's order
-// currency (order_currency_code) and, for base_* fields, in base_currency_code; an amount whose
-// currency code is missing is an error rather than a guess. Times are UTC (§5.2).
+// sends null for some required ones (§5.1). Amounts are Money in the document's order currency
+// (order_currency_code) and, for base_* fields, in base_currency_code; an amount whose currency
+// code is missing is an error rather than a guess. Magento keeps 4 decimals (docs/magento.md §7):
+// Money is rounded half-even to the minor unit and each finer amount keeps its exact text in
+// exactAmounts, by Magento field name. Times are UTC (§5.2).
 namespace pb::magento {
 
 // A status-history entry of an order, or a comment on an invoice or credit memo.
@@ -47,6 +50,7 @@ struct DocumentItem
     Money discountAmount;
     Money basePrice;
     Money baseRowTotal;
+    QMap<QString, QString> exactAmounts; // "price" → "8.2645", only amounts finer than the currency
 };
 
 // The totals both documents share, in order currency and base currency.
@@ -64,6 +68,9 @@ struct DocumentTotals
     Money baseTaxAmount;
     Money baseShippingAmount;
     Money baseDiscountAmount;
+    // Document-level amounts finer than their currency ("grand_total" → "8.2645"), including
+    // the invoice's base_total_refunded and the credit memo's adjustments.
+    QMap<QString, QString> exactAmounts;
 };
 
 // sales-data-invoice-interface (§5.4). state: 1 open, 2 paid, 3 canceled.

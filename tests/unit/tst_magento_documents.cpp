@@ -46,6 +46,7 @@ private Q_SLOTS:
     void customerRecordings();
     void storeConfigs();
     void creditMemoInBaseAndOrderCurrency();
+    void fourDecimalDocuments();
     void transaction();
     void scalarAnswers_data();
     void scalarAnswers();
@@ -144,9 +145,11 @@ void TestMagentoDocuments::invoiceAmountWithoutCurrencyIsAnError()
     QVERIFY(!r);
     QCOMPARE(r.error().code, u"magento.currency_missing"_s);
     QCOMPARE(r.error().field, u"grand_total"_s);
-    auto bad = DocumentParser::parseInvoice(QJsonObject{{"order_currency_code"_L1, "USD"_L1}, {"grand_total"_L1, 10.005}});
+    // Finer than Magento's 4 decimals is an error naming the field.
+    auto bad = DocumentParser::parseInvoice(QJsonObject{{"order_currency_code"_L1, "USD"_L1}, {"grand_total"_L1, 10.00005}});
     QVERIFY(!bad);
     QCOMPARE(bad.error().field, u"grand_total"_s);
+    QCOMPARE(bad.error().code, u"money.precision"_s);
     auto badTime = DocumentParser::parseInvoice(QJsonObject{{"created_at"_L1, "2017-08-21T22:36:02Z"_L1}});
     QVERIFY(!badTime);
     QCOMPARE(badTime.error().code, u"magento.time"_s);
@@ -221,6 +224,57 @@ void TestMagentoDocuments::creditMemoInBaseAndOrderCurrency()
     QCOMPARE(cm->items.first().qty, u"0.5"_s);
     QCOMPARE(cm->items.first().basePrice, money("21.60", "USD"));
     QVERIFY(TxnMarker::present(cm->comments, u"555"_s, TxnMarker::Kind::Refund));
+}
+
+void TestMagentoDocuments::fourDecimalDocuments()
+{
+    // Magento keeps decimal(20,4) (docs/magento.md §7): tax-inclusive prices and a JPY total
+    // with decimals read, rounded half-even, with the exact text kept.
+    const QByteArray invoiceBody = R"J({"entity_id":8,"order_id":42,"state":2,"order_currency_code":"USD",
+        "base_currency_code":"JPY","grand_total":16.529,"subtotal":"16.5290","tax_amount":2.8686,
+        "base_grand_total":2480.5,"base_total_refunded":0.0001,
+        "items":[{"order_item_id":3,"qty":2,"price":8.2645,"row_total":16.529,"base_price":1240.25,
+                  "tax_amount":1.4343,"discount_amount":0}]})J";
+    auto inv = DocumentParser::parseInvoiceBody(invoiceBody);
+    QVERIFY2(inv, qPrintable(inv ? QString() : inv.error().toString()));
+    QCOMPARE(inv->totals.grandTotal, usd("16.53"));
+    QCOMPARE(inv->totals.subtotal, usd("16.53"));
+    QCOMPARE(inv->totals.taxAmount, usd("2.87"));
+    QCOMPARE(inv->totals.baseGrandTotal, money("2480", "JPY")); // tie to even
+    QCOMPARE(inv->baseTotalRefunded, money("0", "JPY"));
+    const QMap<QString, QString> totals{{u"grand_total"_s, u"16.529"_s}, {u"subtotal"_s, u"16.529"_s},
+                                        {u"tax_amount"_s, u"2.8686"_s}, {u"base_grand_total"_s, u"2480.5"_s},
+                                        {u"base_total_refunded"_s, u"0.0001"_s}};
+    QCOMPARE(inv->totals.exactAmounts, totals);
+    const DocumentItem &item = inv->items.first();
+    QCOMPARE(item.price, usd("8.26"));
+    QCOMPARE(item.rowTotal, usd("16.53"));
+    QCOMPARE(item.taxAmount, usd("1.43"));
+    QCOMPARE(item.discountAmount, usd("0"));
+    QCOMPARE(item.basePrice, money("1240", "JPY"));
+    const QMap<QString, QString> itemExact{{u"price"_s, u"8.2645"_s}, {u"row_total"_s, u"16.529"_s},
+                                           {u"tax_amount"_s, u"1.4343"_s}, {u"base_price"_s, u"1240.25"_s}};
+    QCOMPARE(item.exactAmounts, itemExact);
+
+    const QByteArray memoBody = R"J({"entity_id":9,"order_id":42,"order_currency_code":"KWD",
+        "grand_total":"5.0005","adjustment_positive":1.2355,"adjustment_negative":0.001,
+        "items":[{"order_item_id":3,"qty":1,"price":"3.7650"}]})J";
+    auto cm = DocumentParser::parseCreditMemoBody(memoBody);
+    QVERIFY2(cm, qPrintable(cm ? QString() : cm.error().toString()));
+    QCOMPARE(cm->totals.grandTotal, money("5.000", "KWD"));
+    QCOMPARE(cm->adjustmentPositive, money("1.236", "KWD"));
+    QCOMPARE(cm->adjustmentNegative, money("0.001", "KWD"));
+    QCOMPARE(cm->totals.exactAmounts, (QMap<QString, QString>{{u"grand_total"_s, u"5.0005"_s},
+                                                               {u"adjustment_positive"_s, u"1.2355"_s}}));
+    QCOMPARE(cm->items.first().price, money("3.765", "KWD"));
+    QVERIFY(cm->items.first().exactAmounts.isEmpty());
+
+    // The recordings carry whole cents: nothing is flagged.
+    auto recorded = DocumentParser::parseInvoiceBody(pb::test::recording(u"magento/invoice_with_discount.response.json"_s));
+    QVERIFY(recorded);
+    QVERIFY(recorded->totals.exactAmounts.isEmpty());
+    for (const DocumentItem &i : recorded->items)
+        QVERIFY(i.exactAmounts.isEmpty());
 }
 
 void TestMagentoDocuments::transaction()
