@@ -1,10 +1,10 @@
 #include "adminapi.h"
 #include "settlementreport.h"
 
+#include "livestore.h"
 #include "magentosim.h"
 #include "paytracesim.h"
 #include "sandbox.h"
-#include "magentojson.h"
 #include "simutil.h"
 
 #include <QJsonArray>
@@ -161,34 +161,14 @@ HttpResponse AdminApi::handle(const HttpRequest &request)
     }
     if (path == "/__admin/paytrace/transaction-overrides")
         return paytraceOverrides(request);
-    if (path == "/__admin/paytrace/config") {
-        // The account settings a merchant changes in the PayTrace portal.
-        if (m == "POST") {
-            QJsonDocument doc;
-            HttpResponse error;
-            if (!parseBody(request, &doc, &error))
-                return error;
-            const QJsonObject o = doc.object();
-            for (auto it = o.begin(); it != o.end(); ++it) {
-                if (it.key() != u"duplicate_window_minutes")
-                    return bad(400, u"unknown setting \"%1\" (duplicate_window_minutes)"_s.arg(it.key()));
-                const double minutes = it.value().toDouble(-1);
-                if (!it.value().isDouble() || minutes < 0 || minutes > 999 || minutes != std::floor(minutes))
-                    return bad(400, u"duplicate_window_minutes must be a whole number from 0 to 999"_s);
-                m_sandbox->paytrace().setDuplicateWindowSeconds(qint64(minutes) * 60);
-            }
-        } else if (m != "GET") {
-            return bad(405, u"use GET or POST"_s);
-        }
-        return json(200, QJsonObject{{u"duplicate_window_minutes"_s,
-                                      double(m_sandbox->paytrace().duplicateWindowSeconds() / 60)}});
-    }
+    if (path == "/__admin/paytrace/config")
+        return paytraceConfig(request);
+    if (path == "/__admin/checkout")
+        return checkout(request);
     if (path == "/__admin/magento/config")
         return magentoConfig(request);
     if (path == "/__admin/magento/documents")
         return magentoDocuments(request);
-    if (path == "/__admin/magento/order-overrides")
-        return magentoOrderOverrides(request);
     return bad(404, u"unknown admin endpoint"_s);
 }
 
@@ -313,6 +293,94 @@ HttpResponse AdminApi::limits(const HttpRequest &request)
     if (magento)
         m_sandbox->magentoRateLimiter().configure(*magento);
     return current();
+}
+
+HttpResponse AdminApi::paytraceConfig(const HttpRequest &request)
+{
+    // The account settings a merchant changes in the PayTrace portal.
+    PayTraceSimulator &paytrace = m_sandbox->paytrace();
+    if (request.method == "POST") {
+        QJsonDocument doc;
+        HttpResponse error;
+        if (!parseBody(request, &doc, &error))
+            return error;
+        const QJsonObject o = doc.object();
+        for (auto it = o.begin(); it != o.end(); ++it) {
+            if (it.key() == u"duplicate_window_minutes") {
+                const double minutes = it.value().toDouble(-1);
+                if (!it.value().isDouble() || minutes < 0 || minutes > 999 || minutes != std::floor(minutes))
+                    return bad(400, u"duplicate_window_minutes must be a whole number from 0 to 999"_s);
+            } else if (it.key() == u"limited_user_denied") {
+                if (!it.value().isArray())
+                    return bad(400, u"limited_user_denied must be an array of groups (%1)"_s
+                                        .arg(PayTraceSimulator::permissionGroups().join(u", ")));
+                for (const QJsonValue &v : it.value().toArray()) {
+                    if (!PayTraceSimulator::permissionGroups().contains(v.toString()))
+                        return bad(400, u"limited_user_denied: unknown group \"%1\" (%2)"_s
+                                            .arg(v.toString(), PayTraceSimulator::permissionGroups().join(u", ")));
+                }
+            } else {
+                return bad(400, u"unknown setting \"%1\" (duplicate_window_minutes, limited_user_denied)"_s.arg(it.key()));
+            }
+        }
+        if (o.contains(u"duplicate_window_minutes"_s))
+            paytrace.setDuplicateWindowSeconds(qint64(o.value(u"duplicate_window_minutes"_s).toDouble()) * 60);
+        if (o.contains(u"limited_user_denied"_s)) {
+            QStringList groups;
+            for (const QJsonValue &v : o.value(u"limited_user_denied"_s).toArray())
+                groups.append(v.toString());
+            paytrace.setLimitedUserDenied(groups);
+        }
+    } else if (request.method != "GET") {
+        return bad(405, u"use GET or POST"_s);
+    }
+    const PayTraceSimulator::LimitedUser limited = paytrace.limitedUser();
+    return json(200, QJsonObject{{u"duplicate_window_minutes"_s, double(paytrace.duplicateWindowSeconds() / 60)},
+                                 {u"limited_user"_s, QJsonObject{{u"username"_s, limited.username},
+                                                                 {u"password"_s, limited.password},
+                                                                 {u"denied"_s, QJsonArray::fromStringList(limited.denied)}}}});
+}
+
+HttpResponse AdminApi::checkout(const HttpRequest &request)
+{
+    if (request.method != "POST")
+        return bad(405, u"use POST"_s);
+    QJsonDocument doc;
+    HttpResponse error;
+    if (!parseBody(request, &doc, &error))
+        return error;
+    if (!doc.isObject())
+        return bad(400, u"send {\"payment\":\"paytrace\",\"action\":\"sale\"|\"authorization\",\"amount\":\"12.34\",\"currency\":\"USD\"}"_s);
+    const QJsonObject o = doc.object();
+    for (auto it = o.begin(); it != o.end(); ++it) {
+        if (it.key() != u"payment" && it.key() != u"action" && it.key() != u"amount" && it.key() != u"currency")
+            return bad(400, u"unknown field \"%1\" (payment, action, amount, currency)"_s.arg(it.key()));
+    }
+    LiveStore::Checkout c;
+    const QJsonValue payment = o.value(u"payment"_s);
+    if (!payment.isUndefined() && payment.toString() != u"paytrace")
+        return bad(400, u"\"payment\" must be \"paytrace\" (the only online method the sandbox store has)"_s);
+    const QJsonValue action = o.value(u"action"_s);
+    if (!action.isString() || (action.toString() != u"sale" && action.toString() != u"authorization"))
+        return bad(400, u"\"action\" must be \"sale\" or \"authorization\""_s);
+    c.action = action.toString();
+    const QJsonValue amount = o.value(u"amount"_s);
+    if (!amount.isUndefined()) {
+        // Exact decimal text only: money never passes through a double.
+        qint64 cents = 0;
+        if (!amount.isString() || !parseDecimal(amount.toString().toLatin1(), 2, &cents) || cents <= 0
+            || cents > 99999999)
+            return bad(400, u"\"amount\" must be a string such as \"12.34\": positive, at most 2 decimals, below 1000000"_s);
+        c.amount = cents;
+    }
+    const QJsonValue currency = o.value(u"currency"_s);
+    if (!currency.isUndefined() && currency.toString() != u"USD")
+        return bad(400, u"\"currency\" must be \"USD\" (PayTrace takes US dollars only)"_s);
+    const LiveStore::Placed placed = m_sandbox->live().checkout(c);
+    return json(200, QJsonObject{{u"increment_id"_s, placed.incrementId},
+                                 {u"entity_id"_s, double(placed.entityId)},
+                                 {u"transaction_id"_s, QString::number(placed.transactionId)},
+                                 {u"approved"_s, placed.approved}});
 }
 
 HttpResponse AdminApi::paytraceOverrides(const HttpRequest &request)
@@ -461,49 +529,6 @@ HttpResponse AdminApi::magentoDocuments(const HttpRequest &request)
         documents.append(o);
     }
     return json(200, QJsonObject{{u"documents"_s, documents}});
-}
-
-HttpResponse AdminApi::magentoOrderOverrides(const HttpRequest &request)
-{
-    if (request.method != "POST")
-        return bad(405, u"use POST"_s);
-    QJsonDocument doc;
-    HttpResponse error;
-    if (!parseBody(request, &doc, &error))
-        return error;
-    const QByteArrayView usage = "send {\"entity_id\":N,\"fields\":{\"grand_total\":\"12.34\"}|null,\"touch\":true}";
-    if (!doc.isObject())
-        return bad(400, QString::fromLatin1(usage));
-    const QJsonObject o = doc.object();
-    for (auto it = o.begin(); it != o.end(); ++it) {
-        if (it.key() != u"entity_id" && it.key() != u"fields" && it.key() != u"touch")
-            return bad(400, u"unknown key \"%1\": %2"_s.arg(it.key(), QString::fromLatin1(usage)));
-    }
-    const double id = o.value(u"entity_id"_s).toDouble(-1);
-    if (!o.value(u"entity_id"_s).isDouble() || id <= 0 || id != std::floor(id))
-        return bad(400, u"entity_id must be a positive integer"_s);
-    if (!o.contains(u"fields"_s) || !(o.value(u"fields"_s).isObject() || o.value(u"fields"_s).isNull()))
-        return bad(400, u"fields must be an object or null (no overrides)"_s);
-    if (o.contains(u"touch"_s) && !o.value(u"touch"_s).isBool())
-        return bad(400, u"touch must be a boolean"_s);
-    const bool touch = o.value(u"touch"_s).toBool(true);
-    // The values' exact texts, taken from the body itself so numbers are not rounded.
-    QList<std::pair<QByteArray, QByteArray>> top, fields;
-    splitJsonObject(request.body, &top);
-    for (const auto &[key, value] : top) {
-        if (key == "fields" && value != "null")
-            splitJsonObject(value, &fields);
-    }
-    MagentoSimulator &magento = m_sandbox->magento();
-    if (!magento.setOrderOverrides(qint64(id), fields, touch))
-        return bad(404, u"no order with entity_id %1"_s.arg(qint64(id)));
-    const auto order = magento.order(qint64(id));
-    QJsonObject echoed;
-    for (const auto &[key, value] : fields)
-        echoed.insert(QString::fromUtf8(key), QJsonDocument::fromJson("[" + value + "]").array().at(0));
-    return json(200, QJsonObject{{u"entity_id"_s, double(id)},
-                                 {u"fields"_s, fields.isEmpty() ? QJsonValue() : QJsonValue(echoed)},
-                                 {u"updated_at"_s, QString::fromLatin1(magentoTime(order->updatedAt))}});
 }
 
 } // namespace pb::sandbox

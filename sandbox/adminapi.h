@@ -15,6 +15,12 @@ class Sandbox;
 //   GET  /__admin/stats            DELETE resets
 //   GET  /__admin/credentials
 //   POST /__admin/paytrace/settle  close the open batch now
+//   GET|POST /__admin/paytrace/config {"duplicate_window_minutes":N,
+//                                 "limited_user_denied":["export","batches",…]}
+//        → {"duplicate_window_minutes":N,"limited_user":{"username","password","denied":[…]}}
+//   POST /__admin/checkout {"payment":"paytrace","action":"sale"|"authorization",
+//                           "amount":"12.34","currency":"USD"}  one order and its payment now
+//        → {"increment_id","entity_id","transaction_id","approved"}; 400 names a bad field
 //   GET|POST|DELETE /__admin/paytrace/transaction-overrides
 //        POST {"transaction_id":"123","fields":{"amount":"abc"}}: every export record of that
 //        transaction (export by_date_range, by_id, batch transaction_list) carries these field
@@ -25,11 +31,6 @@ class Sandbox;
 //                                     "acl_resources":["Magento_Sales::invoice",…] | null (default grant)}
 //   GET  /__admin/magento/documents[?order_id=N]  invoices, credit memos, comments, holds, unholds
 //                                  and cancels created through the Magento API, oldest first
-//   POST /__admin/magento/order-overrides {"entity_id":N,"fields":{"grand_total":"12.34567",…}|null,
-//                                  "touch":true}  top-level order fields replaced by these JSON
-//                                  values (exact text) in every Magento body; null removes them;
-//                                  touch (default true) sets updated_at to sandbox now.
-//                                  → {"entity_id":N,"fields":{…}|null,"updated_at":"…"}; 404 unknown order
 class AdminApi
 {
 public:
@@ -41,9 +42,10 @@ private:
     HttpResponse faults(const HttpRequest &request, QByteArrayView rest);
     HttpResponse limits(const HttpRequest &request);
     HttpResponse paytraceOverrides(const HttpRequest &request);
+    HttpResponse paytraceConfig(const HttpRequest &request);
+    HttpResponse checkout(const HttpRequest &request);
     HttpResponse magentoConfig(const HttpRequest &request);
     HttpResponse magentoDocuments(const HttpRequest &request);
-    HttpResponse magentoOrderOverrides(const HttpRequest &request);
 
     Sandbox *m_sandbox;
 };

@@ -883,6 +883,17 @@ qsizetype MagentoSimulator::orderCount() const
     return qsizetype(m_store.orders().size());
 }
 
+MagentoOrder MagentoSimulator::addOrder(MagentoOrder order)
+{
+    QMutexLocker lock(&m_mutex);
+    const auto &all = m_store.orders();
+    order.entityId = all.empty() ? 1 : all.back().entityId + 1;
+    if (order.incrementId.isEmpty())
+        order.incrementId = QString::number(order.entityId).rightJustified(9, u'0');
+    m_store.add(order);
+    return order;
+}
+
 bool MagentoSimulator::updateOrder(const MagentoOrder &order)
 {
     QMutexLocker lock(&m_mutex);

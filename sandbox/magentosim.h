@@ -56,6 +56,9 @@ public:
     std::optional<MagentoOrder> order(qint64 entityId) const;
     std::optional<MagentoOrder> orderByIncrementId(const QString &incrementId) const;
     qsizetype orderCount() const;
+    // Places a new order (the live store): entity_id and, when empty, increment_id are the next
+    // free ones. Returns the stored order.
+    MagentoOrder addOrder(MagentoOrder order);
     // Replaces an order (tests use it to stage changes the poller must pick up).
     bool updateOrder(const MagentoOrder &order);
     // Replaces top-level fields of an order in every body that carries it (search items, with or

@@ -280,6 +280,16 @@ bool MagentoStore::update(const MagentoOrder &order)
     return true;
 }
 
+bool MagentoStore::add(const MagentoOrder &order)
+{
+    if (!m_orders.empty() && order.entityId <= m_orders.back().entityId)
+        return false;
+    m_index.insert(order.entityId, int(m_orders.size()));
+    m_orders.push_back(order);
+    m_sortCache.clear();
+    return true;
+}
+
 const std::vector<int> &MagentoStore::sorted(const QList<SearchSortOrder> &sortOrders)
 {
     QString key;

@@ -24,6 +24,8 @@ public:
     MagentoOrder *mutableOrder(qint64 entityId);
     // Replaces a stored order (same entity_id); false when unknown.
     bool update(const MagentoOrder &order);
+    // Appends a new order (entity_id above every stored one); false otherwise.
+    bool add(const MagentoOrder &order);
 
     struct Page
     {

@@ -1,12 +1,14 @@
 #include "paytracesim.h"
 
 #include "jsonwriter.h"
+#include "paytraceuntidy.h"
 #include "sandboxclock.h"
 #include "simutil.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonParseError>
+#include <QCryptographicHash>
 #include <QLocale>
 #include <QMutexLocker>
 #include <QRandomGenerator>
@@ -251,13 +253,42 @@ QByteArray compactJson(const QJsonValue &v)
     return text.mid(1, text.size() - 2);
 }
 
-QString approvalCode()
+QString approvalCode(PayTraceState &state)
 {
     static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     QString code;
     for (int i = 0; i < 6; ++i)
-        code.append(QLatin1Char(chars[QRandomGenerator::global()->bounded(36)]));
+        code.append(QLatin1Char(chars[state.draw(0, 35)]));
     return code;
+}
+
+// recordings/paytrace/refund_error_insufficient_permissions.response.json (HTTP status: the
+// sandbox's choice, 400 like every response_code 1 error).
+const QByteArray kPermissionBody = QByteArrayLiteral(
+    "{\"success\":false,\"response_code\":1,\"status_message\":\"One or more errors has occurred.\","
+    "\"errors\":{\"981\":[\"Log in failed for insufficient permissions.\"]},\"external_transaction_id\":\"\"}");
+
+// The permission group of a v1 path (PayTraceSimulator::permissionGroups()).
+QString permissionGroup(QByteArrayView path)
+{
+    if (path.startsWith("/v1/transactions/export/"))
+        return u"export"_s;
+    if (path.startsWith("/v1/batches/"))
+        return u"batches"_s;
+    if (path == "/v1/transactions/settle")
+        return u"settle"_s;
+    if (path.startsWith("/v1/transactions/sale/") || path == "/v1/transactions/authorization/keyed"
+        || path == "/v1/transactions/authorization/by_customer" || path == "/v1/transactions/authorization/by_transaction")
+        return u"sale"_s;
+    if (path == "/v1/transactions/authorization/capture")
+        return u"capture"_s;
+    if (path == "/v1/transactions/void")
+        return u"void"_s;
+    if (path.startsWith("/v1/transactions/refund/"))
+        return u"refund"_s;
+    if (path.startsWith("/v1/customer/"))
+        return u"customer"_s;
+    return {};
 }
 
 } // namespace
@@ -266,6 +297,12 @@ PayTraceSimulator::PayTraceSimulator(const SandboxClock *clock, const SandboxCre
     : m_clock(clock), m_credentials(credentials), m_state(closeHour)
 {
     // A fresh key per simulator: tests can only succeed by fetching the served public key.
+    m_limited.username = credentials.paytraceUsername + u"_clerk"_s;
+    m_limited.password = QString::fromLatin1(
+        QCryptographicHash::hash((credentials.paytracePassword + u"/clerk"_s).toUtf8(), QCryptographicHash::Sha256)
+            .toHex()
+            .left(20));
+    m_limited.denied = QStringList{u"export"_s, u"batches"_s};
     m_e2eeKey.reset(EVP_RSA_gen(2048));
     Q_ASSERT(m_e2eeKey);
     BIO *bio = BIO_new(BIO_s_mem());
@@ -330,6 +367,71 @@ int PayTraceSimulator::decryptCardFields(QJsonObject *body) const
         body->insert(u"csc"_s, QString::fromLatin1(*plain));
     }
     return 0;
+}
+
+void PayTraceSimulator::configure(quint64 seed, bool untidy)
+{
+    QMutexLocker lock(&m_mutex);
+    m_untidy = untidy;
+    m_state.setSeed(seed);
+    m_state.setVariedCloseTimes(untidy);
+}
+
+const QStringList &PayTraceSimulator::permissionGroups()
+{
+    static const QStringList groups = {u"export"_s, u"batches"_s, u"settle"_s, u"sale"_s,
+                                       u"capture"_s, u"void"_s, u"refund"_s, u"customer"_s};
+    return groups;
+}
+
+void PayTraceSimulator::setLimitedUserDenied(const QStringList &groups)
+{
+    QMutexLocker lock(&m_mutex);
+    m_limited.denied = groups;
+}
+
+PayTraceSimulator::LimitedUser PayTraceSimulator::limitedUser() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_limited;
+}
+
+PayTraceTransaction PayTraceSimulator::placePayment(PayTraceTransaction t)
+{
+    QMutexLocker lock(&m_mutex);
+    const qint64 now = m_clock->nowSecs();
+    t.approved = !(t.amount == 11200 || t.amount == 29);
+    t.createdBy = t.createdBy.isEmpty() ? m_credentials.paytraceUsername : t.createdBy;
+    if (t.approved) {
+        t.approvalCode = approvalCode(m_state);
+        const qint64 roll = m_state.draw(0, 99);
+        t.avsResponse = untidyAvs(roll);
+        t.approvalMessage = untidyApprovalText(t.avsResponse);
+        t.cscResponse = t.card.brand == u"AMEX" ? QString() : untidyCsc(m_state.draw(0, 99));
+    } else {
+        t.avsResponse = u"No Match"_s;
+        t.approvalMessage = u"    DECLINE - Do not honor"_s;
+    }
+    t.id = m_state.addTransaction(t, now);
+    return *m_state.find(t.id);
+}
+
+std::optional<PayTraceError> PayTraceSimulator::captureNow(qint64 id, std::optional<qint64> amount)
+{
+    QMutexLocker lock(&m_mutex);
+    return m_state.capture(id, amount, m_clock->nowSecs());
+}
+
+std::optional<PayTraceError> PayTraceSimulator::voidNow(qint64 id)
+{
+    QMutexLocker lock(&m_mutex);
+    return m_state.voidTransaction(id, m_clock->nowSecs());
+}
+
+std::optional<PayTraceError> PayTraceSimulator::refundNow(qint64 id, std::optional<qint64> amount, qint64 *refundId)
+{
+    QMutexLocker lock(&m_mutex);
+    return m_state.refund(id, amount, m_clock->nowSecs(), refundId);
 }
 
 void PayTraceSimulator::load(const GeneratedData &data)
@@ -408,6 +510,9 @@ HttpResponse PayTraceSimulator::handle(const HttpRequest &request, QByteArrayVie
     case PayTraceState::TokenStatus::Valid:
         break;
     }
+    if (!m_limitedTokens.isEmpty() && m_limitedTokens.contains(authorization.mid(7).trimmed())
+        && m_limited.denied.contains(permissionGroup(path)))
+        return HttpResponse::json(400, kPermissionBody);
 
     QJsonObject body;
     if (!request.body.trimmed().isEmpty()) {
@@ -508,11 +613,14 @@ HttpResponse PayTraceSimulator::token(const HttpRequest &request)
     if (grantType != u"password")
         return oauthError(400, "unsupported_grant_type",
                           "The authorization grant type is not supported by the authorization server.");
-    if (username != m_credentials.paytraceUsername || password != m_credentials.paytracePassword)
+    const bool limited = username == m_limited.username && password == m_limited.password;
+    if (!limited && (username != m_credentials.paytraceUsername || password != m_credentials.paytracePassword))
         return HttpResponse::json(401, kInvalidGrantBody);
 
     const qint64 now = m_clock->nowSecs();
     const QByteArray accessToken = m_state.issueToken(now, kTokenLifetime);
+    if (limited)
+        m_limitedTokens.insert(accessToken);
     QByteArray body;
     JsonWriter w(&body);
     w.beginObject();
@@ -786,7 +894,7 @@ HttpResponse PayTraceSimulator::sale(const QJsonObject &body, PayTraceKind kind,
     // Sandbox decline triggers (paytrace.md §7): $112.00, $0.29, or an expired card.
     t.approved = !(amount == 11200 || amount == 29 || expired);
     if (t.approved) {
-        t.approvalCode = approvalCode();
+        t.approvalCode = approvalCode(m_state);
         t.avsResponse = t.billing.zip.isEmpty() ? u"No Match"_s : u"Full Exact Match"_s;
         t.approvalMessage = t.billing.zip.isEmpty() ? u"  NO  MATCH - Approved and completed"_s
                                                     : u"  EXACT MATCH - Approved and completed"_s;

@@ -7,6 +7,8 @@
 #include <QHash>
 #include <QJsonObject>
 #include <QMutex>
+#include <QSet>
+#include <QStringList>
 
 #include <memory>
 #include <optional>
@@ -33,6 +35,9 @@ public:
     // (paytrace.md §2.2); also served at GET /__admin/paytrace/e2ee_public_key.
     QByteArray e2eePublicKeyPem() const;
 
+    // Seeds the simulator's own draws (ids, approval codes) and turns the untidy account on or
+    // off (varied batch close times, PayTraceState::setVariedCloseTimes). Call before load().
+    void configure(quint64 seed, bool untidy);
     void load(const GeneratedData &data);
     // `path` is the request path without the "/paytrace" prefix, e.g. "/v1/ping".
     HttpResponse handle(const HttpRequest &request, QByteArrayView path);
@@ -62,6 +67,28 @@ public:
     void setTransactionOverride(qint64 id, const std::optional<QJsonObject> &fields);
     QHash<qint64, QJsonObject> transactionOverrides() const;
     void clearTransactionOverrides();
+
+    // A second API user of the same account without some rights (issue 13). Its calls to a denied
+    // group answer the recorded error 981 "Log in failed for insufficient permissions."
+    // Groups: export, batches, settle, sale (sales and authorizations), capture, void, refund,
+    // customer. Default: export and batches denied; username/password derived from the main ones.
+    struct LimitedUser
+    {
+        QString username;
+        QString password;
+        QStringList denied;
+    };
+    static const QStringList &permissionGroups();
+    void setLimitedUserDenied(const QStringList &groups);
+    LimitedUser limitedUser() const;
+
+    // In process, for the live store: the store's PayTrace module charging a card now. The
+    // transaction gets a seeded approval code and AVS/CSC answer; declines follow the sandbox
+    // triggers. Returns the new transaction.
+    PayTraceTransaction placePayment(PayTraceTransaction t);
+    std::optional<PayTraceError> captureNow(qint64 id, std::optional<qint64> amount = {});
+    std::optional<PayTraceError> voidNow(qint64 id);
+    std::optional<PayTraceError> refundNow(qint64 id, std::optional<qint64> amount, qint64 *refundId);
 
     // The body a 429 gets (no public sample exists for PayTrace).
     static QByteArray rateLimitedBody();
@@ -104,6 +131,9 @@ private:
     mutable QMutex m_mutex;
     qint64 m_duplicateWindowSeconds = 0;
     QHash<qint64, QJsonObject> m_overrides;
+    bool m_untidy = false;
+    LimitedUser m_limited;
+    QSet<QByteArray> m_limitedTokens;
     // Mutable: readers first close the batches that the clock has passed.
     mutable PayTraceState m_state;
 };

@@ -26,6 +26,39 @@ const QString kAmountTooHighText = u"The amount provided exceeds the amount rema
 
 PayTraceState::PayTraceState(int closeHour) : m_closeHour(closeHour) {}
 
+void PayTraceState::setSeed(quint64 seed)
+{
+    m_seed = seed;
+    m_rng.seed(seed * 0xBF58476D1CE4E5B9ULL + 0x94D049BB);
+}
+
+qint64 PayTraceState::draw(qint64 lo, qint64 hi)
+{
+    return hi <= lo ? lo : lo + qint64(m_rng() % quint64(hi - lo + 1));
+}
+
+qint64 PayTraceState::closeAfter(qint64 utcSecs) const
+{
+    if (!m_variedClose)
+        return nextPacificClose(utcSecs, m_closeHour);
+    // Shifts stay within (-9 h, +40 min] of the set hour, so each day's close is later than the
+    // day before's: starting two days back and walking forward finds the first one after.
+    qint64 base = nextPacificClose(utcSecs - 2 * 86400, m_closeHour);
+    for (int guard = 0; guard < 6; ++guard) {
+        quint64 h = (m_seed ^ 0x5EED5A17ULL) + quint64(pacificDayNumber(base)) * 0x9E3779B97F4A7C15ULL;
+        h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        h = (h ^ (h >> 27)) * 0x94D049BB133111EBULL;
+        h ^= h >> 31;
+        const bool manual = h % 6 == 0 && m_closeHour >= 12;
+        const qint64 shift = manual ? -qint64((h >> 8) % quint64((m_closeHour - 11) * 3600)) - 60
+                                    : qint64((h >> 8) % (40 * 60));
+        if (base + shift > utcSecs)
+            return base + shift;
+        base = nextPacificClose(base, m_closeHour);
+    }
+    return base;
+}
+
 void PayTraceState::load(const QList<PayTraceTransaction> &transactions, const QList<PayTraceCustomer> &customers,
                          qint64 firstBatchNumber, qint64 nextTransactionId, qint64 now)
 {
@@ -50,7 +83,7 @@ void PayTraceState::load(const QList<PayTraceTransaction> &transactions, const Q
     m_nextBatchNumber = firstBatchNumber;
     m_batches.clear();
     m_ledger.clear();
-    m_nextClose = nextPacificClose(earliest, m_closeHour);
+    m_nextClose = closeAfter(earliest);
     m_loaded = false;
     closeDueBatches(now);
     m_loaded = true;
@@ -65,11 +98,11 @@ void PayTraceState::closeDueBatches(qint64 now)
 {
     while (m_nextClose <= now) {
         if (m_pending.empty()) {
-            m_nextClose = nextPacificClose(now, m_closeHour);
+            m_nextClose = closeAfter(now);
             break;
         }
         closeBatchAt(m_nextClose, false);
-        m_nextClose = nextPacificClose(m_nextClose, m_closeHour);
+        m_nextClose = closeAfter(m_nextClose);
     }
 }
 
@@ -225,7 +258,7 @@ qint64 PayTraceState::addTransaction(PayTraceTransaction t, qint64 now)
 {
     closeDueBatches(now);
     t.id = m_nextTransactionId;
-    m_nextTransactionId += 1 + QRandomGenerator::global()->bounded(3); // other merchants' ids in between
+    m_nextTransactionId += 1 + draw(0, 2); // other merchants' ids in between
     t.createdAt = now;
     t.settledAt = 0;
     t.batchNumber = 0;

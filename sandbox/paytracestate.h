@@ -6,6 +6,7 @@
 #include <QHash>
 
 #include <optional>
+#include <random>
 #include <vector>
 
 namespace pb::sandbox {
@@ -29,6 +30,17 @@ class PayTraceState
 {
 public:
     explicit PayTraceState(int closeHour = 20);
+
+    // Seeds the draws (id gaps, approval codes, close-time variation). Call before load().
+    void setSeed(quint64 seed);
+    // Varied close times (issue 13): the automatic close runs 0-40 minutes after closeHour, and on
+    // about one day in six the merchant closed the batch by hand earlier that day (11:00 at the
+    // earliest). Per Pacific day, from the seed. Off: every batch closes at closeHour:00.
+    void setVariedCloseTimes(bool on) { m_variedClose = on; }
+    // The first automatic close strictly after `utcSecs`.
+    qint64 closeAfter(qint64 utcSecs) const;
+    // A seeded draw in [lo, hi].
+    qint64 draw(qint64 lo, qint64 hi);
 
     // Takes generated history (unsettled) and settles everything due by `now`. Settlements of
     // history are not ledger movements; later ones are.
@@ -85,6 +97,9 @@ private:
     void markPending(qint64 id);
 
     int m_closeHour;
+    quint64 m_seed = 1;
+    bool m_variedClose = false;
+    std::mt19937_64 m_rng{1};
     std::vector<PayTraceTransaction> m_transactions; // ascending id
     QHash<qint64, qsizetype> m_index;
     std::vector<qint64> m_pending;                   // ids waiting for the next batch

@@ -3,7 +3,9 @@
 #include "adminapi.h"
 #include "magentosim.h"
 #include "odoosim.h"
+#include "livestore.h"
 #include "paytracesim.h"
+#include "paytraceuntidy.h"
 
 #include <QMutexLocker>
 
@@ -90,8 +92,12 @@ bool Sandbox::start(QString *error)
     gen.batchCloseHour = m_options.batchCloseHour;
     gen.paytraceUsername = m_credentials.paytraceUsername;
     m_generated = generateData(gen);
+    if (m_options.paytraceUntidy)
+        addUntidyPayTrace(&m_generated, m_options.seed, gen.nowSecs);
 
     m_paytrace = std::make_unique<PayTraceSimulator>(&m_clock, m_credentials, m_options.batchCloseHour);
+    m_paytrace->configure(m_options.seed, m_options.paytraceUntidy);
+    m_paytrace->setLimitedUserDenied(m_options.paytraceLimitedUserDenied);
     m_paytrace->setDuplicateWindowSeconds(qint64(m_options.paytraceDuplicateWindowMinutes) * 60);
     m_paytrace->load(m_generated);
     m_magento = std::make_unique<MagentoSimulator>(&m_clock, m_credentials);
@@ -101,6 +107,10 @@ bool Sandbox::start(QString *error)
     if (m_options.magentoAclResources)
         m_magento->setGrantedResources(*m_options.magentoAclResources);
     m_admin = std::make_unique<AdminApi>(this);
+    delete m_live;
+    m_live = new LiveStore(m_paytrace.get(), m_magento.get(), &m_clock, m_generated.orders, m_options.seed, this);
+    if (m_options.liveOrdersPerMinute > 0)
+        m_live->start(m_options.liveOrdersPerMinute);
     m_paytraceLimiter.configure(m_options.paytraceRateLimit);
     m_magentoLimiter.configure(m_options.magentoRateLimit);
     for (const FaultRule &rule : std::as_const(m_options.faults))
@@ -122,6 +132,8 @@ bool Sandbox::start(QString *error)
 
 void Sandbox::stop()
 {
+    if (m_live)
+        m_live->stop();
     if (!m_server)
         return;
     m_server->close();
@@ -173,6 +185,9 @@ QList<std::pair<QString, QString>> Sandbox::credentials() const
         {u"odoo.database"_s, m_odoo->database()},
         {u"odoo.username"_s, m_odoo->username()},
         {u"odoo.password"_s, m_odoo->password()},
+        // The second PayTrace API user, without the rights in options().paytraceLimitedUserDenied.
+        {u"paytrace.limited_username"_s, m_paytrace->limitedUser().username},
+        {u"paytrace.limited_password"_s, m_paytrace->limitedUser().password},
     };
 }
 
@@ -186,6 +201,12 @@ QUrl Sandbox::odooUrl() const
     QUrl url = baseUrl();
     url.setPath(u"/odoo"_s);
     return url;
+}
+
+LiveStore &Sandbox::live()
+{
+    Q_ASSERT_X(m_live, "Sandbox::live", "call start() first");
+    return *m_live;
 }
 
 PayTraceSimulator &Sandbox::paytrace()

@@ -32,6 +32,7 @@
 namespace pb::sandbox {
 
 class AdminApi;
+class LiveStore;
 class MagentoSimulator;
 class OdooSimulator;
 class PayTraceSimulator;
@@ -50,6 +51,13 @@ struct SandboxOptions
     QDateTime startTime;
     int batchCloseHour = 20;
     int paytraceDuplicateWindowMinutes = 0; // PayTrace "Duplicate Transaction Time"; 0: off          // PayTrace batch close, Pacific local hour
+    // PayTrace as untidy as real accounts (issue 13): terminal sales, mistyped invoices, second
+    // payments, AVS/CSC of every kind, varied batch close times (paytraceuntidy.h). Off: tidy.
+    bool paytraceUntidy = true;
+    // What the second API user (paytrace.limited_username) may not do (PayTraceSimulator groups).
+    QStringList paytraceLimitedUserDenied = {QStringLiteral("export"), QStringLiteral("batches")};
+    // Live store (livestore.h): orders per sandbox minute placed from start-up; 0: off.
+    double liveOrdersPerMinute = 0;
     RateLimit paytraceRateLimit;      // off by default
     RateLimit magentoRateLimit;
     QList<FaultRule> faults;          // installed at start-up
@@ -104,6 +112,8 @@ public:
     PayTraceSimulator &paytrace();
     MagentoSimulator &magento();
     OdooSimulator &odoo(); // http://127.0.0.1:P/odoo/jsonrpc (sandbox/odoosim.h)
+    // The live store (always there for POST /__admin/checkout; trading only with --live).
+    LiveStore &live();
     QUrl odooUrl() const;  // http://127.0.0.1:P/odoo
     // The data as generated at start-up (before any API call changed anything).
     const GeneratedData &generated() const { return m_generated; }
@@ -126,6 +136,7 @@ private:
     std::unique_ptr<MagentoSimulator> m_magento;
     std::unique_ptr<OdooSimulator> m_odoo;
     std::unique_ptr<AdminApi> m_admin;
+    LiveStore *m_live = nullptr;
     HttpServer *m_server = nullptr;
     std::atomic<quint16> m_port{0};
     mutable QMutex m_statsMutex;

@@ -1,4 +1,5 @@
-// paybridge-sandbox: serves the PayTrace and Magento simulators until SIGTERM/SIGINT.
+// paybridge-sandbox: serves the PayTrace and Magento simulators until SIGTERM/SIGINT; with
+// --live N it also keeps placing about N orders a minute (livestore.h).
 // Prints one name=value line per URL and credential on start-up, then flushes stdout, so a
 // parent process can read them before talking to the sandbox.
 
@@ -64,6 +65,12 @@ int main(int argc, char *argv[])
     const QCommandLineOption ordersOption(u"orders"_s, u"Number of generated orders (default 200)."_s, u"N"_s, u"200"_s);
     const QCommandLineOption seedOption(u"seed"_s, u"Seed of the data generator (default 1)."_s, u"S"_s, u"1"_s);
     const QCommandLineOption portOption(u"port"_s, u"TCP port on 127.0.0.1 (default 0: any free port)."_s, u"P"_s, u"0"_s);
+    const QCommandLineOption liveOption(u"live"_s,
+        u"Keep trading: place about N orders per sandbox minute with their payments, then ship, capture, refund and cancel (default 0: off)."_s,
+        u"ORDERS_PER_MINUTE"_s, u"0"_s);
+    const QCommandLineOption tidyOption(u"tidy-paytrace"_s, u"Generate a tidy PayTrace account (no terminal sales, typos, second payments; one close time)."_s);
+    parser.addOption(liveOption);
+    parser.addOption(tidyOption);
     parser.addOption(ordersOption);
     parser.addOption(seedOption);
     parser.addOption(portOption);
@@ -90,6 +97,14 @@ int main(int argc, char *argv[])
         return 2;
     }
     options.port = quint16(value);
+    bool liveOk = false;
+    const double live = parser.value(liveOption).toDouble(&liveOk);
+    if (!liveOk || live < 0 || live > 600) {
+        std::fprintf(stderr, "paybridge-sandbox: --live must be a number of orders per minute from 0 to 600\n");
+        return 2;
+    }
+    options.liveOrdersPerMinute = live;
+    options.paytraceUntidy = !parser.isSet(tidyOption);
 
     if (!installSignalHandlers()) {
         std::fprintf(stderr, "paybridge-sandbox: cannot install signal handlers\n");

@@ -3,10 +3,12 @@
 // AVS/CSC answers, batch close times, empty ranges and the API user without export rights.
 // Expected values come from paytrace.md and the recordings, not from the simulator's code.
 
+#include "magentosim.h"
 #include "paytracesim.h"
 #include "sandbox.h"
 #include "simutil.h"
 
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -211,6 +213,150 @@ private slots:
         QCOMPARE(recordOf(byId.json(), settled->id).value(u"status_code"_s).toString(), u"GB"_s);
         QCOMPARE(admin("DELETE", u"/paytrace/transaction-overrides"_s).status, 200);
         QVERIFY(m_sandbox->paytrace().transactionOverrides().isEmpty());
+    }
+
+    // Transactions that match no order by invoice: terminal sales, mistyped phone orders and a
+    // second sale for one invoice, a handful per 100 orders.
+    void transactionsMatchingNoOrder()
+    {
+        const QList<PayTraceTransaction> all = m_sandbox->paytrace().transactions();
+        QHash<QString, MagentoOrder> orders;
+        for (const MagentoOrder &o : m_sandbox->magento().orders())
+            orders.insert(o.incrementId, o);
+        int terminal = 0, typos = 0, second = 0;
+        QHash<QString, int> salesPerInvoice;
+        for (const PayTraceTransaction &t : all) {
+            if (t.kind == PayTraceKind::Sale && t.approved && !t.voided && !t.invoiceId.isEmpty())
+                ++salesPerInvoice[t.invoiceId];
+            if (t.kind != PayTraceKind::Sale)
+                continue;
+            if (t.invoiceId.isEmpty()) {
+                QVERIFY(t.createdThrough == u"Virtual Terminal" || t.createdThrough == u"Swiped");
+                QVERIFY(t.createdBy != m_sandbox->credentials().first().second);
+                ++terminal;
+            } else if (!orders.contains(t.invoiceId)) {
+                // A typo of a real order's number: same amount and card, close in time.
+                bool found = false;
+                for (const MagentoOrder &o : std::as_const(orders)) {
+                    if (o.payment.method == u"paytrace" && o.grandTotal == t.amount && o.payment.ccLast4 == t.card.last4
+                        && qAbs(t.createdAt - o.createdAt) < 3600
+                        && (o.incrementId.size() == t.invoiceId.size() + 1
+                            || (o.incrementId.size() == t.invoiceId.size() && o.incrementId != t.invoiceId))) {
+                        found = true;
+                    }
+                }
+                QVERIFY2(found, qPrintable(t.invoiceId));
+                QCOMPARE(t.createdThrough, u"Virtual Terminal"_s);
+                ++typos;
+            }
+        }
+        for (auto it = salesPerInvoice.cbegin(); it != salesPerInvoice.cend(); ++it)
+            second += it.value() > 1;
+        // 300 orders: about 9 of each kind.
+        QVERIFY2(terminal >= 3 && terminal <= 20, qPrintable(QString::number(terminal)));
+        QVERIFY2(typos >= 3 && typos <= 20, qPrintable(QString::number(typos)));
+        QVERIFY2(second >= 3 && second <= 20, qPrintable(QString::number(second)));
+        // Ids still grow with time.
+        QList<PayTraceTransaction> byId = all;
+        for (qsizetype i = 1; i < byId.size(); ++i)
+            QVERIFY(byId[i].createdAt >= byId[i - 1].createdAt || byId[i].id > byId[i - 1].id);
+    }
+
+    // AVS and CSC answers of every kind (paytrace.md §4.5), decline texts as recorded.
+    void avsAndCscVaried()
+    {
+        QSet<QString> avs, csc, declines;
+        for (const PayTraceTransaction &t : m_sandbox->paytrace().transactions()) {
+            if (t.kind == PayTraceKind::Refund)
+                continue;
+            if (t.approved) {
+                avs.insert(t.avsResponse);
+                csc.insert(t.cscResponse);
+                if (t.card.brand == u"AMEX")
+                    QCOMPARE(t.cscResponse, QString());
+            } else {
+                declines.insert(t.approvalMessage);
+            }
+        }
+        for (const QString &a : {u"Full Exact Match"_s, u"Zip Match Only"_s, u"Address Match Only"_s, u"No Match"_s,
+                                 u"Address Unavailable"_s, u"Issuer System Unavailable"_s, u"Service Not Supported"_s, u"0"_s, QString()})
+            QVERIFY2(avs.contains(a), qPrintable(a));
+        for (const QString &c : {u"Match"_s, u"No Match"_s, u"Not Processed"_s, u"Not Present"_s, QString()})
+            QVERIFY2(csc.contains(c), qPrintable(c));
+        QVERIFY(declines.contains(u"    DECLINE - Do not honor"_s) || declines.contains(u"    DECLINE      - Do not honor"_s));
+    }
+
+    // Batches close at varied times of day; an empty range is the usual envelope with no records.
+    void batchTimesAndEmptyRange()
+    {
+        QSet<qint64> minutes;
+        int early = 0;
+        for (const PayTraceBatch &b : m_sandbox->paytrace().batches()) {
+            const qint64 local = utcToPacificLocal(b.closedAt);
+            const qint64 minuteOfDay = (local - floorDiv(local, 86400) * 86400) / 60;
+            minutes.insert(minuteOfDay);
+            early += minuteOfDay < 20 * 60;
+            QVERIFY(minuteOfDay >= 11 * 60 - 1 && minuteOfDay <= 20 * 60 + 40);
+        }
+        QVERIFY2(minutes.size() >= 10, qPrintable(QString::number(minutes.size())));
+        QVERIFY(early >= 1);
+
+        const QByteArray bearer = token();
+        const Reply r = post(u"/v1/transactions/export/by_date_range"_s,
+                             {{u"start_date"_s, u"01/01/2001"_s}, {u"end_date"_s, u"01/02/2001"_s}}, bearer);
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json(), (QJsonObject{{u"success"_s, true}, {u"response_code"_s, 1},
+                                        {u"status_message"_s, u"Your request has been successfully completed."_s},
+                                        {u"transactions"_s, QJsonArray{}}, {u"external_transaction_id"_s, u""_s}}));
+    }
+
+    // The second API user lacks export and batch rights: 981, as recorded.
+    void limitedUserGets981()
+    {
+        const QByteArray limited = token(u"paytrace.limited_username"_s, u"paytrace.limited_password"_s);
+        QVERIFY(!limited.isEmpty());
+        const QJsonObject recorded{{u"success"_s, false}, {u"response_code"_s, 1},
+                                   {u"status_message"_s, u"One or more errors has occurred."_s},
+                                   {u"errors"_s, QJsonObject{{u"981"_s, QJsonArray{u"Log in failed for insufficient permissions."_s}}}},
+                                   {u"external_transaction_id"_s, u""_s}};
+        const QString day = pacificDate(m_sandbox->clock().nowSecs());
+        for (const QString &path : {u"/v1/transactions/export/by_date_range"_s, u"/v1/batches/export"_s,
+                                    u"/v1/batches/transaction_list"_s, u"/v1/transactions/export/by_id"_s}) {
+            const Reply r = post(path, {{u"start_date"_s, day}, {u"end_date"_s, day}, {u"batch_number"_s, 1}}, limited);
+            QCOMPARE(r.status, 400);
+            QCOMPARE(r.json(), recorded);
+        }
+        // Other calls work, and the main user still exports.
+        QCOMPARE(post(u"/v1/ping"_s, {}, limited).status, 200);
+        const Reply main = post(u"/v1/transactions/export/by_date_range"_s, {{u"start_date"_s, day}, {u"end_date"_s, day}}, token());
+        QCOMPARE(main.status, 200);
+        // Rights are configurable through the admin config.
+        Reply cfg = admin("POST", u"/paytrace/config"_s, {{u"limited_user_denied"_s, QJsonArray{u"refund"_s}}});
+        QCOMPARE(cfg.status, 200);
+        QCOMPARE(cfg.json().value(u"limited_user"_s).toObject().value(u"username"_s).toString(),
+                 credential(u"paytrace.limited_username"_s));
+        QCOMPARE(post(u"/v1/transactions/export/by_date_range"_s, {{u"start_date"_s, day}, {u"end_date"_s, day}}, limited).status, 200);
+        const Reply refund = post(u"/v1/transactions/refund/for_transaction"_s, {{u"transaction_id"_s, 1}}, limited);
+        QCOMPARE(refund.json(), recorded);
+        QCOMPARE(admin("POST", u"/paytrace/config"_s, {{u"limited_user_denied"_s, QJsonArray{u"nope"_s}}}).status, 400);
+        QCOMPARE(admin("POST", u"/paytrace/config"_s, {{u"limited_user_denied"_s, QJsonArray{u"export"_s, u"batches"_s}}}).status, 200);
+    }
+
+    void tidyOptionTurnsItOff()
+    {
+        SandboxOptions o;
+        o.orders = 100;
+        o.seed = 13;
+        o.startTime = fixedStart();
+        o.paytraceUntidy = false;
+        Sandbox tidy(o);
+        QVERIFY(tidy.start());
+        for (const PayTraceTransaction &t : tidy.paytrace().transactions())
+            QVERIFY(!t.invoiceId.isEmpty());
+        for (const PayTraceBatch &b : tidy.paytrace().batches()) {
+            const qint64 local = utcToPacificLocal(b.closedAt);
+            QCOMPARE((local - floorDiv(local, 86400) * 86400), qint64(20 * 3600));
+        }
     }
 
     void overridesValidateTheBody()
