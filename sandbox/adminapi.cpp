@@ -5,6 +5,7 @@
 #include "magentosim.h"
 #include "paytracesim.h"
 #include "sandbox.h"
+#include "magentojson.h"
 #include "simutil.h"
 
 #include <QJsonArray>
@@ -169,6 +170,8 @@ HttpResponse AdminApi::handle(const HttpRequest &request)
         return magentoConfig(request);
     if (path == "/__admin/magento/documents")
         return magentoDocuments(request);
+    if (path == "/__admin/magento/order-overrides")
+        return magentoOrderOverrides(request);
     return bad(404, u"unknown admin endpoint"_s);
 }
 
@@ -529,6 +532,49 @@ HttpResponse AdminApi::magentoDocuments(const HttpRequest &request)
         documents.append(o);
     }
     return json(200, QJsonObject{{u"documents"_s, documents}});
+}
+
+HttpResponse AdminApi::magentoOrderOverrides(const HttpRequest &request)
+{
+    if (request.method != "POST")
+        return bad(405, u"use POST"_s);
+    QJsonDocument doc;
+    HttpResponse error;
+    if (!parseBody(request, &doc, &error))
+        return error;
+    const QByteArrayView usage = "send {\"entity_id\":N,\"fields\":{\"grand_total\":\"12.34\"}|null,\"touch\":true}";
+    if (!doc.isObject())
+        return bad(400, QString::fromLatin1(usage));
+    const QJsonObject o = doc.object();
+    for (auto it = o.begin(); it != o.end(); ++it) {
+        if (it.key() != u"entity_id" && it.key() != u"fields" && it.key() != u"touch")
+            return bad(400, u"unknown key \"%1\": %2"_s.arg(it.key(), QString::fromLatin1(usage)));
+    }
+    const double id = o.value(u"entity_id"_s).toDouble(-1);
+    if (!o.value(u"entity_id"_s).isDouble() || id <= 0 || id != std::floor(id))
+        return bad(400, u"entity_id must be a positive integer"_s);
+    if (!o.contains(u"fields"_s) || !(o.value(u"fields"_s).isObject() || o.value(u"fields"_s).isNull()))
+        return bad(400, u"fields must be an object or null (no overrides)"_s);
+    if (o.contains(u"touch"_s) && !o.value(u"touch"_s).isBool())
+        return bad(400, u"touch must be a boolean"_s);
+    const bool touch = o.value(u"touch"_s).toBool(true);
+    // The values' exact texts, taken from the body itself so numbers are not rounded.
+    QList<std::pair<QByteArray, QByteArray>> top, fields;
+    splitJsonObject(request.body, &top);
+    for (const auto &[key, value] : top) {
+        if (key == "fields" && value != "null")
+            splitJsonObject(value, &fields);
+    }
+    MagentoSimulator &magento = m_sandbox->magento();
+    if (!magento.setOrderOverrides(qint64(id), fields, touch))
+        return bad(404, u"no order with entity_id %1"_s.arg(qint64(id)));
+    const auto order = magento.order(qint64(id));
+    QJsonObject echoed;
+    for (const auto &[key, value] : fields)
+        echoed.insert(QString::fromUtf8(key), QJsonDocument::fromJson("[" + value + "]").array().at(0));
+    return json(200, QJsonObject{{u"entity_id"_s, double(id)},
+                                 {u"fields"_s, fields.isEmpty() ? QJsonValue() : QJsonValue(echoed)},
+                                 {u"updated_at"_s, QString::fromLatin1(magentoTime(order->updatedAt))}});
 }
 
 } // namespace pb::sandbox

@@ -31,6 +31,11 @@ class Sandbox;
 //                                     "acl_resources":["Magento_Sales::invoice",…] | null (default grant)}
 //   GET  /__admin/magento/documents[?order_id=N]  invoices, credit memos, comments, holds, unholds
 //                                  and cancels created through the Magento API, oldest first
+//   POST /__admin/magento/order-overrides {"entity_id":N,"fields":{"grand_total":"12.34567",…}|null,
+//                                  "touch":true}  top-level order fields replaced by these JSON
+//                                  values (exact text) in every Magento body; null removes them;
+//                                  touch (default true) sets updated_at to sandbox now.
+//                                  → {"entity_id":N,"fields":{…}|null,"updated_at":"…"}; 404 unknown order
 class AdminApi
 {
 public:
@@ -46,6 +51,7 @@ private:
     HttpResponse checkout(const HttpRequest &request);
     HttpResponse magentoConfig(const HttpRequest &request);
     HttpResponse magentoDocuments(const HttpRequest &request);
+    HttpResponse magentoOrderOverrides(const HttpRequest &request);
 
     Sandbox *m_sandbox;
 };
