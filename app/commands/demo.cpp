@@ -52,6 +52,8 @@ void DemoSession::start()
     sandbox::SandboxOptions so;
     so.orders = m_options.orders;
     so.seed = m_options.seed;
+    // A store that keeps trading, so the console visibly changes while someone watches.
+    so.liveOrdersPerMinute = 6;
     m_sandbox = std::make_unique<sandbox::SandboxThread>(so);
     QString error;
     if (!m_sandbox->start(&error)) {
