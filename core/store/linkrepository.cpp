@@ -130,6 +130,42 @@ SELECT DISTINCT order_entity_id FROM temp.pb_new_links)"_s);
     return linked;
 }
 
+Result<int> LinkRepository::addLinks(const QList<NewLink> &links, const QDateTime &now)
+{
+    if (links.isEmpty())
+        return 0;
+    if (!now.isValid())
+        return makeError(u"store.invalid_record"_s, QString(), u"linking without a time"_s);
+    detail::Savepoint tx(m_db, "pb_add_links"_L1);
+    if (Status s = tx.begin(); !s)
+        return s.error();
+    auto insert = detail::prepare(m_db, uR"(
+INSERT OR IGNORE INTO order_transaction_links (transaction_id, order_entity_id, rule, linked_at)
+VALUES (?, ?, ?, ?))"_s);
+    if (!insert)
+        return insert.error();
+    int linked = 0;
+    QList<qint64> orders;
+    for (const NewLink &l : links) {
+        QSqlQuery &q = insert.value();
+        q.bindValue(0, l.transactionId);
+        q.bindValue(1, l.orderEntityId);
+        q.bindValue(2, l.rule);
+        q.bindValue(3, detail::timeToSql(now));
+        if (Status s = detail::exec(q, u"cannot link transaction "_s + l.transactionId); !s)
+            return s.error();
+        if (q.numRowsAffected() > 0) {
+            ++linked;
+            orders.append(l.orderEntityId);
+        }
+    }
+    if (Status s = recomputeSummaries(orders); !s)
+        return s.error();
+    if (Status s = tx.release(); !s)
+        return s.error();
+    return linked;
+}
+
 Status LinkRepository::recomputeSummaries(const QList<qint64> &orderEntityIds)
 {
     if (orderEntityIds.isEmpty())

@@ -22,7 +22,17 @@ struct LinkCounts
 class LinkRepository
 {
 public:
-    static constexpr QLatin1StringView kRuleInvoiceId{"invoice_id"};
+    // order_transaction_links.rule of the default key link ("key:<paytrace field>=<magento
+    // field>"; fallback links are "fallback:amount+time[+last4]"). Stores made before the
+    // profile-driven linker hold "invoice_id" for the same rule.
+    static constexpr QLatin1StringView kRuleInvoiceId{"key:invoice_id=increment_id"};
+
+    struct NewLink
+    {
+        QString transactionId;
+        qint64 orderEntityId = 0;
+        QString rule;
+    };
 
     explicit LinkRepository(QSqlDatabase &db) : m_db(db) {}
 
@@ -30,6 +40,9 @@ public:
     // then recomputes the payment summary of the orders that gained a link. Set-based SQL in one
     // transaction; returns the number of new links (0 on a second run).
     Result<int> linkByInvoiceId(const QDateTime &now);
+    // Links the given transactions (those linked already are left alone) and recomputes the
+    // summary of the orders that gained a link; returns the number of new links.
+    Result<int> addLinks(const QList<NewLink> &links, const QDateTime &now);
 
     Result<LinkCounts> counts() const;
     Result<QStringList> transactionIdsForOrder(qint64 entityId) const;

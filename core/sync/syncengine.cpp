@@ -20,6 +20,7 @@
 #include "sync/automationrules.h"
 #include "sync/batchpoller.h"
 #include "sync/intentrunner.h"
+#include "sync/linker.h"
 #include "sync/readgate.h"
 
 #include <QCoreApplication>
@@ -317,7 +318,7 @@ void SyncEngine::finishRun()
     const qint64 readMs = m_elapsed.elapsed();
     const QDateTime now = QDateTime::currentDateTimeUtc();
     store::LinkRepository links(m_db);
-    const auto linked = links.linkByInvoiceId(now);
+    const auto linked = Linker(m_db).link(m_mapping, now);
     const qint64 linkMs = m_elapsed.elapsed() - readMs;
     if (!linked) {
         fail(linked.error());
