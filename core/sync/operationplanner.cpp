@@ -1,5 +1,6 @@
 #include "sync/operationplanner.h"
 
+#include "money/exactamount.h"
 #include "paytrace/parser.h"
 
 #include <QCoreApplication>
@@ -47,15 +48,53 @@ QString nextKeyRoot(const OrderPayment &p, const QString &kind)
     return prefix + QString::number(n + 1);
 }
 
+// The order-currency amounts Magento keeps finer than the minor unit (docs/magento.md §7),
+// each with the rounded amount PayBridge moves and the difference, exact text throughout.
+QJsonObject roundingNote(const OrderRecord &o)
+{
+    QJsonObject note;
+    for (auto it = o.exactAmounts.cbegin(); it != o.exactAmounts.cend(); ++it) {
+        if (it.key().startsWith(u"base_"_s))
+            continue; // base amounts are for reporting; nothing moves in the base currency
+        const auto exact = ExactAmount::parse(it.value(), o.currency);
+        if (!exact || !exact->isFinerThanCurrency())
+            continue;
+        note.insert(it.key(), QJsonObject{{u"exact"_s, exact->toDecimalString()},
+                                          {u"rounded"_s, exact->rounded().toDecimalString()},
+                                          {u"difference"_s, exact->roundingDifference()}});
+    }
+    return note;
+}
+
 QJsonObject basePayload(const OrderPayment &p, const OperationRequest &r, const QString &operation)
 {
-    return QJsonObject{
+    QJsonObject payload{
         {OperationPlanner::kOrder, p.order.incrementId},
         {OperationPlanner::kOrderEntityId, QString::number(p.order.entityId)},
         {OperationPlanner::kCurrency, p.order.currency.code()},
         {OperationPlanner::kReason, r.reason},
         {OperationPlanner::kOperation, operation},
     };
+    // Kept with every intent of such an order, so its journal shows what was rounded.
+    if (const QJsonObject note = roundingNote(p.order); !note.isEmpty())
+        payload.insert(OperationPlanner::kRounding, note);
+    return payload;
+}
+
+// A preview line for the operator when the order's Magento amounts were rounded to move.
+void noteRounding(OperationPreview &v, const OrderRecord &o)
+{
+    const QJsonObject note = roundingNote(o);
+    QStringList parts;
+    for (auto it = note.constBegin(); it != note.constEnd(); ++it) {
+        const QJsonObject f = it.value().toObject();
+        parts << tr("%1 %2 → %3 (difference %4)")
+                     .arg(it.key(), f.value(u"exact"_s).toString(), f.value(u"rounded"_s).toString(),
+                          f.value(u"difference"_s).toString());
+    }
+    if (!parts.isEmpty())
+        v.steps << tr("Magento keeps amounts of order %1 finer than %2 allows; PayBridge moves them rounded half-even and records the difference: %3")
+                       .arg(o.incrementId, o.currency.code(), parts.join(u"; "_s));
 }
 
 PlannedChain refuse(PlannedChain chain, const QString &code, const QString &why)
@@ -138,6 +177,7 @@ PlannedChain planCreditMemo(PlannedChain chain, const OrderPayment &p, const Ope
     v.steps << tr("PayTrace: nothing to do (the money was already given back there)")
             << tr("Magento: offline credit memo of %1 on order %2").arg(money(amount), p.order.incrementId)
             << tr("ERP: the refund is in the day's journal from the settlement");
+    noteRounding(v, p.order);
     chain.requests << mag;
     v.allowed = true;
     return chain;
@@ -352,6 +392,7 @@ PlannedChain OperationPlanner::plan(const OrderPayment &p, const OperationReques
                        .arg(entry, money(amount), inc, today.toString(Qt::ISODate), accounts);
         chain.requests << erp;
     }
+    noteRounding(v, p.order);
     v.allowed = true;
     return chain;
 }

@@ -55,6 +55,9 @@ public:
     static constexpr QLatin1StringView kEntry{"entry"};          // ERP: sale | payment | refund
     static constexpr QLatin1StringView kComment{"comment"};      // Magento comment text ({marker})
     static constexpr QLatin1StringView kStatus{"status"};        // Magento status to set, or ""
+    // Order amounts Magento keeps finer than the currency (docs/magento.md §7): field →
+    // {exact, rounded, difference}. What moves is the rounded amount; the difference stays here.
+    static constexpr QLatin1StringView kRounding{"magento_rounding"};
 };
 
 } // namespace pb::sync

@@ -2,6 +2,7 @@
 // refuse is refused before anything is planned, with the reason.
 #include "sync/operationplanner.h"
 
+#include <QJsonObject>
 #include <QTest>
 #include <QTimeZone>
 
@@ -72,6 +73,7 @@ private slots:
     void refundOfClosedOrderNotesItInstead();
     void refundOfHeldOrderIsRefused();
     void erpEntriesAreBookedOnTheBusinessDay();
+    void roundedMagentoAmountsRecordTheDifference();
 };
 
 void TestOperationPlanner::creditMemoRefusedWhereMagentoRefusesIt_data()
@@ -139,6 +141,42 @@ void TestOperationPlanner::erpEntriesAreBookedOnTheBusinessDay()
     QVERIFY2(chain.preview.allowed, qPrintable(chain.preview.refusal));
     QCOMPARE(chain.requests.last().kind, intents::IntentKind::ErpEntry);
     QCOMPARE(chain.requests.last().payload.value(u"date"_s).toString(), u"2026-12-31"_s);
+}
+
+void TestOperationPlanner::roundedMagentoAmountsRecordTheDifference()
+{
+    // Magento took 50.0045 (decimal(20,4), docs/magento.md §7); PayBridge keeps 50.00. A full
+    // credit memo moves the rounded amount, and every intent records the difference.
+    OrderPayment p = settledSale(u"complete"_s);
+    p.order.exactAmounts = {{u"grand_total"_s, u"50.0045"_s}, {u"total_paid"_s, u"50.0045"_s},
+                            {u"base_grand_total"_s, u"45.0001"_s}};
+    OperationRequest r = request(OperationKind::CreditMemo, 0);
+    r.amount.reset();
+    const PlannedChain memo = OperationPlanner::plan(p, r, mapping::MappingProfile::defaults(), kNow);
+    QVERIFY2(memo.preview.allowed, qPrintable(memo.preview.refusal));
+    QCOMPARE(memo.requests.size(), 1);
+    const QJsonObject payload = memo.requests.first().payload;
+    QCOMPARE(payload.value(OperationPlanner::kAmount).toString(), u"50.00"_s);
+    const QJsonObject note = payload.value(OperationPlanner::kRounding).toObject();
+    QCOMPARE(note.keys(), (QStringList{u"grand_total"_s, u"total_paid"_s})); // base amounts do not move
+    const QJsonObject paid = note.value(u"total_paid"_s).toObject();
+    QCOMPARE(paid.value(u"exact"_s).toString(), u"50.0045"_s);
+    QCOMPARE(paid.value(u"rounded"_s).toString(), u"50.00"_s);
+    QCOMPARE(paid.value(u"difference"_s).toString(), u"0.0045"_s);
+    QVERIFY(memo.preview.steps.last().contains(u"0.0045"_s));
+
+    // A full refund: PayTrace, Magento and the ERP intents all carry it.
+    const PlannedChain refund = OperationPlanner::plan(p, request(OperationKind::Refund, 5000),
+                                                       mapping::MappingProfile::defaults(), kNow);
+    QVERIFY2(refund.preview.allowed, qPrintable(refund.preview.refusal));
+    for (const auto &req : refund.requests) {
+        QCOMPARE(req.payload.value(OperationPlanner::kAmount).toString(), u"50.00"_s);
+        QCOMPARE(req.payload.value(OperationPlanner::kRounding).toObject(), note);
+    }
+    // An order Magento holds in whole cents carries no note.
+    const PlannedChain plain = OperationPlanner::plan(settledSale(u"complete"_s), request(OperationKind::Refund, 5000),
+                                                      mapping::MappingProfile::defaults(), kNow);
+    QVERIFY(!plain.requests.first().payload.contains(OperationPlanner::kRounding));
 }
 
 QTEST_GUILESS_MAIN(TestOperationPlanner)
