@@ -2,6 +2,8 @@
 
 #include "simutil.h"
 
+#include <QHash>
+
 #include <algorithm>
 #include <random>
 #include <vector>
@@ -469,6 +471,9 @@ GeneratedData generateData(const GeneratorOptions &options)
     qint64 nextItemId = 1;
     qint64 nextAddressId = 1;
     qint64 nextPaymentId = 1;
+    // What real stores add (issue 13) is drawn from its own stream, so the tidy base of every
+    // order (customer, lines, story) stays what the seed gave before.
+    Rng mess(options.seed * 0xA24BAED4963EE407ULL + 0x9FB21C65ULL);
     for (int i = 0; i < count; ++i) {
         const qint64 created = createdTimes[size_t(i)];
         const int marketIndex = pickMarket(rng);
@@ -494,6 +499,23 @@ GeneratedData generateData(const GeneratorOptions &options)
         o.exponent = currencyExponent(o.orderCurrencyCode);
         o.baseExponent = 2;
         o.baseToOrderRateE4 = market.rateE4;
+        // Card orders shown in a display currency over the USD base; the card is charged the base
+        // amount. Fixed positions so every data set of 20+ orders has some.
+        if (viaPayTrace && (i % 20 == 3 || i % 20 == 11 || i % 40 == 27)) {
+            const int display = i % 40 == 27 ? 6 : (i % 20 == 3 ? 2 : 4); // JPY, EUR, GBP
+            o.orderCurrencyCode = kMarkets[display].currency.toString();
+            o.baseToOrderRateE4 = kMarkets[display].rateE4;
+            o.exponent = currencyExponent(o.orderCurrencyCode);
+            // Magento rounds converted prices to 2 decimals whatever the currency: fractional yen.
+            if (i == 27)
+                o.exponent = 2;
+        }
+        // Catalog prices entered with tax: item prices keep 4 decimals (decimal(20,4)).
+        const bool taxInclusive = viaPayTrace && o.orderCurrencyCode == u"USD" && i % 10 == 5
+            && cityTaxBp(customer.address) > 0;
+        if (taxInclusive)
+            o.exponent = o.baseExponent = 4;
+        o.decimalText = i % 16 == 6;
         o.customerEmail = customer.email;
         o.customerFirstname = customer.first;
         o.customerLastname = customer.last;
@@ -505,7 +527,7 @@ GeneratedData generateData(const GeneratorOptions &options)
         o.shippingDescription = u"Flat Rate - Fixed"_s;
 
         const auto toOrderCurrency = [&](qint64 usdCents) {
-            return mulDivRound(usdCents, market.rateE4 * pow10(o.exponent), 10000 * 100);
+            return mulDivRound(usdCents, o.baseToOrderRateE4 * pow10(o.exponent), 10000 * 100);
         };
         const auto toBase = [&](qint64 minor) {
             return mulDivRound(minor, pow10(o.baseExponent - o.exponent) * 10000, o.baseToOrderRateE4);
@@ -519,7 +541,7 @@ GeneratedData generateData(const GeneratorOptions &options)
             if (std::find(chosen.begin(), chosen.end(), p) == chosen.end())
                 chosen.push_back(p);
         }
-        const bool coupon = rng.percent(12);
+        const bool coupon = rng.percent(12) && !taxInclusive;
         const int taxBp = viaPayTrace ? cityTaxBp(customer.address) : 0;
         bool allVirtual = true;
         qint64 weight = 0;
@@ -532,13 +554,49 @@ GeneratedData generateData(const GeneratorOptions &options)
             item.name = product.name.toString();
             item.isVirtual = product.isVirtual;
             item.productType = product.isVirtual ? u"virtual"_s : u"simple"_s;
+            if (product.sku == u"PB-EBOOK-TRAIL")
+                item.productType = u"downloadable"_s;
+            // Configurable (size variants) and fixed-price bundle lines: the parent row has the
+            // price, child rows follow with price 0.
+            const qint64 kindRoll = product.isVirtual ? 99 : mess.range(0, 99);
+            const bool configurable = kindRoll < 22;
+            const bool bundle = kindRoll >= 22 && kindRoll < 32;
+            qint64 catalogCents = product.priceUsdCents;
+            const Product &extra = kCatalog[(p + 3) % 14]; // the bundle's second product
+            if (configurable) {
+                item.productType = u"configurable"_s;
+                item.sku = product.sku.toString().section(u'-', 0, 2);
+                item.productId = product.productId + 500;
+                item.productOption = R"({"extension_attributes":{"configurable_item_options":[{"option_id":"93","option_value":)"
+                    + QByteArray::number(160 + product.productId % 7) + "}]}}";
+            } else if (bundle) {
+                item.productType = u"bundle"_s;
+                item.sku = u"PB-KIT-"_s + QString::number(product.productId);
+                item.name = product.name.toString() + u" Kit"_s;
+                item.productId = product.productId + 800;
+                catalogCents = (product.priceUsdCents + extra.priceUsdCents) * 9 / 10;
+                item.productOption = R"({"extension_attributes":{"bundle_options":[{"option_id":1,"option_qty":1,"option_selections":[)"
+                    + QByteArray::number(product.productId) + "]},{\"option_id\":2,\"option_qty\":1,\"option_selections\":["
+                    + QByteArray::number(extra.productId) + "]}]}}";
+            }
             item.weightGrams = product.weightGrams;
             item.qtyOrdered = rng.percent(75) ? 1 : rng.range(2, 3);
-            item.price = toOrderCurrency(product.priceUsdCents);
+            item.price = toOrderCurrency(catalogCents);
             item.originalPrice = item.price;
             item.basePrice = toBase(item.price);
             item.rowTotal = item.price * item.qtyOrdered;
             item.baseRowTotal = toBase(item.rowTotal);
+            if (taxInclusive) {
+                // Price incl. tax is the catalog price; the net price keeps 4 decimals, the row
+                // and tax are rounded to cents as Magento's totals are.
+                const qint64 incl = catalogCents * 100;
+                item.price = mulDivRound(incl, 10000, 10000 + taxBp);
+                item.originalPrice = item.price;
+                item.basePrice = item.price;
+                const qint64 rowIncl = incl * item.qtyOrdered;
+                const qint64 rowTax = mulDivRound(rowIncl, taxBp, (10000 + taxBp) * 100) * 100;
+                item.rowTotal = item.baseRowTotal = rowIncl - rowTax;
+            }
             if (coupon) {
                 item.discountPercentBp = 1000;
                 item.discountAmount = mulDivRound(item.rowTotal, 10, 100);
@@ -548,6 +606,10 @@ GeneratedData generateData(const GeneratorOptions &options)
             item.taxAmount = mulDivRound(item.rowTotal - item.discountAmount, taxBp, 10000);
             item.baseTaxAmount = toBase(item.taxAmount);
             item.priceInclTax = item.price + mulDivRound(item.price, taxBp, 10000);
+            if (taxInclusive) {
+                item.taxAmount = item.baseTaxAmount = catalogCents * 100 * item.qtyOrdered - item.rowTotal;
+                item.priceInclTax = catalogCents * 100;
+            }
             item.rowTotalInclTax = item.rowTotal + item.taxAmount;
             allVirtual = allVirtual && product.isVirtual;
             weight += product.weightGrams * item.qtyOrdered;
@@ -556,10 +618,28 @@ GeneratedData generateData(const GeneratorOptions &options)
             o.discountAmount -= item.discountAmount;
             o.totalQtyOrdered += item.qtyOrdered;
             o.items.append(item);
+            const auto child = [&](const Product &part) {
+                MagentoOrderItem c;
+                c.itemId = nextItemId++;
+                c.parentItemId = item.itemId;
+                c.productId = part.productId;
+                c.sku = part.sku.toString();
+                c.name = part.name.toString();
+                c.weightGrams = part.weightGrams;
+                c.qtyOrdered = item.qtyOrdered;
+                c.taxPercentBp = taxBp;
+                o.items.append(c);
+            };
+            if (configurable)
+                child(product);
+            if (bundle) {
+                child(product);
+                child(extra);
+            }
         }
         o.weightGrams = weight;
         // Flat rate: 5.00 USD per order, free from 150.00 USD, none for virtual-only orders.
-        const qint64 usdEquivalent = mulDivRound(o.subtotal, pow10(2 - o.exponent) * 10000, market.rateE4);
+        const qint64 usdEquivalent = mulDivRound(o.subtotal, 10000 * 100, o.baseToOrderRateE4 * pow10(o.exponent));
         o.shippingAmount = (allVirtual || usdEquivalent >= 15000) ? 0 : toOrderCurrency(500);
         if (allVirtual) {
             o.shippingMethod.clear();
@@ -574,6 +654,11 @@ GeneratedData generateData(const GeneratorOptions &options)
         o.totalDue = o.grandTotal;
         o.baseTotalDue = o.baseGrandTotal;
 
+        // Some guest checkouts leave the order's customer name empty: it is on the billing address only.
+        if (customer.id == 0 && mess.percent(50)) {
+            o.customerFirstname.clear();
+            o.customerLastname.clear();
+        }
         o.billingAddress = customer.address;
         o.billingAddress.entityId = nextAddressId++;
         o.billingAddress.parentId = o.entityId;
@@ -592,7 +677,16 @@ GeneratedData generateData(const GeneratorOptions &options)
 
         OrderRefs &ref = refs[size_t(i)];
         const QString symbol = market.symbol.toString();
-        const auto price = [&](qint64 minor) -> QString { return symbol + QString::fromLatin1(decimalFixed(minor, o.exponent)); };
+        const auto price = [&](qint64 minor) -> QString {
+            const int shown = std::min(o.exponent, 2);
+            return symbol + QString::fromLatin1(decimalFixed(mulDivRound(minor, pow10(shown), pow10(o.exponent)), shown));
+        };
+        // The card is charged in the base currency (USD cents), which the payment comments show.
+        const auto cents = [&](qint64 orderMinor) {
+            const qint64 base = orderMinor == o.grandTotal ? o.baseGrandTotal : toBase(orderMinor);
+            return mulDivRound(base, 100, pow10(o.baseExponent));
+        };
+        const auto charged = [&](qint64 orderMinor) -> QString { return u"$"_s + QString::fromLatin1(decimalFixed(cents(orderMinor), 2)); };
 
         // Totals transitions.
         const auto invoice = [&]() {
@@ -649,7 +743,7 @@ GeneratedData generateData(const GeneratorOptions &options)
             t.customerReferenceId = o.incrementId;
             if (rng.percent(30))
                 t.receiptEmailedTo = customer.email;
-            t.taxAmount = kind == PayTraceKind::Refund ? 0 : o.taxAmount;
+            t.taxAmount = kind == PayTraceKind::Refund ? 0 : mulDivRound(o.baseTaxAmount, 100, pow10(o.baseExponent));
             t.card = customer.card;
             t.billing = paytraceAddress(o.billingAddress);
             t.shipping = paytraceAddress(o.shippingAddress);
@@ -742,10 +836,10 @@ GeneratedData generateData(const GeneratorOptions &options)
         case Scenario::Holded:
         case Scenario::RefundFull:
         case Scenario::RefundPartial: {
-            const int tx = newTx(PayTraceKind::Sale, payAt, o.grandTotal, true);
+            const int tx = newTx(PayTraceKind::Sale, payAt, cents(o.grandTotal), true);
             ref.lastTx = tx;
             invoice();
-            event(payAt, u"processing"_s, u"Captured amount of "_s + price(o.grandTotal) + u" online. Transaction ID: \"%TX%\""_s, tx, 1);
+            event(payAt, u"processing"_s, u"Captured amount of "_s + charged(o.grandTotal) + u" online. Transaction ID: \"%TX%\""_s, tx, 1);
             if (scenario == Scenario::Holded) {
                 const qint64 holdAt = payAt + rng.range(600, 4 * 3600);
                 if (holdAt <= latest) {
@@ -774,40 +868,42 @@ GeneratedData generateData(const GeneratorOptions &options)
                         wholeItem = 0;
                     } else {
                         amount = mulDivRound(o.grandTotal, rng.range(20, 50), 100);
+                        if (o.exponent > 2) // refunds are whole cents
+                            amount = amount / pow10(o.exponent - 2) * pow10(o.exponent - 2);
                         wholeItem = -2; // adjustment only: no item quantities
                     }
                 }
-                const int r = settleRefund(tx, at, amount);
+                const int r = settleRefund(tx, at, cents(amount));
                 refund(amount, true, wholeItem);
                 if (scenario == Scenario::RefundFull) {
                     state = status = u"closed"_s;
                 }
-                event(at, status, u"We refunded "_s + price(amount) + u" online. Transaction ID: \"%TX%\""_s, r, 1);
+                event(at, status, u"We refunded "_s + charged(amount) + u" online. Transaction ID: \"%TX%\""_s, r, 1);
             }
             break;
         }
         case Scenario::AuthCaptured:
         case Scenario::AuthOpen:
         case Scenario::PaymentReview: {
-            const int tx = newTx(PayTraceKind::Authorization, payAt, o.grandTotal, true);
+            const int tx = newTx(PayTraceKind::Authorization, payAt, cents(o.grandTotal), true);
             ref.lastTx = tx;
             pay.amountAuthorized = o.grandTotal;
             pay.baseAmountAuthorized = o.baseGrandTotal;
             if (scenario == Scenario::PaymentReview) {
                 state = u"payment_review"_s;
                 status = rng.percent(50) ? u"fraud"_s : u"payment_review"_s;
-                event(payAt, status, u"Authorized amount of "_s + price(o.grandTotal)
+                event(payAt, status, u"Authorized amount of "_s + charged(o.grandTotal)
                           + u". Transaction ID: \"%TX%\". Order is suspended as its authorizing amount "
                             "is awaiting review."_s, tx);
                 break;
             }
-            event(payAt, u"processing"_s, u"Authorized amount of "_s + price(o.grandTotal) + u". Transaction ID: \"%TX%\""_s, tx, 1);
+            event(payAt, u"processing"_s, u"Authorized amount of "_s + charged(o.grandTotal) + u". Transaction ID: \"%TX%\""_s, tx, 1);
             if (scenario == Scenario::AuthOpen)
                 break;
-            txs[size_t(tx)].capturedAmount = o.grandTotal;
+            txs[size_t(tx)].capturedAmount = cents(o.grandTotal);
             txs[size_t(tx)].capturedAt = captureAt;
             invoice();
-            event(captureAt, u"processing"_s, u"Captured amount of "_s + price(o.grandTotal) + u" online. Transaction ID: \"%TX%\""_s, tx);
+            event(captureAt, u"processing"_s, u"Captured amount of "_s + charged(o.grandTotal) + u" online. Transaction ID: \"%TX%\""_s, tx);
             if (shipAt <= latest) {
                 ship();
                 touch(shipAt);
@@ -816,12 +912,12 @@ GeneratedData generateData(const GeneratorOptions &options)
             break;
         }
         case Scenario::DeclinedThenApproved: {
-            newTx(PayTraceKind::Sale, payAt, o.grandTotal, false);
-            const int tx = newTx(PayTraceKind::Sale, retryAt, o.grandTotal, true);
+            newTx(PayTraceKind::Sale, payAt, cents(o.grandTotal), false);
+            const int tx = newTx(PayTraceKind::Sale, retryAt, cents(o.grandTotal), true);
             ref.lastTx = tx;
             invoice();
             event(payAt, u"pending"_s, u"Payment declined by the gateway: Do not honor. The customer was asked to try again."_s);
-            event(retryAt, u"processing"_s, u"Captured amount of "_s + price(o.grandTotal) + u" online. Transaction ID: \"%TX%\""_s, tx, 1);
+            event(retryAt, u"processing"_s, u"Captured amount of "_s + charged(o.grandTotal) + u" online. Transaction ID: \"%TX%\""_s, tx, 1);
             const qint64 shippedAt = retryAt + rng.range(2 * 3600, 72 * 3600);
             if (shippedAt <= latest) {
                 ship();
@@ -831,7 +927,7 @@ GeneratedData generateData(const GeneratorOptions &options)
             break;
         }
         case Scenario::DeclinedCanceled: {
-            newTx(PayTraceKind::Sale, payAt, o.grandTotal, false);
+            newTx(PayTraceKind::Sale, payAt, cents(o.grandTotal), false);
             event(payAt, u"pending"_s, u"Payment declined by the gateway: Do not honor."_s);
             const qint64 cancelAt = std::min(latest, payAt + rng.range(3600, 48 * 3600));
             cancel();
@@ -840,11 +936,11 @@ GeneratedData generateData(const GeneratorOptions &options)
             break;
         }
         case Scenario::AuthVoided: {
-            const int tx = newTx(PayTraceKind::Authorization, payAt, o.grandTotal, true);
+            const int tx = newTx(PayTraceKind::Authorization, payAt, cents(o.grandTotal), true);
             ref.lastTx = tx;
             pay.amountAuthorized = o.grandTotal;
             pay.baseAmountAuthorized = o.baseGrandTotal;
-            event(payAt, u"processing"_s, u"Authorized amount of "_s + price(o.grandTotal) + u". Transaction ID: \"%TX%\""_s, tx, 1);
+            event(payAt, u"processing"_s, u"Authorized amount of "_s + charged(o.grandTotal) + u". Transaction ID: \"%TX%\""_s, tx, 1);
             const qint64 voidAt = std::min(latest, payAt + rng.range(600, 24 * 3600));
             txs[size_t(tx)].voided = true;
             txs[size_t(tx)].voidedAt = voidAt;
@@ -854,10 +950,10 @@ GeneratedData generateData(const GeneratorOptions &options)
             break;
         }
         case Scenario::SaleVoided: {
-            const int tx = newTx(PayTraceKind::Sale, payAt, o.grandTotal, true);
+            const int tx = newTx(PayTraceKind::Sale, payAt, cents(o.grandTotal), true);
             ref.lastTx = tx;
             invoice();
-            event(payAt, u"processing"_s, u"Captured amount of "_s + price(o.grandTotal) + u" online. Transaction ID: \"%TX%\""_s, tx, 1);
+            event(payAt, u"processing"_s, u"Captured amount of "_s + charged(o.grandTotal) + u" online. Transaction ID: \"%TX%\""_s, tx, 1);
             // A void must land before the batch closes.
             const qint64 voidAt = std::min({latest, firstClose - 60, payAt + rng.range(300, 6 * 3600)});
             txs[size_t(tx)].voided = true;
@@ -961,7 +1057,8 @@ GeneratedData generateData(const GeneratorOptions &options)
     for (int i = 0; i < count; ++i) {
         MagentoOrder &o = out.orders[i];
         OrderRefs &ref = refs[size_t(i)];
-        if (ref.lastTx >= 0)
+        // Some payment modules never store the gateway id on the payment: only the comments name it.
+        if (ref.lastTx >= 0 && i % 12 != 8)
             o.payment.lastTransId = QString::number(idOf[size_t(ref.lastTx)]);
         std::stable_sort(ref.events.begin(), ref.events.end(), [](const Event &a, const Event &b) { return a.at < b.at; });
         qint64 updated = o.createdAt;
@@ -981,6 +1078,29 @@ GeneratedData generateData(const GeneratorOptions &options)
             o.statusHistories.prepend(h); // newest first
         }
         o.updatedAt = updated;
+    }
+
+    // Registered customers who changed their e-mail: their older orders keep the address they had
+    // then; the newest order (and the customer entity) has the current one.
+    QHash<qint64, QList<int>> ordersOf;
+    for (int i = 0; i < count; ++i) {
+        if (out.orders[i].customerId != 0)
+            ordersOf[out.orders[i].customerId].append(i);
+    }
+    QList<qint64> customerIds = ordersOf.keys();
+    std::sort(customerIds.begin(), customerIds.end());
+    for (qint64 id : std::as_const(customerIds)) {
+        const QList<int> &list = ordersOf[id];
+        if (list.size() < 2 || !mess.percent(30))
+            continue;
+        const QString current = out.orders[list.last()].customerEmail;
+        const QString former = current.section(u'@', 0, 0).section(u'.', 0, 0) + u".old@mail.example"_s;
+        for (qsizetype k = 0; k + 1 < list.size(); ++k) {
+            MagentoOrder &o = out.orders[list[k]];
+            o.customerEmail = former;
+            o.billingAddress.email = former;
+            o.shippingAddress.email = former;
+        }
     }
 
     // A mass action touched many orders in the same second: pollers must tie-break on entity_id.

@@ -44,6 +44,8 @@ struct MagentoOrderItem
     QString name;
     QString productType = QStringLiteral("simple");
     bool isVirtual = false;
+    qint64 parentItemId = 0;  // child row of a configurable or bundle line (0: none)
+    QByteArray productOption; // exact JSON of product_option; empty: omitted
     qint64 weightGrams = 0;
     // Quantities are whole units here (Magento prints them as JSON numbers).
     qint64 qtyOrdered = 1;
@@ -119,8 +121,11 @@ struct MagentoOrder
 
     QString orderCurrencyCode;
     QString baseCurrencyCode;
-    int exponent = 2;         // of orderCurrencyCode
-    int baseExponent = 2;     // of baseCurrencyCode
+    // Scale of the stored amounts: the currency's decimals, or more (Magento keeps decimal(20,4):
+    // 4 for 4-decimal item prices, 2 for a JPY order with fractional yen). JSON drops trailing zeros.
+    int exponent = 2;         // order currency amounts
+    int baseExponent = 2;     // base currency amounts
+    bool decimalText = false; // amounts served as 4-decimal strings ("21.5000"), as some stores do
     qint64 baseToOrderRateE4 = 10000; // 1.3642 -> 13642
 
     // Order currency.

@@ -14,10 +14,30 @@ namespace pb::sandbox {
 
 namespace {
 
-void optMoney(JsonWriter &w, QByteArrayView key, const std::optional<qint64> &v, int exponent)
+void emitValue(JsonWriter &w, QByteArrayView t, qsizetype &i);
+
+qint64 scale10(int n)
+{
+    qint64 p = 1;
+    while (n-- > 0)
+        p *= 10;
+    return p;
+}
+
+// A decimal column of an order: a JSON number, or the column's 4-decimal text on stores that
+// serve it raw (MagentoOrder::decimalText).
+void money(JsonWriter &w, const MagentoOrder &o, QByteArrayView key, qint64 v, int exponent)
+{
+    if (o.decimalText && exponent <= 4)
+        w.fieldLatin1(key, decimalFixed(v * scale10(4 - exponent), 4));
+    else
+        w.fieldMoney(key, v, exponent);
+}
+
+void optMoney(JsonWriter &w, const MagentoOrder &o, QByteArrayView key, const std::optional<qint64> &v, int exponent)
 {
     if (v)
-        w.fieldMoney(key, *v, exponent);
+        money(w, o, key, *v, exponent);
 }
 
 void writeAddress(JsonWriter &w, const MagentoAddress &a)
@@ -49,31 +69,31 @@ void writeAddress(JsonWriter &w, const MagentoAddress &a)
 }
 
 void writeItem(JsonWriter &w, const MagentoOrder &o, const MagentoOrderItem &i, const QByteArray &created,
-               const QByteArray &updated)
+               const QByteArray &updated, bool withParent = true)
 {
     const int e = o.exponent;
     const int be = o.baseExponent;
     const bool invoiced = i.qtyInvoiced > 0;
     w.beginObject();
-    w.fieldMoney("amount_refunded", i.amountRefunded, e);
-    w.fieldMoney("base_amount_refunded", i.amountRefunded ? mulDivRound(i.amountRefunded, i.baseRowTotal, std::max<qint64>(1, i.rowTotal)) : 0, be);
-    w.fieldMoney("base_discount_amount", i.baseDiscountAmount, be);
+    money(w, o, "amount_refunded", i.amountRefunded, e);
+    money(w, o, "base_amount_refunded", i.amountRefunded ? mulDivRound(i.amountRefunded, i.baseRowTotal, std::max<qint64>(1, i.rowTotal)) : 0, be);
+    money(w, o, "base_discount_amount", i.baseDiscountAmount, be);
     if (invoiced)
-        w.fieldMoney("base_discount_invoiced", i.baseDiscountAmount, be);
-    w.fieldMoney("base_original_price", i.basePrice, be);
-    w.fieldMoney("base_price", i.basePrice, be);
-    w.fieldMoney("base_price_incl_tax", i.basePrice + mulDivRound(i.basePrice, i.taxPercentBp, 10000), be);
-    w.fieldMoney("base_row_invoiced", invoiced ? i.baseRowTotal : 0, be);
-    w.fieldMoney("base_row_total", i.baseRowTotal, be);
-    w.fieldMoney("base_row_total_incl_tax", i.baseRowTotal + i.baseTaxAmount, be);
-    w.fieldMoney("base_tax_amount", i.baseTaxAmount, be);
+        money(w, o, "base_discount_invoiced", i.baseDiscountAmount, be);
+    money(w, o, "base_original_price", i.basePrice, be);
+    money(w, o, "base_price", i.basePrice, be);
+    money(w, o, "base_price_incl_tax", i.basePrice + mulDivRound(i.basePrice, i.taxPercentBp, 10000), be);
+    money(w, o, "base_row_invoiced", invoiced ? i.baseRowTotal : 0, be);
+    money(w, o, "base_row_total", i.baseRowTotal, be);
+    money(w, o, "base_row_total_incl_tax", i.baseRowTotal + i.baseTaxAmount, be);
+    money(w, o, "base_tax_amount", i.baseTaxAmount, be);
     if (invoiced)
-        w.fieldMoney("base_tax_invoiced", i.baseTaxAmount, be);
+        money(w, o, "base_tax_invoiced", i.baseTaxAmount, be);
     w.fieldLatin1("created_at", created);
-    w.fieldMoney("discount_amount", i.discountAmount, e);
+    money(w, o, "discount_amount", i.discountAmount, e);
     if (invoiced)
-        w.fieldMoney("discount_invoiced", i.discountAmount, e);
-    w.fieldMoney("discount_percent", i.discountPercentBp, 2);
+        money(w, o, "discount_invoiced", i.discountAmount, e);
+    money(w, o, "discount_percent", i.discountPercentBp, 2);
     w.fieldInt("free_shipping", 0);
     w.fieldInt("is_qty_decimal", 0);
     w.fieldInt("is_virtual", i.isVirtual ? 1 : 0);
@@ -81,10 +101,26 @@ void writeItem(JsonWriter &w, const MagentoOrder &o, const MagentoOrderItem &i, 
     w.field("name", i.name);
     w.fieldInt("no_discount", 0);
     w.field("order_id", o.entityId);
-    w.fieldMoney("original_price", i.originalPrice, e);
-    w.fieldMoney("price", i.price, e);
-    w.fieldMoney("price_incl_tax", i.priceInclTax, e);
+    money(w, o, "original_price", i.originalPrice, e);
+    if (i.parentItemId && withParent) {
+        // A child row carries a full copy of its parent (magento.md §5.1).
+        for (const MagentoOrderItem &p : o.items) {
+            if (p.itemId == i.parentItemId) {
+                w.key("parent_item");
+                writeItem(w, o, p, created, updated, false);
+            }
+        }
+    }
+    if (i.parentItemId)
+        w.field("parent_item_id", i.parentItemId);
+    money(w, o, "price", i.price, e);
+    money(w, o, "price_incl_tax", i.priceInclTax, e);
     w.field("product_id", i.productId);
+    if (!i.productOption.isEmpty()) {
+        w.key("product_option");
+        qsizetype at = 0;
+        emitValue(w, i.productOption, at);
+    }
     w.field("product_type", i.productType);
     w.field("qty_canceled", i.qtyCanceled);
     w.field("qty_invoiced", i.qtyInvoiced);
@@ -92,19 +128,19 @@ void writeItem(JsonWriter &w, const MagentoOrder &o, const MagentoOrderItem &i, 
     w.field("qty_refunded", i.qtyRefunded);
     w.field("qty_shipped", i.qtyShipped);
     w.field("quote_item_id", i.itemId + 5000);
-    w.fieldMoney("row_invoiced", invoiced ? i.rowTotal : 0, e);
-    w.fieldMoney("row_total", i.rowTotal, e);
-    w.fieldMoney("row_total_incl_tax", i.rowTotalInclTax, e);
-    w.fieldMoney("row_weight", i.weightGrams * i.qtyOrdered, 3);
+    money(w, o, "row_invoiced", invoiced ? i.rowTotal : 0, e);
+    money(w, o, "row_total", i.rowTotal, e);
+    money(w, o, "row_total_incl_tax", i.rowTotalInclTax, e);
+    money(w, o, "row_weight", i.weightGrams * i.qtyOrdered, 3);
     w.field("sku", i.sku);
     w.field("store_id", o.storeId);
-    w.fieldMoney("tax_amount", i.taxAmount, e);
+    money(w, o, "tax_amount", i.taxAmount, e);
     if (invoiced)
-        w.fieldMoney("tax_invoiced", i.taxAmount, e);
-    w.fieldMoney("tax_percent", i.taxPercentBp, 2);
+        money(w, o, "tax_invoiced", i.taxAmount, e);
+    money(w, o, "tax_percent", i.taxPercentBp, 2);
     w.fieldLatin1("updated_at", updated);
     if (!i.isVirtual)
-        w.fieldMoney("weight", i.weightGrams, 3);
+        money(w, o, "weight", i.weightGrams, 3);
     w.endObject();
 }
 
@@ -120,18 +156,18 @@ void writePayment(JsonWriter &w, const MagentoOrder &o)
     for (const QString &s : p.additionalInformation)
         w.string(s);
     w.endArray();
-    optMoney(w, "amount_authorized", p.amountAuthorized, e);
-    optMoney(w, "amount_canceled", p.amountCanceled, e);
-    w.fieldMoney("amount_ordered", p.amountOrdered, e);
-    optMoney(w, "amount_paid", p.amountPaid, e);
-    optMoney(w, "amount_refunded", p.amountRefunded, e);
-    optMoney(w, "base_amount_authorized", p.baseAmountAuthorized, be);
-    w.fieldMoney("base_amount_ordered", p.baseAmountOrdered, be);
-    optMoney(w, "base_amount_paid", p.baseAmountPaid, be);
-    optMoney(w, "base_amount_refunded", p.baseAmountRefunded, be);
-    w.fieldMoney("base_shipping_amount", p.baseShippingAmount, be);
+    optMoney(w, o, "amount_authorized", p.amountAuthorized, e);
+    optMoney(w, o, "amount_canceled", p.amountCanceled, e);
+    money(w, o, "amount_ordered", p.amountOrdered, e);
+    optMoney(w, o, "amount_paid", p.amountPaid, e);
+    optMoney(w, o, "amount_refunded", p.amountRefunded, e);
+    optMoney(w, o, "base_amount_authorized", p.baseAmountAuthorized, be);
+    money(w, o, "base_amount_ordered", p.baseAmountOrdered, be);
+    optMoney(w, o, "base_amount_paid", p.baseAmountPaid, be);
+    optMoney(w, o, "base_amount_refunded", p.baseAmountRefunded, be);
+    money(w, o, "base_shipping_amount", p.baseShippingAmount, be);
     if (p.amountPaid)
-        w.fieldMoney("base_shipping_captured", p.baseShippingAmount, be);
+        money(w, o, "base_shipping_captured", p.baseShippingAmount, be);
     if (p.ccExpMonth)
         w.field("cc_exp_month", QString::number(p.ccExpMonth));
     if (p.ccExpYear)
@@ -151,9 +187,9 @@ void writePayment(JsonWriter &w, const MagentoOrder &o)
         w.field("last_trans_id", p.lastTransId);
     w.field("method", p.method);
     w.field("parent_id", p.parentId);
-    w.fieldMoney("shipping_amount", p.shippingAmount, e);
+    money(w, o, "shipping_amount", p.shippingAmount, e);
     if (p.amountPaid)
-        w.fieldMoney("shipping_captured", p.shippingAmount, e);
+        money(w, o, "shipping_captured", p.shippingAmount, e);
     w.endObject();
 }
 
@@ -347,51 +383,53 @@ void writeOrderPlain(JsonWriter &w, const MagentoOrder &o)
     if (o.discountAmount != 0)
         w.fieldLatin1("applied_rule_ids", "2");
     w.field("base_currency_code", o.baseCurrencyCode);
-    w.fieldMoney("base_discount_amount", o.baseDiscountAmount, be);
+    money(w, o, "base_discount_amount", o.baseDiscountAmount, be);
     if (invoiced)
-        w.fieldMoney("base_discount_invoiced", o.baseDiscountAmount, be);
-    w.fieldMoney("base_discount_tax_compensation_amount", 0, be);
-    w.fieldMoney("base_grand_total", o.baseGrandTotal, be);
-    w.fieldMoney("base_shipping_amount", o.baseShippingAmount, be);
-    w.fieldMoney("base_shipping_discount_amount", 0, be);
-    w.fieldMoney("base_shipping_incl_tax", o.baseShippingAmount, be);
+        money(w, o, "base_discount_invoiced", o.baseDiscountAmount, be);
+    money(w, o, "base_discount_tax_compensation_amount", 0, be);
+    money(w, o, "base_grand_total", o.baseGrandTotal, be);
+    money(w, o, "base_shipping_amount", o.baseShippingAmount, be);
+    money(w, o, "base_shipping_discount_amount", 0, be);
+    money(w, o, "base_shipping_incl_tax", o.baseShippingAmount, be);
     if (invoiced)
-        w.fieldMoney("base_shipping_invoiced", o.baseShippingAmount, be);
-    w.fieldMoney("base_shipping_tax_amount", 0, be);
-    w.fieldMoney("base_subtotal", o.baseSubtotal, be);
-    w.fieldMoney("base_subtotal_incl_tax", o.baseSubtotal + o.baseTaxAmount, be);
+        money(w, o, "base_shipping_invoiced", o.baseShippingAmount, be);
+    money(w, o, "base_shipping_tax_amount", 0, be);
+    money(w, o, "base_subtotal", o.baseSubtotal, be);
+    money(w, o, "base_subtotal_incl_tax", o.baseSubtotal + o.baseTaxAmount, be);
     if (invoiced)
-        w.fieldMoney("base_subtotal_invoiced", o.baseSubtotal, be);
-    w.fieldMoney("base_tax_amount", o.baseTaxAmount, be);
+        money(w, o, "base_subtotal_invoiced", o.baseSubtotal, be);
+    money(w, o, "base_tax_amount", o.baseTaxAmount, be);
     if (invoiced)
-        w.fieldMoney("base_tax_invoiced", o.baseTaxAmount, be);
-    optMoney(w, "base_total_canceled", o.baseTotalCanceled, be);
-    w.fieldMoney("base_total_due", o.baseTotalDue, be);
-    optMoney(w, "base_total_invoiced", o.baseTotalInvoiced, be);
-    optMoney(w, "base_total_paid", o.baseTotalPaid, be);
-    optMoney(w, "base_total_refunded", o.baseTotalRefunded, be);
+        money(w, o, "base_tax_invoiced", o.baseTaxAmount, be);
+    optMoney(w, o, "base_total_canceled", o.baseTotalCanceled, be);
+    money(w, o, "base_total_due", o.baseTotalDue, be);
+    optMoney(w, o, "base_total_invoiced", o.baseTotalInvoiced, be);
+    optMoney(w, o, "base_total_paid", o.baseTotalPaid, be);
+    optMoney(w, o, "base_total_refunded", o.baseTotalRefunded, be);
     w.fieldInt("base_to_global_rate", 1);
-    w.fieldMoney("base_to_order_rate", o.baseToOrderRateE4, 4);
+    money(w, o, "base_to_order_rate", o.baseToOrderRateE4, 4);
     w.field("billing_address_id", o.billingAddress.entityId);
     w.fieldLatin1("created_at", created);
     w.field("customer_email", o.customerEmail);
-    w.field("customer_firstname", o.customerFirstname);
+    if (!o.customerFirstname.isEmpty()) // guests may have the name on the billing address only
+        w.field("customer_firstname", o.customerFirstname);
     w.field("customer_group_id", o.customerGroupId);
     if (!o.customerIsGuest())
         w.field("customer_id", o.customerId);
     w.fieldInt("customer_is_guest", o.customerIsGuest() ? 1 : 0);
-    w.field("customer_lastname", o.customerLastname);
+    if (!o.customerLastname.isEmpty()) // guests may have the name on the billing address only
+        w.field("customer_lastname", o.customerLastname);
     w.fieldInt("customer_note_notify", 1);
-    w.fieldMoney("discount_amount", o.discountAmount, e);
+    money(w, o, "discount_amount", o.discountAmount, e);
     if (o.discountAmount != 0)
         w.field("discount_description", u"SAVE10"_s);
     if (invoiced)
-        w.fieldMoney("discount_invoiced", o.discountAmount, e);
-    w.fieldMoney("discount_tax_compensation_amount", 0, e);
+        money(w, o, "discount_invoiced", o.discountAmount, e);
+    money(w, o, "discount_tax_compensation_amount", 0, e);
     w.fieldInt("email_sent", o.emailSent ? 1 : 0);
     w.field("entity_id", o.entityId);
     w.field("global_currency_code", o.baseCurrencyCode);
-    w.fieldMoney("grand_total", o.grandTotal, e);
+    money(w, o, "grand_total", o.grandTotal, e);
     if (!o.holdBeforeState.isEmpty()) {
         w.field("hold_before_state", o.holdBeforeState);
         w.field("hold_before_status", o.holdBeforeStatus);
@@ -402,15 +440,15 @@ void writeOrderPlain(JsonWriter &w, const MagentoOrder &o)
     w.field("protect_code", o.protectCode);
     w.field("quote_id", o.quoteId);
     w.field("remote_ip", o.remoteIp);
-    w.fieldMoney("shipping_amount", o.shippingAmount, e);
+    money(w, o, "shipping_amount", o.shippingAmount, e);
     if (!o.shippingDescription.isEmpty())
         w.field("shipping_description", o.shippingDescription);
-    w.fieldMoney("shipping_discount_amount", 0, e);
-    w.fieldMoney("shipping_discount_tax_compensation_amount", 0, e);
-    w.fieldMoney("shipping_incl_tax", o.shippingAmount, e);
+    money(w, o, "shipping_discount_amount", 0, e);
+    money(w, o, "shipping_discount_tax_compensation_amount", 0, e);
+    money(w, o, "shipping_incl_tax", o.shippingAmount, e);
     if (invoiced)
-        w.fieldMoney("shipping_invoiced", o.shippingAmount, e);
-    w.fieldMoney("shipping_tax_amount", 0, e);
+        money(w, o, "shipping_invoiced", o.shippingAmount, e);
+    money(w, o, "shipping_tax_amount", 0, e);
     w.field("state", o.state);
     w.field("status", o.status);
     w.field("store_currency_code", o.baseCurrencyCode);
@@ -418,24 +456,24 @@ void writeOrderPlain(JsonWriter &w, const MagentoOrder &o)
     w.field("store_name", u"Main Website\nMain Website Store\nDefault Store View"_s);
     w.fieldInt("store_to_base_rate", 0);
     w.fieldInt("store_to_order_rate", 0);
-    w.fieldMoney("subtotal", o.subtotal, e);
-    w.fieldMoney("subtotal_incl_tax", o.subtotal + o.taxAmount, e);
+    money(w, o, "subtotal", o.subtotal, e);
+    money(w, o, "subtotal_incl_tax", o.subtotal + o.taxAmount, e);
     if (invoiced)
-        w.fieldMoney("subtotal_invoiced", o.subtotal, e);
-    w.fieldMoney("tax_amount", o.taxAmount, e);
+        money(w, o, "subtotal_invoiced", o.subtotal, e);
+    money(w, o, "tax_amount", o.taxAmount, e);
     if (invoiced)
-        w.fieldMoney("tax_invoiced", o.taxAmount, e);
-    optMoney(w, "total_canceled", o.totalCanceled, e);
-    w.fieldMoney("total_due", o.totalDue, e);
-    optMoney(w, "total_invoiced", o.totalInvoiced, e);
+        money(w, o, "tax_invoiced", o.taxAmount, e);
+    optMoney(w, o, "total_canceled", o.totalCanceled, e);
+    money(w, o, "total_due", o.totalDue, e);
+    optMoney(w, o, "total_invoiced", o.totalInvoiced, e);
     w.field("total_item_count", qint64(o.items.size()));
-    optMoney(w, "total_offline_refunded", o.totalOfflineRefunded, e);
-    optMoney(w, "total_online_refunded", o.totalOnlineRefunded, e);
-    optMoney(w, "total_paid", o.totalPaid, e);
+    optMoney(w, o, "total_offline_refunded", o.totalOfflineRefunded, e);
+    optMoney(w, o, "total_online_refunded", o.totalOnlineRefunded, e);
+    optMoney(w, o, "total_paid", o.totalPaid, e);
     w.field("total_qty_ordered", o.totalQtyOrdered);
-    optMoney(w, "total_refunded", o.totalRefunded, e);
+    optMoney(w, o, "total_refunded", o.totalRefunded, e);
     w.fieldLatin1("updated_at", updated);
-    w.fieldMoney("weight", o.weightGrams, 3);
+    money(w, o, "weight", o.weightGrams, 3);
 
     w.key("items");
     w.beginArray();
@@ -472,12 +510,12 @@ void writeOrderPlain(JsonWriter &w, const MagentoOrder &o)
         }
         w.key("total");
         w.beginObject();
-        w.fieldMoney("base_shipping_amount", o.baseShippingAmount, be);
-        w.fieldMoney("base_shipping_incl_tax", o.baseShippingAmount, be);
-        w.fieldMoney("base_shipping_tax_amount", 0, be);
-        w.fieldMoney("shipping_amount", o.shippingAmount, e);
-        w.fieldMoney("shipping_incl_tax", o.shippingAmount, e);
-        w.fieldMoney("shipping_tax_amount", 0, e);
+        money(w, o, "base_shipping_amount", o.baseShippingAmount, be);
+        money(w, o, "base_shipping_incl_tax", o.baseShippingAmount, be);
+        money(w, o, "base_shipping_tax_amount", 0, be);
+        money(w, o, "shipping_amount", o.shippingAmount, e);
+        money(w, o, "shipping_incl_tax", o.shippingAmount, e);
+        money(w, o, "shipping_tax_amount", 0, e);
         w.endObject();
         w.endObject();
         w.key("items");

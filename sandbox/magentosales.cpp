@@ -271,6 +271,14 @@ void MagentoSales::seed(const std::vector<MagentoOrder> &orders)
         for (const MagentoStatusHistory &h : o.statusHistories)
             maxHistory = std::max(maxHistory, h.entityId);
 
+        // The customer's current e-mail is the newest order's (older orders keep a former one).
+        if (o.customerId != 0 && m_customerIndex.contains(o.customerId))
+        {
+            MagentoCustomer &c = m_customers[size_t(m_customerIndex.value(o.customerId))];
+            if (c.email != o.customerEmail)
+                c.updatedAt = std::max(c.updatedAt, o.createdAt - 3600);
+            c.email = o.customerEmail;
+        }
         if (o.customerId != 0 && !m_customerIndex.contains(o.customerId)) {
             MagentoCustomer c;
             c.id = o.customerId;
@@ -523,6 +531,36 @@ std::optional<MagentoError> MagentoSales::invoice(MagentoOrder &o, const Magento
             wanted.append(MagentoItemQty{i.itemId, qtyToInvoice(i)});
     }
     QStringList errors;
+    if (request.items) {
+        // A bundle is invoiced whole: naming its child rows, or part of it, is refused (the wording
+        // of the public MDVA-37478 report).
+        const auto byId = [&](qint64 id) {
+            return std::find_if(o.items.cbegin(), o.items.cend(), [&](const MagentoOrderItem &i) { return i.itemId == id; });
+        };
+        for (const MagentoItemQty &w : std::as_const(wanted)) {
+            const auto it = byId(w.orderItemId);
+            if (it == o.items.cend() || w.qty == 0)
+                continue;
+            const auto parent = it->parentItemId ? byId(it->parentItemId) : o.items.cend();
+            const bool bundleChild = parent != o.items.cend() && parent->productType == u"bundle";
+            const bool partialBundle = it->productType == u"bundle" && w.qty != qtyToInvoice(*it);
+            if (bundleChild || partialBundle)
+                return documentError(kInvoicePrefix, {u"An invoice for partial quantities cannot be issued for this order. "
+                                                      "To continue, change the specified quantity to the full quantity."_s});
+        }
+        // Child rows follow their parent.
+        const QList<MagentoItemQty> named = wanted;
+        for (const MagentoItemQty &w : named) {
+            for (const MagentoOrderItem &child : o.items) {
+                if (child.parentItemId == w.orderItemId && w.qty > 0) {
+                    const auto parent = byId(w.orderItemId);
+                    const qint64 perParent = parent->qtyOrdered ? child.qtyOrdered / parent->qtyOrdered : 0;
+                    if (std::none_of(wanted.cbegin(), wanted.cend(), [&](const MagentoItemQty &x) { return x.orderItemId == child.itemId; }))
+                        wanted.append(MagentoItemQty{child.itemId, std::min(qtyToInvoice(child), perParent * w.qty)});
+                }
+            }
+        }
+    }
     qint64 totalQty = 0;
     for (const MagentoItemQty &w : std::as_const(wanted)) {
         const auto it = std::find_if(o.items.cbegin(), o.items.cend(), [&](const MagentoOrderItem &i) { return i.itemId == w.orderItemId; });
@@ -562,6 +600,7 @@ std::optional<MagentoError> MagentoSales::invoice(MagentoOrder &o, const Magento
                     sum->discountAmount += d.discountAmount;
                     sum->baseDiscountAmount += d.baseDiscountAmount;
                     sum->baseRowTotal += d.baseRowTotal;
+                    sum->rowTotal += d.rowTotal;
                 }
             }
         }
@@ -573,11 +612,12 @@ std::optional<MagentoError> MagentoSales::invoice(MagentoOrder &o, const Magento
         MagentoDocItem d = docItem(item);
         d.entityId = m_nextDocItemId++;
         d.qty = w.qty;
-        d.rowTotal = item.price * w.qty;
         const bool last = item.qtyInvoiced + w.qty == item.qtyOrdered;
         MagentoDocItem before;
         invoicedSoFar(item.itemId, &before);
         const auto part = [&](qint64 whole, qint64 done) { return last ? whole - done : mulDivRound(whole, w.qty, item.qtyOrdered); };
+        // The row total, not price x qty: a 4-decimal price makes the product differ from it.
+        d.rowTotal = part(item.rowTotal, before.rowTotal);
         d.baseRowTotal = part(item.baseRowTotal, before.baseRowTotal);
         d.taxAmount = part(item.taxAmount, before.taxAmount);
         d.baseTaxAmount = part(item.baseTaxAmount, before.baseTaxAmount);
@@ -781,6 +821,7 @@ std::optional<MagentoError> MagentoSales::refund(MagentoOrder &o, const MagentoI
                     sum->discountAmount += d.discountAmount;
                     sum->baseDiscountAmount += d.baseDiscountAmount;
                     sum->baseRowTotal += d.baseRowTotal;
+                    sum->rowTotal += d.rowTotal;
                 }
             }
         }
@@ -792,11 +833,11 @@ std::optional<MagentoError> MagentoSales::refund(MagentoOrder &o, const MagentoI
         MagentoDocItem d = docItem(item);
         d.entityId = m_nextDocItemId++;
         d.qty = w.qty;
-        d.rowTotal = item.price * w.qty;
         const bool last = item.qtyRefunded + w.qty == item.qtyOrdered;
         MagentoDocItem before;
         refundedSoFar(item.itemId, &before);
         const auto part = [&](qint64 whole, qint64 done) { return last ? whole - done : mulDivRound(whole, w.qty, item.qtyOrdered); };
+        d.rowTotal = part(item.rowTotal, before.rowTotal);
         d.baseRowTotal = part(item.baseRowTotal, before.baseRowTotal);
         d.taxAmount = part(item.taxAmount, before.taxAmount);
         d.baseTaxAmount = part(item.baseTaxAmount, before.baseTaxAmount);
