@@ -251,7 +251,8 @@ private slots:
         QCOMPARE(keys, (QStringList{u"paytrace.username"_s, u"paytrace.password"_s, u"magento.consumer_key"_s,
                                     u"magento.consumer_secret"_s, u"magento.access_token"_s,
                                     u"magento.access_token_secret"_s, u"magento.bearer_token"_s,
-                                    u"odoo.database"_s, u"odoo.username"_s, u"odoo.password"_s}));
+                                    u"odoo.database"_s, u"odoo.username"_s, u"odoo.password"_s,
+                                    u"paytrace.limited_username"_s, u"paytrace.limited_password"_s}));
         QCOMPARE(credential(*m_sandbox, u"magento.bearer_token"_s), credential(*m_sandbox, u"magento.access_token"_s));
     }
 
