@@ -196,7 +196,7 @@ QString amount(const Money &m, const Currency &currency)
 // The exact jsonl record of one order (keys fixed; see `paybridge magento orders --help`).
 QJsonObject orderJson(const OrderRecord &o)
 {
-    return QJsonObject{
+    QJsonObject out{
         {QStringLiteral("entity_id"), QString::number(o.entityId)},
         {QStringLiteral("increment_id"), o.incrementId},
         {QStringLiteral("state"), o.state},
@@ -212,6 +212,15 @@ QJsonObject orderJson(const OrderRecord &o)
         {QStringLiteral("created_at"), isoTime(o.createdAt)},
         {QStringLiteral("updated_at"), isoTime(o.updatedAt)},
     };
+    // Magento keeps 4 decimals (docs/magento.md §7): the amounts above are rounded half-even; the
+    // exact ones that were finer are flagged here, only on such orders.
+    if (!o.exactAmounts.isEmpty()) {
+        QJsonObject exact;
+        for (auto it = o.exactAmounts.cbegin(); it != o.exactAmounts.cend(); ++it)
+            exact.insert(it.key(), it.value());
+        out.insert(QStringLiteral("exact_amounts"), exact);
+    }
+    return out;
 }
 
 int ordersCommand(const QStringList &arguments, Io &io)
@@ -221,7 +230,9 @@ int ordersCommand(const QStringList &arguments, Io &io)
         "Prints every order (or those updated at or after the time) as one JSON object per line with the keys\n"
         "entity_id, increment_id, state, status, currency, grand_total, total_paid, total_refunded (decimal\n"
         "strings in the currency's digits, zero when absent), payment_method, last_trans_id, card_last4 (null\n"
-        "when absent), customer_email, created_at, updated_at (ISO 8601 UTC, e.g. 2026-06-20T18:00:00Z).\n");
+        "when absent), customer_email, created_at, updated_at (ISO 8601 UTC, e.g. 2026-06-20T18:00:00Z).\n"
+        "An order whose Magento amounts are finer than the currency's digits (Magento keeps 4 decimals) has\n"
+        "them rounded half-even above and also carries exact_amounts: Magento field name to exact decimal.\n");
     Common c;
     const QCommandLineOption since(QStringLiteral("updated-since"),
                                    tr("Only orders updated at or after this time (ISO 8601; UTC when no offset)."),

@@ -236,6 +236,16 @@ QString ExactAmount::toString() const
     return m_currency.code() + u' ' + toDecimalString();
 }
 
+QString exactTextMatching(const QString &exactText, const Money &stored)
+{
+    if (exactText.isEmpty() || !stored.isValid())
+        return QString();
+    const auto exact = ExactAmount::parse(exactText, stored.currency());
+    if (!exact || !(exact->rounded() == stored))
+        return QString();
+    return exact->toDecimalString();
+}
+
 Result<QString> exactDecimalText(const QJsonValue &value, const QString &field)
 {
     if (value.isString()) {

@@ -61,6 +61,11 @@ private:
     Currency m_currency;
 };
 
+// `exactText` (an amount kept exactly, e.g. from Magento) when it still rounds to `stored`, the
+// amount PayBridge keeps; empty when it does not parse or no longer matches (the stored amount
+// changed since, say by PayBridge's own credit memo), so a stale exact value is never shown.
+QString exactTextMatching(const QString &exactText, const Money &stored);
+
 // A JSON number or string that must be a plain decimal (an exchange rate such as Magento's
 // base_to_order_rate), as exact text: numbers through their shortest round-trip text, never
 // through arithmetic. Errors name `field`.

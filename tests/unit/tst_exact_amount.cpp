@@ -41,6 +41,7 @@ private Q_SLOTS:
     void hugeValues();
     void fromMoney();
     void rateText();
+    void exactTextMatching();
 };
 
 void TestExactAmount::rounding_data()
@@ -182,6 +183,17 @@ void TestExactAmount::rateText()
     QCOMPARE(*pb::exactDecimalText(QJsonValue(u"0.0091"_s), u"r"_s), u"0.0091"_s);
     QVERIFY(!pb::exactDecimalText(QJsonValue(u"1e2"_s), u"r"_s).ok());
     QVERIFY(!pb::exactDecimalText(QJsonValue(true), u"r"_s).ok());
+}
+
+void TestExactAmount::exactTextMatching()
+{
+    const Money stored = Money::fromMinor(826, Currency::usd());
+    QCOMPARE(pb::exactTextMatching(u"8.2645"_s, stored), u"8.2645"_s);
+    // PayBridge changed the amount since: the old exact text no longer applies.
+    QCOMPARE(pb::exactTextMatching(u"8.2645"_s, Money::fromMinor(1652, Currency::usd())), QString());
+    QCOMPARE(pb::exactTextMatching(u"junk"_s, stored), QString());
+    QCOMPARE(pb::exactTextMatching(QString(), stored), QString());
+    QCOMPARE(pb::exactTextMatching(u"1500.5"_s, Money::fromMinor(1500, cur(u"JPY"_s))), u"1500.5"_s);
 }
 
 QTEST_GUILESS_MAIN(TestExactAmount)
