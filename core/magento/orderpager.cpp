@@ -92,32 +92,48 @@ void OrderPager::onPage(quint64 generation, const Reply<OrderPage> &reply)
     }
     const OrderPage &page = *reply.value;
     QList<OrderRecord> fresh;
+    bool anyNew = false;
+    for (const qint64 id : page.ids) {
+        if (!m_seen.contains(id))
+            anyNew = true;
+    }
     for (const OrderRecord &o : page.items) {
         if (m_seen.contains(o.entityId))
             continue;
-        m_seen.insert(o.entityId);
         fresh.append(o);
         if (o.updatedAt.isValid() && (!m_maxUpdated.isValid() || o.updatedAt > m_maxUpdated))
             m_maxUpdated = o.updatedAt;
     }
-    if (!page.items.isEmpty()) {
-        const OrderRecord &last = page.items.constLast();
-        if (last.updatedAt.isValid()) {
-            m_haveKey = true;
-            m_keyUpdated = last.updatedAt;
-            m_keyId = last.entityId;
-        }
+    QList<RejectedRecord> bad;
+    for (const RejectedRecord &r : page.rejected) {
+        bool idOk = false;
+        const qint64 id = r.externalId.toLongLong(&idOk);
+        if (idOk && m_seen.contains(id))
+            continue;
+        if (!idOk)
+            anyNew = true; // no id to tell a repeat by: the count and size rules end the scan
+        bad.append(r);
+        // The cursor moves past it: the quarantine fetches it again by id on later syncs.
+        if (r.updatedAt.isValid() && (!m_maxUpdated.isValid() || r.updatedAt > m_maxUpdated))
+            m_maxUpdated = r.updatedAt;
+    }
+    for (const qint64 id : page.ids)
+        m_seen.insert(id);
+    if (page.lastKeyUpdated.isValid()) {
+        m_haveKey = true;
+        m_keyUpdated = page.lastKeyUpdated;
+        m_keyId = page.lastKeyId;
     }
     m_emitted += static_cast<int>(fresh.size());
 
     const int currentPage = m_mode == Mode::Offset ? m_page : 1;
     const bool lastByCount = page.totalCount >= 0
         && static_cast<qint64>(currentPage) * m_pageSize >= page.totalCount;
-    const bool lastBySize = page.items.size() < m_pageSize;
-    const bool repeated = fresh.isEmpty();
+    const bool lastBySize = page.itemCount < m_pageSize;
+    const bool repeated = !anyNew;
     // Keyset needs updated_at on every item to move on; without it, stop rather than loop.
     const bool noKey = m_mode == Mode::Keyset && !m_haveKey;
-    const bool done = page.items.isEmpty() || lastByCount || lastBySize || repeated || noKey;
+    const bool done = page.itemCount == 0 || lastByCount || lastBySize || repeated || noKey;
     // Ask for the next page before handing this one out, so the store's work on the next
     // page overlaps ours on this one (a cancel from a slot bumps the generation and the
     // answer is dropped).
@@ -125,7 +141,9 @@ void OrderPager::onPage(quint64 generation, const Reply<OrderPage> &reply)
         ++m_page;
         requestPage();
     }
-    if (!fresh.isEmpty())
+    if (!bad.isEmpty())
+        Q_EMIT rejected(bad);
+    if (!fresh.isEmpty() && generation == m_generation)
         Q_EMIT pageReady(fresh);
     if (!done || generation != m_generation)
         return; // more to come, or cancelled from a slot

@@ -55,6 +55,8 @@ public:
 Q_SIGNALS:
     // Orders not emitted before in this run, in the server's order.
     void pageReady(const QList<pb::OrderRecord> &orders);
+    // Orders of a page that did not read (docs/quarantine.md); the scan goes on past them.
+    void rejected(const QList<pb::RejectedRecord> &records);
     // newCursor: the greatest updated_at seen, or the start cursor when nothing was read.
     void finished(const QDateTime &newCursor, int ordersEmitted);
     void failed(const pb::magento::Failure &failure);

@@ -3,6 +3,8 @@
 #include "money/exactamount.h"
 #include "net/jsonread.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QRegularExpression>
 #include <QTimeZone>
 
@@ -203,12 +205,33 @@ Result<OrderPage> Parser::parseOrderSearch(const QByteArray &body)
             return makeError(QStringLiteral("json.too_many"), QStringLiteral("items"),
                              QStringLiteral("%1 items exceed the limit of %2").arg(items->size()).arg(kMaxItems));
         page.items.reserve(items->size());
+        page.itemCount = items->size();
         for (qsizetype i = 0; i < items->size(); ++i) {
             const QString path = J::index(QStringLiteral("items"), i);
-            if (!items->at(i).isObject())
-                return J::typeError(path, items->at(i), "an object");
-            PB_TRY(order, parseOrder(items->at(i).toObject(), path));
-            page.items.append(std::move(order));
+            const QJsonValue item = items->at(i);
+            Result<OrderRecord> order = item.isObject()
+                ? parseOrder(item.toObject(), path)
+                : Result<OrderRecord>(J::typeError(path, item, "an object"));
+            if (order) {
+                page.ids.append(order->entityId);
+                if (order->updatedAt.isValid()) {
+                    page.lastKeyUpdated = order->updatedAt;
+                    page.lastKeyId = order->entityId;
+                }
+                page.items.append(std::move(order).value());
+                continue;
+            }
+            RejectedRecord rejected = rejectOrder(item, path, order.error());
+            bool idOk = false;
+            const qint64 id = rejected.externalId.toLongLong(&idOk);
+            if (idOk) {
+                page.ids.append(id);
+                if (rejected.updatedAt.isValid()) {
+                    page.lastKeyUpdated = rejected.updatedAt;
+                    page.lastKeyId = id;
+                }
+            }
+            page.rejected.append(std::move(rejected));
         }
     }
     PB_TRY(total, J::optInt(o, "total_count"_L1, QString()));
@@ -217,6 +240,32 @@ Result<OrderPage> Parser::parseOrderSearch(const QByteArray &body)
                          QStringLiteral("negative total %1").arg(*total));
     page.totalCount = total.value_or(-1);
     return page;
+}
+
+RejectedRecord Parser::rejectOrder(const QJsonValue &item, const QString &path, const Error &why)
+{
+    RejectedRecord r;
+    r.source = RejectedRecord::kMagentoOrder;
+    r.field = why.field.isEmpty() ? path : why.field;
+    r.reason = why.message;
+    r.raw = item.isObject() ? QJsonDocument(item.toObject()).toJson(QJsonDocument::Compact)
+                            : QJsonDocument(QJsonArray{item}).toJson(QJsonDocument::Compact);
+    const QJsonObject o = item.toObject();
+    // The id as Magento sends it, number or numeric text; anything else cannot be fetched
+    // again by id, so the record is known by its place in the page.
+    const QJsonValue id = o.value("entity_id"_L1);
+    qint64 entityId = 0;
+    if (id.isDouble() && id.toDouble() >= 1 && id.toDouble() < 9.0e15
+        && id.toDouble() == static_cast<double>(static_cast<qint64>(id.toDouble())))
+        entityId = static_cast<qint64>(id.toDouble());
+    else if (id.isString())
+        entityId = id.toString().toLongLong();
+    r.externalId = entityId > 0 ? QString::number(entityId) : path;
+    if (const QJsonValue u = o.value("updated_at"_L1); u.isString()) {
+        if (auto t = parseTime(u.toString(), J::join(path, "updated_at"_L1)))
+            r.updatedAt = t.value();
+    }
+    return r;
 }
 
 Result<QList<QPair<qint64, QString>>> Parser::parseOrderKeys(const QByteArray &body)

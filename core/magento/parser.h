@@ -1,6 +1,7 @@
 #pragma once
 
 #include "model/order.h"
+#include "model/rejectedrecord.h"
 #include "util/result.h"
 
 #include <QByteArray>
@@ -18,7 +19,16 @@ namespace pb::magento {
 struct OrderPage
 {
     QList<OrderRecord> items;
+    // Items that did not read: the rest of the page is still good (docs/quarantine.md).
+    QList<RejectedRecord> rejected;
     qint64 totalCount = -1; // -1 when the response carried none (fields= can strip it)
+    qsizetype itemCount = 0; // items[] as sent, read or not
+    // The (updated_at, entity_id) of the last item as sent whose key reads, read or not: the
+    // pager's keyset moves past an unreadable order too.
+    QDateTime lastKeyUpdated;
+    qint64 lastKeyId = 0;
+    // Every entity id on the page whose id reads, in the server's order.
+    QList<qint64> ids;
 };
 
 // Magento's error envelope (docs/magento.md §6) with placeholders filled in.
@@ -38,8 +48,11 @@ struct Parser
     // everything else is optional. Errors name the path, e.g. "items[3].grand_total".
     static Result<OrderRecord> parseOrder(const QJsonObject &order, const QString &path = {});
     static Result<OrderRecord> parseOrderBody(const QByteArray &body);
-    // The search envelope {items, search_criteria, total_count}.
+    // The search envelope {items, search_criteria, total_count}. An item that does not read
+    // is put in `rejected` with its raw JSON; only an unreadable envelope fails the page.
     static Result<OrderPage> parseOrderSearch(const QByteArray &body);
+    // An order that did not read, for the quarantine: its id, updated_at when they read.
+    static RejectedRecord rejectOrder(const QJsonValue &item, const QString &path, const Error &why);
     // items[] of a fields-limited search (entity_id and increment_id only).
     static Result<QList<QPair<qint64, QString>>> parseOrderKeys(const QByteArray &body);
 

@@ -5,6 +5,8 @@
 #include "net/jsonread.h"
 
 #include <QHash>
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QRegularExpression>
 
 using namespace Qt::StringLiterals;
@@ -550,6 +552,47 @@ Result<QList<GatewayTransaction>> Parser::parseTransactions(const QJsonObject &b
             return J::typeError(path, v, "an object");
         PB_TRY(t, parseTransaction(v.toObject(), path));
         out.append(std::move(t));
+    }
+    return out;
+}
+
+Result<Parser::TransactionList> Parser::parseTransactionList(const QJsonObject &body)
+{
+    PB_TRY(arr, J::optArray(body, "transactions"_L1, QString()));
+    TransactionList out;
+    if (!arr)
+        return out;
+    if (arr->size() > kMaxTransactions)
+        return makeError(QStringLiteral("json.too_many"), QStringLiteral("transactions"),
+                         QStringLiteral("%1 records exceed the limit of %2").arg(arr->size()).arg(kMaxTransactions));
+    out.items.reserve(arr->size());
+    for (qsizetype i = 0; i < arr->size(); ++i) {
+        const QString path = J::index(QStringLiteral("transactions"), i);
+        const QJsonValue v = arr->at(i);
+        Result<GatewayTransaction> t = v.isObject() ? parseTransaction(v.toObject(), path)
+                                                    : Result<GatewayTransaction>(J::typeError(path, v, "an object"));
+        if (t) {
+            out.items.append(std::move(t).value());
+            continue;
+        }
+        RejectedRecord r;
+        r.source = RejectedRecord::kPayTraceTransaction;
+        r.field = t.error().field.isEmpty() ? path : t.error().field;
+        r.reason = t.error().message;
+        const QJsonObject o = v.toObject();
+        r.raw = v.isObject() ? QJsonDocument(o).toJson(QJsonDocument::Compact)
+                             : QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact);
+        // PayTrace ids are numbers; text is accepted as long as it is an id at all, so the
+        // record can be fetched again by id.
+        const QJsonValue id = o.value("transaction_id"_L1);
+        QString idText;
+        if (id.isDouble() && id.toDouble() >= 1 && id.toDouble() < 9.0e15
+            && id.toDouble() == static_cast<double>(static_cast<qint64>(id.toDouble())))
+            idText = QString::number(static_cast<qint64>(id.toDouble()));
+        else if (id.isString() && !id.toString().isEmpty() && id.toString().size() <= 32)
+            idText = id.toString();
+        r.externalId = idText.isEmpty() ? path : idText;
+        out.rejected.append(std::move(r));
     }
     return out;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "model/rejectedrecord.h"
 #include "model/transaction.h"
 #include "net/httptypes.h"
 #include "paytrace/outcome.h"
@@ -37,6 +38,14 @@ struct Parser
 
     // `transactions[]` of export/by_date_range and export/by_id (§4.4). Absent → empty list.
     static Result<QList<GatewayTransaction>> parseTransactions(const QJsonObject &body);
+    // The same, but a record that does not read is kept aside with its raw JSON instead of
+    // failing the list (docs/quarantine.md); only an unreadable envelope fails.
+    struct TransactionList
+    {
+        QList<GatewayTransaction> items;
+        QList<RejectedRecord> rejected;
+    };
+    static Result<TransactionList> parseTransactionList(const QJsonObject &body);
     static Result<GatewayTransaction> parseTransaction(const QJsonObject &record, const QString &path);
 
     // "M/D/YYYY h:mm:ss AM/PM" in the batch time zone (America/Los_Angeles) → UTC.

@@ -147,19 +147,20 @@ void PayTraceClient::exportNextDay(ExportRun *run)
     if (run->filters.includeBin)
         body.insert("include_bin"_L1, true);
 
-    // Parsed by the check, so a body that cannot be read is retried like a failed request.
-    auto parsed = std::make_shared<QList<GatewayTransaction>>();
+    // Parsed by the check, so a body that cannot be read is retried like a failed request; a
+    // record that cannot be read is kept aside and the day goes on.
+    auto parsed = std::make_shared<Parser::TransactionList>();
     // With the caller's context, the gate stops retrying once the caller is gone.
     read(QStringLiteral("/v1/transactions/export/by_date_range"), body, run->context.data(),
          [parsed](Outcome &out) {
-             parsed->clear();
+             *parsed = {};
              if (!out.ok())
                  return;
              if (!out.response.raw.contains("success"_L1)) {
                  out.kind = Outcome::Kind::Transient;
                  out.error = makeError(QStringLiteral("paytrace.export_shape"), QStringLiteral("body"),
                                        QStringLiteral("export answer without \"success\""));
-             } else if (auto list = Parser::parseTransactions(out.response.raw)) {
+             } else if (auto list = Parser::parseTransactionList(out.response.raw)) {
                  *parsed = std::move(list).value();
              } else {
                  out.kind = Outcome::Kind::Transient;
@@ -170,9 +171,11 @@ void PayTraceClient::exportNextDay(ExportRun *run)
          [this, parsed, run = std::shared_ptr<ExportRun>(owned.release())](const Outcome &out) {
              if (!run->alive())
                  return;
-             ExportDay day{run->day, out, {}};
-             if (out.ok())
-                 day.transactions = std::move(*parsed);
+             ExportDay day{run->day, out, {}, {}};
+             if (out.ok()) {
+                 day.transactions = std::move(parsed->items);
+                 day.rejected = std::move(parsed->rejected);
+             }
              run->perDay(day);
              if (!run->alive())
                  return;
@@ -229,6 +232,27 @@ void PayTraceClient::exportById(const QString &transactionId, QObject *context, 
                  return;
              }
              callback(out, *list);
+         });
+}
+
+void PayTraceClient::exportByIdLenient(const QString &transactionId, QObject *context,
+                                       std::function<void(const Outcome &, const Parser::TransactionList &)> callback)
+{
+    auto parsed = std::make_shared<Parser::TransactionList>();
+    read(QStringLiteral("/v1/transactions/export/by_id"), QJsonObject{{"transaction_id"_L1, transactionId}}, context,
+         [parsed](Outcome &out) {
+             *parsed = {};
+             if (!out.ok())
+                 return;
+             if (auto list = Parser::parseTransactionList(out.response.raw)) {
+                 *parsed = std::move(list).value();
+             } else {
+                 out.kind = Outcome::Kind::Transient;
+                 out.error = list.error();
+             }
+         },
+         [parsed, callback = std::move(callback)](const Outcome &out) {
+             callback(out, out.ok() ? *parsed : Parser::TransactionList{});
          });
 }
 
@@ -415,9 +439,11 @@ void PayTraceClient::exportBatchDays(QDate day, QDate to, QList<BatchSummary> co
     QPointer<QObject> ctx(context);
     const bool hadContext = context != nullptr;
     auto parsed = std::make_shared<QList<BatchSummary>>();
+    auto bad = std::make_shared<QList<RejectedRecord>>();
     read(QStringLiteral("/v1/batches/export"), QJsonObject{{"start_date"_L1, date}, {"end_date"_L1, date}}, context,
-         [parsed](Outcome &out) {
+         [parsed, bad](Outcome &out) {
              parsed->clear();
+             bad->clear();
              if (!out.ok())
                  return;
              const QJsonValue list = out.response.raw.value("batches"_L1);
@@ -427,19 +453,40 @@ void PayTraceClient::exportBatchDays(QDate day, QDate to, QList<BatchSummary> co
              }
              const QJsonArray array = list.toArray();
              for (qsizetype i = 0; i < array.size(); ++i) {
-                 auto b = BatchSummary::fromJson(array.at(i).toObject(), u"batches[%1]"_s.arg(i));
+                 const QString path = u"batches[%1]"_s.arg(i);
+                 auto b = array.at(i).isObject() ? BatchSummary::fromJson(array.at(i).toObject(), path)
+                                                 : Result<BatchSummary>(makeError(u"json.type"_s, path, u"not an object"_s));
                  if (!b) {
-                     out = unreadable(out, b.error());
-                     return;
+                     RejectedRecord r;
+                     r.source = RejectedRecord::kPayTraceBatch;
+                     r.field = b.error().field.isEmpty() ? path : b.error().field;
+                     r.reason = b.error().message;
+                     r.raw = QJsonDocument(QJsonArray{array.at(i)}).toJson(QJsonDocument::Compact);
+                     const QJsonObject o = array.at(i).toObject();
+                     const QJsonValue number = o.value("batch_number"_L1).isUndefined() ? o.value("number"_L1)
+                                                                                        : o.value("batch_number"_L1);
+                     const QString id = number.isDouble() ? QString::number(number.toInteger())
+                                                          : number.toString().left(32);
+                     r.externalId = id.isEmpty() ? u'/' + path : id;
+                     bad->append(r);
+                     continue;
                  }
                  parsed->append(b.value());
              }
          },
-         [this, day, to, collected = std::move(collected), parsed, ctx, hadContext,
+         [this, day, to, collected = std::move(collected), parsed, bad, ctx, hadContext,
           callback = std::move(callback)](const Outcome &out) mutable {
              if (!out.ok()) {
                  callback(out, {});
                  return;
+             }
+             if (!bad->isEmpty()) {
+                 // Without an id the day names the record: a batch list is read again per day.
+                 for (RejectedRecord &r : *bad) {
+                     if (r.externalId.startsWith(u'/'))
+                         r.externalId = day.toString(Qt::ISODate) + r.externalId;
+                 }
+                 Q_EMIT rejected(*bad);
              }
              collected.append(*parsed);
              if (day >= to) {

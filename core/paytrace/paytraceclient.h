@@ -3,6 +3,7 @@
 #include "model/transaction.h"
 #include "net/httptypes.h"
 #include "paytrace/outcome.h"
+#include "paytrace/parser.h"
 #include "paytrace/requests.h"
 
 #include <QDate>
@@ -47,6 +48,7 @@ struct ExportDay
     QDate day;
     Outcome outcome;
     QList<GatewayTransaction> transactions; // empty unless outcome.ok()
+    QList<RejectedRecord> rejected;         // records of the day that did not read
 };
 
 // Asynchronous PayTrace v1 client on a shared HttpTransport (same thread). Every call ends in
@@ -77,6 +79,10 @@ public:
                                        OutcomeCallback done);
     // POST /v1/transactions/export/by_id.
     void exportById(const QString &transactionId, QObject *context, TransactionsCallback callback);
+    // The same through the read gate, keeping a record that does not read (the quarantine's
+    // retry: docs/quarantine.md).
+    void exportByIdLenient(const QString &transactionId, QObject *context,
+                           std::function<void(const Outcome &, const Parser::TransactionList &)> callback);
 
     // ---- card transactions (paytrace.md §2.1). Each validates its request first: on invalid
     // input the callback gets ValidationError (error names the field) and nothing is sent.
@@ -109,7 +115,8 @@ public:
                          std::function<void(const Outcome &, const QList<CustomerProfile> &)> callback);
 
     // ---- batches (§2.4, §6) ----
-    // One request per day (MM/DD/YYYY, like the transaction export); all batches in order.
+    // One request per day (MM/DD/YYYY, like the transaction export); all batches in order. A
+    // batch record that does not read is left out and announced by rejected().
     void exportBatches(QDate from, QDate to, QObject *context,
                        std::function<void(const Outcome &, const QList<BatchSummary> &)> callback);
     // Empty number: the latest batch (nullopt summary when PayTrace has none).
@@ -121,6 +128,10 @@ public:
     // `effect` Write marks calls that move money or change data (in-doubt rules).
     void call(const QString &path, QJsonObject body, net::Effect effect, QObject *context,
               OutcomeCallback callback);
+
+Q_SIGNALS:
+    // Records of a list answer that did not read (docs/quarantine.md); the rest was used.
+    void rejected(const QList<pb::RejectedRecord> &records);
 
 private:
     void send(const QString &path, const QJsonObject &body, net::Effect effect, QObject *context,
