@@ -271,6 +271,12 @@ int ordersCommand(const QStringList &arguments, Io &io)
             io.printJsonLine(orderJson(o));
         io.out() << Qt::flush;
     });
+    // A record that does not read is named on stderr; stdout stays one order per line.
+    QObject::connect(&pager, &magento::OrderPager::rejected, &loop, [&](const QList<RejectedRecord> &bad) {
+        for (const RejectedRecord &r : bad)
+            io.err() << tr("order %1 does not read (%2): %3\n").arg(r.externalId, r.field, r.reason);
+        io.err().flush();
+    });
     QObject::connect(&pager, &magento::OrderPager::finished, &loop, [&](const QDateTime &, int) {
         result = ExitOk;
         loop.quit();

@@ -271,6 +271,9 @@ int paytraceCommand(const QStringList &arguments, Io &io)
                     for (const GatewayTransaction &t : day.transactions)
                         io.printJsonLine(transactionLine(t));
                     io.out().flush();
+                    for (const RejectedRecord &r : day.rejected)
+                        io.err() << tr("transaction %1 does not read (%2): %3\n").arg(r.externalId, r.field, r.reason);
+                    io.err().flush();
                 },
                 [&, quit](const Outcome &out) {
                     result = out.ok() ? ExitOk : failed(io, out);
@@ -280,6 +283,11 @@ int paytraceCommand(const QStringList &arguments, Io &io)
         return result;
     }
     if (sub == u"batches") {
+        QObject::connect(&client, &paytrace::PayTraceClient::rejected, &client, [&](const QList<RejectedRecord> &bad) {
+            for (const RejectedRecord &r : bad)
+                io.err() << tr("batch %1 does not read (%2): %3\n").arg(r.externalId, r.field, r.reason);
+            io.err().flush();
+        });
         runLoop([&](auto quit) {
             client.exportBatches(from, to, nullptr, [&, quit](const Outcome &out, const QList<paytrace::BatchSummary> &list) {
                 if (out.ok()) {

@@ -45,7 +45,14 @@ void printSummary(Io &io, const QString &profileName, const sync::SyncSummary &s
              << "linked=" << s.linked << '\n'
              << "unlinked=" << s.unlinkedTransactions << '\n'
              << "orders_without_payment=" << s.ordersWithoutPayment << '\n'
+             << "quarantined=" << s.quarantined << '\n'
              << Qt::flush;
+    if (s.quarantinedNew > 0 || s.released > 0)
+        io.err() << tr("%1 record(s) newly quarantined, %2 released; see: paybridge quarantine --profile %3\n")
+                        .arg(s.quarantinedNew)
+                        .arg(s.released)
+                        .arg(profileName)
+                 << Qt::flush;
 }
 
 int runSyncOnce(const sync::SyncConfig &config, Io &io)

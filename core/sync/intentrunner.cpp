@@ -937,18 +937,29 @@ void IntentRunner::lookUp(const Intent &i)
         const QDate from = firstSend.addDays(-1).toTimeZone(zone).date();
         const QDate to = m_clock.nowUtc().toTimeZone(zone).date();
         auto collected = std::make_shared<QList<GatewayTransaction>>();
+        auto unreadable = std::make_shared<qsizetype>(0);
         m_paytrace->exportTransactionsByDateRange(
             from, std::max(from, to), {}, this,
-            [collected](const paytrace::ExportDay &day) {
-                if (day.outcome.ok())
+            [collected, unreadable](const paytrace::ExportDay &day) {
+                if (day.outcome.ok()) {
                     collected->append(day.transactions);
+                    *unreadable += day.rejected.size();
+                }
             },
-            [this, id, i, since, collected, unreachable](const paytrace::Outcome &outcome) {
+            [this, id, i, since, collected, unreadable, unreachable](const paytrace::Outcome &outcome) {
                 if (!outcome.ok()) {
                     unreachable(outcome.summary());
                     return;
                 }
-                recordLookup(id, refundFinding(i, since, *collected));
+                LookupFinding f = refundFinding(i, since, *collected);
+                // A record that did not read may be our refund: "not there" is not known then,
+                // and a second send could refund twice.
+                if (*unreadable > 0 && f.kind == LookupFinding::Kind::DidNotHappen) {
+                    f.kind = LookupFinding::Kind::Unreachable;
+                    f.note = f.note + u"; but %1 export record(s) of those days did not read, so "
+                                      u"one of them may be this refund"_s.arg(*unreadable);
+                }
+                recordLookup(id, f);
                 lookupDone(id);
             });
         return;

@@ -15,6 +15,7 @@
 #include "store/database.h"
 #include "store/linkrepository.h"
 #include "store/orderrepository.h"
+#include "store/quarantinerepository.h"
 #include "store/syncrunrepository.h"
 #include "store/transactionrepository.h"
 #include "sync/automationrules.h"
@@ -26,8 +27,11 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
+#include <QJsonDocument>
 
 #include <QTimeZone>
+
+using namespace Qt::StringLiterals;
 
 namespace pb::sync {
 
@@ -117,6 +121,10 @@ Status SyncEngine::ensureSetUp()
     m_paytraceReads = new HostReadGate(SystemClock::instance(), m_runner->paytraceLimiter(), *m_readRetry);
     m_magentoReads = new HostReadGate(SystemClock::instance(), m_runner->magentoLimiter(), *m_readRetry);
     m_paytrace->setReadGate(m_paytraceReads);
+    connect(m_paytrace, &paytrace::PayTraceClient::rejected, this, [this](const QList<RejectedRecord> &records) {
+        if (m_running && !m_failed)
+            quarantine(records);
+    });
     m_pager->setReadGate(m_magentoReads);
     connect(m_runner, &IntentRunner::intentChanged, this, [this] {
         checkPendingOperations();
@@ -149,7 +157,17 @@ Status SyncEngine::ensureSetUp()
             return;
         }
         m_ordersFetched += int(orders.size());
+        QStringList ids;
+        ids.reserve(orders.size());
+        for (const OrderRecord &o : orders)
+            ids.append(QString::number(o.entityId));
+        releaseRead(RejectedRecord::kMagentoOrder, ids);
         Q_EMIT progress({SyncProgress::Phase::Orders, m_ordersFetched, -1});
+    });
+    connect(m_pager, &magento::OrderPager::rejected, this, [this](const QList<RejectedRecord> &records) {
+        if (!m_running || m_failed || checkCancelled())
+            return;
+        quarantine(records);
     });
     connect(m_pager, &magento::OrderPager::finished, this, [this](const QDateTime &cursor, int) {
         if (!m_running || m_failed)
@@ -189,6 +207,9 @@ void SyncEngine::runOnce()
     m_daysTotal = 0;
     m_storeOrdersNs = 0;
     m_storeTransactionsNs = 0;
+    m_quarantinedIds.clear();
+    m_quarantinedNew = 0;
+    m_released = 0;
     m_elapsed.start();
     Q_EMIT started();
     Q_EMIT progress({SyncProgress::Phase::Connecting, 0, -1});
@@ -206,6 +227,13 @@ void SyncEngine::runOnce()
     }
     m_runId = runId.value();
     qCInfo(lcSync) << "sync run" << m_runId << "started for profile" << m_config.profileName;
+    if (auto held = store::QuarantineRepository(m_db).list(); held) {
+        for (const store::QuarantineEntry &e : held.value())
+            m_quarantinedIds[e.source].insert(e.externalId);
+    } else {
+        fail(held.error());
+        return;
+    }
 
     m_partsPending = 2;
     startMagento();
@@ -270,6 +298,14 @@ void SyncEngine::startPayTrace()
                 return;
             }
             m_transactionsFetched += int(day.transactions.size());
+            quarantine(day.rejected);
+            if (m_failed)
+                return;
+            QStringList ids;
+            ids.reserve(day.transactions.size());
+            for (const GatewayTransaction &t : day.transactions)
+                ids.append(t.transactionId);
+            releaseRead(RejectedRecord::kPayTraceTransaction, ids);
             ++m_daysDone;
             Q_EMIT progress({SyncProgress::Phase::Transactions, m_daysDone, m_daysTotal});
         },
@@ -309,7 +345,163 @@ void SyncEngine::partDone()
         return;
     if (checkCancelled())
         return;
-    finishRun();
+    retryQuarantined();
+}
+
+void SyncEngine::quarantine(const QList<RejectedRecord> &records)
+{
+    if (records.isEmpty())
+        return;
+    const auto added = store::QuarantineRepository(m_db).put(records, QDateTime::currentDateTimeUtc());
+    if (!added) {
+        fail(added.error());
+        return;
+    }
+    m_quarantinedNew += added.value();
+    for (const RejectedRecord &r : records) {
+        m_quarantinedIds[r.source].insert(r.externalId);
+        qCWarning(lcSync).noquote() << "quarantined" << r.source << r.externalId << "-" << r.field << r.reason;
+    }
+}
+
+void SyncEngine::releaseRead(QLatin1StringView source, const QStringList &ids)
+{
+    auto held = m_quarantinedIds.find(QString(source));
+    if (held == m_quarantinedIds.end() || held->isEmpty())
+        return;
+    QStringList readNow;
+    for (const QString &id : ids) {
+        if (held->remove(id))
+            readNow.append(id);
+    }
+    if (readNow.isEmpty())
+        return;
+    const auto released = store::QuarantineRepository(m_db).release(QString(source), readNow, QDateTime::currentDateTimeUtc());
+    if (!released) {
+        fail(released.error());
+        return;
+    }
+    m_released += released.value();
+    qCInfo(lcSync).noquote() << "released from the quarantine:" << source << readNow.join(u", ");
+}
+
+void SyncEngine::retryQuarantined()
+{
+    // Entries this run has not just refreshed: an order rejected on this run's page would only
+    // read the same again.
+    store::QuarantineRepository repo(m_db);
+    const QDateTime startedAt = QDateTime::currentDateTimeUtc().addMSecs(-m_elapsed.elapsed());
+    auto pick = [&](QLatin1StringView source) -> QStringList {
+        QStringList out;
+        auto entries = repo.list(QString(source));
+        if (!entries)
+            return out;
+        std::stable_sort(entries.value().begin(), entries.value().end(),
+                         [](const store::QuarantineEntry &a, const store::QuarantineEntry &b) {
+                             return a.lastTried < b.lastTried;
+                         });
+        for (const store::QuarantineEntry &e : entries.value()) {
+            if (out.size() >= kQuarantineRetriesPerRun)
+                break;
+            if (e.lastTried >= startedAt)
+                continue;
+            out.append(e.externalId);
+        }
+        return out;
+    };
+    const QStringList orders = pick(RejectedRecord::kMagentoOrder);
+    m_pendingTransactionRetries = pick(RejectedRecord::kPayTraceTransaction);
+    m_pendingBatchRetries = pick(RejectedRecord::kPayTraceBatch);
+    retryNextMagento(orders, m_runGeneration);
+}
+
+void SyncEngine::retryNextMagento(QStringList ids, quint64 generation)
+{
+    if (generation != m_runGeneration || !m_running || m_failed || checkCancelled())
+        return;
+    // An id that is not a number was the item's place in a page: nothing to fetch it by.
+    while (!ids.isEmpty() && ids.constFirst().toLongLong() <= 0)
+        ids.removeFirst();
+    if (ids.isEmpty()) {
+        retryNextPayTrace(std::exchange(m_pendingTransactionRetries, {}), generation);
+        return;
+    }
+    const QString id = ids.takeFirst();
+    m_magento->requestRaw(
+        QByteArrayLiteral("GET"), u"/orders/"_s + id, {}, QByteArray(), net::Effect::Read, m_runScope,
+        [this, id, ids, generation](const net::HttpResponse &http, const magento::Reply<QJsonValue> &) {
+            if (generation != m_runGeneration || !m_running || m_failed)
+                return;
+            const QDateTime now = QDateTime::currentDateTimeUtc();
+            store::QuarantineRepository repo(m_db);
+            if (http.isHttpSuccess()) {
+                auto order = magento::Parser::parseOrderBody(http.body);
+                if (order) {
+                    const Status stored = store::OrderRepository(m_db).upsert({order.value()}, now);
+                    if (!stored) {
+                        fail(stored.error());
+                        return;
+                    }
+                    releaseRead(RejectedRecord::kMagentoOrder, {id});
+                } else {
+                    RejectedRecord r = magento::Parser::rejectOrder(
+                        QJsonDocument::fromJson(http.body).object(), u"order"_s, order.error());
+                    if (!QJsonDocument::fromJson(http.body).isObject())
+                        r.raw = http.body;
+                    r.externalId = id;
+                    quarantine({r});
+                }
+            } else {
+                // Not there or not reachable now: the entry stays as it was, tried again later.
+                const Status touched = repo.touch(QString(RejectedRecord::kMagentoOrder), id, now);
+                if (!touched) {
+                    fail(touched.error());
+                    return;
+                }
+                qCInfo(lcSync).noquote() << "quarantined order" << id << "could not be read again: HTTP"
+                                         << http.status;
+            }
+            retryNextMagento(ids, generation);
+        });
+}
+
+void SyncEngine::retryNextPayTrace(QStringList ids, quint64 generation)
+{
+    if (generation != m_runGeneration || !m_running || m_failed || checkCancelled())
+        return;
+    while (!ids.isEmpty() && ids.constFirst().startsWith(u"transactions["))
+        ids.removeFirst();
+    if (ids.isEmpty()) {
+        retryNextBatch(std::exchange(m_pendingBatchRetries, {}), generation);
+        return;
+    }
+    const QString id = ids.takeFirst();
+    m_paytrace->exportByIdLenient(
+        id, m_runScope, [this, id, ids, generation](const paytrace::Outcome &outcome, const paytrace::Parser::TransactionList &list) {
+            if (generation != m_runGeneration || !m_running || m_failed)
+                return;
+            const QDateTime now = QDateTime::currentDateTimeUtc();
+            if (outcome.ok() && !list.items.isEmpty()) {
+                const Status stored = store::TransactionRepository(m_db).upsert(list.items, now);
+                if (!stored) {
+                    fail(stored.error());
+                    return;
+                }
+                QStringList readNow;
+                for (const GatewayTransaction &t : list.items)
+                    readNow.append(t.transactionId);
+                releaseRead(RejectedRecord::kPayTraceTransaction, readNow);
+            } else if (outcome.ok() && !list.rejected.isEmpty()) {
+                quarantine(list.rejected);
+            } else {
+                const Status touched = store::QuarantineRepository(m_db).touch(QString(RejectedRecord::kPayTraceTransaction), id, now);
+                if (!touched) {
+                    fail(touched.error());
+                    return;
+                }
+            }
+            retryNextPayTrace(ids, generation);
+        });
 }
 
 void SyncEngine::finishRun()
@@ -340,11 +532,21 @@ void SyncEngine::finishRun()
     summary.linked = int(counts->linked);
     summary.unlinkedTransactions = int(counts->unlinkedTransactions);
     summary.ordersWithoutPayment = int(counts->ordersWithoutPayment);
+    const auto held = store::QuarantineRepository(m_db).count();
+    if (!held) {
+        fail(held.error());
+        return;
+    }
+    summary.quarantined = int(held.value());
+    summary.quarantinedNew = m_quarantinedNew;
+    summary.released = m_released;
     summary.finishedAt = now;
     summary.elapsedMs = m_elapsed.elapsed();
 
     const qint64 runId = m_runId;
-    endRun(QStringLiteral("ok"), QStringLiteral("%1 new links").arg(linked.value()));
+    endRun(QStringLiteral("ok"), summary.quarantined > 0
+               ? QStringLiteral("%1 new links; %2 records in quarantine").arg(linked.value()).arg(summary.quarantined)
+               : QStringLiteral("%1 new links").arg(linked.value()));
     qCInfo(lcSync) << "sync run" << runId << "finished in" << summary.elapsedMs << "ms:"
                    << summary.ordersFetched << "orders," << summary.transactionsFetched
                    << "transactions," << linked.value() << "new links";
@@ -416,6 +618,43 @@ bool SyncEngine::checkCancelled()
     return true;
 }
 
+void SyncEngine::retryNextBatch(QStringList ids, quint64 generation)
+{
+    if (generation != m_runGeneration || !m_running || m_failed || checkCancelled())
+        return;
+    // An id starting with '/' was the record's place in a day's list: no number to ask by.
+    while (!ids.isEmpty() && ids.constFirst().startsWith(u'/'))
+        ids.removeFirst();
+    if (ids.isEmpty()) {
+        finishRun();
+        return;
+    }
+    const QString number = ids.takeFirst();
+    m_paytrace->exportBatch(number, m_runScope,
+                            [this, number, ids, generation](const paytrace::Outcome &outcome,
+                                                            const std::optional<paytrace::BatchSummary> &batch) {
+                                if (generation != m_runGeneration || !m_running || m_failed)
+                                    return;
+                                const QDateTime now = QDateTime::currentDateTimeUtc();
+                                if (outcome.ok() && batch && batch->number == number) {
+                                    auto stored = BatchRepository(m_db).upsert({*batch}, now);
+                                    if (!stored) {
+                                        fail(stored.error());
+                                        return;
+                                    }
+                                    releaseRead(RejectedRecord::kPayTraceBatch, {number});
+                                } else {
+                                    const Status touched = store::QuarantineRepository(m_db).touch(
+                                        QString(RejectedRecord::kPayTraceBatch), number, now);
+                                    if (!touched) {
+                                        fail(touched.error());
+                                        return;
+                                    }
+                                }
+                                retryNextBatch(ids, generation);
+                            });
+}
+
 void SyncEngine::fail(const Error &error)
 {
     if (!m_running || m_failed)
@@ -460,7 +699,13 @@ Error SyncEngine::errorFrom(const paytrace::Outcome &outcome)
     switch (outcome.kind) {
     case Kind::AuthFailure: code = "paytrace.auth"; break;
     case Kind::RateLimited: code = "paytrace.rate_limited"; break;
-    case Kind::Transient: code = "paytrace.unreachable"; break;
+    case Kind::Transient:
+        // A 2xx whose body did not read is not a connection problem; retries did not help
+        // and saying "unreachable" would send a person to check the network.
+        code = outcome.httpStatus >= 200 && outcome.httpStatus < 300 && !outcome.error.code.isEmpty()
+            ? "paytrace.unreadable"
+            : "paytrace.unreachable";
+        break;
     case Kind::InDoubt: code = "paytrace.in_doubt"; break;
     default: break;
     }
@@ -473,7 +718,9 @@ Error SyncEngine::errorFrom(const magento::Failure &failure)
     switch (failure.errorClass) {
     case net::ErrorClass::Auth: code = "magento.auth"; break;
     case net::ErrorClass::RateLimited: code = "magento.rate_limited"; break;
-    case net::ErrorClass::Transient: code = "magento.unreachable"; break;
+    case net::ErrorClass::Transient:
+        code = failure.httpStatus >= 200 && failure.httpStatus < 300 ? "magento.unreadable" : "magento.unreachable";
+        break;
     case net::ErrorClass::Tls: code = "magento.tls"; break;
     default: break;
     }

@@ -3,9 +3,12 @@
 #include "sync/syncservice.h"
 
 #include "mapping/mappingprofile.h"
+#include "model/rejectedrecord.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
+#include <QHash>
+#include <QSet>
 #include <QObject>
 #include <QSqlDatabase>
 #include <QTimer>
@@ -104,6 +107,14 @@ private:
     void startMagento();
     void startPayTrace();
     void partDone();
+    // Quarantine (docs/quarantine.md): keeps what did not read, releases what reads now, and
+    // tries the oldest entries again by id before the run ends.
+    void quarantine(const QList<RejectedRecord> &records);
+    void releaseRead(QLatin1StringView source, const QStringList &ids);
+    void retryQuarantined();
+    void retryNextMagento(QStringList ids, quint64 generation);
+    void retryNextPayTrace(QStringList ids, quint64 generation);
+    void retryNextBatch(QStringList ids, quint64 generation);
     void fail(const Error &error);
     void finishRun();
     void endRun(const QString &outcome, const QString &message);
@@ -156,6 +167,16 @@ private:
     qint64 m_storeOrdersNs = 0;
     qint64 m_storeTransactionsNs = 0;
     int m_daysTotal = 0;
+    // What is quarantined, per source, at the run's start plus what it added: a stored record
+    // is released only when it was there (one set lookup per record, no query per page).
+    QHash<QString, QSet<QString>> m_quarantinedIds;
+    QStringList m_pendingTransactionRetries;
+    QStringList m_pendingBatchRetries;
+    int m_quarantinedNew = 0;
+    int m_released = 0;
+    // Retries per source and run: a long quarantine is worked through over several syncs
+    // instead of making one sync slow.
+    static constexpr int kQuarantineRetriesPerRun = 25;
 };
 
 } // namespace pb::sync

@@ -29,6 +29,9 @@ struct SyncSummary
     int linked = 0;                 // transactions linked to an order
     int unlinkedTransactions = 0;   // transactions without an order
     int ordersWithoutPayment = 0;   // orders without any linked transaction
+    int quarantined = 0;            // records in the quarantine after the run (docs/quarantine.md)
+    int quarantinedNew = 0;         // of which first seen by this run
+    int released = 0;               // records that left the quarantine in this run
     QDateTime finishedAt;           // UTC
     qint64 elapsedMs = 0;
 };
