@@ -27,6 +27,7 @@ constexpr Command kCommands[] = {
     {"capture", &captureCommand},
     {"credit-memo", &creditMemoCommand},
     {"queue", &queueCommand},
+    {"quarantine", &quarantineCommand},
     {"serve", &serveCommand},
     {"operators", &operatorsCommand},
     {"reconcile", &reconcileCommand},
@@ -82,6 +83,8 @@ QString overviewHelp()
         "                             record in Magento a refund PayTrace already made (no gateway call)\n"
         "  queue [replay|discard|resolve ID] --profile NAME\n"
         "                             list the intents; replay, discard or decide one\n"
+        "  quarantine --profile NAME [--source SOURCE] [--format text|jsonl] [--raw]\n"
+        "                             records that did not read; each sync tries them again\n"
         "  serve --profile NAME [--interval SECONDS]\n"
         "                             run the sync engine headless until SIGTERM\n"
         "  operators list|grant|revoke --profile NAME [--account ACCOUNT --role ROLE]\n"

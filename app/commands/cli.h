@@ -30,6 +30,7 @@ int voidCommand(const QStringList &arguments, Io &io);
 int creditMemoCommand(const QStringList &arguments, Io &io);
 int captureCommand(const QStringList &arguments, Io &io);
 int queueCommand(const QStringList &arguments, Io &io);
+int quarantineCommand(const QStringList &arguments, Io &io);
 int serveCommand(const QStringList &arguments, Io &io);
 int operatorsCommand(const QStringList &arguments, Io &io);
 int reconcileCommand(const QStringList &arguments, Io &io);
