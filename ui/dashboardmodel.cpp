@@ -174,6 +174,10 @@ Status queue(QSqlDatabase &db, const QDateTime &now, DashboardData &d)
         d.transactions = q.value(0).toLongLong();
         d.unlinkedTransactions = q.value(1).toLongLong();
     }
+    if (!q.exec(u"SELECT COUNT(*) FROM quarantine"_s))
+        return sqlError(q, "quarantine");
+    if (q.next())
+        d.quarantined = q.value(0).toLongLong();
     return {};
 }
 
@@ -261,6 +265,13 @@ void deriveAlerts(DashboardData &d)
                                  "more slowly.").arg(h.system, Format::dateTime(h.rateLimitedAt.toMSecsSinceEpoch())),
                               {}, {}};
     }
+    if (d.quarantined > 0)
+        d.alerts << Alert{S::Warning, u"sync.quarantine"_s,
+                          tr("%n record(s) from Magento, PayTrace or a settlement file could not be read and are "
+                             "in quarantine; the rest was synced. Open the list to see the field and the reason, "
+                             "then have the source corrected: the next sync picks it up.",
+                             int(d.quarantined)),
+                          u"quarantine"_s, {}};
     if (d.unlinkedTransactions > 0)
         d.alerts << Alert{S::Warning, u"transactions.unlinked"_s,
                           tr("%n gateway transaction(s) have no Magento order: the invoice number matched no "

@@ -86,6 +86,7 @@ struct DashboardData
     QueueCounts queue;
     qint64 transactions = 0;
     qint64 unlinkedTransactions = 0;
+    qint64 quarantined = 0;               // records that did not read (docs/quarantine.md)
     QString latestRunOutcome;             // "ok", "failed", "running", ...; empty: never synced
     QString latestRunMessage;
     QDateTime latestRunAt;

@@ -8,6 +8,7 @@
 #include "auditpage.h"
 #include "dashboardpage.h"
 #include "orderspage.h"
+#include "quarantinedialog.h"
 #include "queuepage.h"
 #include "reconciliationpage.h"
 #include "refundspage.h"
@@ -187,6 +188,10 @@ void MainWindow::createDashboardAndSettings()
 
 void MainWindow::openTable(const QString &page, const QString &filterText)
 {
+    if (page == u"quarantine") {
+        openQuarantine();
+        return;
+    }
     if (openOpsTable(page, filterText))
         return;
     TablePage *target = page == u"orders" ? static_cast<TablePage *>(m_ordersPage)
@@ -545,6 +550,25 @@ ApprovalsDialog *MainWindow::openApprovals()
                                        pb::access::currentOsAccount().valueOr(QString()), this);
     connect(dialog, &QDialog::finished, this, [this] { m_ordersPage->refresh(); });
     dialog->open();
+    return dialog;
+}
+
+QuarantineDialog *MainWindow::openQuarantine()
+{
+    if (!m_storeOpen) {
+        statusBar()->showMessage(tr("Nothing synced yet: run a sync first."), 5000);
+        return nullptr;
+    }
+    auto *dialog = findChild<QuarantineDialog *>();
+    if (dialog) {
+        dialog->reload();
+    } else {
+        dialog = new QuarantineDialog(m_databasePath, this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+    }
+    dialog->show();
+    dialog->raise();
+    dialog->activateWindow();
     return dialog;
 }
 

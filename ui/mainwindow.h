@@ -19,6 +19,7 @@ struct SyncSummary;
 namespace pb::ui {
 
 class ApprovalsDialog;
+class QuarantineDialog;
 class AuditPage;
 class DashboardPage;
 class OrdersPage;
@@ -66,6 +67,8 @@ public:
 
     // The refund approvals window (Sync › Approvals…); null while no store is open.
     ApprovalsDialog *openApprovals();
+    // The records that did not read, with their raw bodies (the dashboard's quarantine alert).
+    QuarantineDialog *openQuarantine();
 
     // Opens the store if it is not open yet and re-reads every page, keeping selections.
     void reloadStore();
