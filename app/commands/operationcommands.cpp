@@ -7,6 +7,7 @@
 #include "store/database.h"
 #include "store/orderrepository.h"
 #include "sync/operations.h"
+#include "sync/orderpayment.h"
 #include "sync/syncservice.h"
 
 #include <QCommandLineParser>
@@ -25,7 +26,9 @@ QString tr(const char *text)
 
 // The order's currency as the local store has it: the amount on the command line is exact
 // decimal text in that currency, so it is parsed only once the currency is known.
-Result<Currency> orderCurrency(const QString &databasePath, const QString &incrementId)
+// The currency --amount is in: what the card was charged in for PayTrace operations (the
+// order's base currency, docs/magento.md §8), the order's own for a Magento credit memo.
+Result<Currency> orderCurrency(const QString &databasePath, const QString &incrementId, bool charged)
 {
     if (!QFileInfo::exists(databasePath))
         return makeError(QStringLiteral("operation.no_store"), QStringLiteral("--order"),
@@ -44,7 +47,7 @@ Result<Currency> orderCurrency(const QString &databasePath, const QString &incre
             result = makeError(QStringLiteral("operation.order_unknown"), QStringLiteral("--order"),
                                QStringLiteral("no order %1 in the local store (run a sync if it is new)").arg(incrementId));
         else
-            result = found.value()->currency;
+            result = charged ? sync::chargedCurrency(*found.value()) : found.value()->currency;
     }
     store::Database::close(connection);
     return result;
@@ -169,7 +172,7 @@ int operationCommand(sync::OperationKind kind, const QStringList &arguments, Io 
     request.actor = *actor;
     request.planOnly = parser.isSet(queueOpt);
     if (parser.isSet(amountOpt)) {
-        const auto currency = orderCurrency(config->databasePath, order);
+        const auto currency = orderCurrency(config->databasePath, order, kind != sync::OperationKind::CreditMemo);
         if (!currency) {
             io.err() << tr("Cannot read order %1: %2\n").arg(order, currency.error().toString()) << Qt::flush;
             return currency.error().code.startsWith(u"operation.") ? ExitFailure : exitCodeFor(currency.error());

@@ -11,14 +11,14 @@ Error invariant(const QString &code, const QString &message)
     return makeError(u"invariant."_s + code, u"amount"_s, message);
 }
 
-// Facts must be in the order currency; missing ones are zero.
+// Facts must be in the charged currency; missing ones are zero.
 Result<Money> normalized(const Money &m, const Currency &currency, const QString &what)
 {
     if (!m.isValid())
         return Money::zero(currency);
     if (!(m.currency() == currency))
         return invariant(u"facts"_s, u"the "_s + what + u" amount is in "_s + m.currency().code()
-                                         + u" but the order is in "_s + currency.code());
+                                         + u" but the order was charged in "_s + currency.code());
     if (m.isNegative())
         return invariant(u"facts"_s, u"the "_s + what + u" amount is negative ("_s + m.toString() + u')');
     return m;
@@ -86,7 +86,7 @@ Status MoneyInvariants::check(const PaymentFacts &facts, const ProposedOperation
         return invariant(u"amount"_s, u"the "_s + name + u" amount has no currency"_s);
     if (!(amount.currency() == currency))
         return invariant(u"currency"_s, name + u" in "_s + amount.currency().code()
-                                            + u" but the order is in "_s + currency.code());
+                                            + u" but the order was charged in "_s + currency.code());
     if (amount.isNegative() || amount.isZero())
         return invariant(u"amount"_s, u"a "_s + name + u" amount must be greater than zero (got "_s
                                           + amount.toString() + u')');

@@ -10,11 +10,12 @@ namespace pb::intents {
 enum class MoneyOperation { Capture, Refund, Void, Sale };
 QString operationName(MoneyOperation op); // "capture", "refund", "void", "sale"
 
-// What is known about an order's payment at the gateway. Amounts are in the order currency;
+// What is known about an order's payment at the gateway. Amounts are in the currency the card
+// was charged in (the order's base currency when it has one, docs/magento.md §8);
 // a default-constructed (invalid) Money counts as zero.
 struct PaymentFacts
 {
-    Currency currency;          // the order's currency
+    Currency currency;          // the charged currency
     Money authorized;
     Money captured;
     Money refunded;
@@ -30,7 +31,7 @@ struct ProposedOperation
 };
 
 // The money rules, checked before a money intent is planned and again before it is sent:
-//   amount > 0, in the order's currency;
+//   amount > 0, in the charged currency;
 //   captured + capture ≤ authorized (and nothing is captured from a voided authorization);
 //   refunded + voided + refund ≤ captured;
 //   one void per authorization, only of an unsettled transaction, never more than is open;

@@ -892,6 +892,17 @@ private:
     // Links of the scope's transactions, their orders, and the orders' other transactions
     // (an order is checked on the sum of all its payments). When the scope touches a large
     // share of a table, one sequential scan beats a key lookup per row.
+    // An order as the gateway sees it: Magento charges the base grand total in the base currency
+    // (docs/magento.md §8), so a multi-currency order's invoiced and refunded amounts are
+    // compared in that currency, at the order's own rate (base over order grand total), half up.
+    static constexpr const char *kOrderColumns = R"(
+SELECT entity_id, increment_id,
+       CASE WHEN base_currency <> '' THEN base_currency ELSE currency END,
+       CASE WHEN base_currency <> '' AND base_currency <> currency AND grand_total > 0
+            THEN (total_invoiced * base_grand_total + grand_total / 2) / grand_total ELSE total_invoiced END,
+       CASE WHEN base_currency <> '' AND base_currency <> currency AND grand_total > 0
+            THEN (total_refunded * base_grand_total + grand_total / 2) / grand_total ELSE total_refunded END)";
+
     Status loadLinksAndOrders(Reader &a, Reader &b)
     {
         auto &txns = m_data.txns;
@@ -906,7 +917,7 @@ private:
         std::thread ordersThread;
         if (scanOrders) {
             ordersThread = std::thread([&] {
-                Stmt s = b.prepare("SELECT entity_id, increment_id, currency, total_invoiced, total_refunded FROM orders");
+                Stmt s = b.prepare((std::string(kOrderColumns) + " FROM orders").c_str());
                 if (!s.get()) {
                     ordersStatus = b.error(u"reconcile.store"_s, u"cannot query orders"_s);
                     return;
@@ -1027,7 +1038,7 @@ private:
                     m_data.orders.push_back(std::move(o));
             }
         } else {
-            Stmt s = a.prepare("SELECT entity_id, increment_id, currency, total_invoiced, total_refunded FROM orders WHERE entity_id = ?1");
+            Stmt s = a.prepare((std::string(kOrderColumns) + " FROM orders WHERE entity_id = ?1").c_str());
             if (!s.get())
                 return a.error(u"reconcile.store"_s, u"cannot query orders"_s);
             std::vector<qint64> ids;

@@ -16,7 +16,9 @@ CREATE TEMP TABLE IF NOT EXISTS pb_new_links (
     transaction_id TEXT PRIMARY KEY, order_entity_id INTEGER NOT NULL))"_s;
 
 // The payment summary of every order in temp.pb_summary_targets, from its linked transactions.
-// Only transactions in the order's currency are summed. Rules (type / status):
+// Only transactions in the currency the card was charged in are summed: the order's base
+// currency when it has one (Magento charges base_grand_total, docs/magento.md), else the
+// order's currency. Rules (type / status):
 //   authorized: sale or authorization that was approved at some point (incl. later voided)
 //   captured:   sale approved/pending/settled; authorization pending/settled (PayTrace captures
 //               an authorization in place, keeping its id); capture record approved/pending/settled
@@ -29,28 +31,29 @@ const QString kRecompute = uR"(
 WITH s AS (
     SELECT l.order_entity_id AS oid,
         COUNT(*) AS n,
-        SUM(CASE WHEN t.currency = o.currency AND t.type IN ('sale', 'authorization')
+        SUM(CASE WHEN t.currency = o.charged AND t.type IN ('sale', 'authorization')
                   AND t.status IN ('approved', 'pending_settlement', 'settled', 'authorized', 'voided')
                  THEN t.amount ELSE 0 END) AS auth,
-        SUM(CASE WHEN t.currency = o.currency
+        SUM(CASE WHEN t.currency = o.charged
                   AND ((t.type IN ('sale', 'capture') AND t.status IN ('approved', 'pending_settlement', 'settled'))
                        OR (t.type = 'authorization' AND t.status IN ('pending_settlement', 'settled')))
                  THEN t.amount ELSE 0 END) AS cap,
-        SUM(CASE WHEN t.currency = o.currency AND t.type = 'refund'
+        SUM(CASE WHEN t.currency = o.charged AND t.type = 'refund'
                   AND t.status IN ('approved', 'pending_settlement', 'settled')
                  THEN t.amount ELSE 0 END) AS ref,
-        SUM(CASE WHEN t.currency = o.currency
+        SUM(CASE WHEN t.currency = o.charged
                   AND ((t.type IN ('sale', 'authorization', 'capture') AND t.status = 'voided')
                        OR (t.type = 'void' AND t.status NOT IN ('declined', 'unknown')))
                  THEN t.amount ELSE 0 END) AS vd,
-        SUM(CASE WHEN t.currency = o.currency
+        SUM(CASE WHEN t.currency = o.charged
                   AND ((t.type IN ('sale', 'capture') AND t.status IN ('approved', 'pending_settlement'))
                        OR (t.type = 'authorization' AND t.status = 'pending_settlement'))
                  THEN 1 ELSE 0 END) AS unsettled,
         SUM(CASE WHEN t.status = 'declined' THEN 1 ELSE 0 END) AS declined
     FROM order_transaction_links l
     JOIN gateway_transactions t ON t.transaction_id = l.transaction_id
-    JOIN orders o ON o.entity_id = l.order_entity_id
+    JOIN (SELECT entity_id, CASE WHEN base_currency <> '' THEN base_currency ELSE currency END AS charged
+          FROM orders) o ON o.entity_id = l.order_entity_id
     WHERE l.order_entity_id IN (SELECT entity_id FROM temp.pb_summary_targets)
     GROUP BY l.order_entity_id
 )

@@ -212,8 +212,8 @@ Result<std::optional<OrderRecord>> OrderRepository::findWhere(const QString &col
 Result<std::optional<PaymentSummary>> OrderRepository::paymentSummary(qint64 entityId) const
 {
     auto query = detail::prepare(m_db, uR"(
-SELECT entity_id, increment_id, currency, pay_authorized, pay_captured, pay_refunded, pay_voided,
-       pay_txn_count, pay_status
+SELECT entity_id, increment_id, CASE WHEN base_currency <> '' THEN base_currency ELSE currency END,
+       pay_authorized, pay_captured, pay_refunded, pay_voided, pay_txn_count, pay_status
 FROM orders WHERE entity_id = ?)"_s);
     if (!query)
         return query.error();

@@ -7,8 +7,9 @@
 namespace pb::store {
 
 // What the gateway says about an order's money, derived in SQL from its linked transactions
-// (LinkRepository). All amounts are in the order's currency; transactions in another currency
-// are counted in transactionCount but not summed.
+// (LinkRepository). All amounts are in the currency the card was charged in: the order's base
+// currency when it has one, else its currency; transactions in another currency are counted in
+// transactionCount but not summed.
 struct PaymentSummary
 {
     Money authorized; // sales and authorizations that were approved (including later voided ones)

@@ -77,7 +77,7 @@ void paymentApproved(const OrderPayment &p, const mapping::MappingProfile &profi
             continue;
         if (t.status == TStatus::Declined || t.status == TStatus::Unknown || t.status == TStatus::Voided)
             continue;
-        if (!t.createdAt.isValid() || t.createdAt < since || !(t.amount.currency() == p.order.currency))
+        if (!t.createdAt.isValid() || t.createdAt < since || !(t.amount.currency() == chargedCurrency(p.order)))
             continue;
         const QString root = u"rule:paid:"_s + t.transactionId;
         QList<PlanRequest> chain;
@@ -89,7 +89,7 @@ void paymentApproved(const OrderPayment &p, const mapping::MappingProfile &profi
             r.requestedBy = u"system:payment-approved"_s;
             r.payload = QJsonObject{{OperationPlanner::kOrder, p.order.incrementId},
                                     {OperationPlanner::kOrderEntityId, QString::number(p.order.entityId)},
-                                    {OperationPlanner::kCurrency, p.order.currency.code()},
+                                    {OperationPlanner::kCurrency, t.amount.currency().code()},
                                     {OperationPlanner::kTransactionId, t.transactionId},
                                     {OperationPlanner::kAmount, t.amount.toDecimalString()},
                                     {OperationPlanner::kReason, u"payment approved in PayTrace"_s}};
@@ -186,11 +186,14 @@ Result<RuleEvaluation> AutomationRules::evaluate(QSqlDatabase &db, const mapping
         }
         // A credit memo made in Magento that PayTrace does not show yet: refund the difference.
         if (rules.creditMemoRefund.enabled && p.order.totalRefunded.isValid() && !p.order.totalRefunded.isZero()) {
-            auto refundedOrVoided = p.facts.refunded.isValid() ? p.facts.refunded.plus(p.facts.voided.isValid() ? p.facts.voided : Money::zero(p.order.currency))
-                                                               : Result<Money>(Money::zero(p.order.currency));
-            if (!refundedOrVoided)
+            const Currency charged = chargedCurrency(p.order);
+            auto refundedOrVoided = p.facts.refunded.isValid() ? p.facts.refunded.plus(p.facts.voided.isValid() ? p.facts.voided : Money::zero(charged))
+                                                               : Result<Money>(Money::zero(charged));
+            // Magento credited in the order currency; PayTrace refunds what the card was charged.
+            const Money credited = inChargedCurrency(p.order, p.order.totalRefunded);
+            if (!refundedOrVoided || !credited.isValid())
                 continue;
-            auto missing = p.order.totalRefunded.minus(refundedOrVoided.value());
+            auto missing = credited.minus(refundedOrVoided.value());
             if (p.facts.authorizationVoided || !missing || missing->isNegative() || missing->isZero())
                 continue;
             const bool settled = target.status == TStatus::Settled;

@@ -181,7 +181,7 @@ private:
         return *m_multiCurrency;
     }
 
-    // The card is charged the base amount in the base currency (docs/magento.md §7); an order
+    // The card is charged the base amount in the base currency (docs/magento.md §8); an order
     // without a distinct base currency is charged its grand total. The single-currency query
     // walks the grand_total index, the other one the few multi-currency orders by time.
     Result<QList<qint64>> fallbackOrders(const Candidate &c, bool multiCurrency)

@@ -137,6 +137,7 @@ PlannedChain planCreditMemo(PlannedChain chain, const OrderPayment &p, const Ope
     if (auto refused = creditMemoRefused(chain, p))
         return *refused;
     OperationPreview &v = chain.preview;
+    v.currency = p.order.currency; // Magento's own amounts, not what the card was charged
     const Money zero = Money::zero(v.currency);
     const Money paid = p.order.totalPaid.isValid() ? p.order.totalPaid : zero;
     // The store learns of PayBridge's own credit memos at the next sync; until then they count
@@ -207,7 +208,8 @@ PlannedChain OperationPlanner::plan(const OrderPayment &p, const OperationReques
     PlannedChain chain;
     OperationPreview &v = chain.preview;
     v.orderIncrementId = p.order.incrementId;
-    v.currency = p.order.currency;
+    // PayTrace moved the charged (base) amount; Magento's documents get the order currency.
+    v.currency = chargedCurrency(p.order);
     v.authorized = p.facts.authorized;
     v.captured = p.facts.captured;
     v.refunded = [&] {
@@ -298,6 +300,7 @@ PlannedChain OperationPlanner::plan(const OrderPayment &p, const OperationReques
     pay.naturalKey = keyRoot;
     pay.notBefore = notBefore;
     pay.payload = basePayload(p, r, op);
+    pay.payload.insert(kCurrency, v.currency.code());
     pay.payload.insert(kTransactionId, target.transactionId);
     pay.payload.insert(kAmount, amount.toDecimalString());
     pay.payload.insert(kFull, amount.compare(v.remaining) == std::strong_ordering::equal);
@@ -331,7 +334,12 @@ PlannedChain OperationPlanner::plan(const OrderPayment &p, const OperationReques
     mag.naturalKey = keyRoot + u"/magento"_s;
     mag.payload = basePayload(p, r, op);
     mag.payload.insert(kAfter, after);
-    mag.payload.insert(kAmount, amount.toDecimalString());
+    const Money magentoAmount = inOrderCurrency(p.order, amount);
+    if (!magentoAmount.isValid())
+        return refuse(chain, u"invariant.currency"_s,
+                      tr("Order %1 gives no rate from %2 to %3 for the Magento document.")
+                          .arg(inc, v.currency.code(), p.order.currency.code()));
+    mag.payload.insert(kAmount, magentoAmount.toDecimalString());
     mag.payload.insert(kFull, amount.compare(v.remaining) == std::strong_ordering::equal);
     if (r.kind == OperationKind::Capture) {
         const bool full = amount.compare(minusOrZero(f.authorized, f.captured)) == std::strong_ordering::equal;
@@ -357,7 +365,7 @@ PlannedChain OperationPlanner::plan(const OrderPayment &p, const OperationReques
                 return *refused;
         }
         mag.kind = IntentKind::MagentoCreditMemo;
-        v.steps << tr("Magento: offline credit memo of %1 on order %2 (no second refund at the gateway)").arg(money(amount), inc);
+        v.steps << tr("Magento: offline credit memo of %1 on order %2 (no second refund at the gateway)").arg(money(magentoAmount), inc);
         // A "full" credit memo (no items) makes Magento refund the whole order again; after an
         // earlier refund or void the rest must go as an adjustment of exactly this amount.
         if (!f.refunded.isZero() || !f.voided.isZero())
@@ -377,6 +385,7 @@ PlannedChain OperationPlanner::plan(const OrderPayment &p, const OperationReques
         erp.requestedBy = r.actor;
         erp.naturalKey = keyRoot + u"/erp"_s;
         erp.payload = basePayload(p, r, op);
+        erp.payload.insert(kCurrency, v.currency.code());
         erp.payload.insert(kAfter, after);
         erp.payload.insert(kAmount, amount.toDecimalString());
         const QString entry = r.kind == OperationKind::Capture ? u"payment"_s : u"refund"_s;

@@ -47,7 +47,7 @@ Money add(const Money &a, const Money &b)
 intents::PaymentFacts gatewayFactsOf(const OrderPayment &p)
 {
     intents::PaymentFacts f;
-    f.currency = p.order.currency;
+    f.currency = chargedCurrency(p.order);
     f.authorized = Money::zero(f.currency);
     f.captured = Money::zero(f.currency);
     f.refunded = Money::zero(f.currency);
@@ -128,7 +128,7 @@ Result<OrderPayment> load(QSqlDatabase &db, std::optional<OrderRecord> order,
     // The latest live sale or authorization; else the latest voided one (so its void shows).
     for (auto it = p.transactions.crbegin(); it != p.transactions.crend() && !p.target; ++it) {
         if ((it->type == Type::Sale || it->type == Type::Authorization) && isLive(it->status)
-            && it->amount.currency() == p.order.currency)
+            && it->amount.currency() == chargedCurrency(p.order))
             p.target = *it;
     }
     for (auto it = p.transactions.crbegin(); it != p.transactions.crend() && !p.target; ++it) {
@@ -279,6 +279,49 @@ VALUES (?, ?, ?, ?))"_s);
     if (Status s = store::detail::exec(q, u"cannot link refund "_s + t.transactionId); !s)
         return s;
     return store::LinkRepository(db).recomputeSummaries({*intent.orderEntityId});
+}
+
+Currency chargedCurrency(const OrderRecord &order)
+{
+    return order.baseCurrency.isValid() ? order.baseCurrency : order.currency;
+}
+
+Money chargedTotal(const OrderRecord &order)
+{
+    return order.baseCurrency.isValid() ? order.baseGrandTotal : order.grandTotal;
+}
+
+namespace {
+
+// `m` scaled by num/den into `to`, half up; minor units scale with the rate whatever the two
+// exponents are. Exact for a whole grand total.
+Money scaled(const Money &m, qint64 num, qint64 den, const Currency &to)
+{
+    if (den <= 0 || num < 0)
+        return {};
+    const long double exact = static_cast<long double>(m.minor()) * num / den;
+    return Money::fromMinor(static_cast<qint64>(exact + (exact < 0 ? -0.5L : 0.5L)), to);
+}
+
+} // namespace
+
+Money inOrderCurrency(const OrderRecord &order, const Money &charged)
+{
+    if (!charged.isValid() || charged.currency() == order.currency)
+        return charged;
+    if (!(charged.currency() == chargedCurrency(order)) || !order.grandTotal.isValid() || !order.baseGrandTotal.isValid())
+        return {};
+    return scaled(charged, order.grandTotal.minor(), order.baseGrandTotal.minor(), order.currency);
+}
+
+Money inChargedCurrency(const OrderRecord &order, const Money &amount)
+{
+    const Currency charged = chargedCurrency(order);
+    if (!amount.isValid() || amount.currency() == charged)
+        return amount;
+    if (!(amount.currency() == order.currency) || !order.grandTotal.isValid() || !order.baseGrandTotal.isValid())
+        return {};
+    return scaled(amount, order.baseGrandTotal.minor(), order.grandTotal.minor(), charged);
 }
 
 Money intentAmount(const intents::Intent &intent)

@@ -34,6 +34,17 @@ struct OrderPayment
     bool paidThroughPayTrace() const { return target.has_value(); }
 };
 
+// The currency and amount the card was charged: Magento charges the base grand total in the
+// base currency (docs/magento.md §8); an order without a base currency, in its own.
+Currency chargedCurrency(const OrderRecord &order);
+Money chargedTotal(const OrderRecord &order);
+// A charged (base) amount in the order's currency, at the order's own rate (grand total over
+// base grand total), rounded half up to the minor unit; the amount itself when they agree.
+// Invalid Money when the order gives no rate.
+Money inOrderCurrency(const OrderRecord &order, const Money &charged);
+// The other way: an amount in the order's currency (a credit memo) as the charged amount.
+Money inChargedCurrency(const OrderRecord &order, const Money &amount);
+
 // Reads the order and everything around it with the given (writer or reader) connection.
 // `excluding`: an intent left out of the pending sum (the one about to be sent, re-checked).
 // Errors: "operation.order_not_found" (field "order"), store errors.

@@ -121,7 +121,7 @@ void TestMoneyInvariants::check_data()
             << facts("100.00", "100.00") << op << usd("-5.00") << u"invariant.amount"_s << QString();
         QTest::newRow(qPrintable(name + u" in another currency"_s))
             << facts("100.00", "100.00") << op << eur("5.00") << u"invariant.currency"_s
-            << name + u" in EUR but the order is in USD"_s;
+            << name + u" in EUR but the order was charged in USD"_s;
         QTest::newRow(qPrintable(name + u" without currency"_s))
             << facts("100.00", "100.00") << op << Money() << u"invariant.amount"_s << QString();
     }

@@ -381,7 +381,7 @@ void TestStoreRepositories::unknownCurrencyInStoreIsAnError()
                         utc("2024-03-02T00:00:00.000"))
                 .ok());
     QSqlQuery q(m_db);
-    QVERIFY(q.exec(u"UPDATE orders SET currency = 'XQQ'"_s));
+    QVERIFY(q.exec(u"UPDATE orders SET currency = 'XQQ', base_currency = 'XQQ'"_s));
     QVERIFY(q.exec(u"UPDATE gateway_transactions SET currency = ''"_s));
 
     const auto o = OrderRepository(m_db).find(1);
