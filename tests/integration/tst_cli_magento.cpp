@@ -209,6 +209,15 @@ void TestCliMagento::ordersJsonlExactKeysAndFormats()
     int withLast4 = 0;
     for (const QJsonObject &o : std::as_const(m_all)) {
         QStringList keys = o.keys();
+        // Only an order with Magento amounts finer than its currency carries the exact ones
+        // (docs/magento.md §7): field name to decimal text with more digits than the currency.
+        if (keys.removeOne(u"exact_amounts"_s)) {
+            const QJsonObject exact = o.value(u"exact_amounts"_s).toObject();
+            QVERIFY(!exact.isEmpty());
+            for (auto it = exact.constBegin(); it != exact.constEnd(); ++it)
+                QVERIFY2(QRegularExpression(u"^-?[0-9]+\\.[0-9]{1,4}$"_s).match(it.value().toString()).hasMatch(),
+                         qPrintable(it.key() + u' ' + it.value().toString()));
+        }
         keys.sort();
         QStringList expected = kKeys;
         expected.sort();
