@@ -118,8 +118,19 @@ QString Format::paymentStatus(QStringView code)
 
 QString Format::linkRule(QStringView rule)
 {
-    if (rule == u"invoice_id")
+    // Links made before the profile's key was used carry "invoice_id" for the default key.
+    if (rule == u"invoice_id" || rule == u"key:invoice_id=increment_id")
         return tr("Invoice number");
+    if (rule == u"fallback:amount+time+last4")
+        return tr("Matched by amount, time and card");
+    if (rule == u"fallback:amount+time")
+        return tr("Matched by amount and time");
+    if (rule.startsWith(u"key:")) {
+        const QStringView pair = rule.mid(4);
+        const qsizetype eq = pair.indexOf(u'=');
+        if (eq > 0)
+            return tr("%1 = order %2").arg(humanizeCode(pair.left(eq)), humanizeCode(pair.mid(eq + 1)));
+    }
     return humanizeCode(rule);
 }
 

@@ -553,7 +553,9 @@ OperationDialog::Availability OperationDialog::availability(const QSqlDatabase &
 {
     Availability a;
     QSqlQuery q(db);
-    q.prepare(u"SELECT currency, pay_authorized, pay_captured, pay_refunded, pay_voided, pay_status"
+    // pay_* are in the currency the card was charged in (the base currency when there is one).
+    q.prepare(u"SELECT CASE WHEN base_currency <> '' THEN base_currency ELSE currency END AS currency,"
+              " pay_authorized, pay_captured, pay_refunded, pay_voided, pay_status"
               " FROM orders WHERE entity_id = ?"_s);
     q.addBindValue(orderEntityId);
     if (!q.exec() || !q.next()) {

@@ -174,10 +174,17 @@ QString RecordDetails::orderHtml(const QSqlDatabase &db, qint64 entityId, const 
     payment.section(tr("Gateway"));
     payment.add(tr("Payment"), Format::paymentStatus(o.value(u"pay_status"_s).toString()));
     payment.add(tr("Card"), Format::card(o.value(u"card_type"_s).toString(), o.value(u"card_last4"_s).toString()));
-    payment.add(tr("Authorized"), moneyText(o, "pay_authorized", currency));
-    payment.add(tr("Captured"), moneyText(o, "pay_captured", currency));
-    payment.add(tr("Refunded"), moneyText(o, "pay_refunded", currency));
-    payment.add(tr("Voided"), moneyText(o, "pay_voided", currency));
+    // Magento charges the card the base grand total in the base currency (docs/magento.md §8):
+    // the gateway amounts are in that currency; the customer saw the order currency.
+    const QString baseCurrency = o.value(u"base_currency"_s).toString();
+    const QString charged = baseCurrency.isEmpty() ? currency : baseCurrency;
+    if (charged != currency)
+        payment.add(tr("Charged"), tr("%1 (the order shows %2)")
+                                       .arg(moneyText(o, "base_grand_total", charged), moneyText(o, "grand_total", currency)));
+    payment.add(tr("Authorized"), moneyText(o, "pay_authorized", charged));
+    payment.add(tr("Captured"), moneyText(o, "pay_captured", charged));
+    payment.add(tr("Refunded"), moneyText(o, "pay_refunded", charged));
+    payment.add(tr("Voided"), moneyText(o, "pay_voided", charged));
     const QString lastTrans = o.value(u"last_trans_id"_s).toString();
     if (!lastTrans.isEmpty())
         payment.addHtml(tr("Last transaction"), linkHtml(transactionLink(lastTrans), lastTrans));
