@@ -602,7 +602,7 @@ HttpResponse MagentoSimulator::route(const HttpRequest &request, QByteArrayView 
         if (!searchCriteria(&criteria))
             return toResponse(error);
         MagentoStore::Page page;
-        if (!m_store.search(criteria, m_inputLimits.load(), &page, &error))
+        if (!m_store.search(criteria, m_inputLimits.load(), &page, &error, m_pastEndEmpty.load()))
             return toResponse(error);
         const auto &orders = m_store.orders();
         return envelope(criteria, page.totalCount, [&](JsonWriter &w) {

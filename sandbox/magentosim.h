@@ -37,6 +37,9 @@ public:
     bool bearerEnabled() const { return m_bearerEnabled.load(); }
     void setInputLimits(bool enabled) { m_inputLimits.store(enabled); }
     bool inputLimits() const { return m_inputLimits.load(); }
+    // A search page past the end answers no items instead of the last page again.
+    void setPastEndEmpty(bool empty) { m_pastEndEmpty.store(empty); }
+    bool pastEndEmpty() const { return m_pastEndEmpty.load(); }
 
     // ACL resources granted to the sandbox integration ("Magento_Backend::all" grants every one).
     void setGrantedResources(const QStringList &resources);
@@ -79,6 +82,7 @@ private:
     SandboxCredentials m_credentials;
     std::atomic<bool> m_bearerEnabled{true};
     std::atomic<bool> m_inputLimits{false};
+    std::atomic<bool> m_pastEndEmpty{false};
     mutable QMutex m_mutex;
     MagentoStore m_store;
     MagentoSales m_sales;

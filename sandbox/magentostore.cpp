@@ -332,7 +332,7 @@ const std::vector<int> &MagentoStore::sorted(const QList<SearchSortOrder> &sortO
     return *m_sortCache.insert(key, std::move(perm));
 }
 
-bool MagentoStore::search(const SearchCriteria &criteria, bool inputLimits, Page *page, MagentoError *error)
+bool MagentoStore::search(const SearchCriteria &criteria, bool inputLimits, Page *page, MagentoError *error, bool pastEndEmpty)
 {
     // Compile filters; an unknown column fails the SQL query in real Magento.
     std::vector<std::vector<Compiled>> groups;
@@ -410,7 +410,10 @@ bool MagentoStore::search(const SearchCriteria &criteria, bool inputLimits, Page
     // Magento clamps the page into [1, last page]: a page past the end repeats the last page.
     const qint64 size = *pageSize;
     const qint64 lastPage = std::max<qint64>(1, (page->totalCount + size - 1) / size);
-    const qint64 current = std::clamp<qint64>(criteria.currentPage.value_or(1), 1, lastPage);
+    const qint64 asked = criteria.currentPage.value_or(1);
+    if (pastEndEmpty && asked > lastPage)
+        return true;
+    const qint64 current = std::clamp<qint64>(asked, 1, lastPage);
     const qint64 from = (current - 1) * size;
     const qint64 to = std::min<qint64>(page->totalCount, from + size);
     if (from < to)

@@ -34,7 +34,8 @@ public:
     };
     // Filters, sorts and pages like Magento's order repository (page past the end returns the
     // last page). With inputLimits, no pageSize means 20 and pageSize > 300 is refused.
-    bool search(const SearchCriteria &criteria, bool inputLimits, Page *page, MagentoError *error);
+    // pastEndEmpty: a page past the end has no items instead.
+    bool search(const SearchCriteria &criteria, bool inputLimits, Page *page, MagentoError *error, bool pastEndEmpty = false);
 
     // Field names that filters and sort orders accept (columns of sales_order).
     static bool isKnownField(const QString &name);

@@ -104,6 +104,7 @@ bool Sandbox::start(QString *error)
     m_magento->load(m_generated.orders);
     m_magento->setBearerEnabled(m_options.magentoBearerEnabled);
     m_magento->setInputLimits(m_options.magentoInputLimits);
+    m_magento->setPastEndEmpty(m_options.magentoPastEndEmpty);
     if (m_options.magentoAclResources)
         m_magento->setGrantedResources(*m_options.magentoAclResources);
     m_admin = std::make_unique<AdminApi>(this);

@@ -44,6 +44,9 @@ struct SandboxOptions
     quint16 port = 0;                 // 0: any free port
     bool magentoBearerEnabled = true; // accept the integration access token as a Bearer token
     bool magentoInputLimits = false;  // webapi/validation/input_limit_enabled (pageSize <= 300, default 20)
+    // A search page past the end: false repeats the last page (Collection::getCurPage clamps, older
+    // 2.4.x); true answers an empty items list (after magento2#26988). total_count is the same.
+    bool magentoPastEndEmpty = false;
     // ACL resources granted to the Magento integration; unset: what PayBridge needs
     // (MagentoSimulator::defaultGrantedResources()). "Magento_Backend::all" grants everything.
     std::optional<QStringList> magentoAclResources;

@@ -69,6 +69,9 @@ int main(int argc, char *argv[])
         u"Keep trading: place about N orders per sandbox minute with their payments, then ship, capture, refund and cancel (default 0: off)."_s,
         u"ORDERS_PER_MINUTE"_s, u"0"_s);
     const QCommandLineOption tidyOption(u"tidy-paytrace"_s, u"Generate a tidy PayTrace account (no terminal sales, typos, second payments; one close time)."_s);
+    const QCommandLineOption pastEndOption(u"magento-past-end"_s,
+        u"A Magento page past the end: repeat (the last page again, older 2.4.x; default) or empty."_s, u"repeat|empty"_s, u"repeat"_s);
+    parser.addOption(pastEndOption);
     parser.addOption(liveOption);
     parser.addOption(tidyOption);
     parser.addOption(ordersOption);
@@ -105,6 +108,11 @@ int main(int argc, char *argv[])
     }
     options.liveOrdersPerMinute = live;
     options.paytraceUntidy = !parser.isSet(tidyOption);
+    if (parser.value(pastEndOption) != u"repeat" && parser.value(pastEndOption) != u"empty") {
+        std::fprintf(stderr, "paybridge-sandbox: --magento-past-end must be repeat or empty\n");
+        return 2;
+    }
+    options.magentoPastEndEmpty = parser.value(pastEndOption) == u"empty";
 
     if (!installSignalHandlers()) {
         std::fprintf(stderr, "paybridge-sandbox: cannot install signal handlers\n");
