@@ -2,6 +2,9 @@
 
 #include "store/sqlsupport.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
+
 using namespace Qt::StringLiterals;
 
 namespace pb::store {
@@ -17,10 +20,11 @@ const QString kUpsert = uR"(
 INSERT INTO orders (entity_id, increment_id, state, status, currency, grand_total, total_paid,
     total_invoiced, total_refunded, total_due, base_currency, base_grand_total, payment_method,
     last_trans_id, card_type, card_last4, customer_email, customer_name, customer_id,
-    customer_is_guest, created_at, updated_at, synced_at)
+    customer_is_guest, created_at, updated_at, synced_at, base_total_paid, base_total_invoiced,
+    base_total_refunded, base_total_due, base_to_order_rate, exact_amounts)
 VALUES (?, COALESCE(?, ''), COALESCE(?, ''), COALESCE(?, ''), COALESCE(?, ''), ?, ?, ?,
     ?, ?, COALESCE(?, ''), ?, COALESCE(?, ''), COALESCE(?, ''), COALESCE(?, ''), COALESCE(?, ''),
-    COALESCE(?, ''), COALESCE(?, ''), ?, ?, ?, ?, ?)
+    COALESCE(?, ''), COALESCE(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, ''), COALESCE(?, ''))
 ON CONFLICT (entity_id) DO UPDATE SET
     increment_id = excluded.increment_id, state = excluded.state, status = excluded.status,
     currency = excluded.currency, grand_total = excluded.grand_total,
@@ -32,14 +36,18 @@ ON CONFLICT (entity_id) DO UPDATE SET
     customer_email = excluded.customer_email, customer_name = excluded.customer_name,
     customer_id = excluded.customer_id, customer_is_guest = excluded.customer_is_guest,
     created_at = excluded.created_at, updated_at = excluded.updated_at,
-    synced_at = excluded.synced_at
+    synced_at = excluded.synced_at, base_total_paid = excluded.base_total_paid,
+    base_total_invoiced = excluded.base_total_invoiced,
+    base_total_refunded = excluded.base_total_refunded, base_total_due = excluded.base_total_due,
+    base_to_order_rate = excluded.base_to_order_rate, exact_amounts = excluded.exact_amounts
 )"_s;
 
 const QString kColumns = uR"(
 entity_id, increment_id, state, status, currency, grand_total, total_paid, total_invoiced,
 total_refunded, total_due, base_currency, base_grand_total, payment_method, last_trans_id,
 card_type, card_last4, customer_email, customer_name, customer_id, customer_is_guest,
-created_at, updated_at)"_s;
+created_at, updated_at, base_total_paid, base_total_invoiced, base_total_refunded, base_total_due,
+base_to_order_rate, exact_amounts)"_s;
 
 QString orderField(const OrderRecord &o)
 {
@@ -79,7 +87,45 @@ std::optional<Error> validate(const OrderRecord &o)
         if (auto e = checkMoney(o, *m, o.currency, name))
             return e;
     }
-    return checkMoney(o, o.baseGrandTotal, o.baseCurrency, "base_grand_total"_L1);
+    const std::pair<const Money *, QLatin1StringView> baseAmounts[] = {
+        {&o.baseGrandTotal, "base_grand_total"_L1},       {&o.baseTotalPaid, "base_total_paid"_L1},
+        {&o.baseTotalInvoiced, "base_total_invoiced"_L1}, {&o.baseTotalRefunded, "base_total_refunded"_L1},
+        {&o.baseTotalDue, "base_total_due"_L1},
+    };
+    for (const auto &[m, name] : baseAmounts) {
+        if (auto e = checkMoney(o, *m, o.baseCurrency, name))
+            return e;
+    }
+    return std::nullopt;
+}
+
+// exact_amounts column (migration 0010): a JSON object of field name → exact decimal text, ''
+// when the order has none.
+QString exactAmountsToSql(const QMap<QString, QString> &exact)
+{
+    if (exact.isEmpty())
+        return QString();
+    QJsonObject o;
+    for (auto it = exact.cbegin(); it != exact.cend(); ++it)
+        o.insert(it.key(), it.value());
+    return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact));
+}
+
+Result<QMap<QString, QString>> exactAmountsFromSql(const QString &text, const QString &field)
+{
+    QMap<QString, QString> exact;
+    if (text.isEmpty())
+        return exact;
+    const QJsonDocument doc = QJsonDocument::fromJson(text.toUtf8());
+    if (!doc.isObject())
+        return makeError(u"store.corrupt"_s, field, u"exact_amounts is not a JSON object"_s);
+    const QJsonObject o = doc.object();
+    for (auto it = o.constBegin(); it != o.constEnd(); ++it) {
+        if (!it.value().isString())
+            return makeError(u"store.corrupt"_s, field, u"exact_amounts."_s + it.key() + u" is not text"_s);
+        exact.insert(it.key(), it.value().toString());
+    }
+    return exact;
 }
 
 qint64 minorOrZero(const Money &m)
@@ -131,6 +177,10 @@ Status OrderRepository::upsert(const QList<OrderRecord> &orders, const QDateTime
         q.bindValue(i++, timeToSql(o.createdAt));
         q.bindValue(i++, timeToSql(o.updatedAt));
         q.bindValue(i++, synced);
+        for (const Money *m : {&o.baseTotalPaid, &o.baseTotalInvoiced, &o.baseTotalRefunded, &o.baseTotalDue})
+            q.bindValue(i++, minorOrZero(*m));
+        q.bindValue(i++, o.baseToOrderRate);
+        q.bindValue(i++, exactAmountsToSql(o.exactAmounts));
         if (Status s = detail::exec(q, u"cannot store "_s + orderField(o)); !s)
             return s;
     }
@@ -187,13 +237,6 @@ Result<std::optional<OrderRecord>> OrderRepository::findWhere(const QString &col
         *m = Money::fromMinor(q.value(i++).toLongLong(), o.currency);
     const QString baseCode = q.value(i++).toString();
     const qint64 baseGrandTotal = q.value(i++).toLongLong();
-    if (!baseCode.isEmpty()) {
-        auto base = detail::currencyFromSql(baseCode, field);
-        if (!base)
-            return base.error();
-        o.baseCurrency = *base;
-        o.baseGrandTotal = Money::fromMinor(baseGrandTotal, o.baseCurrency);
-    }
     o.paymentMethod = q.value(i++).toString();
     o.lastTransId = q.value(i++).toString();
     o.cardType = q.value(i++).toString();
@@ -206,6 +249,25 @@ Result<std::optional<OrderRecord>> OrderRepository::findWhere(const QString &col
     o.customerIsGuest = q.value(i++).toInt() != 0;
     o.createdAt = timeFromSql(q.value(i++));
     o.updatedAt = timeFromSql(q.value(i++));
+    qint64 baseTotals[4] = {};
+    for (qint64 &b : baseTotals)
+        b = q.value(i++).toLongLong();
+    if (!baseCode.isEmpty()) {
+        auto base = detail::currencyFromSql(baseCode, field);
+        if (!base)
+            return base.error();
+        o.baseCurrency = *base;
+        o.baseGrandTotal = Money::fromMinor(baseGrandTotal, o.baseCurrency);
+        o.baseTotalPaid = Money::fromMinor(baseTotals[0], o.baseCurrency);
+        o.baseTotalInvoiced = Money::fromMinor(baseTotals[1], o.baseCurrency);
+        o.baseTotalRefunded = Money::fromMinor(baseTotals[2], o.baseCurrency);
+        o.baseTotalDue = Money::fromMinor(baseTotals[3], o.baseCurrency);
+    }
+    o.baseToOrderRate = q.value(i++).toString();
+    auto exact = exactAmountsFromSql(q.value(i++).toString(), field);
+    if (!exact)
+        return exact.error();
+    o.exactAmounts = std::move(exact).value();
     return std::optional<OrderRecord>(std::move(o));
 }
 
