@@ -1,9 +1,11 @@
 #include "ordersmodel.h"
 
 #include "displayformat.h"
-
+#include "money/exactamount.h"
 
 #include <QDateTime>
+#include <QJsonDocument>
+#include <QJsonObject>
 
 using namespace Qt::StringLiterals;
 
@@ -27,8 +29,31 @@ enum Field {
     FCardLast4,
     FTxnCount,
     FGuest,
+    FExact,
     FieldCount
 };
+
+// The exact Magento text of a stored amount that was finer than its currency (docs/magento.md
+// §7), from the exact_amounts column; empty when there is none or it no longer applies.
+QString exactAmount(const QVariant &exactJson, const char *field, qint64 minor, const QString &currency)
+{
+    const QString json = exactJson.toString();
+    const auto cur = pb::Currency::fromCode(currency);
+    if (json.isEmpty() || !cur)
+        return QString();
+    const QString text = QJsonDocument::fromJson(json.toUtf8()).object().value(QLatin1StringView(field)).toString();
+    return exactTextMatching(text, Money::fromMinor(minor, *cur));
+}
+
+const char *exactField(Field f)
+{
+    switch (f) {
+    case FTotal: return "grand_total";
+    case FPaid: return "total_paid";
+    case FRefunded: return "total_refunded";
+    default: return "";
+    }
+}
 
 } // namespace
 
@@ -65,7 +90,10 @@ SqlPagedModel::FilterFields OrdersModel::filterFields() const
 
 QString OrdersModel::exportText(const Row &row, int column) const
 {
-    const auto money = [&](Field f) { return plainAmount(row.at(f).toLongLong(), row.at(FCurrency).toString()); };
+    const auto money = [&](Field f) {
+        const QString exact = exactAmount(row.at(FExact), exactField(f), row.at(f).toLongLong(), row.at(FCurrency).toString());
+        return exact.isEmpty() ? plainAmount(row.at(f).toLongLong(), row.at(FCurrency).toString()) : exact;
+    };
     switch (Column(column)) {
     case Total: return money(FTotal);
     case Paid: return money(FPaid);
@@ -94,7 +122,7 @@ QStringList OrdersModel::selectColumns() const
         u"increment_id"_s, u"created_at"_s,     u"customer_name"_s,  u"customer_email"_s,
         u"status"_s,       u"grand_total"_s,    u"total_paid"_s,     u"total_refunded"_s,
         u"currency"_s,     u"pay_status"_s,     u"card_type"_s,      u"card_last4"_s,
-        u"pay_txn_count"_s, u"customer_is_guest"_s,
+        u"pay_txn_count"_s, u"customer_is_guest"_s, u"exact_amounts"_s,
     };
     Q_ASSERT(columns.size() == FieldCount);
     return columns;
@@ -155,7 +183,19 @@ QVariant OrdersModel::cellData(const Row &row, int column, int role) const
     const QString currency = row.at(FCurrency).toString();
     // The total carries the currency code so the Currency column can stay hidden by default;
     // paid and refunded are in the same currency on the same row.
-    const auto money = [&](Field f, bool withCode) { return moneyCell(role, row.at(f).toLongLong(), currency, withCode); };
+    const auto money = [&](Field f, bool withCode) -> QVariant {
+        // Magento kept this amount finer than the currency: show it exactly, flagged; sorting
+        // and filtering stay on the rounded amount PayBridge moves.
+        const qint64 minor = row.at(f).toLongLong();
+        const QString exact = exactAmount(row.at(FExact), exactField(f), minor, currency);
+        if (exact.isEmpty() || (role != Qt::DisplayRole && role != Qt::ToolTipRole))
+            return moneyCell(role, minor, currency, withCode);
+        const QString shown = Format::localizeDecimal(exact, QLocale());
+        if (role == Qt::ToolTipRole)
+            return tr("Magento keeps %1 %2, finer than %2 allows; PayBridge moves %3 %2 (rounded half-even).")
+                .arg(shown, currency, Format::money(minor, currency));
+        return tr("%1 *", "an amount finer than its currency, flagged").arg(withCode ? shown + u' ' + currency : shown);
+    };
     const auto text = [role](const QVariant &display, const QVariant &raw) { return textCell(role, display, raw); };
 
     switch (Column(column)) {

@@ -1,8 +1,11 @@
 #include "recorddetails.h"
 
 #include "displayformat.h"
+#include "money/exactamount.h"
 #include "ordertimeline.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QSqlRecord>
@@ -54,6 +57,25 @@ private:
 QString moneyText(const QSqlRecord &r, const char *field, const QString &currency)
 {
     return Format::money(r.value(QLatin1StringView(field)).toLongLong(), currency) + u' ' + currency;
+}
+
+// An order amount Magento kept finer than its currency (docs/magento.md §7): exact, flagged, with
+// what PayBridge moves; the plain amount otherwise or when the exact text no longer applies.
+QString orderMoneyText(const QSqlRecord &r, const char *field, const QString &currency)
+{
+    const QString plain = moneyText(r, field, currency);
+    const auto cur = Currency::fromCode(currency);
+    const QString json = r.value(u"exact_amounts"_s).toString();
+    if (!cur || json.isEmpty())
+        return plain;
+    const qint64 minor = r.value(QLatin1StringView(field)).toLongLong();
+    const QString exact = exactTextMatching(
+        QJsonDocument::fromJson(json.toUtf8()).object().value(QLatin1StringView(field)).toString(),
+        Money::fromMinor(minor, *cur));
+    if (exact.isEmpty())
+        return plain;
+    return RecordDetails::tr("%1 %2 * (moves as %3)")
+        .arg(Format::localizeDecimal(exact, QLocale()), currency, plain);
 }
 
 QString timeText(const QVariant &ms)
@@ -164,11 +186,16 @@ QString RecordDetails::orderHtml(const QSqlDatabase &db, qint64 entityId, const 
 
     FieldTable amounts(mutedColor);
     amounts.section(tr("Order amounts"));
-    amounts.add(tr("Grand total"), moneyText(o, "grand_total", currency));
-    amounts.add(tr("Invoiced"), moneyText(o, "total_invoiced", currency));
-    amounts.add(tr("Paid"), moneyText(o, "total_paid", currency));
-    amounts.add(tr("Refunded"), moneyText(o, "total_refunded", currency));
-    amounts.add(tr("Due"), moneyText(o, "total_due", currency));
+    amounts.add(tr("Grand total"), orderMoneyText(o, "grand_total", currency));
+    amounts.add(tr("Invoiced"), orderMoneyText(o, "total_invoiced", currency));
+    amounts.add(tr("Paid"), orderMoneyText(o, "total_paid", currency));
+    amounts.add(tr("Refunded"), orderMoneyText(o, "total_refunded", currency));
+    amounts.add(tr("Due"), orderMoneyText(o, "total_due", currency));
+    if (!o.value(u"exact_amounts"_s).toString().isEmpty())
+        amounts.add(tr("Precision"),
+                    tr("* Magento keeps amounts of this order finer than %1 allows. They are shown exactly; "
+                       "PayBridge captures, refunds and books them rounded half-even and records the difference.")
+                        .arg(currency));
 
     FieldTable payment(mutedColor);
     payment.section(tr("Gateway"));

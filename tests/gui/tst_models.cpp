@@ -5,6 +5,7 @@
 #include "csvexport.h"
 #include "displayformat.h"
 #include "ordersmodel.h"
+#include "recorddetails.h"
 #include "savedviews.h"
 #include "storefixture.h"
 #include "store/database.h"
@@ -13,6 +14,7 @@
 #include <QAbstractItemModelTester>
 #include <QDir>
 #include <QFile>
+#include <QScopeGuard>
 #include <QSet>
 #include <QSettings>
 #include <QSignalSpy>
@@ -108,6 +110,7 @@ private Q_SLOTS:
     void filteredPagingStaysFiltered();
     void moneyFormatting();
     void modelDisplaysStoreValues();
+    void finerMagentoAmountsShownExactly();
     void refreshKeepsLoadedRowsAndSeesNewData();
     void emptyAndMissingStore();
     void queryErrorStopsFetching();
@@ -453,6 +456,29 @@ void TestModels::modelDisplaysStoreValues()
     QCOMPARE(txns.data(txns.index(0, TransactionsModel::Status)).toString(), u"Settled"_s);
     QCOMPARE(txns.data(txns.index(0, TransactionsModel::Type)).toString(), u"Sale"_s);
     QCOMPARE(txns.data(txns.index(0, TransactionsModel::Created)).toString(), u"2024-03-14 22:00"_s);
+}
+
+void TestModels::finerMagentoAmountsShownExactly()
+{
+    // Magento kept 150000.5 yen (docs/magento.md §7); the store holds 150000, rounded half-even.
+    // A stale exact text (total_paid no longer rounds to it) is not shown.
+    QSqlDatabase writer = QSqlDatabase::database(kWriter, false);
+    QSqlQuery q(writer);
+    QVERIFY(q.exec(uR"(UPDATE orders SET exact_amounts = '{"grand_total":"150000.5","total_paid":"150001.75"}' WHERE entity_id = 1)"_s));
+    const auto restore = qScopeGuard([&] { QSqlQuery(writer).exec(u"UPDATE orders SET exact_amounts = '' WHERE entity_id = 1"_s); });
+    OrdersModel orders(QSqlDatabase::database(kReader, false));
+    orders.setFilterText(u"900000001"_s);
+    QCOMPARE(orders.rowCount(), 1);
+    QCOMPARE(orders.data(orders.index(0, OrdersModel::Total)).toString(), u"150,000.5 JPY *"_s);
+    QVERIFY(orders.data(orders.index(0, OrdersModel::Total), Qt::ToolTipRole).toString().contains(u"150,000.5"_s));
+    QCOMPARE(orders.data(orders.index(0, OrdersModel::Total), SqlPagedModel::SortRole).toLongLong(), 150000LL);
+    QCOMPARE(orders.data(orders.index(0, OrdersModel::Paid)).toString(), u"150,000"_s);
+
+    // The order detail shows the exact amount, what moves, and why it is flagged.
+    const QString html = pb::ui::RecordDetails::orderHtml(QSqlDatabase::database(kReader, false), 1, u"#777777"_s);
+    QVERIFY2(html.contains(u"150,000.5 JPY * (moves as 150,000 JPY)"_s), qPrintable(html));
+    QVERIFY2(!html.contains(u"150,001.75"_s), qPrintable(html));
+    QVERIFY2(html.contains(u"finer than JPY allows"_s), qPrintable(html));
 }
 
 void TestModels::refreshKeepsLoadedRowsAndSeesNewData()
