@@ -68,6 +68,49 @@ QStringList sorted(QStringList list)
     return list;
 }
 
+// 10^n: converts an order's stored amounts between scales (MagentoOrder::exponent is the scale of
+// the stored numbers, not always the currency's digits).
+qint64 pow10(int n)
+{
+    qint64 p = 1;
+    while (n-- > 0)
+        p *= 10;
+    return p;
+}
+
+// The PayTrace sale or authorization the payment module's newest "Captured/Authorized amount of
+// … Transaction ID: "N"" comment of an order names (refund and void comments name others).
+QString commentTransactionId(const MagentoOrder &o)
+{
+    static const QRegularExpression named(u"^(?:Captured|Authorized) amount of .*Transaction ID: \"(\\d+)\""_s);
+    for (const MagentoStatusHistory &h : o.statusHistories) { // newest first
+        const QRegularExpressionMatch m = named.match(h.comment);
+        if (m.hasMatch())
+            return m.captured(1);
+    }
+    return {};
+}
+
+// `typed` is `id` with two neighbouring digits swapped or one digit left out.
+bool isTypoOf(const QString &typed, const QString &id)
+{
+    if (typed.size() == id.size()) {
+        QList<qsizetype> diff;
+        for (qsizetype i = 0; i < id.size(); ++i) {
+            if (typed[i] != id[i])
+                diff.append(i);
+        }
+        return diff.size() == 2 && diff[1] == diff[0] + 1 && typed[diff[0]] == id[diff[1]] && typed[diff[1]] == id[diff[0]];
+    }
+    if (typed.size() + 1 != id.size())
+        return false;
+    for (qsizetype i = 0; i < id.size(); ++i) {
+        if (QString(id).remove(i, 1) == typed)
+            return true;
+    }
+    return false;
+}
+
 bool isInteger(const QJsonValue &v)
 {
     return v.isDouble() && v.toDouble() == double(qint64(v.toDouble()));
@@ -389,6 +432,7 @@ private slots:
         const QStringList types{u"SALE"_s, u"AUTHORIZATION"_s, u"REFUND"_s, u"VOID"_s};
         QSet<QString> seenStatus;
         QSet<QString> seenTypes;
+        QSet<QString> seenThrough;
         for (const QJsonValue &v : records) {
             const QJsonObject t = v.toObject();
             QCOMPARE(sortedKeys(t), sorted(recordKeys));
@@ -408,8 +452,17 @@ private slots:
                      sorted({u"name"_s, u"street_address"_s, u"street_address2"_s, u"city"_s, u"county"_s, u"state"_s, u"zip"_s, u"country"_s}));
             const QJsonObject created = t.value(u"created"_s).toObject();
             QCOMPARE(sortedKeys(created), sorted({u"through"_s, u"at"_s, u"by"_s, u"from_ip"_s}));
-            QCOMPARE(created.value(u"through"_s).toString(), u"API"_s);
-            QCOMPARE(created.value(u"by"_s).toString(), credential(s, u"paytrace.username"_s));
+            // API payments are made by the API user; the account also holds staff sales keyed in
+            // the virtual terminal or swiped at the counter (the untidy history, README).
+            const QString through = created.value(u"through"_s).toString();
+            const QString by = created.value(u"by"_s).toString();
+            seenThrough.insert(through);
+            if (through == u"API"_s) {
+                QCOMPARE(by, credential(s, u"paytrace.username"_s));
+            } else {
+                QVERIFY2(through == u"Virtual Terminal"_s || through == u"Swiped"_s, qPrintable(through));
+                QVERIFY2(!by.isEmpty() && by != credential(s, u"paytrace.username"_s), qPrintable(by));
+            }
             QVERIFY(when.match(created.value(u"at"_s).toString()).hasMatch());
             const QString settled = t.value(u"settled"_s).toString();
             const QString code = t.value(u"status_code"_s).toString();
@@ -430,7 +483,10 @@ private slots:
             }
             if (message == u"Declined") {
                 QCOMPARE(t.value(u"approval_code"_s).toString(), QString());
-                QVERIFY(t.value(u"approval_message"_s).toString().startsWith(u"    DECLINE"_s));
+                // Padded processor text like the recordings: "    DECLINE - Do not honor",
+                // "    DECLINE      - Do not honor", "    PICK UP CARD - Lost or stolen".
+                const QString text = t.value(u"approval_message"_s).toString();
+                QVERIFY2(QRegularExpression(u"^    [A-Z][A-Z ]* - \\S"_s).match(text).hasMatch(), qPrintable(text));
             } else if (t.value(u"transaction_type"_s).toString() != u"REFUND") {
                 QCOMPARE(t.value(u"approval_code"_s).toString().size(), 6);
                 QVERIFY(t.value(u"approval_message"_s).toString().startsWith(u"  "_s)); // padded like the recordings
@@ -440,6 +496,7 @@ private slots:
             QVERIFY2(seenStatus.contains(m), qPrintable(m));
         for (const QString &t : types)
             QVERIFY2(seenTypes.contains(t), qPrintable(t));
+        QVERIFY(seenThrough.contains(u"API"_s));
 
         // Amounts are written exactly: the raw text of every record carries the decimal of the books.
         for (const PayTraceTransaction &t : books) {
@@ -554,7 +611,7 @@ private slots:
         for (const PayTraceTransaction &t : books)
             byId.insert(t.id, t);
         int paytrace = 0;
-        QSet<QString> states, currencies;
+        QSet<QString> states, currencies, cardCurrencies;
         bool declinedThenApproved = false;
         for (const MagentoOrder &o : orders) {
             states.insert(o.state);
@@ -564,23 +621,48 @@ private slots:
             QVERIFY(QRegularExpression(u"^\\d{9}$"_s).match(o.incrementId).hasMatch());
             if (o.payment.method == u"paytrace") {
                 ++paytrace;
-                QCOMPARE(o.orderCurrencyCode, u"USD"_s);
+                // The card is charged in the store's base currency (USD), whatever currency the
+                // order is displayed in (README "Currencies").
+                QCOMPARE(o.baseCurrencyCode, u"USD"_s);
+                QVERIFY(o.baseExponent >= 2);
+                if (o.orderCurrencyCode == u"USD"_s) {
+                    QCOMPARE(o.baseToOrderRateE4, 10000);
+                    QCOMPARE(o.exponent, o.baseExponent);
+                    QCOMPARE(o.grandTotal, o.baseGrandTotal);
+                } else {
+                    cardCurrencies.insert(o.orderCurrencyCode);
+                }
                 const QList<PayTraceTransaction> mine = s.paytrace().transactionsForInvoice(o.incrementId);
-                QVERIFY(!mine.isEmpty());
                 bool sawDecline = false;
                 for (const PayTraceTransaction &t : mine) {
                     sawDecline = sawDecline || !t.approved;
                     if (t.approved && sawDecline)
                         declinedThenApproved = true;
                 }
-                if (!o.payment.lastTransId.isEmpty()) {
-                    const PayTraceTransaction t = byId.value(o.payment.lastTransId.toLongLong());
-                    QCOMPARE(t.invoiceId, o.incrementId);
+                // The transaction that paid: last_trans_id, or (some orders lack it) the one the
+                // payment module's newest comment names.
+                QString paidBy = o.payment.lastTransId;
+                if (paidBy.isEmpty())
+                    paidBy = commentTransactionId(o);
+                if (!o.payment.lastTransId.isEmpty())
+                    QCOMPARE(o.payment.lastTransId, commentTransactionId(o));
+                bool phoneTypo = false;
+                if (!paidBy.isEmpty()) {
+                    QVERIFY2(byId.contains(paidBy.toLongLong()), qPrintable(paidBy));
+                    const PayTraceTransaction t = byId.value(paidBy.toLongLong());
+                    if (t.invoiceId != o.incrementId) {
+                        // Staff keyed the phone order with a mistyped order number (README).
+                        QVERIFY2(isTypoOf(t.invoiceId, o.incrementId), qPrintable(t.invoiceId + u" for "_s + o.incrementId));
+                        QCOMPARE(t.createdThrough, u"Virtual Terminal"_s);
+                        phoneTypo = true;
+                    }
                     QVERIFY(t.approved);
-                    QCOMPARE(t.amount, o.grandTotal);
+                    // PayTrace amounts are USD cents; the order's base amounts are at baseExponent.
+                    QCOMPARE(t.amount * pow10(o.baseExponent - 2), o.baseGrandTotal);
                 }
+                QVERIFY2(!mine.isEmpty() || phoneTypo, qPrintable(o.incrementId));
                 if (o.totalPaid.value_or(0) > 0 && o.state != u"canceled")
-                    QVERIFY(!o.payment.lastTransId.isEmpty());
+                    QVERIFY2(!paidBy.isEmpty(), qPrintable(o.incrementId));
             } else {
                 QVERIFY(o.payment.method == u"checkmo" || o.payment.method == u"banktransfer");
                 QVERIFY(o.payment.lastTransId.isEmpty());
@@ -591,6 +673,7 @@ private slots:
         for (const QString &state : {u"new"_s, u"processing"_s, u"complete"_s, u"closed"_s, u"canceled"_s, u"holded"_s, u"payment_review"_s})
             QVERIFY2(states.contains(state), qPrintable(state));
         QVERIFY(currencies.size() >= 3);
+        QVERIFY2(cardCurrencies.size() >= 2, qPrintable(QStringList(cardCurrencies.values()).join(u',')));
         QVERIFY(declinedThenApproved);
 
         // Refunds only after settlement; voids only before it; batches numbered in close order.
@@ -608,8 +691,11 @@ private slots:
         for (qsizetype i = 1; i < batches.size(); ++i) {
             QCOMPARE(batches[i].number, batches[i - 1].number + 1);
             QVERIFY(batches[i].closedAt > batches[i - 1].closedAt);
-            // 8 pm Pacific.
-            QCOMPARE(utcToPacificLocal(batches[i].closedAt) % 86400, 20 * 3600);
+            // At most one close a Pacific day: 8 pm Pacific plus up to 40 minutes, or closed by hand
+            // earlier that day, 11:00 at the earliest (README "PayTrace as untidy as a real account").
+            const qint64 timeOfDay = utcToPacificLocal(batches[i].closedAt) % 86400;
+            QVERIFY2(timeOfDay >= 11 * 3600 && timeOfDay < 20 * 3600 + 40 * 60, qPrintable(QString::number(timeOfDay)));
+            QVERIFY(pacificDayNumber(batches[i].closedAt) > pacificDayNumber(batches[i - 1].closedAt));
         }
     }
 
@@ -809,11 +895,34 @@ private slots:
             QCOMPARE(item.value(u"entity_id"_s).toInteger(), o.entityId);
             QCOMPARE(item.value(u"increment_id"_s).toString(), o.incrementId);
             for (const QString &key : {u"state"_s, u"status"_s, u"order_currency_code"_s, u"base_currency_code"_s,
-                                       u"customer_email"_s, u"customer_firstname"_s, u"customer_lastname"_s})
+                                       u"customer_email"_s})
                 QVERIFY2(item.value(key).isString(), qPrintable(key));
+            // The customer's name: on the order, or (some guests) only on the billing address.
+            const QJsonObject billing = item.value(u"billing_address"_s).toObject();
+            for (const auto &[orderKey, addressKey] : {std::pair{u"customer_firstname"_s, u"firstname"_s},
+                                                       std::pair{u"customer_lastname"_s, u"lastname"_s}}) {
+                if (item.contains(orderKey)) {
+                    QVERIFY2(item.value(orderKey).isString(), qPrintable(orderKey));
+                    QVERIFY2(!item.value(orderKey).toString().isEmpty(), qPrintable(orderKey));
+                } else {
+                    QVERIFY2(o.customerIsGuest(), qPrintable(orderKey + u" missing on a registered customer's order"_s));
+                    QVERIFY2(billing.value(addressKey).isString(), qPrintable(addressKey));
+                    QVERIFY2(!billing.value(addressKey).toString().isEmpty(), qPrintable(addressKey));
+                }
+            }
+            QCOMPARE(item.value(u"customer_firstname"_s).toString(), o.customerFirstname);
+            QCOMPARE(item.value(u"customer_lastname"_s).toString(), o.customerLastname);
+            // Amounts: JSON numbers, or 4-decimal text on orders served raw (README "Data").
+            const QRegularExpression raw4(u"^-?\\d+\\.\\d{4}$"_s);
             for (const QString &key : {u"grand_total"_s, u"base_grand_total"_s, u"subtotal"_s, u"tax_amount"_s,
-                                       u"shipping_amount"_s, u"total_due"_s})
-                QVERIFY2(item.value(key).isDouble(), qPrintable(key));
+                                       u"shipping_amount"_s, u"total_due"_s}) {
+                if (o.decimalText) {
+                    QVERIFY2(item.value(key).isString(), qPrintable(key));
+                    QVERIFY2(raw4.match(item.value(key).toString()).hasMatch(), qPrintable(key));
+                } else {
+                    QVERIFY2(item.value(key).isDouble(), qPrintable(key));
+                }
+            }
             QVERIFY(stamp.match(item.value(u"created_at"_s).toString()).hasMatch());
             QVERIFY(stamp.match(item.value(u"updated_at"_s).toString()).hasMatch());
             QCOMPARE(item.value(u"created_at"_s).toString(), QString::fromLatin1(magentoTime(o.createdAt)));
@@ -841,8 +950,10 @@ private slots:
                 QCOMPARE(shipping.value(u"address"_s).toObject().value(u"address_type"_s).toString(), u"shipping"_s);
             QVERIFY(item.value(u"items"_s).isArray());
             QVERIFY(item.value(u"status_histories"_s).isArray());
-            // Exact money text.
-            const QByteArray grand = "\"grand_total\":" + decimalNumber(o.grandTotal, o.exponent) + ",";
+            // Exact money text, at the order's real scale.
+            const QByteArray grandText = o.decimalText ? "\"" + decimalFixed(o.grandTotal * pow10(4 - o.exponent), 4) + "\""
+                                                       : decimalNumber(o.grandTotal, o.exponent);
+            const QByteArray grand = "\"grand_total\":" + grandText + ",";
             QVERIFY(all.body.contains(QByteArray("\"entity_id\":" + QByteArray::number(o.entityId) + ",")));
             QVERIFY2(all.body.contains(grand), grand.constData());
         }
@@ -894,14 +1005,16 @@ private slots:
             if (predicate == u"state=processing") return o.state == u"processing";
             if (predicate == u"state!=complete") return o.state != u"complete";
             if (predicate == u"status in closed,canceled") return o.status == u"closed" || o.status == u"canceled";
-            if (predicate == u"USD and grand>100") return o.orderCurrencyCode == u"USD" && o.grandTotal > 10000;
+            // Amounts compared in 1/10000 units: the order's stored scale is 0, 2 or 4.
+            const qint64 grandE4 = o.grandTotal * pow10(4 - o.exponent);
+            if (predicate == u"USD and grand>100") return o.orderCurrencyCode == u"USD" && grandE4 > 100'0000;
             if (predicate == u"currency in EUR,GBP") return o.orderCurrencyCode == u"EUR" || o.orderCurrencyCode == u"GBP";
             if (predicate == u"currency not in USD,CAD") return o.orderCurrencyCode != u"USD" && o.orderCurrencyCode != u"CAD";
             if (predicate == u"email like %example.net") return o.customerEmail.endsWith(u"example.net"_s);
             if (predicate == u"guest") return o.customerIsGuest();
             if (predicate == u"paid") return o.totalPaid.has_value();
             if (predicate == u"created May 1-7") return o.createdAt >= may1 && o.createdAt <= may1 + 7 * 86400 - 1;
-            if (predicate == u"50.50<=grand<80") return o.exponent == 2 && o.grandTotal >= 5050 && o.grandTotal < 8000;
+            if (predicate == u"50.50<=grand<80") return grandE4 >= 50'5000 && grandE4 < 80'0000;
             if (predicate == u"id<=10") return o.entityId <= 10;
             return false;
         };
@@ -932,10 +1045,22 @@ private slots:
         QCOMPARE(asc.status, 200);
         const QJsonArray items = asc.json().value(u"items"_s).toArray();
         QVERIFY(items.size() > 100);
+        // grand_total in 1/10000 units: a JSON number, or 4-decimal text on orders served raw.
+        const auto grandE4 = [](const QJsonObject &item, bool *ok) -> qint64 {
+            const QJsonValue v = item.value(u"grand_total"_s);
+            qint64 minor = 0;
+            if (v.isString())
+                *ok = parseDecimal(v.toString().toLatin1(), 4, &minor);
+            else if ((*ok = v.isDouble()))
+                minor = qRound64(v.toDouble() * 10000);
+            return minor;
+        };
         for (qsizetype i = 1; i < items.size(); ++i) {
-            const double a = items[i - 1].toObject().value(u"grand_total"_s).toDouble();
-            const double b = items[i].toObject().value(u"grand_total"_s).toDouble();
-            QVERIFY(a <= b);
+            bool okA = false, okB = false;
+            const qint64 a = grandE4(items[i - 1].toObject(), &okA);
+            const qint64 b = grandE4(items[i].toObject(), &okB);
+            QVERIFY(okA && okB);
+            QVERIFY2(a <= b, qPrintable(u"%1 > %2"_s.arg(a).arg(b)));
             if (a == b) // ties keep entity_id order
                 QVERIFY(items[i - 1].toObject().value(u"entity_id"_s).toInteger() < items[i].toObject().value(u"entity_id"_s).toInteger());
         }
@@ -1550,7 +1675,8 @@ private slots:
                                    u"paytrace.username"_s, u"paytrace.password"_s, u"magento.consumer_key"_s,
                                    u"magento.consumer_secret"_s, u"magento.access_token"_s,
                                    u"magento.access_token_secret"_s, u"magento.bearer_token"_s, u"odoo.database"_s,
-                                   u"odoo.username"_s, u"odoo.password"_s};
+                                   u"odoo.username"_s, u"odoo.password"_s, u"paytrace.limited_username"_s,
+                                   u"paytrace.limited_password"_s};
         QMap<QString, QString> values;
         QStringList order;
         QElapsedTimer t;
@@ -1583,6 +1709,13 @@ private slots:
                                      + "&password=" + QUrl::toPercentEncoding(values.value(u"paytrace.password"_s)),
                                  {{"Content-Type", "application/x-www-form-urlencoded"}});
         QCOMPARE(grant.status, 200);
+        // So do the second, limited API user's (it lacks rights, not a login).
+        QVERIFY(values.value(u"paytrace.limited_username"_s) != values.value(u"paytrace.username"_s));
+        const Reply limitedGrant = send("POST", QUrl(values.value(u"paytrace_url"_s) + u"/oauth/token"_s),
+                                        "grant_type=password&username=" + QUrl::toPercentEncoding(values.value(u"paytrace.limited_username"_s))
+                                            + "&password=" + QUrl::toPercentEncoding(values.value(u"paytrace.limited_password"_s)),
+                                        {{"Content-Type", "application/x-www-form-urlencoded"}});
+        QCOMPARE(limitedGrant.status, 200);
         process.terminate(); // SIGTERM
         QVERIFY(process.waitForFinished(15000));
         QCOMPARE(process.exitStatus(), QProcess::NormalExit);
