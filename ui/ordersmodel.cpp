@@ -30,6 +30,8 @@ enum Field {
     FTxnCount,
     FGuest,
     FExact,
+    FBaseCurrency,
+    FBaseTotal,
     FieldCount
 };
 
@@ -123,6 +125,7 @@ QStringList OrdersModel::selectColumns() const
         u"status"_s,       u"grand_total"_s,    u"total_paid"_s,     u"total_refunded"_s,
         u"currency"_s,     u"pay_status"_s,     u"card_type"_s,      u"card_last4"_s,
         u"pay_txn_count"_s, u"customer_is_guest"_s, u"exact_amounts"_s,
+        u"base_currency"_s, u"base_grand_total"_s,
     };
     Q_ASSERT(columns.size() == FieldCount);
     return columns;
@@ -217,7 +220,19 @@ QVariant OrdersModel::cellData(const Row &row, int column, int role) const
             return tr("Magento status: %1").arg(code);
         return text(Format::orderStatus(code), code);
     }
-    case Total: return money(FTotal, true);
+    case Total: {
+        // Magento charges the card the base grand total in the base currency (docs/magento.md
+        // §8): where that differs from what the customer saw, the row shows both.
+        const QVariant shown = money(FTotal, true);
+        const QString base = row.at(FBaseCurrency).toString();
+        if (base.isEmpty() || base == currency || (role != Qt::DisplayRole && role != Qt::ToolTipRole))
+            return shown;
+        const QString charged = Format::money(row.at(FBaseTotal).toLongLong(), base) + u' ' + base;
+        if (role == Qt::ToolTipRole)
+            return tr("The customer saw %1 %2; the card was charged %3 in the store's base currency.")
+                .arg(Format::money(row.at(FTotal).toLongLong(), currency), currency, charged);
+        return tr("%1 (%2 charged)", "order total, then the base amount charged").arg(shown.toString(), charged);
+    }
     case Paid: return money(FPaid, false);
     case Refunded: return money(FRefunded, false);
     case Currency:
@@ -268,7 +283,7 @@ QVariant OrdersModel::columnHeader(int section, int role) const
         case Created: return tr("When the order was placed (local time)");
         case Payment: return tr("Payment state derived from the linked gateway transactions");
         case Transactions: return tr("Number of gateway transactions linked to the order");
-        case Total: return tr("Grand total in the order's currency");
+        case Total: return tr("Grand total in the order's currency, and the amount charged where the base currency differs");
         default: break;
         }
     } else if (role == Qt::TextAlignmentRole) {

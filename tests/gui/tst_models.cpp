@@ -111,6 +111,7 @@ private Q_SLOTS:
     void moneyFormatting();
     void modelDisplaysStoreValues();
     void finerMagentoAmountsShownExactly();
+    void chargedAmountShownBesideTheOrderTotal();
     void refreshKeepsLoadedRowsAndSeesNewData();
     void emptyAndMissingStore();
     void queryErrorStopsFetching();
@@ -479,6 +480,34 @@ void TestModels::finerMagentoAmountsShownExactly()
     QVERIFY2(html.contains(u"150,000.5 JPY * (moves as 150,000 JPY)"_s), qPrintable(html));
     QVERIFY2(!html.contains(u"150,001.75"_s), qPrintable(html));
     QVERIFY2(html.contains(u"finer than JPY allows"_s), qPrintable(html));
+}
+
+void TestModels::chargedAmountShownBesideTheOrderTotal()
+{
+    // A USD store showing yen: the card was charged the base grand total (docs/magento.md §8).
+    QSqlDatabase writer = QSqlDatabase::database(kWriter, false);
+    QSqlQuery q(writer);
+    QVERIFY(q.exec(u"SELECT base_currency, base_grand_total FROM orders WHERE entity_id = 1"_s) && q.next());
+    const QString baseCurrency = q.value(0).toString();
+    const qint64 baseTotal = q.value(1).toLongLong();
+    q.finish();
+    QVERIFY(q.exec(u"UPDATE orders SET base_currency = 'USD', base_grand_total = 100000 WHERE entity_id = 1"_s));
+    const auto restore = qScopeGuard([&] {
+        QSqlQuery r(writer);
+        r.prepare(u"UPDATE orders SET base_currency = ?, base_grand_total = ? WHERE entity_id = 1"_s);
+        r.addBindValue(baseCurrency);
+        r.addBindValue(baseTotal);
+        r.exec();
+    });
+    OrdersModel orders(QSqlDatabase::database(kReader, false));
+    orders.setFilterText(u"900000001"_s);
+    QCOMPARE(orders.rowCount(), 1);
+    QCOMPARE(orders.data(orders.index(0, OrdersModel::Total)).toString(), u"150,000 JPY (1,000.00 USD charged)"_s);
+    QVERIFY(orders.data(orders.index(0, OrdersModel::Total), Qt::ToolTipRole).toString().contains(u"1,000.00 USD"_s));
+    QCOMPARE(orders.data(orders.index(0, OrdersModel::Total), SqlPagedModel::SortRole).toLongLong(), 150000LL);
+
+    const QString html = pb::ui::RecordDetails::orderHtml(QSqlDatabase::database(kReader, false), 1, u"#777777"_s);
+    QVERIFY2(html.contains(u"1,000.00 USD (the order shows 150,000 JPY)"_s), qPrintable(html));
 }
 
 void TestModels::refreshKeepsLoadedRowsAndSeesNewData()
