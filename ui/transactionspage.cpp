@@ -4,6 +4,9 @@
 #include "recorddetails.h"
 #include "transactionsmodel.h"
 
+#include "mapping/mappingprofile.h"
+#include "sync/linker.h"
+
 #include <QLineEdit>
 #include <QTableView>
 #include <QSqlQuery>
@@ -46,8 +49,14 @@ TransactionsModel *TransactionsPage::transactionsModel() const
 
 QString TransactionsPage::detailHtml(const QVariant &key) const
 {
-    return RecordDetails::transactionHtml(model()->database(), key.toString(),
-                                          palette().color(QPalette::PlaceholderText).name());
+    QString html = RecordDetails::transactionHtml(model()->database(), key.toString(),
+                                                  palette().color(QPalette::PlaceholderText).name());
+    // Why the sync left it unlinked, under the profile the sync links with (a read only).
+    QSqlDatabase db = model()->database();
+    const auto why = sync::Linker(db).whyUnlinked(mapping::MappingProfile::defaults(), key.toString());
+    if (why && !why->isEmpty())
+        html += u"<p><b>"_s + tr("Why it is not linked").toHtmlEscaped() + u"</b><br>"_s + why->toHtmlEscaped() + u"</p>"_s;
+    return html;
 }
 
 int TransactionsPage::identifierColumn() const
