@@ -4,6 +4,7 @@
 #include "magentosim.h"
 #include "net/httptransport.h"
 #include "sandbox.h"
+#include "simutil.h"
 
 #include <QSignalSpy>
 #include <QTest>
@@ -30,6 +31,39 @@ QString credential(const pb::sandbox::Sandbox &s, const QString &key)
             return c.second;
     }
     return {};
+}
+
+// What the client should make of an amount the sandbox stores at `scale` (MagentoOrder::exponent,
+// not always the currency's digits): Money rounded half-even to the currency's minor unit, and
+// the exact decimal text when the stored value is finer than that (else empty).
+struct ExpectedAmount
+{
+    qint64 minor = 0;
+    QString exact;
+};
+
+ExpectedAmount expectedAmount(qint64 stored, int scale, const QString &currency)
+{
+    const int digits = pb::sandbox::currencyExponent(currency);
+    ExpectedAmount r;
+    if (scale <= digits) {
+        r.minor = stored;
+        for (int k = scale; k < digits; ++k)
+            r.minor *= 10;
+        return r;
+    }
+    qint64 d = 1;
+    for (int k = digits; k < scale; ++k)
+        d *= 10;
+    const qint64 sign = stored < 0 ? -1 : 1;
+    qint64 q = stored / d;
+    const qint64 rest = (stored % d) * sign; // 0 <= rest < d
+    if (2 * rest > d || (2 * rest == d && q % 2 != 0))
+        q += sign;
+    r.minor = q;
+    if (rest != 0)
+        r.exact = QString::fromLatin1(pb::sandbox::decimalNumber(stored, scale));
+    return r;
 }
 
 struct ScanResult
@@ -177,8 +211,13 @@ void TestMagentoClient::fullScanReturnsEveryOrderOnce()
         const auto &e = byId.value(o.entityId);
         QCOMPARE(o.incrementId, e.incrementId);
         QCOMPARE(o.currency.code(), e.orderCurrencyCode);
-        QCOMPARE(o.grandTotal.minor(), e.grandTotal);
-        QCOMPARE(o.baseGrandTotal.minor(), e.baseGrandTotal);
+        QCOMPARE(o.baseCurrency.code(), e.baseCurrencyCode);
+        const ExpectedAmount grand = expectedAmount(e.grandTotal, e.exponent, e.orderCurrencyCode);
+        const ExpectedAmount baseGrand = expectedAmount(e.baseGrandTotal, e.baseExponent, e.baseCurrencyCode);
+        QCOMPARE(o.grandTotal.minor(), grand.minor);
+        QCOMPARE(o.baseGrandTotal.minor(), baseGrand.minor);
+        QCOMPARE(o.exactAmounts.value(u"grand_total"_s), grand.exact);
+        QCOMPARE(o.exactAmounts.value(u"base_grand_total"_s), baseGrand.exact);
         QCOMPARE(o.updatedAt.toSecsSinceEpoch(), e.updatedAt);
         QCOMPARE(o.createdAt.toSecsSinceEpoch(), e.createdAt);
         QCOMPARE(o.customerIsGuest, e.customerIsGuest());
@@ -308,7 +347,7 @@ void TestMagentoClient::getOrder()
     QVERIFY2(reply->ok(), qPrintable(reply->failure.summary()));
     QCOMPARE(reply->value->entityId, e.entityId);
     QCOMPARE(reply->value->incrementId, e.incrementId);
-    QCOMPARE(reply->value->grandTotal.minor(), e.grandTotal);
+    QCOMPARE(reply->value->grandTotal.minor(), expectedAmount(e.grandTotal, e.exponent, e.orderCurrencyCode).minor);
     QCOMPARE(reply->value->customerEmail, e.customerEmail);
     QCOMPARE(reply->value->cardLast4, e.payment.ccLast4);
 }
