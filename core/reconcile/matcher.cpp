@@ -176,6 +176,9 @@ struct Txn
     qint64 seenAt = 0;      // synced_at: when the sync last saw the row as it is
     qint64 batch = kNoKey;
     qint64 order = 0;       // linked order entity id, 0: none
+    // Linked only by the fallback match (amount, time, card), not by its invoice: a guess a
+    // person confirms, so reconciliation treats it as linked to no order.
+    bool guessedLink = false;
     quint32 currency = 0;
     TxnType type = TxnType::Unknown;
     TxnStatus status = TxnStatus::Unknown;
@@ -537,6 +540,7 @@ QString ruleName(Rule r)
     case Rule::LineDay: return u"line.day"_s;
     case Rule::LineVoided: return u"line.not_settleable"_s;
     case Rule::OrderMissing: return u"order.missing"_s;
+    case Rule::OrderGuessed: return u"order.fallback_link"_s;
     case Rule::TxnNotInSettlement: return u"txn.not_in_settlement"_s;
     case Rule::TxnWaiting: return u"txn.waiting_for_batch"_s;
     case Rule::TxnDoesNotSettle: return u"txn.does_not_settle"_s;
@@ -631,6 +635,10 @@ QString MatchResult::explain(const ResultItem &i) const
         return line + u" settles transaction "_s + txn + u", which PayTrace voided or declined (" + act + u')';
     case Rule::OrderMissing:
         return u"PayTrace transaction "_s + txn + u" ("_s + act + u") is linked to no Magento order"_s;
+    case Rule::OrderGuessed:
+        return u"PayTrace transaction "_s + txn + u" ("_s + act
+            + u") names no Magento order; PayBridge linked it by amount, time and card only. Confirm the order "
+              u"it belongs to, or correct the invoice in PayTrace"_s;
     case Rule::TxnNotInSettlement:
         return u"PayTrace transaction "_s + txn + u" ("_s + exp
             + u") was captured or settled for this scope but no settlement line reports it"_s;
@@ -845,6 +853,16 @@ private:
             return txnStatus;
         progress(30, u"read"_s);
 
+        {
+            Stmt closes = a.prepare("SELECT closed_at FROM gateway_batches WHERE closed_at IS NOT NULL ORDER BY closed_at");
+            if (!closes.get())
+                return a.error(u"reconcile.store"_s, u"cannot query batches"_s);
+            if (Status s = drain(a, closes.get(), m_options, "batches",
+                                 [this](sqlite3_stmt *row) { m_closes.push_back(sqlite3_column_int64(row, 0)); });
+                !s)
+                return s;
+        }
+
         auto &txns = m_data.txns;
         m_txnIndex = FlatIndex(txns.size() + 1024);
         for (size_t i = 0; i < txns.size(); ++i)
@@ -894,14 +912,21 @@ private:
     // share of a table, one sequential scan beats a key lookup per row.
     // An order as the gateway sees it: Magento charges the base grand total in the base currency
     // (docs/magento.md §8), so a multi-currency order's invoiced and refunded amounts are
-    // compared in that currency, at the order's own rate (base over order grand total), half up.
+    // compared in that currency: Magento's own base totals, or for a row stored before PayBridge kept
+    // them, converted at the order's own rate (base over order grand total), half up. Converting
+    // the rounded order amounts is off by a cent where the order currency has fewer digits (a
+    // JPY order over a USD base), so Magento's figures come first.
     static constexpr const char *kOrderColumns = R"(
 SELECT entity_id, increment_id,
        CASE WHEN base_currency <> '' THEN base_currency ELSE currency END,
-       CASE WHEN base_currency <> '' AND base_currency <> currency AND grand_total > 0
-            THEN (total_invoiced * base_grand_total + grand_total / 2) / grand_total ELSE total_invoiced END,
-       CASE WHEN base_currency <> '' AND base_currency <> currency AND grand_total > 0
-            THEN (total_refunded * base_grand_total + grand_total / 2) / grand_total ELSE total_refunded END)";
+       CASE WHEN base_currency = '' OR base_currency = currency THEN total_invoiced
+            WHEN base_total_invoiced <> 0 OR total_invoiced = 0 THEN base_total_invoiced
+            WHEN grand_total > 0 THEN (total_invoiced * base_grand_total + grand_total / 2) / grand_total
+            ELSE total_invoiced END,
+       CASE WHEN base_currency = '' OR base_currency = currency THEN total_refunded
+            WHEN base_total_refunded <> 0 OR total_refunded = 0 THEN base_total_refunded
+            WHEN grand_total > 0 THEN (total_refunded * base_grand_total + grand_total / 2) / grand_total
+            ELSE total_refunded END)";
 
     Status loadLinksAndOrders(Reader &a, Reader &b)
     {
@@ -937,7 +962,7 @@ SELECT entity_id, increment_id,
         std::vector<std::pair<qint64, qint64>> siblingLinks; // (order, txn key)
         const size_t scopeCount = txns.size();
         if (scanLinks) {
-            Stmt s = a.prepare("SELECT transaction_id, order_entity_id FROM order_transaction_links");
+            Stmt s = a.prepare("SELECT transaction_id, order_entity_id, rule LIKE 'fallback:%' FROM order_transaction_links");
             if (!s.get())
                 return a.error(u"reconcile.store"_s, u"cannot query links"_s);
             std::vector<std::pair<qint64, qint64>> outside;
@@ -946,11 +971,16 @@ SELECT entity_id, increment_id,
                 const char *t = text(q, 0, &n);
                 const qint64 key = m_keys->intern(t, n);
                 const qint64 order = sqlite3_column_int64(q, 1);
+                const bool guessed = sqlite3_column_int(q, 2) != 0;
                 const auto i = m_txnIndex.find(key);
-                if (i && *i != kAbsent)
-                    txns[*i].order = order;
-                else
+                if (i && *i != kAbsent) {
+                    if (guessed)
+                        txns[*i].guessedLink = true;
+                    else
+                        txns[*i].order = order;
+                } else if (!guessed) {
                     outside.emplace_back(order, key);
+                }
             });
             if (!st)
                 return st;
@@ -964,8 +994,10 @@ SELECT entity_id, increment_id,
                     siblingLinks.emplace_back(order, key);
             }
         } else {
-            Stmt byTxn = a.prepare("SELECT order_entity_id FROM order_transaction_links WHERE transaction_id = ?1");
-            Stmt byOrder = a.prepare("SELECT transaction_id FROM order_transaction_links WHERE order_entity_id = ?1");
+            Stmt byTxn = a.prepare("SELECT order_entity_id, rule LIKE 'fallback:%' FROM order_transaction_links "
+                                   "WHERE transaction_id = ?1");
+            Stmt byOrder = a.prepare("SELECT transaction_id FROM order_transaction_links "
+                                     "WHERE order_entity_id = ?1 AND rule NOT LIKE 'fallback:%'");
             if (!byTxn.get() || !byOrder.get())
                 return a.error(u"reconcile.store"_s, u"cannot query links"_s);
             FlatIndex seenOrders(scopeCount + 16);
@@ -973,8 +1005,12 @@ SELECT entity_id, increment_id,
                 const QByteArray id = m_keys->text(txns[i].key).toUtf8();
                 sqlite3_reset(byTxn.get());
                 sqlite3_bind_text(byTxn.get(), 1, id.constData(), int(id.size()), SQLITE_TRANSIENT);
-                if (sqlite3_step(byTxn.get()) == SQLITE_ROW)
-                    txns[i].order = sqlite3_column_int64(byTxn.get(), 0);
+                if (sqlite3_step(byTxn.get()) == SQLITE_ROW) {
+                    if (sqlite3_column_int(byTxn.get(), 1) != 0)
+                        txns[i].guessedLink = true;
+                    else
+                        txns[i].order = sqlite3_column_int64(byTxn.get(), 0);
+                }
                 if (!txns[i].order || !seenOrders.insert(txns[i].order, 0))
                     continue;
                 sqlite3_reset(byOrder.get());
@@ -1109,7 +1145,20 @@ SELECT entity_id, increment_id,
         const qint64 entered = t.type == TxnType::Authorization || t.type == TxnType::Capture
             ? std::max(t.createdAt, t.seenAt)
             : t.createdAt;
-        const qint64 close = m_clock.closeAfter(entered);
+        // The batch it entered closes at the first close PayTrace reported after it: a merchant
+        // may close by hand before the scheduled hour, and what came after waits for the next
+        // close. The schedule is only the guess where no batch list covers the time (the list
+        // was not read for days, or the API user may not read batches).
+        constexpr qint64 kBatchListStaleMs = 2LL * 24 * 3600 * 1000;
+        qint64 close = 0;
+        if (!m_closes.empty() && m_closes.back() + kBatchListStaleMs > entered) {
+            const auto it = std::upper_bound(m_closes.begin(), m_closes.end(), entered);
+            if (it == m_closes.end())
+                return false; // no close since it entered: it waits for the next one
+            close = *it;
+        } else {
+            close = m_clock.closeAfter(entered);
+        }
         return m_now > close + m_config.settleGraceMinutes * 60 * 1000;
     }
 
@@ -1247,7 +1296,7 @@ SELECT entity_id, increment_id,
             ResultItem &i = items[size_t(t.item)];
             if (i.bucket == Bucket::Discrepancy)
                 continue;
-            setClass(i, DiscrepancyClass::MissingInMagento, Rule::OrderMissing);
+            setClass(i, DiscrepancyClass::MissingInMagento, t.guessedLink ? Rule::OrderGuessed : Rule::OrderMissing);
             i.actual = t.amount;
         }
 
@@ -1506,6 +1555,7 @@ SELECT entity_id, increment_id,
     MatcherConfig m_config;
     MatchOptions m_options;
     DayClock m_clock;
+    std::vector<qint64> m_closes; // batch closes PayTrace reported, UTC ms, ascending
     std::shared_ptr<KeyInterner> m_keys;
     Loaded m_data;
     FlatIndex m_txnIndex;

@@ -92,6 +92,7 @@ enum class Rule : quint8 {
     FeeTransaction,       // fee.transaction
     Chargeback,           // chargeback.transaction
     FeeUnexplained,       // fee.unexplained
+    OrderGuessed,         // order.fallback_link
 };
 QString ruleName(Rule r);
 

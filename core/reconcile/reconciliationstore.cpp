@@ -266,7 +266,8 @@ Result<RunSummary> ReconciliationStore::save(const MatchResult &result, const QS
 
     // Rule and subject names, converted once.
     QByteArray ruleNames[32], subjectNames[4];
-    for (int r = 0; r <= int(Rule::FeeUnexplained); ++r)
+    static_assert(int(Rule::OrderGuessed) < 32, "ruleNames holds every rule");
+    for (int r = 0; r <= int(Rule::OrderGuessed); ++r)
         ruleNames[r] = ruleName(Rule(r)).toUtf8();
     for (int s = 0; s < 4; ++s)
         subjectNames[s] = subjectName(Subject(s)).toUtf8();
