@@ -715,14 +715,17 @@ GeneratedData generateData(const GeneratorOptions &options)
                 item.qtyCanceled = item.qtyOrdered - item.qtyInvoiced;
         };
         const auto refund = [&](qint64 amount, bool online, int wholeItem) {
+            // The same base amount the gateway refunded: a full credit memo gives back exactly
+            // the base total charged, as Magento computes it from base prices.
+            const qint64 base = amount == o.grandTotal ? o.baseGrandTotal : toBase(amount);
             o.totalRefunded = o.totalRefunded.value_or(0) + amount;
-            o.baseTotalRefunded = o.baseTotalRefunded.value_or(0) + toBase(amount);
+            o.baseTotalRefunded = o.baseTotalRefunded.value_or(0) + base;
             if (online)
                 o.totalOnlineRefunded = o.totalOnlineRefunded.value_or(0) + amount;
             else
                 o.totalOfflineRefunded = o.totalOfflineRefunded.value_or(0) + amount;
             pay.amountRefunded = pay.amountRefunded.value_or(0) + amount;
-            pay.baseAmountRefunded = pay.baseAmountRefunded.value_or(0) + toBase(amount);
+            pay.baseAmountRefunded = pay.baseAmountRefunded.value_or(0) + base;
             for (int k = 0; k < o.items.size(); ++k) {
                 if (wholeItem < 0 || wholeItem == k) {
                     o.items[k].qtyRefunded = o.items[k].qtyOrdered;
