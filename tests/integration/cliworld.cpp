@@ -44,14 +44,14 @@ QProcessEnvironment CliWorld::environment() const
     return env;
 }
 
-bool CliWorld::start(int orders, quint64 seed, QString *error)
+bool CliWorld::start(int orders, quint64 seed, QString *error, const QStringList &extra)
 {
     if (!m_home.isValid()) {
         *error = u"no temporary directory"_s;
         return false;
     }
     m_sandbox.setProgram(QStringLiteral(PAYBRIDGE_SANDBOX_EXE));
-    m_sandbox.setArguments({u"--orders"_s, QString::number(orders), u"--seed"_s, QString::number(seed)});
+    m_sandbox.setArguments(QStringList{u"--orders"_s, QString::number(orders), u"--seed"_s, QString::number(seed)} + extra);
     m_sandbox.setProcessEnvironment(environment());
     m_sandbox.start();
     if (!m_sandbox.waitForStarted(20000)) {

@@ -47,8 +47,8 @@ public:
     CliWorld(const CliWorld &) = delete;
     CliWorld &operator=(const CliWorld &) = delete;
 
-    // Starts `paybridge-sandbox --orders N --seed S` in a fresh home.
-    bool start(int orders, quint64 seed, QString *error);
+    // Starts `paybridge-sandbox --orders N --seed S [extra]` in a fresh home.
+    bool start(int orders, quint64 seed, QString *error, const QStringList &extra = {});
     void stop();
 
     QProcessEnvironment environment() const;

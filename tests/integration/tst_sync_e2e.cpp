@@ -16,6 +16,7 @@
 #include <QTimer>
 
 using namespace pb;
+using namespace Qt::StringLiterals;
 
 namespace {
 
@@ -71,6 +72,29 @@ qint64 scalar(QSqlDatabase &db, const QString &sql)
     return q.value(0).toLongLong();
 }
 
+qint64 toCurrencyDigits(qint64 value, int scale, int digits)
+{
+    qint64 factor = 1;
+    for (int i = digits; i < scale; ++i)
+        factor *= 10;
+    if (factor == 1)
+        return value;
+    const qint64 q = value / factor;
+    const qint64 r = value % factor;
+    const qint64 twice = 2 * (r < 0 ? -r : r);
+    if (twice < factor || (twice == factor && q % 2 == 0))
+        return q;
+    return value < 0 ? q - 1 : q + 1;
+}
+
+QString scalarText(QSqlDatabase &db, const QString &sql)
+{
+    QSqlQuery q(db);
+    if (!q.exec(sql) || !q.next())
+        return {};
+    return q.value(0).toString();
+}
+
 } // namespace
 
 class TestSyncEndToEnd : public QObject
@@ -115,8 +139,11 @@ void TestSyncEndToEnd::fullSyncMatchesSandbox()
     int expectedLinked = 0;
     for (const auto &t : gatewayTransactions)
         expectedLinked += incrementIds.contains(t.invoiceId) ? 1 : 0;
-    QCOMPARE(run.summary.linked, expectedLinked);
-    QCOMPARE(run.summary.unlinkedTransactions, int(gatewayTransactions.size()) - expectedLinked);
+    // The untidy account adds phone orders with a mistyped invoice: the fallback (amount, time,
+    // card) links those on top, each checked below.
+    QVERIFY2(run.summary.linked >= expectedLinked, qPrintable(QString::number(run.summary.linked)));
+    QCOMPARE(run.summary.unlinkedTransactions, int(gatewayTransactions.size()) - run.summary.linked);
+    int fallbackLinks = 0;
 
     auto db = store::Database::openReader(dbPath, QStringLiteral("e2e-check"));
     QVERIFY2(db, qPrintable(db ? QString() : db.error().toString()));
@@ -130,7 +157,10 @@ void TestSyncEndToEnd::fullSyncMatchesSandbox()
             const auto stored = orders.find(o.entityId);
             QVERIFY(stored && stored.value());
             QCOMPARE(stored.value()->incrementId, o.incrementId);
-            QCOMPARE(stored.value()->grandTotal.minor(), o.grandTotal);
+            // Stored at the currency's digits; the sandbox keeps Magento's finer scale where an
+            // order has one, and PayBridge rounds half-even (docs/magento.md).
+            QCOMPARE(stored.value()->grandTotal.minor(),
+                     toCurrencyDigits(o.grandTotal, o.exponent, stored.value()->currency.exponent()));
             QCOMPARE(stored.value()->status, o.status);
         }
         for (const auto &t : gatewayTransactions) {
@@ -141,13 +171,24 @@ void TestSyncEndToEnd::fullSyncMatchesSandbox()
             QCOMPARE(stored.value()->invoiceId, t.invoiceId);
             const auto linkedOrder = links.orderForTransaction(id);
             QVERIFY(linkedOrder);
+            const QString rule = scalarText(conn, u"SELECT rule FROM order_transaction_links WHERE transaction_id = '%1'"_s.arg(id));
             if (incrementIds.contains(t.invoiceId)) {
                 QVERIFY(linkedOrder.value().has_value());
                 QCOMPARE(orders.find(*linkedOrder.value()).value()->incrementId, t.invoiceId);
-            } else {
-                QVERIFY(!linkedOrder.value().has_value());
+                QVERIFY2(rule.startsWith(u"key:"_s), qPrintable(rule));
+            } else if (linkedOrder.value().has_value()) {
+                // A fallback link only where the charged amount and the card agree.
+                ++fallbackLinks;
+                QVERIFY2(rule.startsWith(u"fallback:"_s), qPrintable(id + u' ' + rule));
+                const auto order = orders.find(*linkedOrder.value());
+                QVERIFY(order && order.value());
+                const Money charged = order.value()->baseGrandTotal.isValid() ? order.value()->baseGrandTotal
+                                                                              : order.value()->grandTotal;
+                QCOMPARE(charged.minor(), t.amount);
+                QCOMPARE(order.value()->cardLast4, t.card.last4);
             }
         }
+        QCOMPARE(expectedLinked + fallbackLinks, run.summary.linked);
         QCOMPARE(scalar(conn, QStringLiteral("SELECT COUNT(*) FROM sync_runs WHERE outcome = 'ok'")), 1);
     }
     store::Database::close(QStringLiteral("e2e-check"));
