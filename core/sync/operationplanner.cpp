@@ -48,15 +48,18 @@ QString nextKeyRoot(const OrderPayment &p, const QString &kind)
     return prefix + QString::number(n + 1);
 }
 
-// The order-currency amounts Magento keeps finer than the minor unit (docs/magento.md §7),
-// each with the rounded amount PayBridge moves and the difference, exact text throughout.
+// The amounts Magento keeps finer than the minor unit (docs/magento.md §7) that PayBridge moves,
+// each with the rounded amount and the difference, exact text throughout.
 QJsonObject roundingNote(const OrderRecord &o)
 {
     QJsonObject note;
     for (auto it = o.exactAmounts.cbegin(); it != o.exactAmounts.cend(); ++it) {
-        if (it.key().startsWith(u"base_"_s))
-            continue; // base amounts are for reporting; nothing moves in the base currency
-        const auto exact = ExactAmount::parse(it.value(), o.currency);
+        // The card is charged the base amounts where the base currency is one of its own
+        // (docs/magento.md §8); where the two agree the base amounts repeat the order's.
+        const bool base = it.key().startsWith(u"base_"_s);
+        if (base && (!o.baseCurrency.isValid() || o.baseCurrency == o.currency))
+            continue;
+        const auto exact = ExactAmount::parse(it.value(), base ? o.baseCurrency : o.currency);
         if (!exact || !exact->isFinerThanCurrency())
             continue;
         note.insert(it.key(), QJsonObject{{u"exact"_s, exact->toDecimalString()},

@@ -11,6 +11,7 @@
 #include "sync/operationplanner.h"
 #include "sync/orderpayment.h"
 
+#include <QJsonObject>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
@@ -224,6 +225,14 @@ void TestMultiCurrency::refundSendsTheBaseAmountAndCreditsTheOrderAmount()
     QVERIFY2(whole.preview.allowed, qPrintable(whole.preview.refusal));
     QCOMPARE(whole.requests.at(0).payload.value(u"amount"_s).toString(), u"100.00"_s);
     QCOMPARE(whole.requests.at(1).payload.value(u"amount"_s).toString(), u"92.10"_s);
+
+    // Magento's base total finer than a cent: what moves at PayTrace is noted as rounded.
+    sync::OrderPayment finer = *payment;
+    finer.order.exactAmounts = {{u"base_grand_total"_s, u"100.0049"_s}};
+    const auto noted = sync::OperationPlanner::plan(finer, r, mapping::MappingProfile::defaults(), now);
+    QVERIFY2(noted.preview.allowed, qPrintable(noted.preview.refusal));
+    const QJsonObject rounding = noted.requests.at(0).payload.value(sync::OperationPlanner::kRounding).toObject();
+    QCOMPARE(rounding.value(u"base_grand_total"_s).toObject().value(u"rounded"_s).toString(), u"100.00"_s);
 
     // An amount in the display currency is not what PayTrace can refund.
     r.amount = eur(4000);
