@@ -89,23 +89,26 @@ void TestReconcileTruth::plantedMonthIsFoundExactly_data()
 {
     QTest::addColumn<quint64>("seed");
     QTest::addColumn<int>("orders");
-    QTest::newRow("seed 42") << quint64(42) << 500;
-    QTest::newRow("seed 7") << quint64(7) << 400;
-    QTest::newRow("seed 2024") << quint64(2024) << 700;
+    QTest::addColumn<bool>("untidy");
+    QTest::newRow("seed 42") << quint64(42) << 500 << false;
+    QTest::newRow("seed 7") << quint64(7) << 400 << false;
+    QTest::newRow("seed 2024") << quint64(2024) << 700 << false;
+    // The untidy account on top: its terminal sales, mistyped phone orders and second
+    // payments are truth of their own, read from the sandbox's books below.
+    QTest::newRow("seed 7 untidy") << quint64(7) << 400 << true;
 }
 
 void TestReconcileTruth::plantedMonthIsFoundExactly()
 {
     QFETCH(quint64, seed);
     QFETCH(int, orders);
+    QFETCH(bool, untidy);
     QVERIFY2(!QStandardPaths::findExecutable(u"hledger"_s).isEmpty(),
              "hledger is not installed; run packaging/install-deps.sh");
     sandbox::SandboxOptions options;
     options.orders = orders;
     options.seed = seed;
-    // The planted discrepancies are the truth here; the untidy PayTrace account's terminal
-    // sales are real findings of their own (missing_in_magento) that no plan lists.
-    options.paytraceUntidy = false;
+    options.paytraceUntidy = untidy;
     // Real time: the sync reads history relative to the real clock (historyDays).
     sandbox::SandboxThread thread(options);
     QString error;
@@ -120,21 +123,68 @@ void TestReconcileTruth::plantedMonthIsFoundExactly()
         to = to.isValid() ? std::max(to, d) : d;
     }
     QVERIFY(from.isValid() && from.daysTo(to) >= 20);
-    const sandbox::SettlementReport report = sandbox::makeSettlementReport(sb.paytrace(), sb.magento(), {from, to});
+    sandbox::SettlementReport report = sandbox::makeSettlementReport(sb.paytrace(), sb.magento(), {from, to});
+    if (untidy) {
+        // What the untidy account adds, from PayTrace's books: a settled sale whose invoice
+        // names no order (a terminal sale, a mistyped phone order) is missing in Magento even
+        // where the fallback linked it; a second settled sale on one order is a duplicate charge.
+        QSet<QString> increments, plantedTxns;
+        for (const auto &o : sb.magento().orders())
+            increments.insert(o.incrementId);
+        for (const auto &p : report.planted)
+            plantedTxns.insert(p.transactionId);
+        QHash<QString, int> chargesByInvoice;
+        QSet<QString> chargedInRange;
+        int terminal = 0, typos = 0, seconds = 0;
+        const auto txns = sb.paytrace().transactions();
+        for (const auto &t : txns) {
+            const bool inRange = t.settledAt > 0 && sandbox::batchDate(t.settledAt) >= from
+                && sandbox::batchDate(t.settledAt) <= to;
+            const bool charge = t.approved && !t.voided
+                && (t.kind == sandbox::PayTraceKind::Sale
+                    || (t.kind == sandbox::PayTraceKind::Authorization && t.capturedAmount));
+            if (!charge || plantedTxns.contains(QString::number(t.id)))
+                continue;
+            if (!increments.contains(t.invoiceId)) {
+                if (!inRange || t.kind != sandbox::PayTraceKind::Sale || t.refundedAmount > 0)
+                    continue;
+                report.planted.append({u"missing_in_magento"_s, QString::number(t.id), {},
+                                       t.invoiceId.isEmpty() ? u"terminal sale"_s : u"mistyped invoice"_s});
+                ++(t.invoiceId.isEmpty() ? terminal : typos);
+                continue;
+            }
+            ++chargesByInvoice[t.invoiceId];
+            if (inRange)
+                chargedInRange.insert(t.invoiceId);
+        }
+        for (auto it = chargesByInvoice.cbegin(); it != chargesByInvoice.cend(); ++it) {
+            if (it.value() < 2 || !chargedInRange.contains(it.key()))
+                continue;
+            bool alreadyPlanted = false;
+            for (const auto &p : std::as_const(report.planted))
+                alreadyPlanted = alreadyPlanted || (p.className == u"duplicate_charge" && p.incrementId == it.key());
+            if (!alreadyPlanted) {
+                report.planted.append({u"duplicate_charge"_s, {}, it.key(), u"second payment"_s});
+                ++seconds;
+            }
+        }
+        qInfo("untidy truth: %d terminal sales, %d mistyped invoices, %d second payments", terminal, typos, seconds);
+        QVERIFY(terminal > 0 && typos > 0 && seconds > 0);
+    }
     QSet<QString> plantedClasses;
     for (const auto &p : report.planted)
         plantedClasses.insert(p.className);
     for (const auto c : reconcile::kAllDiscrepancyClasses)
         QVERIFY2(plantedClasses.contains(reconcile::className(c)), qPrintable(reconcile::className(c)));
 
-    const QString dbPath = m_home.path() + u"/truth-%1.sqlite"_s.arg(seed);
+    const QString dbPath = m_home.path() + u"/truth-%1%2.sqlite"_s.arg(seed).arg(untidy ? u"-untidy" : u"");
     {
         sync::SyncService service(configFor(sb, dbPath));
         const QString failed = syncOnce(service);
         QVERIFY2(failed.isEmpty(), qPrintable(failed));
     }
 
-    const QString csvPath = m_home.path() + u"/settlement-%1.csv"_s.arg(seed);
+    const QString csvPath = m_home.path() + u"/settlement-%1%2.csv"_s.arg(seed).arg(untidy ? u"-untidy" : u"");
     {
         QFile f(csvPath);
         QVERIFY(f.open(QIODevice::WriteOnly));
@@ -223,7 +273,7 @@ void TestReconcileTruth::plantedMonthIsFoundExactly()
 
     // The month's day journals into a ledger file, read back by the real hledger.
     const mapping::MappingProfile profile = mapping::MappingProfile::defaults();
-    const QString ledgerPath = m_home.path() + u"/truth-%1.journal"_s.arg(seed);
+    const QString ledgerPath = m_home.path() + u"/truth-%1%2.journal"_s.arg(seed).arg(untidy ? u"-untidy" : u"");
     erp::LedgerFileSink sink(ledgerPath);
     for (QDate d = from; d <= to; d = d.addDays(1)) {
         const auto activity = erp::readDayActivity(writer.value(), d);
