@@ -16,18 +16,22 @@ struct ImportOptions
     QString actor;          // who imports: stored as imported_by and in the audit entry
     QString name;           // shown name; the file name when empty
     QDateTime importedAt;   // invalid = now
-    int maxErrors = 100;    // stop collecting (and reading) after this many
+    int maxErrors = 100;    // more bad lines than this refuse the file (reading stops there)
 };
 
 struct ImportReport
 {
     qint64 fileId = 0;
     QString sha256;
-    bool alreadyImported = false; // the same content was imported before: nothing changed
+    bool alreadyImported = false; // the same content was imported before: only its set-aside
+                                  // lines were read again (released counts those that read)
     qint64 lines = 0;             // data lines read
     qint64 added = 0;             // new settlement lines
     qint64 duplicates = 0;        // lines already known from an earlier, overlapping file
     QMap<RecordKind, qint64> addedByKind;
+    qint64 quarantined = 0;       // lines of this file set aside (still, after a re-import)
+    QList<Error> quarantineErrors; // why each of them was set aside, naming line and column
+    qint64 released = 0;          // set-aside lines that read now and left the quarantine
 };
 
 struct ImportOutcome
@@ -36,11 +40,15 @@ struct ImportOutcome
     ImportReport report;          // meaningful when ok()
     QList<Error> errors;          // every problem found, up to ImportOptions::maxErrors
     bool errorsTruncated = false;
+    QString refusal;              // why the file was refused as a whole for its bad lines
 };
 
-// Imports one settlement or deposit file in one transaction over the writer connection: any
-// error rolls everything back, so a file is imported entirely or not at all. The same content
-// twice is a no-op; an overlapping file adds only lines whose natural key is new.
+// Imports one settlement or deposit file in one transaction over the writer connection. A file
+// that does not read as a whole (encoding, header, mapping, too many bad lines) is refused with
+// nothing written; a single data line that does not read goes to the quarantine (source
+// settlement.line) in the same transaction while the rest is imported. The same content again
+// only re-reads its set-aside lines and releases those that read now; an overlapping file adds
+// only lines whose natural key is new.
 class SettlementImporter
 {
 public:
@@ -56,6 +64,9 @@ public:
     static QString maskCardNumbers(const QString &text);
 
 private:
+    ImportOutcome releaseSetAside(CsvReader &reader, const SettlementMapping &mapping,
+                                  const ImportOptions &options, const QString &path,
+                                  ImportOutcome out);
     QSqlDatabase &m_db;
 };
 

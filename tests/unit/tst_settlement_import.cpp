@@ -1,6 +1,7 @@
 #include "reconcile/settlementimporter.h"
 #include "store/auditlog.h"
 #include "store/database.h"
+#include "store/quarantinerepository.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -86,6 +87,14 @@ private:
     qint64 lines() { return count(m_db, u"SELECT COUNT(*) FROM settlement_lines"_s); }
     qint64 files() { return count(m_db, u"SELECT COUNT(*) FROM settlement_files"_s); }
     qint64 audits() { return count(m_db, u"SELECT COUNT(*) FROM audit_log WHERE action = 'settlement.import'"_s); }
+    qint64 quarantined() { return count(m_db, u"SELECT COUNT(*) FROM quarantine"_s); }
+    QList<store::QuarantineEntry> setAside()
+    {
+        auto entries = store::QuarantineRepository(m_db).list(QString(RejectedRecord::kSettlementLine));
+        if (!entries)
+            qFatal("cannot list the quarantine");
+        return entries.value();
+    }
 
 private slots:
     void init()
@@ -175,29 +184,209 @@ private slots:
         QCOMPARE(after.value(u"sha256"_s).toString(), out.report.sha256);
     }
 
-    void badLinesNamedAndNothingWritten()
+    // Was "bad lines named and nothing written": a bad data line no longer refuses the file.
+    void badLinesSetAside()
     {
         QByteArray content = kHeader;
         for (int i = 2; i < 1834; ++i)
             content += line(1, "2024-03-01", 1000 + i, "Sale", "1.00");
-        content += line(1, "2024-03-01", 9999, "Sale", "\"12,3.4\"");        // line 1834
+        content += line(1, "2024-03-01", 9999, "Sale", "\"12,3.4\"", "4111111111111111"); // line 1834
         content += line(1, "2024-03-01", 10000, "Sale", "2.00");
         content += line(1, "2024-02-30", 10001, "Sale", "2.00");             // line 1836
         const ImportOutcome out = import(writeFile(m_dir, u"bad.csv"_s, content));
-        QVERIFY(!out.ok());
-        QCOMPARE(out.errors.size(), 2);
-        QCOMPARE(out.errors.at(0).field, u"line 1834, column amount"_s);
-        QVERIFY2(out.errors.at(0).toString().startsWith(
+        QVERIFY2(out.ok(), qPrintable(out.errors.isEmpty() ? QString() : out.errors.first().toString()));
+        QVERIFY(out.refusal.isEmpty());
+        QCOMPARE(out.report.lines, 1835);
+        QCOMPARE(out.report.added, 1833);
+        QCOMPARE(out.report.quarantined, 2);
+        QCOMPARE(out.report.quarantineErrors.size(), 2);
+        QCOMPARE(out.report.quarantineErrors.at(0).field, u"line 1834, column amount"_s);
+        QVERIFY2(out.report.quarantineErrors.at(0).toString().startsWith(
                      u"line 1834, column amount: '12,3.4' is not an amount"_s),
-                 qPrintable(out.errors.at(0).toString()));
-        QCOMPARE(out.errors.at(1).field, u"line 1836, column date"_s);
-        // Nothing half imported: no file row, no line, no audit entry.
+                 qPrintable(out.report.quarantineErrors.at(0).toString()));
+        QCOMPARE(out.report.quarantineErrors.at(1).field, u"line 1836, column date"_s);
+
+        // The good lines are stored, the bad ones are not, and nothing else changed.
+        QCOMPARE(files(), 1);
+        QCOMPARE(lines(), 1833);
+        QCOMPARE(audits(), 1);
+        QCOMPARE(count(m_db, u"SELECT COUNT(*) FROM settlement_lines WHERE line_no IN (1834, 1836)"_s), 0);
+        QCOMPARE(count(m_db, u"SELECT line_count FROM settlement_files"_s), 1835);
+        QCOMPARE(count(m_db, u"SELECT lines_added FROM settlement_files"_s), 1833);
+        QCOMPARE(count(m_db, u"SELECT SUM(amount) FROM settlement_lines"_s), 1832 * 100 + 200);
+        QCOMPARE(count(m_db, u"SELECT COUNT(*) FROM audit_log WHERE action = 'quarantine.added'"_s), 2);
+
+        const auto entries = setAside();
+        QCOMPARE(entries.size(), 2);
+        QCOMPARE(quarantined(), 2);
+        const QString prefix = out.report.sha256.left(12) + u':';
+        QCOMPARE(entries.at(0).source, u"settlement.line"_s);
+        QCOMPARE(entries.at(0).externalId, prefix + u"1834"_s);
+        QCOMPARE(entries.at(0).field, u"amount"_s);
+        QVERIFY2(entries.at(0).reason.startsWith(u"line 1834, column amount: '12,3.4' is not an amount"_s),
+                 qPrintable(entries.at(0).reason));
+        // The line as it stands, its card number masked.
+        const QString raw = QString::fromUtf8(entries.at(0).raw);
+        QVERIFY2(raw.startsWith(u"1,2024-03-01,9999,Sale,1111,\"12,3.4\",USD,"_s), qPrintable(raw));
+        QVERIFY(!raw.contains(u"4111111111111111"_s));
+        QVERIFY(raw.contains(u"1111"_s));
+        QCOMPARE(entries.at(1).externalId, prefix + u"1836"_s);
+        QCOMPARE(entries.at(1).field, u"date"_s);
+        QVERIFY(entries.at(1).reason.startsWith(u"line 1836, column date: '2024-02-30'"_s));
+        QCOMPARE(QString::fromUtf8(entries.at(1).raw), u"1,2024-02-30,10001,Sale,1111,2.00,USD,"_s);
+
+        // The connection is left usable (the savepoint was released, not left open).
+        QVERIFY(QSqlQuery(m_db).exec(u"BEGIN"_s));
+        QVERIFY(QSqlQuery(m_db).exec(u"COMMIT"_s));
+    }
+
+    void mostlyBadFileRefused()
+    {
+        // Three of five lines do not read: the mapping or the file is wrong, not a line.
+        const QByteArray content = kHeader + line(1, "2024-03-01", 1, "Sale", "1.00")
+            + line(1, "2024-03-01", 2, "Bonus", "1.00") + line(1, "2024-03-01", 3, "Sale", "x")
+            + line(1, "2024-03-01", 4, "Sale", "1.00") + line(1, "2024-13-01", 5, "Sale", "1.00");
+        const ImportOutcome out = import(writeFile(m_dir, u"mostly-bad.csv"_s, content));
+        QVERIFY(!out.ok());
+        QCOMPARE(out.errors.size(), 3);
+        QCOMPARE(out.errors.first().field, u"line 3, column type"_s);
+        QVERIFY(!out.refusal.isEmpty());
         QCOMPARE(files(), 0);
         QCOMPARE(lines(), 0);
         QCOMPARE(audits(), 0);
-        // The connection is left usable (the savepoint was rolled back, not left open).
-        QVERIFY(QSqlQuery(m_db).exec(u"BEGIN"_s));
-        QVERIFY(QSqlQuery(m_db).exec(u"COMMIT"_s));
+        QCOMPARE(quarantined(), 0);
+
+        // Exactly half is still a file with some bad lines.
+        const QByteArray half = kHeader + line(1, "2024-03-01", 1, "Sale", "1.00")
+            + line(1, "2024-03-01", 2, "Bonus", "1.00");
+        const ImportOutcome ok = import(writeFile(m_dir, u"half.csv"_s, half));
+        QVERIFY(ok.ok());
+        QCOMPARE(ok.report.added, 1);
+        QCOMPARE(ok.report.quarantined, 1);
+        QCOMPARE(quarantined(), 1);
+    }
+
+    void tooManyBadLinesRefused()
+    {
+        // Four bad lines among many good ones, but more than maxErrors.
+        QByteArray content = kHeader;
+        for (int i = 0; i < 20; ++i)
+            content += line(1, "2024-03-01", i, i % 5 == 0 ? "Bonus" : "Sale", "1.00");
+        const ImportOutcome out = import(writeFile(m_dir, u"limit.csv"_s, content), processorMapping(), 3);
+        QVERIFY(!out.ok());
+        QVERIFY(out.errorsTruncated);
+        QVERIFY(!out.refusal.isEmpty());
+        QCOMPARE(out.errors.size(), 3);
+        QCOMPARE(files(), 0);
+        QCOMPARE(lines(), 0);
+        QCOMPARE(quarantined(), 0);
+        // At the limit the file is imported.
+        const ImportOutcome at = import(writeFile(m_dir, u"limit.csv"_s, content), processorMapping(), 4);
+        QVERIFY(at.ok());
+        QCOMPARE(at.report.added, 16);
+        QCOMPARE(at.report.quarantined, 4);
+    }
+
+    void reimportWithCorrectedMappingReleases()
+    {
+        // Line 2 reads, once "Bonus" is mapped to a fee, exactly as line 5 does: it must be a
+        // second fee, neither hidden by line 5 nor counted twice.
+        const QByteArray content = kHeader
+            + line(570, "2024-03-01", 0, "Bonus", "-0.30", "monthly")     // line 2
+            + line(570, "2024-03-01", 1, "Sale", "10.00")                 // line 3
+            + line(570, "2024-03-01", 2, "Sale", "20.00")                 // line 4
+            + line(570, "2024-03-01", 0, "Fee", "-0.30", "monthly")       // line 5
+            + line(570, "2024-03-01", 7, "Bonus", "5.00")                 // line 6
+            + line(570, "2024-02-30", 3, "Sale", "30.00")                 // line 7
+            + line(570, "2024-03-01", 4, "Sale", "40.00");                // line 8
+        const QString path = writeFile(m_dir, u"week.csv"_s, content);
+        const ImportOutcome first = import(path);
+        QVERIFY(first.ok());
+        QCOMPARE(first.report.added, 4);
+        QCOMPARE(first.report.quarantined, 3);
+        QCOMPARE(quarantined(), 3);
+        const qint64 before = count(m_db, u"SELECT SUM(amount) FROM settlement_lines"_s);
+
+        // The same content with the same mapping: nothing reads that did not before.
+        const ImportOutcome same = import(path);
+        QVERIFY(same.ok());
+        QVERIFY(same.report.alreadyImported);
+        QCOMPARE(same.report.released, 0);
+        QCOMPARE(same.report.added, 0);
+        QCOMPARE(same.report.quarantined, 3);
+        QCOMPARE(lines(), 4);
+
+        // A mapping of another source would give the lines other keys: refused.
+        SettlementMapping other = processorMapping();
+        other.source = u"bank:acme"_s;
+        other.kindMap.insert(u"bonus"_s, RecordKind::Fee);
+        QVERIFY(!import(path, other).ok());
+        QCOMPARE(lines(), 4);
+        QCOMPARE(quarantined(), 3);
+
+        SettlementMapping fixed = processorMapping();
+        fixed.kindMap.insert(u"bonus"_s, RecordKind::Fee);
+        const ImportOutcome again = import(path, fixed);
+        QVERIFY2(again.ok(), qPrintable(again.errors.isEmpty() ? QString() : again.errors.first().toString()));
+        QVERIFY(again.report.alreadyImported);
+        QCOMPARE(again.report.fileId, first.report.fileId);
+        QCOMPARE(again.report.released, 2);
+        QCOMPARE(again.report.added, 2);
+        QCOMPARE(again.report.duplicates, 0);
+        QCOMPARE(again.report.quarantined, 1);
+        QCOMPARE(again.report.quarantineErrors.size(), 1);
+        QCOMPARE(again.report.quarantineErrors.first().field, u"line 7, column date"_s);
+        QCOMPARE(files(), 1);
+        QCOMPARE(lines(), 6);
+        QCOMPARE(count(m_db, u"SELECT SUM(amount) FROM settlement_lines"_s), before - 30 + 500);
+        QCOMPARE(count(m_db, u"SELECT COUNT(*) FROM settlement_lines WHERE kind = 'fee'"_s), 3);
+        QCOMPARE(count(m_db, u"SELECT lines_added FROM settlement_files"_s), 6);
+        QCOMPARE(count(m_db, u"SELECT COUNT(*) FROM audit_log WHERE action = 'quarantine.released'"_s), 2);
+        QCOMPARE(count(m_db, u"SELECT COUNT(*) FROM audit_log WHERE action = 'settlement.release'"_s), 1);
+        const auto entries = setAside();
+        QCOMPARE(entries.size(), 1);
+        QCOMPARE(entries.first().externalId, first.report.sha256.left(12) + u":7"_s);
+        QCOMPARE(entries.first().attempts, 3); // the first import and two re-reads
+
+        // Once more: nothing left that reads, nothing counted twice.
+        const ImportOutcome third = import(path, fixed);
+        QVERIFY(third.ok());
+        QCOMPARE(third.report.released, 0);
+        QCOMPARE(third.report.added, 0);
+        QCOMPARE(lines(), 6);
+
+        // A later, overlapping file with the released lines finds them known.
+        const ImportOutcome overlap = import(writeFile(m_dir, u"overlap.csv"_s, kHeader
+            + line(570, "2024-03-01", 0, "Fee", "-0.30", "monthly")
+            + line(570, "2024-03-01", 0, "Fee", "-0.30", "monthly")
+            + line(570, "2024-03-01", 7, "Bonus", "5.00")), fixed);
+        QVERIFY(overlap.ok());
+        QCOMPARE(overlap.report.added, 0);
+        QCOMPARE(overlap.report.duplicates, 3);
+        QCOMPARE(lines(), 6);
+    }
+
+    void invalidEncodingRefused()
+    {
+        // A bad data line and a byte that is not UTF-8: the file does not read, nothing is kept.
+        const QByteArray content = kHeader + line(1, "2024-03-01", 1, "Sale", "1.00")
+            + line(1, "2024-03-01", 2, "Bonus", "1.00") + line(1, "2024-03-01", 3, "Sale", "1.00")
+            + "1,2024-03-01,4,Sale,1111,1.00,USD,caf\xe9\n"_ba;
+        const ImportOutcome out = import(writeFile(m_dir, u"latin1.csv"_s, content));
+        QVERIFY(!out.ok());
+        QCOMPARE(out.errors.last().code, u"csv.invalid_utf8"_s);
+        QCOMPARE(files(), 0);
+        QCOMPARE(lines(), 0);
+        QCOMPARE(quarantined(), 0);
+    }
+
+    void emptyFileRefused()
+    {
+        const ImportOutcome out = import(writeFile(m_dir, u"empty.csv"_s, QByteArray()));
+        QVERIFY(!out.ok());
+        QCOMPARE(out.errors.first().code, u"reconcile.empty"_s);
+        QCOMPARE(files(), 0);
+        QCOMPARE(quarantined(), 0);
     }
 
     void errorLimit_data()
@@ -222,6 +411,7 @@ private slots:
         QCOMPARE(out.errorsTruncated, truncated);
         QCOMPARE(out.errors.first().field, u"line 2, column type"_s);
         QCOMPARE(lines(), 0);
+        QCOMPARE(quarantined(), 0);
     }
 
     void malformedCsvRefused()
@@ -234,6 +424,7 @@ private slots:
         QCOMPARE(out.errors.first().field, u"line 3"_s);
         QCOMPARE(lines(), 0);
         QCOMPARE(files(), 0);
+        QCOMPARE(quarantined(), 0);
     }
 
     void mappingNotMatchingFile()
@@ -244,6 +435,7 @@ private slots:
         QVERIFY(!out.ok());
         QCOMPARE(out.errors.first().field, u"columns.batch"_s);
         QCOMPARE(files(), 0);
+        QCOMPARE(quarantined(), 0);
     }
 
     void reimportIsNoop()
