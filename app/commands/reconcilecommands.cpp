@@ -133,6 +133,8 @@ bool importSettlement(QSqlDatabase &db, const QString &file, const QString &mapp
     const auto outcome = importer.importFile(file, mapping.value(), options);
     if (!outcome.ok()) {
         io.err() << tr("The settlement file %1 was not imported (nothing of it was kept):\n").arg(file);
+        if (!outcome.refusal.isEmpty())
+            io.err() << tr("  too many lines do not read (%1): check the mapping and the file\n").arg(outcome.refusal);
         for (const Error &e : outcome.errors)
             io.err() << "  " << e.toString() << '\n';
         io.err() << Qt::flush;
@@ -140,10 +142,19 @@ bool importSettlement(QSqlDatabase &db, const QString &file, const QString &mapp
         return false;
     }
     const auto &r = outcome.report;
-    io.err() << (r.alreadyImported ? tr("Settlement file %1 was imported before: nothing changed\n").arg(file)
-                                   : tr("Imported %1: %2 lines, %3 new, %4 already known\n")
-                                         .arg(file).arg(r.lines).arg(r.added).arg(r.duplicates))
-             << Qt::flush;
+    if (!r.alreadyImported)
+        io.err() << tr("Imported %1: %2 lines, %3 new, %4 already known, %5 set aside\n")
+                        .arg(file).arg(r.lines - r.quarantined).arg(r.added).arg(r.duplicates).arg(r.quarantined);
+    else if (r.released == 0 && r.quarantined == 0)
+        io.err() << tr("Settlement file %1 was imported before: nothing changed\n").arg(file);
+    else
+        io.err() << tr("Settlement file %1 was imported before: %2 set-aside lines read now and were imported "
+                       "(%3 new, %4 already known), %5 still set aside\n")
+                        .arg(file).arg(r.released).arg(r.added).arg(r.duplicates).arg(r.quarantined);
+    // Set-aside lines do not fail the import: they wait in the quarantine for a corrected mapping.
+    for (const Error &e : r.quarantineErrors)
+        io.err() << tr("  set aside: %1\n").arg(e.toString());
+    io.err() << Qt::flush;
     return true;
 }
 
