@@ -80,7 +80,7 @@ private:
 
     const SandboxClock *m_clock;
     SandboxCredentials m_credentials;
-    std::atomic<bool> m_bearerEnabled{true};
+    std::atomic<bool> m_bearerEnabled{false};
     std::atomic<bool> m_inputLimits{false};
     std::atomic<bool> m_pastEndEmpty{false};
     mutable QMutex m_mutex;

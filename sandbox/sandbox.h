@@ -42,7 +42,9 @@ struct SandboxOptions
     int orders = 200;
     quint64 seed = 1;
     quint16 port = 0;                 // 0: any free port
-    bool magentoBearerEnabled = true; // accept the integration access token as a Bearer token
+    // Accept the integration access token as a Bearer token. Off, as in Magento 2.4.4 and later
+    // (oauth/consumer/enable_integration_as_bearer); a store turns it on.
+    bool magentoBearerEnabled = false;
     bool magentoInputLimits = false;  // webapi/validation/input_limit_enabled (pageSize <= 300, default 20)
     // A search page past the end: false repeats the last page (Collection::getCurPage clamps, older
     // 2.4.x); true answers an empty items list (after magento2#26988). total_count is the same.

@@ -71,6 +71,9 @@ int main(int argc, char *argv[])
     const QCommandLineOption tidyOption(u"tidy-paytrace"_s, u"Generate a tidy PayTrace account (no terminal sales, typos, second payments; one close time)."_s);
     const QCommandLineOption pastEndOption(u"magento-past-end"_s,
         u"A Magento page past the end: repeat (the last page again, older 2.4.x; default) or empty."_s, u"repeat|empty"_s, u"repeat"_s);
+    const QCommandLineOption bearerOption(u"magento-bearer"_s,
+        u"Accept the Magento integration token as a Bearer token (a store setting, off since Magento 2.4.4)."_s);
+    parser.addOption(bearerOption);
     parser.addOption(pastEndOption);
     parser.addOption(liveOption);
     parser.addOption(tidyOption);
@@ -108,6 +111,7 @@ int main(int argc, char *argv[])
     }
     options.liveOrdersPerMinute = live;
     options.paytraceUntidy = !parser.isSet(tidyOption);
+    options.magentoBearerEnabled = parser.isSet(bearerOption);
     if (parser.value(pastEndOption) != u"repeat" && parser.value(pastEndOption) != u"empty") {
         std::fprintf(stderr, "paybridge-sandbox: --magento-past-end must be repeat or empty\n");
         return 2;
