@@ -51,7 +51,9 @@ int syncBench(const QStringList &args)
     std::fflush(stdout);
     SandboxProcess sandbox;
     QString error;
-    if (!sandbox.start({QStringLiteral("--orders"), QString::number(orders), QStringLiteral("--seed"), QStringLiteral("1")}, &error)) {
+    // Bearer on, as the curl baseline sends the integration token that way.
+    if (!sandbox.start({QStringLiteral("--orders"), QString::number(orders), QStringLiteral("--seed"), QStringLiteral("1"),
+                        QStringLiteral("--magento-bearer")}, &error)) {
         std::fprintf(stderr, "%s\n", qPrintable(error));
         return 1;
     }

@@ -151,6 +151,7 @@ void TestConsoleActions::initTestCase()
     sandbox::SandboxOptions options;
     options.orders = 200;
     options.seed = 23;
+    options.magentoBearerEnabled = true; // a store that turned Bearer on (off by default since 2.4.4)
     m_sandbox = std::make_unique<sandbox::SandboxThread>(options);
     QString error;
     QVERIFY2(m_sandbox->start(&error), qPrintable(error));

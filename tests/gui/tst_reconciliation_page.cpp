@@ -125,6 +125,7 @@ void TestReconciliationPage::initTestCase()
     sandbox::SandboxOptions options;
     options.orders = 400;
     options.seed = 7;
+    options.magentoBearerEnabled = true; // a store that turned Bearer on (off by default since 2.4.4)
     // The data are the seed's and this moment's alone, whatever day the test runs: 10:00 in
     // Pacific time, far from the 8 pm batch close. PayBridge reads back far enough to reach it.
     options.startTime = kDataTime;

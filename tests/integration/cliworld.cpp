@@ -129,14 +129,16 @@ void CliWorld::startPaybridge(QProcess &process, const QStringList &args) const
 bool CliWorld::addProfile(const QString &name, QString *error)
 {
     const QStringList args{u"profile"_s, u"add"_s, name, u"--paytrace-url"_s, value(u"paytrace_url"_s),
-                           u"--magento-url"_s, value(u"magento_url"_s), u"--magento-auth"_s, u"bearer"_s};
+                           u"--magento-url"_s, value(u"magento_url"_s), u"--magento-auth"_s, u"oauth1"_s};
     CliRun r = paybridge(args);
     if (r.exitCode != 0) {
         *error = r.describe(args);
         return false;
     }
     m_profiles << name;
-    for (const char *key : {"paytrace.username", "paytrace.password", "magento.bearer_token"}) {
+    // OAuth 1.0a: Magento 2.4.4+ refuses the integration token as a Bearer token by default.
+    for (const char *key : {"paytrace.username", "paytrace.password", "magento.consumer_key", "magento.consumer_secret",
+                            "magento.access_token", "magento.access_token_secret"}) {
         const QStringList set{u"profile"_s, u"set-secret"_s, name, QString::fromLatin1(key)};
         r = paybridge(set, value(QString::fromLatin1(key)).toUtf8() + '\n');
         if (r.exitCode != 0) {

@@ -59,7 +59,7 @@ public:
     // Starts `paybridge ARGS` and leaves it running (stderr merged into stdout).
     void startPaybridge(QProcess &process, const QStringList &args) const;
 
-    // `profile add` with the sandbox's URLs (Magento bearer) and every secret through stdin.
+    // `profile add` with the sandbox's URLs (Magento OAuth 1.0a) and every secret through stdin.
     bool addProfile(const QString &name, QString *error);
     // The acting OS account gets the finance role in the profile's store (created when missing)
     // with `paybridge operators grant`: the engine checks permissions for every operation.

@@ -235,6 +235,7 @@ private:
 void TestAutomationRules::initTestCase()
 {
     sandbox::SandboxOptions options;
+    options.magentoBearerEnabled = true; // Bearer is tested here; stores refuse it by default
     options.orders = 300;
     options.seed = 23;
     m_sandbox = std::make_unique<sandbox::SandboxThread>(options);

@@ -70,6 +70,7 @@ void TestCertificatePins::initTestCase()
 {
     QVERIFY(m_home.isValid());
     sandbox::SandboxOptions options;
+    options.magentoBearerEnabled = true; // Bearer is tested here; stores refuse it by default
     options.orders = 60;
     options.seed = 17;
     m_sandbox = std::make_unique<sandbox::SandboxThread>(options);

@@ -90,7 +90,9 @@ void TestCli::initTestCase()
 {
     QVERIFY(m_home.isValid());
     m_sandbox.setProgram(QStringLiteral(PAYBRIDGE_SANDBOX_EXE));
-    m_sandbox.setArguments({QStringLiteral("--orders"), QStringLiteral("120"), QStringLiteral("--seed"), QStringLiteral("5")});
+    // This store turned Bearer on: the profile below signs in with the integration token.
+    m_sandbox.setArguments({QStringLiteral("--orders"), QStringLiteral("120"), QStringLiteral("--seed"), QStringLiteral("5"),
+                            QStringLiteral("--magento-bearer")});
     m_sandbox.setProcessEnvironment(baseEnvironment());
     m_sandbox.start();
     QVERIFY(m_sandbox.waitForStarted(20000));

@@ -57,7 +57,8 @@ private:
 void TestCliMagento::initTestCase()
 {
     QString error;
-    QVERIFY2(m_world.start(150, 11, &error), qPrintable(error));
+    // Bearer profiles are tested here: this store turned the setting on.
+    QVERIFY2(m_world.start(150, 11, &error, {u"--magento-bearer"_s}), qPrintable(error));
     for (const char *key : {"magento_url", "paytrace_url", "magento.bearer_token", "magento.consumer_key",
                             "magento.consumer_secret", "magento.access_token", "magento.access_token_secret"})
         QVERIFY2(!m_world.value(QLatin1StringView(key)).isEmpty(), key);

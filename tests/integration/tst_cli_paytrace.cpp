@@ -80,7 +80,8 @@ QStringList TestCliPayTrace::range() const
 void TestCliPayTrace::initTestCase()
 {
     QString error;
-    QVERIFY2(m_world.start(60, 7, &error), qPrintable(error));
+    // The profiles below sign in to Magento with the token: this store turned Bearer on.
+    QVERIFY2(m_world.start(60, 7, &error, {u"--magento-bearer"_s}), qPrintable(error));
     addProfile(u"PT"_s, m_world.value(u"paytrace_url"_s), m_world.value(u"paytrace.username"_s),
                m_world.value(u"paytrace.password"_s));
     addProfile(u"PTWrongPassword"_s, m_world.value(u"paytrace_url"_s), m_world.value(u"paytrace.username"_s),

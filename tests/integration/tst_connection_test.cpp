@@ -1,4 +1,5 @@
 // "Test connection" (sync::ConnectionTester) over real HTTP against the sandbox on its own thread.
+#include "magentosim.h"
 #include "sandbox.h"
 #include "sync/connectiontest.h"
 
@@ -146,7 +147,15 @@ void TestConnectionTest::bearerToken()
     startSandbox();
     auto c = config();
     c.magentoAuth = u"bearer"_s;
+    // A store as Magento 2.4.4+ ships it refuses the right token too, and the check says which
+    // setting to turn on.
     auto result = run(c);
+    QCOMPARE(result.checks.value(1).verdict, ConnectionCheck::Verdict::Refused);
+    QVERIFY2(result.checks.value(1).message.contains(u"standalone Bearer tokens"_s),
+             qPrintable(result.checks.value(1).message));
+
+    m_sandbox->sandbox()->magento().setBearerEnabled(true);
+    result = run(c);
     QVERIFY2(result.checks.value(1).ok(), qPrintable(result.checks.value(1).message));
 
     c.secrets[u"magento.bearer_token"_s] = u"0000000000000000000000000000dead"_s;

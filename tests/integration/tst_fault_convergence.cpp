@@ -73,7 +73,7 @@ public:
         m_config.journalPath = m_home.path() + u"/journal.ledger"_s;
         m_config.paytraceUrl = sb().paytraceUrl().toString();
         m_config.magentoUrl = sb().magentoUrl().toString();
-        m_config.magentoAuth = u"bearer"_s;
+        m_config.magentoAuth = u"oauth1"_s;
         m_config.historyDays = 35;
         m_config.profileCreatedBy = u"boss"_s;
         // A lost answer costs this long; the default minute would not fit the test's time.

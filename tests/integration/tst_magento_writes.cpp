@@ -71,6 +71,7 @@ private:
 void TestMagentoWrites::init()
 {
     pb::sandbox::SandboxOptions options;
+    options.magentoBearerEnabled = true; // Bearer is tested here; stores refuse it by default
     options.orders = 120;
     options.seed = 9;
     options.startTime = QDateTime(); // real time: OAuth timestamps are checked against it
@@ -308,6 +309,7 @@ void TestMagentoWrites::aclRefusalNamesTheResource()
     // An integration granted only order reads.
     cleanup();
     pb::sandbox::SandboxOptions options;
+    options.magentoBearerEnabled = true; // Bearer is tested here; stores refuse it by default
     options.orders = 30;
     options.seed = 9;
     options.magentoAclResources = QStringList{u"Magento_Sales::actions_view"_s};

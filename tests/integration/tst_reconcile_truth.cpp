@@ -40,7 +40,7 @@ sync::SyncConfig configFor(const sandbox::Sandbox &sb, const QString &dbPath)
     config.databasePath = dbPath;
     config.paytraceUrl = sb.paytraceUrl().toString();
     config.magentoUrl = sb.magentoUrl().toString();
-    config.magentoAuth = u"bearer"_s;
+    config.magentoAuth = u"oauth1"_s;
     config.historyDays = 35;
     for (const auto &[key, value] : sb.credentials())
         config.secrets.insert(key, value);

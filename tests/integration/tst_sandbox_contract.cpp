@@ -272,6 +272,7 @@ private slots:
     void initTestCase()
     {
         SandboxOptions options;
+        options.magentoBearerEnabled = true; // these checks talk Bearer; the default is refusal
         options.orders = 200;
         options.seed = 7;
         options.startTime = fixedStart();
@@ -361,6 +362,7 @@ private slots:
     void tokenExpiresWithSandboxClock()
     {
         SandboxOptions options;
+        options.magentoBearerEnabled = true; // these checks talk Bearer; the default is refusal
         options.orders = 20;
         options.seed = 3;
         options.startTime = fixedStart();
@@ -702,6 +704,7 @@ private slots:
     void batchesCloseWhenTheClockPasses8pmPacific()
     {
         SandboxOptions options;
+        options.magentoBearerEnabled = true; // these checks talk Bearer; the default is refusal
         options.orders = 200;
         options.seed = 11;
         options.startTime = fixedStart(); // 14:30 PDT
@@ -754,6 +757,7 @@ private slots:
     void paytraceWriteLifecycle()
     {
         SandboxOptions options;
+        options.magentoBearerEnabled = true; // these checks talk Bearer; the default is refusal
         options.orders = 10;
         options.seed = 21;
         options.startTime = fixedStart();
@@ -1157,6 +1161,13 @@ private slots:
         QCOMPARE(disabled.status, 401);
         QCOMPARE(disabled.json(), refusal);
         QCOMPARE(magentoGet(s, u"/rest/V1/orders"_s, u"searchCriteria[pageSize]=1"_s).status, 200);
+        // And a sandbox left at its defaults refuses it, as a fresh 2.4.4+ store does.
+        Sandbox fresh(SandboxOptions{});
+        QVERIFY(fresh.start());
+        QVERIFY(!fresh.magento().bearerEnabled());
+        const Reply byDefault = magentoGet(fresh, u"/rest/V1/orders"_s, u"searchCriteria[pageSize]=1"_s);
+        QCOMPARE(byDefault.status, 401);
+        QCOMPARE(byDefault.json(), refusal);
     }
 
     void magentoFields()
@@ -1252,6 +1263,7 @@ private slots:
     void faultInjection()
     {
         SandboxOptions options;
+        options.magentoBearerEnabled = true; // these checks talk Bearer; the default is refusal
         options.orders = 10;
         options.seed = 5;
         Sandbox s(options);
@@ -1342,6 +1354,7 @@ private slots:
     {
         constexpr int delayMs = 1200;
         SandboxOptions options;
+        options.magentoBearerEnabled = true; // these checks talk Bearer; the default is refusal
         options.orders = 40;
         options.seed = 11;
         options.startTime = fixedStart();
@@ -1438,6 +1451,7 @@ private slots:
     void lateEffectDroppedWhenTheSandboxStops()
     {
         SandboxOptions options;
+        options.magentoBearerEnabled = true; // these checks talk Bearer; the default is refusal
         options.orders = 5;
         options.seed = 3;
         FaultRule rule;
@@ -1503,6 +1517,7 @@ private slots:
     void rateLimits()
     {
         SandboxOptions options;
+        options.magentoBearerEnabled = true; // these checks talk Bearer; the default is refusal
         options.orders = 5;
         options.seed = 9;
         options.paytraceRateLimit = RateLimit{1, 2};
@@ -1543,6 +1558,7 @@ private slots:
     {
         const auto snapshot = [this](quint64 seed) {
             SandboxOptions options;
+            options.magentoBearerEnabled = true; // these checks talk Bearer; the default is refusal
             options.orders = 50;
             options.seed = seed;
             options.startTime = fixedStart();
@@ -1569,6 +1585,7 @@ private slots:
     {
         // Blocking sockets below: the server needs its own thread to answer them.
         SandboxOptions options;
+        options.magentoBearerEnabled = true; // these checks talk Bearer; the default is refusal
         options.orders = 5;
         SandboxThread thread(options);
         QVERIFY(thread.start());
@@ -1635,6 +1652,7 @@ private slots:
     void sandboxThread()
     {
         SandboxOptions options;
+        options.magentoBearerEnabled = true; // these checks talk Bearer; the default is refusal
         options.orders = 30;
         options.seed = 2;
         SandboxThread thread(options);

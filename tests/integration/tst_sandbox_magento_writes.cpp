@@ -219,6 +219,7 @@ private slots:
     void initTestCase()
     {
         SandboxOptions options;
+        options.magentoBearerEnabled = true; // these checks talk Bearer; the default is refusal
         options.orders = 400;
         options.seed = 7;
         options.startTime = fixedStart();
@@ -1076,6 +1077,7 @@ private slots:
 
         // At start-up, through SandboxOptions.
         SandboxOptions options;
+        options.magentoBearerEnabled = true; // these checks talk Bearer; the default is refusal
         options.orders = 5;
         options.seed = 3;
         options.magentoAclResources = QStringList{u"Magento_Sales::actions_view"_s};
@@ -1270,6 +1272,7 @@ private slots:
         const QString page3 = u"searchCriteria[pageSize]=10&searchCriteria[currentPage]=3"_s;
         for (const bool empty : {false, true}) {
             SandboxOptions options;
+            options.magentoBearerEnabled = true; // these checks talk Bearer; the default is refusal
             options.orders = 25;
             options.seed = 5;
             options.startTime = fixedStart();
@@ -1294,6 +1297,7 @@ private slots:
         QByteArray first[2];
         for (int run = 0; run < 2; ++run) {
             SandboxOptions options;
+            options.magentoBearerEnabled = true; // these checks talk Bearer; the default is refusal
             options.orders = 60;
             options.seed = 11;
             options.startTime = fixedStart();

@@ -238,7 +238,11 @@ private slots:
                 // A typo of a real order's number: same amount and card, close in time.
                 bool found = false;
                 for (const MagentoOrder &o : std::as_const(orders)) {
-                    if (o.payment.method == u"paytrace" && o.grandTotal == t.amount && o.payment.ccLast4 == t.card.last4
+                    // The card is charged the base grand total, in cents (display currencies).
+                    qint64 chargedCents = o.baseGrandTotal;
+                    for (int e = o.baseExponent; e > 2; --e)
+                        chargedCents = (chargedCents + 5) / 10;
+                    if (o.payment.method == u"paytrace" && chargedCents == t.amount && o.payment.ccLast4 == t.card.last4
                         && qAbs(t.createdAt - o.createdAt) < 3600
                         && (o.incrementId.size() == t.invoiceId.size() + 1
                             || (o.incrementId.size() == t.invoiceId.size() && o.incrementId != t.invoiceId))) {

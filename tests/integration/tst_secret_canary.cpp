@@ -37,6 +37,7 @@ void TestSecretCanary::secretsNeverReachDiskSettingsOrLogs()
 
     sandbox::SandboxOptions options;
     options.orders = 80;
+    options.magentoBearerEnabled = true; // a store that turned Bearer on (off by default since 2.4.4)
     sandbox::SandboxThread sandbox(options);
     QVERIFY(sandbox.start());
     sandbox::Sandbox &sb = *sandbox.sandbox();

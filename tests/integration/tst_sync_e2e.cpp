@@ -27,7 +27,7 @@ sync::SyncConfig configFor(const sandbox::Sandbox &sb, const QString &dbPath)
     config.databasePath = dbPath;
     config.paytraceUrl = sb.paytraceUrl().toString();
     config.magentoUrl = sb.magentoUrl().toString();
-    config.magentoAuth = QStringLiteral("bearer");
+    config.magentoAuth = QStringLiteral("oauth1"); // Magento 2.4.4+ refuses Bearer by default
     config.historyDays = 35;
     for (const auto &[key, value] : sb.credentials())
         config.secrets.insert(key, value);

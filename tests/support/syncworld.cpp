@@ -25,7 +25,7 @@ sync::SyncConfig sandboxSyncConfig(const sandbox::Sandbox &sb, const QString &di
     config.journalPath = dir + u"/journal.ledger"_s;
     config.paytraceUrl = sb.paytraceUrl().toString();
     config.magentoUrl = sb.magentoUrl().toString();
-    config.magentoAuth = u"bearer"_s;
+    config.magentoAuth = u"oauth1"_s; // Magento 2.4.4+ refuses Bearer by default
     config.historyDays = 35;
     config.profileCreatedBy = createdBy;
     // An in-doubt write is concluded "did not happen" only after the settle window (at least
