@@ -246,7 +246,8 @@ RejectedRecord Parser::rejectOrder(const QJsonValue &item, const QString &path, 
 {
     RejectedRecord r;
     r.source = RejectedRecord::kMagentoOrder;
-    r.field = why.field.isEmpty() ? path : why.field;
+    // The field within the order: its place in the page means nothing once it is set aside.
+    r.field = why.field.startsWith(path + u'.') ? why.field.mid(path.size() + 1) : why.field;
     r.reason = why.message;
     r.raw = item.isObject() ? QJsonDocument(item.toObject()).toJson(QJsonDocument::Compact)
                             : QJsonDocument(QJsonArray{item}).toJson(QJsonDocument::Compact);

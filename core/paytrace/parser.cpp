@@ -577,7 +577,8 @@ Result<Parser::TransactionList> Parser::parseTransactionList(const QJsonObject &
         }
         RejectedRecord r;
         r.source = RejectedRecord::kPayTraceTransaction;
-        r.field = t.error().field.isEmpty() ? path : t.error().field;
+        // The field within the record, not its place in the list.
+        r.field = t.error().field.startsWith(path + u'.') ? t.error().field.mid(path.size() + 1) : t.error().field;
         r.reason = t.error().message;
         const QJsonObject o = v.toObject();
         r.raw = v.isObject() ? QJsonDocument(o).toJson(QJsonDocument::Compact)

@@ -459,7 +459,8 @@ void PayTraceClient::exportBatchDays(QDate day, QDate to, QList<BatchSummary> co
                  if (!b) {
                      RejectedRecord r;
                      r.source = RejectedRecord::kPayTraceBatch;
-                     r.field = b.error().field.isEmpty() ? path : b.error().field;
+                     r.field = b.error().field.startsWith(path + u'.') ? b.error().field.mid(path.size() + 1)
+                                                                        : b.error().field;
                      r.reason = b.error().message;
                      r.raw = QJsonDocument(QJsonArray{array.at(i)}).toJson(QJsonDocument::Compact);
                      const QJsonObject o = array.at(i).toObject();
