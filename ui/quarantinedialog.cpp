@@ -13,6 +13,8 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSplitter>
+#include <QTextCursor>
+#include <QTextDocument>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
@@ -185,6 +187,19 @@ void QuarantineDialog::showRaw()
     const QJsonDocument doc = QJsonDocument::fromJson(raw);
     m_raw->setPlainText(doc.isNull() ? QString::fromUtf8(raw) : QString::fromUtf8(doc.toJson(QJsonDocument::Indented)));
     m_copy->setEnabled(true);
+    // Select the line of the field that failed, so the eye lands on it in a long body.
+    QString key = m_entries.at(index).field.section(u'.', -1);
+    key = key.left(key.indexOf(u'['));
+    if (!key.isEmpty()) {
+        const QTextCursor found = m_raw->document()->find(u'"' + key + u"\":"_s);
+        if (!found.isNull()) {
+            QTextCursor line(found);
+            line.movePosition(QTextCursor::StartOfBlock);
+            line.movePosition(QTextCursor::EndOfBlock, QTextCursor::KeepAnchor);
+            m_raw->setTextCursor(line);
+            m_raw->centerCursor();
+        }
+    }
 }
 
 } // namespace pb::ui
