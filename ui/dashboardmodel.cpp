@@ -274,8 +274,9 @@ void deriveAlerts(DashboardData &d)
                           u"quarantine"_s, {}};
     if (d.unlinkedTransactions > 0)
         d.alerts << Alert{S::Warning, u"transactions.unlinked"_s,
-                          tr("%n gateway transaction(s) have no Magento order: the invoice number matched no "
-                             "order. They may be payments taken outside the store, or orders not synced yet.",
+                          tr("%n gateway transaction(s) have no Magento order: neither the invoice number nor "
+                             "the amount, time and card matched exactly one order. They may be payments taken "
+                             "outside the store (terminal sales), or orders not synced yet.",
                              int(d.unlinkedTransactions)),
                           u"transactions"_s, {}};
 }

@@ -231,7 +231,8 @@ QVariant OrdersModel::cellData(const Row &row, int column, int role) const
         if (role == Qt::ToolTipRole)
             return tr("The customer saw %1 %2; the card was charged %3 in the store's base currency.")
                 .arg(Format::money(row.at(FTotal).toLongLong(), currency), currency, charged);
-        return tr("%1 (%2 charged)", "order total, then the base amount charged").arg(shown.toString(), charged);
+        // Short in the cell (the tooltip says what the second amount is), so the column fits.
+        return tr("%1 / %2", "order total, then the base amount charged").arg(shown.toString(), charged);
     }
     case Paid: return money(FPaid, false);
     case Refunded: return money(FRefunded, false);

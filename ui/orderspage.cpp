@@ -54,7 +54,7 @@ QString OrdersPage::columnSample(int column) const
     case OrdersModel::Customer: return u"Hiroshi Tanaka"_s;
     case OrdersModel::Email: return u"olivia.nguyen@exam"_s;
     case OrdersModel::Status: return Format::orderStatus(u"pending_payment");
-    case OrdersModel::Total: return u"12,345.00 USD"_s;
+    case OrdersModel::Total: return u"12,345.00 EUR / 13,456.78 USD"_s; // display currency, then charged
     case OrdersModel::Paid:
     case OrdersModel::Refunded: return u"12,345.00"_s;
     case OrdersModel::Currency: return u"USD"_s;

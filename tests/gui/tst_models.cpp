@@ -502,7 +502,7 @@ void TestModels::chargedAmountShownBesideTheOrderTotal()
     OrdersModel orders(QSqlDatabase::database(kReader, false));
     orders.setFilterText(u"900000001"_s);
     QCOMPARE(orders.rowCount(), 1);
-    QCOMPARE(orders.data(orders.index(0, OrdersModel::Total)).toString(), u"150,000 JPY (1,000.00 USD charged)"_s);
+    QCOMPARE(orders.data(orders.index(0, OrdersModel::Total)).toString(), u"150,000 JPY / 1,000.00 USD"_s);
     QVERIFY(orders.data(orders.index(0, OrdersModel::Total), Qt::ToolTipRole).toString().contains(u"1,000.00 USD"_s));
     QCOMPARE(orders.data(orders.index(0, OrdersModel::Total), SqlPagedModel::SortRole).toLongLong(), 150000LL);
 
