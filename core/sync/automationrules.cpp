@@ -189,8 +189,12 @@ Result<RuleEvaluation> AutomationRules::evaluate(QSqlDatabase &db, const mapping
             const Currency charged = chargedCurrency(p.order);
             auto refundedOrVoided = p.facts.refunded.isValid() ? p.facts.refunded.plus(p.facts.voided.isValid() ? p.facts.voided : Money::zero(charged))
                                                                : Result<Money>(Money::zero(charged));
-            // Magento credited in the order currency; PayTrace refunds what the card was charged.
-            const Money credited = inChargedCurrency(p.order, p.order.totalRefunded);
+            // Magento credited in the order currency; PayTrace refunds what the card was charged:
+            // Magento's own base figure, which converting a rounded total can miss by a cent (a
+            // JPY order over a USD base), else the conversion (a row stored before 0010).
+            const bool baseKnown = p.order.baseTotalRefunded.isValid() && !p.order.baseTotalRefunded.isZero()
+                && p.order.baseTotalRefunded.currency() == charged;
+            const Money credited = baseKnown ? p.order.baseTotalRefunded : inChargedCurrency(p.order, p.order.totalRefunded);
             if (!refundedOrVoided || !credited.isValid())
                 continue;
             auto missing = credited.minus(refundedOrVoided.value());

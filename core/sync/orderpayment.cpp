@@ -293,14 +293,23 @@ Money chargedTotal(const OrderRecord &order)
 
 namespace {
 
-// `m` scaled by num/den into `to`, half up; minor units scale with the rate whatever the two
-// exponents are. Exact for a whole grand total.
+// `m` scaled by num/den into `to`, half away from zero; minor units scale with the rate whatever
+// the two exponents are. Exact for a whole grand total. Integers only (money never passes
+// through floating point); a product beyond 64 bits gives an invalid Money, never a guess.
 Money scaled(const Money &m, qint64 num, qint64 den, const Currency &to)
 {
     if (den <= 0 || num < 0)
         return {};
-    const long double exact = static_cast<long double>(m.minor()) * num / den;
-    return Money::fromMinor(static_cast<qint64>(exact + (exact < 0 ? -0.5L : 0.5L)), to);
+    qint64 product = 0;
+    if (__builtin_mul_overflow(m.minor(), num, &product))
+        return {};
+    qint64 quotient = product / den;
+    const qint64 remainder = product % den;
+    // |2r| >= den without overflow: |r| >= den - |r|.
+    const qint64 absRemainder = remainder < 0 ? -remainder : remainder;
+    if (absRemainder >= den - absRemainder)
+        quotient += product < 0 ? -1 : 1;
+    return Money::fromMinor(quotient, to);
 }
 
 } // namespace
