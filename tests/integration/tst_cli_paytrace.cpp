@@ -42,6 +42,7 @@ private Q_SLOTS:
     void ping_data();
     void ping();
     void exportJsonl();
+    void userWithoutExportRightIsToldWhy();
     void batchesAndBatch();
     void commandsHonourTheProfilesPins();
 
@@ -87,13 +88,16 @@ void TestCliPayTrace::initTestCase()
     addProfile(u"PTWrongPassword"_s, m_world.value(u"paytrace_url"_s), m_world.value(u"paytrace.username"_s),
                u"not-the-password"_s);
     addProfile(u"PTNoSecrets"_s, m_world.value(u"paytrace_url"_s), {}, {});
+    // A second API user of the account, without the export and batch rights.
+    addProfile(u"PTClerk"_s, m_world.value(u"paytrace_url"_s), m_world.value(u"paytrace.limited_username"_s),
+               m_world.value(u"paytrace.limited_password"_s));
     // Nothing listens on port 1: connection refused.
     addProfile(u"PTDown"_s, u"http://127.0.0.1:1/paytrace"_s, u"user"_s, u"secret"_s);
 }
 
 void TestCliPayTrace::cleanupTestCase()
 {
-    for (const char *name : {"PT", "PTWrongPassword", "PTNoSecrets", "PTDown", "PTPinned"})
+    for (const char *name : {"PT", "PTWrongPassword", "PTNoSecrets", "PTDown", "PTPinned", "PTClerk"})
         paybridge({u"profile"_s, u"remove"_s, QString::fromLatin1(name)});
     m_world.stop();
 }
@@ -162,6 +166,19 @@ void TestCliPayTrace::ping()
     QVERIFY2(r.exitCode == exitCode, qPrintable(u"exit %1: %2"_s.arg(r.exitCode).arg(r.err)));
     QVERIFY(!r.out.contains(u"not-the-password"_s) && !r.err.contains(u"not-the-password"_s));
     QVERIFY(!r.out.contains(m_world.value(u"paytrace.password"_s)) && !r.err.contains(m_world.value(u"paytrace.password"_s)));
+}
+
+// PayTrace refuses the export to an API user without the right (error 981): the command says
+// so in PayTrace's words and exits as a refused sign-in, never as "no transactions".
+void TestCliPayTrace::userWithoutExportRightIsToldWhy()
+{
+    QVERIFY(!m_world.value(u"paytrace.limited_username"_s).isEmpty());
+    const Run r = paybridge(QStringList{u"paytrace"_s, u"export"_s, u"--profile"_s, u"PTClerk"_s, u"--format"_s, u"jsonl"_s}
+                            + range());
+    QVERIFY2(r.exitCode == 5, qPrintable(u"exit %1: %2"_s.arg(r.exitCode).arg(r.err)));
+    QVERIFY(r.out.isEmpty());
+    QVERIFY2(r.err.contains(u"insufficient permissions"_s, Qt::CaseInsensitive), qPrintable(r.err));
+    QVERIFY(!r.err.contains(m_world.value(u"paytrace.limited_password"_s)));
 }
 
 void TestCliPayTrace::exportJsonl()
