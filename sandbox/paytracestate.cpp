@@ -50,7 +50,9 @@ qint64 PayTraceState::closeAfter(qint64 utcSecs) const
         h = (h ^ (h >> 27)) * 0x94D049BB133111EBULL;
         h ^= h >> 31;
         const bool manual = h % 6 == 0 && m_closeHour >= 12;
-        const qint64 shift = manual ? -qint64((h >> 8) % quint64((m_closeHour - 11) * 3600)) - 60
+        // A manual close falls between 11:00 and a minute before the set hour (README); the
+        // scheduled one up to 40 minutes after it.
+        const qint64 shift = manual ? -qint64(60 + (h >> 8) % quint64((m_closeHour - 11) * 3600 - 60))
                                     : qint64((h >> 8) % (40 * 60));
         if (base + shift > utcSecs)
             return base + shift;
