@@ -68,6 +68,14 @@ Failure MagentoClient::failureFor(const net::HttpResponse &http, const QDateTime
     if (auto body = Parser::parseErrorBody(http.body)) {
         f.body = *body;
         f.error = makeError(QStringLiteral("magento.http_%1").arg(http.status), QString(), body->message);
+        // Qt sends an idempotent request again by itself when the connection closes under it,
+        // with the same signed header: Magento has stored that nonce and answers 401. Nothing is
+        // wrong with the credentials; a new signature is (docs/magento.md §1). A write that meets
+        // it was possibly carried out by the first copy: in doubt.
+        if (http.status == 401 && body->rawMessage.startsWith(QLatin1StringView("The nonce is already being used"))) {
+            f.errorClass = http.effect == net::Effect::Write ? net::ErrorClass::InDoubt : net::ErrorClass::Transient;
+            f.error.code = QStringLiteral("magento.nonce_replayed");
+        }
     } else {
         f.error = makeError(QStringLiteral("magento.http_%1").arg(http.status), QString(),
                             QStringLiteral("HTTP %1 without a Magento error body").arg(http.status));

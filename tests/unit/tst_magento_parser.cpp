@@ -1,3 +1,4 @@
+#include "magento/magentoclient.h"
 #include "magento/parser.h"
 #include "magento/searchcriteria.h"
 #include "testsupport.h"
@@ -85,6 +86,7 @@ private Q_SLOTS:
     void criteriaPollingRecipe();
     void criteriaValidation_data();
     void criteriaValidation();
+    void replayedNonceIsNotAnAuthFailure();
 };
 
 void TestMagentoParser::recordingsAreCovered()
@@ -597,6 +599,26 @@ void TestMagentoParser::criteriaValidation()
     } else {
         QVERIFY(c.toQuery()->contains(u"searchCriteria%5BsortOrders%5D%5B9%5D%5Bdirection%5D=DESC"_s));
     }
+}
+
+// Qt sends an idempotent request again by itself, signed header and all, when a kept-alive
+// connection closes under it; Magento refuses the repeated nonce (docs/magento.md §1).
+void TestMagentoParser::replayedNonceIsNotAnAuthFailure()
+{
+    pb::net::HttpResponse http;
+    http.status = 401;
+    http.body = R"({"message":"The nonce is already being used by the consumer with ID %1","parameters":["1"]})";
+    http.effect = pb::net::Effect::Read;
+    auto f = pb::magento::MagentoClient::failureFor(http);
+    QCOMPARE(f.errorClass, pb::net::ErrorClass::Transient); // a read signs again and retries
+    QCOMPARE(f.error.code, u"magento.nonce_replayed"_s);
+    http.effect = pb::net::Effect::Write;
+    f = pb::magento::MagentoClient::failureFor(http);
+    QCOMPARE(f.errorClass, pb::net::ErrorClass::InDoubt); // the first copy may have been carried out
+    // Any other 401 stays what it is: the credentials or the grant.
+    http.body = R"({"message":"The signature is invalid. Verify and try again."})";
+    f = pb::magento::MagentoClient::failureFor(http);
+    QCOMPARE(f.errorClass, pb::net::ErrorClass::Auth);
 }
 
 QTEST_GUILESS_MAIN(TestMagentoParser)
