@@ -15,8 +15,8 @@
 
 // Magento sales documents other than the order (invoices, credit memos, comments, payment
 // transactions), customers and store configuration, and the parsers for their REST bodies
-// (magento.md §3, §5). Every field is optional: Magento leaves out fields without a value and
-// sends null for some required ones (§5.1). Amounts are Money in the document's order currency
+// (docs/magento.md §2, §3, §7). Every field is optional: Magento leaves out fields without a
+// value and sends null for some required ones (§2). Amounts are Money in the document's order currency
 // (order_currency_code) and, for base_* fields, in base_currency_code; an amount whose currency
 // code is missing is an error rather than a guess. Magento keeps 4 decimals (docs/magento.md §7):
 // Money is rounded half-even to the minor unit and each finer amount keeps its exact text in
@@ -140,8 +140,8 @@ struct CustomerAddress
 };
 
 // An address on an order. The billing address is the order's billing_address; the shipping
-// address sits in extension_attributes.shipping_assignments[0].shipping.address (magento.md
-// §5.1), absent for virtual orders.
+// address sits in extension_attributes.shipping_assignments[0].shipping.address (docs/magento.md
+// §2), absent for virtual orders.
 struct OrderAddress
 {
     QString firstname;
@@ -238,7 +238,7 @@ struct DocumentParser
 // The PayTrace transaction id on a Magento order.
 //
 // Magento has no REST route that sets payment.last_trans_id or creates a payment transaction
-// (magento.md §3.4/§3.5); the invoice-order and refund-order calls do not take a
+// (docs/magento.md §3); the invoice-order and refund-order calls do not take a
 // transaction_id, and a partial POST /V1/orders can overwrite other order data. So PayBridge
 // writes the id as a marker in a comment: an order status-history comment (not customer
 // notified, not visible on the storefront) and the same marker in the comment of the invoice or

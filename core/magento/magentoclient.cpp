@@ -111,7 +111,7 @@ void MagentoClient::send(const QByteArray &method, const QString &path, const Qu
 QByteArray MagentoClient::authorization(const QByteArray &method, const QUrl &url) const
 {
     if (m_config.auth == MagentoConfig::Auth::OAuth1) {
-        // JSON bodies are not signed; only the URL's query takes part (magento.md §1.4).
+        // JSON bodies are not signed; only the URL's query takes part (docs/magento.md §1).
         OAuth1Signer::Parameters p;
         p.nonce = OAuth1Signer::newNonce();
         p.timestamp = QDateTime::currentSecsSinceEpoch();
@@ -125,7 +125,7 @@ Failure MagentoClient::failureWithHint(const net::HttpResponse &http) const
     Failure f = failureFor(http);
     if (f.errorClass == net::ErrorClass::Auth && m_config.auth == MagentoConfig::Auth::Bearer) {
         // Since 2.4.4 integration tokens are refused as Bearer unless the store enables it;
-        // Magento's own text (an ACL message) does not say so (magento.md §1.2).
+        // Magento's own text (an ACL message) does not say so (docs/magento.md §1).
         f.error.code = QStringLiteral("magento.auth_refused");
         f.error.message += QStringLiteral(
             " — the store refused the access token. Magento 2.4.4+ accepts integration tokens as "

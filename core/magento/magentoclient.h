@@ -90,7 +90,7 @@ public:
 private:
     QByteArray authorization(const QByteArray &method, const QUrl &url) const;
 public:
-    // The failure for a finished call, with the Bearer hint of magento.md §1.2 added.
+    // The failure for a finished call, with the Bearer hint of docs/magento.md §1 added.
     Failure failureWithHint(const net::HttpResponse &http) const;
 
 private:

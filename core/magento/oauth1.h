@@ -8,7 +8,7 @@
 
 namespace pb::magento {
 
-// The four values of an activated Magento integration (magento.md §1.4). Never logged.
+// The four values of an activated Magento integration (docs/magento.md §1). Never logged.
 struct OAuth1Credentials
 {
     QString consumerKey;
@@ -17,7 +17,7 @@ struct OAuth1Credentials
     QString accessTokenSecret;
 };
 
-// OAuth 1.0a request signing as Magento verifies it (magento.md §1.4): RFC 3986 encoding,
+// OAuth 1.0a request signing as Magento verifies it (docs/magento.md §1): RFC 3986 encoding,
 // parameters = oauth_* + query + form body (a JSON body is not signed), sorted by encoded name
 // (then value), URL with lower-case host and no default port, key = enc(consumer secret) &
 // enc(token secret). HMAC-SHA256 is what 2.4.4+ accepts; HMAC-SHA1 is for ≤ 2.4.3 stores.

@@ -13,7 +13,7 @@ class ReadGate;
 
 namespace pb::magento {
 
-// Reads every order changed since a cursor, page by page (magento.md §4 polling recipe):
+// Reads every order changed since a cursor, page by page (docs/magento.md §2, §4):
 // updated_at >= cursor - overlap, sorted updated_at ASC then entity_id ASC.
 //
 // Keyset mode (default): each page asks for the orders after the last one seen,
