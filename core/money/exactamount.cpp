@@ -1,9 +1,9 @@
 #include "money/exactamount.h"
 
-#include <QLocale>
+#include "money/jsonnumber.h"
+
 
 #include <algorithm>
-#include <cmath>
 #include <limits>
 #include <optional>
 
@@ -12,9 +12,6 @@ using namespace Qt::StringLiterals;
 namespace pb {
 
 namespace {
-
-// As in Money::fromJson: a JSON number needing more significant digits was not a typed amount.
-constexpr int kMaxJsonSignificantDigits = 15;
 
 bool isAsciiDigit(QChar c)
 {
@@ -89,25 +86,6 @@ Error syntaxError(QStringView text, const QString &field)
                                     u"optional '.' and fraction)"_s);
 }
 
-// The shortest round-trip text of a finite JSON number, or an error when it is not one a
-// person could have typed.
-Result<QString> jsonNumberText(double d, const QString &field)
-{
-    if (!std::isfinite(d))
-        return makeError(u"money.syntax"_s, field, u"amount is not a finite number"_s);
-    const QString sci = QString::number(d, 'e', QLocale::FloatingPointShortest);
-    const qsizetype mantissaEnd = sci.indexOf(u'e');
-    qsizetype digits = 0;
-    for (qsizetype i = 0; i < mantissaEnd; ++i)
-        digits += isAsciiDigit(sci[i]) ? 1 : 0;
-    if (digits > kMaxJsonSignificantDigits)
-        return makeError(u"money.precision"_s, field,
-                         u"JSON number "_s + sci + u" has more than "_s
-                             + QString::number(kMaxJsonSignificantDigits)
-                             + u" significant digits and cannot be taken as an exact amount"_s);
-    return QString::number(d, 'f', QLocale::FloatingPointShortest);
-}
-
 } // namespace
 
 Result<ExactAmount> ExactAmount::parse(QStringView text, const Currency &currency, const QString &field)
@@ -164,7 +142,7 @@ Result<ExactAmount> ExactAmount::fromJson(const QJsonValue &value, const Currenc
     if (value.isString())
         return parse(value.toString(), currency, field);
     if (value.isDouble()) {
-        PB_TRY(text, jsonNumberText(value.toDouble(), field));
+        PB_TRY(text, detail::jsonNumberText(value, field));
         return parse(text, currency, field);
     }
     // Null, bool, array, object, missing: Money words these errors already.
@@ -255,7 +233,7 @@ Result<QString> exactDecimalText(const QJsonValue &value, const QString &field)
         return text;
     }
     if (value.isDouble())
-        return jsonNumberText(value.toDouble(), field);
+        return detail::jsonNumberText(value, field);
     return makeError(u"money.type"_s, field, u"not a decimal number"_s);
 }
 

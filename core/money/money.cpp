@@ -1,10 +1,10 @@
 #include "money/money.h"
 
-#include <QLocale>
+#include "money/jsonnumber.h"
+
 
 #include <algorithm>
 #include <array>
-#include <cmath>
 #include <limits>
 #include <string>
 
@@ -47,10 +47,6 @@ constexpr std::array kCurrencies = std::to_array<CurrencyInfo>({
     {"VND", 0}, {"VUV", 0}, {"WST", 2}, {"XAF", 0}, {"XCD", 2}, {"XOF", 0}, {"XPF", 0},
     {"YER", 2}, {"ZAR", 2}, {"ZMW", 2}, {"ZWL", 2},
 });
-
-// Shortest decimal text of a double never needs more than this many significant digits to be
-// unambiguous about the value a person typed; beyond it the JSON number was not an amount.
-constexpr int kMaxJsonSignificantDigits = 15;
 
 bool isAsciiDigit(QChar c)
 {
@@ -185,22 +181,8 @@ Result<Money> Money::fromJson(const QJsonValue &value, const Currency &currency,
     case QJsonValue::String:
         return parseWithField(value.toString(), currency, field);
     case QJsonValue::Double: {
-        const double d = value.toDouble();
-        if (!std::isfinite(d))
-            return moneyError("money.syntax", field, u"amount is not a finite number"_s);
-        // Scientific shortest form shows the significant digits without padding zeros.
-        const QString sci = QString::number(d, 'e', QLocale::FloatingPointShortest);
-        const qsizetype mantissaEnd = sci.indexOf(u'e');
-        qsizetype digits = 0;
-        for (qsizetype i = 0; i < mantissaEnd; ++i)
-            digits += isAsciiDigit(sci[i]) ? 1 : 0;
-        if (digits > kMaxJsonSignificantDigits)
-            return moneyError("money.precision", field,
-                              u"JSON number "_s + sci + u" has more than "_s
-                                  + QString::number(kMaxJsonSignificantDigits)
-                                  + u" significant digits and cannot be taken as an exact amount"_s);
-        return parseWithField(QString::number(d, 'f', QLocale::FloatingPointShortest), currency,
-                              field);
+        PB_TRY(text, detail::jsonNumberText(value, field));
+        return parseWithField(text, currency, field);
     }
     case QJsonValue::Null:
         return moneyError("money.type", field, u"amount is null"_s);
