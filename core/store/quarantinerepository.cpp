@@ -162,6 +162,38 @@ FROM quarantine WHERE (? = '' OR source = ?) ORDER BY first_seen, id LIMIT ?)"_s
     return out;
 }
 
+Result<QList<std::pair<QString, QString>>> QuarantineRepository::keys() const
+{
+    auto q = detail::prepare(m_db, u"SELECT source, external_id FROM quarantine"_s);
+    if (!q)
+        return q.error();
+    QSqlQuery &sq = q.value();
+    if (Status s = detail::exec(sq, u"cannot list the quarantine"_s); !s)
+        return s.error();
+    QList<std::pair<QString, QString>> out;
+    while (sq.next())
+        out.append({sq.value(0).toString(), sq.value(1).toString()});
+    return out;
+}
+
+Result<QStringList> QuarantineRepository::idsToRetry(const QString &source, const QDateTime &since, int limit) const
+{
+    auto q = detail::prepare(m_db, uR"(
+SELECT external_id FROM quarantine WHERE source = ? AND last_tried < ? ORDER BY last_tried, id LIMIT ?)"_s);
+    if (!q)
+        return q.error();
+    QSqlQuery &sq = q.value();
+    sq.bindValue(0, source);
+    sq.bindValue(1, detail::timeToSql(since));
+    sq.bindValue(2, limit);
+    if (Status s = detail::exec(sq, u"cannot list the quarantine"_s); !s)
+        return s.error();
+    QStringList ids;
+    while (sq.next())
+        ids.append(sq.value(0).toString());
+    return ids;
+}
+
 Result<qint64> QuarantineRepository::count() const
 {
     auto q = detail::prepare(m_db, u"SELECT COUNT(*) FROM quarantine"_s);

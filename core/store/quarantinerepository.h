@@ -44,6 +44,10 @@ public:
     // Oldest first by first_seen; an empty source lists every source.
     Result<QList<QuarantineEntry>> list(const QString &source = {}, int limit = 10000) const;
     Result<qint64> count() const;
+    // (source, id) of every entry, without the raw bodies.
+    Result<QList<std::pair<QString, QString>>> keys() const;
+    // Ids of `source` not tried since `since`, least recently tried first, at most `limit`.
+    Result<QStringList> idsToRetry(const QString &source, const QDateTime &since, int limit) const;
 
 private:
     QSqlDatabase &m_db;

@@ -227,9 +227,9 @@ void SyncEngine::runOnce()
     }
     m_runId = runId.value();
     qCInfo(lcSync) << "sync run" << m_runId << "started for profile" << m_config.profileName;
-    if (auto held = store::QuarantineRepository(m_db).list(); held) {
-        for (const store::QuarantineEntry &e : held.value())
-            m_quarantinedIds[e.source].insert(e.externalId);
+    if (auto held = store::QuarantineRepository(m_db).keys(); held) {
+        for (const auto &[source, id] : held.value())
+            m_quarantinedIds[source].insert(id);
     } else {
         fail(held.error());
         return;
@@ -392,22 +392,7 @@ void SyncEngine::retryQuarantined()
     store::QuarantineRepository repo(m_db);
     const QDateTime startedAt = QDateTime::currentDateTimeUtc().addMSecs(-m_elapsed.elapsed());
     auto pick = [&](QLatin1StringView source) -> QStringList {
-        QStringList out;
-        auto entries = repo.list(QString(source));
-        if (!entries)
-            return out;
-        std::stable_sort(entries.value().begin(), entries.value().end(),
-                         [](const store::QuarantineEntry &a, const store::QuarantineEntry &b) {
-                             return a.lastTried < b.lastTried;
-                         });
-        for (const store::QuarantineEntry &e : entries.value()) {
-            if (out.size() >= kQuarantineRetriesPerRun)
-                break;
-            if (e.lastTried >= startedAt)
-                continue;
-            out.append(e.externalId);
-        }
-        return out;
+        return repo.idsToRetry(QString(source), startedAt, kQuarantineRetriesPerRun).valueOr({});
     };
     const QStringList orders = pick(RejectedRecord::kMagentoOrder);
     m_pendingTransactionRetries = pick(RejectedRecord::kPayTraceTransaction);
