@@ -2,6 +2,7 @@
 
 #include "money/money.h"
 
+#include <QDateTime>
 #include <QRegularExpressionMatch>
 
 #include <array>
@@ -23,6 +24,10 @@ constexpr std::array kOpNames = {
     std::pair{Transform::Op::RegexExtract, "regexExtract"_L1},
     std::pair{Transform::Op::MapLookup, "mapLookup"_L1},
     std::pair{Transform::Op::MoneyFormat, "moneyFormat"_L1},
+    std::pair{Transform::Op::StripPrefix, "stripPrefix"_L1},
+    std::pair{Transform::Op::StripSuffix, "stripSuffix"_L1},
+    std::pair{Transform::Op::ZeroPad, "zeroPad"_L1},
+    std::pair{Transform::Op::DateFormat, "dateFormat"_L1},
 };
 
 constexpr std::array kOnMissingNames = {
@@ -248,6 +253,8 @@ Transform Transform::simple(Op op)
 
 Result<Transform> Transform::affix(Op op, const QString &value)
 {
+    if (op != Op::Prefix && op != Op::Suffix && op != Op::StripPrefix && op != Op::StripSuffix)
+        return err(u"op"_s, u"'%1' takes no text value"_s.arg(opName(op)));
     if (value.isEmpty())
         return err(u"value"_s, u"must not be empty"_s);
     if (value.size() > kMaxAffixLength)
@@ -257,6 +264,43 @@ Result<Transform> Transform::affix(Op op, const QString &value)
     Transform t;
     t.m_op = op;
     t.m_value = value;
+    return t;
+}
+
+Result<Transform> Transform::zeroPad(int width)
+{
+    if (width < 1 || width > kMaxPadWidth)
+        return err(u"width"_s, u"%1 is outside 1..%2"_s.arg(width).arg(kMaxPadWidth));
+    Transform t;
+    t.m_op = Op::ZeroPad;
+    t.m_width = width;
+    return t;
+}
+
+Result<Transform> Transform::dateFormat(const QString &from, const QString &to)
+{
+    for (const auto &[key, format] : {std::pair{u"from"_s, from}, std::pair{u"to"_s, to}}) {
+        if (format.trimmed().isEmpty())
+            return err(key, u"must not be empty"_s);
+        if (format.size() > kMaxDateFormatLength)
+            return err(key, u"is longer than %1 characters"_s.arg(kMaxDateFormatLength));
+        if (hasControlChars(format))
+            return err(key, u"must not contain control characters"_s);
+    }
+    // Qt accepts any text as a format, so a format is tried on two sample moments: "from" must
+    // read back the day it wrote, "to" must write something that depends on the date.
+    const QDateTime a(QDate(2031, 11, 23), QTime(21, 47, 58), Qt::UTC);
+    const QDateTime b(QDate(2032, 2, 4), QTime(8, 5, 6), Qt::UTC);
+    const QDateTime back = QDateTime::fromString(a.toString(from), from);
+    if (!back.isValid() || back.date().month() != a.date().month() || back.date().day() != a.date().day())
+        return err(u"from"_s, u"'%1' is not a Qt date format that reads a day and month (e.g. \"M/d/yyyy\", "
+                              "\"yyyy-MM-dd\")"_s.arg(from));
+    if (a.toString(to) == b.toString(to))
+        return err(u"to"_s, u"'%1' writes no date or time field (Qt date format, e.g. \"yyyy-MM-dd\")"_s.arg(to));
+    Transform t;
+    t.m_op = Op::DateFormat;
+    t.m_value = from;
+    t.m_to = to;
     return t;
 }
 
@@ -328,7 +372,8 @@ Result<Transform> Transform::fromJson(const QJsonValue &json, const QString &pat
     }
     if (!op)
         return err(join(path, "op"_L1), u"'%1' is not a transform (copy, uppercase, lowercase, trim, prefix, "
-                                         "suffix, regexExtract, mapLookup, moneyFormat)"_s.arg(opValue.toString()));
+                                         "suffix, stripPrefix, stripSuffix, zeroPad, dateFormat, regexExtract, "
+                                         "mapLookup, moneyFormat)"_s.arg(opValue.toString()));
 
     // Errors from the builders name the option; prefix them with this transform's path.
     const auto located = [&](Result<Transform> r) -> Result<Transform> {
@@ -355,13 +400,33 @@ Result<Transform> Transform::fromJson(const QJsonValue &json, const QString &pat
             return s.error();
         return simple(*op);
     case Op::Prefix:
-    case Op::Suffix: {
+    case Op::Suffix:
+    case Op::StripPrefix:
+    case Op::StripSuffix: {
         if (Status s = onlyKeys(o, {"op"_L1, "value"_L1}, path); !s)
             return s.error();
         QString value;
         if (Status s = stringOption("value"_L1, &value); !s)
             return s.error();
         return located(affix(*op, value));
+    }
+    case Op::ZeroPad: {
+        if (Status s = onlyKeys(o, {"op"_L1, "width"_L1}, path); !s)
+            return s.error();
+        const QJsonValue w = o.value("width"_L1);
+        if (!w.isDouble() || w.toDouble() != static_cast<double>(w.toInt()))
+            return err(join(path, "width"_L1), u"is required and must be a whole number"_s);
+        return located(zeroPad(w.toInt()));
+    }
+    case Op::DateFormat: {
+        if (Status s = onlyKeys(o, {"op"_L1, "from"_L1, "to"_L1}, path); !s)
+            return s.error();
+        QString from, to;
+        if (Status s = stringOption("from"_L1, &from); !s)
+            return s.error();
+        if (Status s = stringOption("to"_L1, &to); !s)
+            return s.error();
+        return located(dateFormat(from, to));
     }
     case Op::RegexExtract: {
         if (Status s = onlyKeys(o, {"op"_L1, "pattern"_L1, "group"_L1}, path); !s)
@@ -442,7 +507,16 @@ QJsonObject Transform::toJson() const
         break;
     case Op::Prefix:
     case Op::Suffix:
+    case Op::StripPrefix:
+    case Op::StripSuffix:
         o.insert(u"value"_s, m_value);
+        break;
+    case Op::ZeroPad:
+        o.insert(u"width"_s, m_width);
+        break;
+    case Op::DateFormat:
+        o.insert(u"from"_s, m_value);
+        o.insert(u"to"_s, m_to);
         break;
     case Op::RegexExtract:
         o.insert(u"pattern"_s, m_value);
@@ -484,6 +558,31 @@ Result<QString> Transform::apply(QStringView input) const
         return QString(m_value + input);
     case Op::Suffix:
         return QString(input + m_value);
+    case Op::StripPrefix:
+        return (input.startsWith(m_value) ? input.mid(m_value.size()) : input).toString();
+    case Op::StripSuffix:
+        return (input.endsWith(m_value) ? input.chopped(m_value.size()) : input).toString();
+    case Op::ZeroPad: {
+        // Only numbers are padded: "A12" padded to "000A12" would be a key nobody wrote.
+        bool digits = !input.isEmpty();
+        for (QChar c : input)
+            digits = digits && c >= u'0' && c <= u'9';
+        if (!digits || input.size() >= m_width)
+            return input.toString();
+        return QString(QString(m_width - input.size(), u'0') + input);
+    }
+    case Op::DateFormat: {
+        if (input.size() > kMaxRegexInput)
+            return makeError(u"mapping.transform.input"_s, {},
+                             u"dateFormat: the input is longer than %1 characters"_s.arg(kMaxRegexInput));
+        QDateTime when = QDateTime::fromString(input.toString(), m_value);
+        if (!when.isValid())
+            return makeError(u"mapping.transform.nomatch"_s, {},
+                             u"dateFormat: '%1' is not a date in the format '%2'"_s.arg(input.toString(), m_value));
+        // Read and written as the same wall-clock time, whatever the machine's zone.
+        when.setTimeSpec(Qt::UTC);
+        return when.toString(m_to);
+    }
     case Op::RegexExtract: {
         if (input.size() > kMaxRegexInput)
             return makeError(u"mapping.transform.input"_s, {},
@@ -529,7 +628,8 @@ Result<QString> Transform::apply(QStringView input) const
 bool operator==(const Transform &a, const Transform &b)
 {
     return a.m_op == b.m_op && a.m_value == b.m_value && a.m_group == b.m_group && a.m_table == b.m_table
-        && a.m_onMissing == b.m_onMissing && a.m_withCode == b.m_withCode;
+        && a.m_onMissing == b.m_onMissing && a.m_withCode == b.m_withCode && a.m_width == b.m_width
+        && a.m_to == b.m_to;
 }
 
 Result<TransformChain> TransformChain::fromJson(const QJsonValue &json, const QString &path)

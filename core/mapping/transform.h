@@ -20,7 +20,10 @@ namespace pb::mapping {
 class Transform
 {
 public:
-    enum class Op { Copy, Uppercase, Lowercase, Trim, Prefix, Suffix, RegexExtract, MapLookup, MoneyFormat };
+    enum class Op {
+        Copy, Uppercase, Lowercase, Trim, Prefix, Suffix, RegexExtract, MapLookup, MoneyFormat,
+        StripPrefix, StripSuffix, ZeroPad, DateFormat
+    };
     enum class OnMissing { Error, Keep, Default };
 
     static constexpr qsizetype kMaxPatternLength = 200;
@@ -28,17 +31,25 @@ public:
     static constexpr int kRegexMatchLimit = 100000;
     static constexpr qsizetype kMaxAffixLength = 64;
     static constexpr qsizetype kMaxTableSize = 1000;
+    static constexpr int kMaxPadWidth = 32;
+    static constexpr qsizetype kMaxDateFormatLength = 64;
 
     // {"op": "copy" | "uppercase" | "lowercase" | "trim"}
     // {"op": "prefix" | "suffix", "value": "INV-"}
     // {"op": "regexExtract", "pattern": "^INV-(\\d+)$", "group": 1}
     // {"op": "mapLookup", "table": {"a": "b"}, "onMissing": "error" | "keep" | "default", "default": "x"}
     // {"op": "moneyFormat", "currency": "USD", "withCode": false}
+    // {"op": "stripPrefix" | "stripSuffix", "value": "#"}  removes the text when present, else keeps the input
+    // {"op": "zeroPad", "width": 9}  left-pads an all-digit value with '0' to 1..32 characters; other values pass
+    // {"op": "dateFormat", "from": "M/d/yyyy", "to": "yyyy-MM-dd"}  Qt date formats, C locale; fails when
+    //                                                               the input does not read with "from"
     // `path` prefixes the field of every error, e.g. "linkKey.transforms[0]".
     static Result<Transform> fromJson(const QJsonValue &json, const QString &path = {});
 
     static Transform simple(Op op); // copy, uppercase, lowercase, trim
-    static Result<Transform> affix(Op op, const QString &value); // prefix or suffix
+    static Result<Transform> affix(Op op, const QString &value); // prefix, suffix, stripPrefix or stripSuffix
+    static Result<Transform> zeroPad(int width);
+    static Result<Transform> dateFormat(const QString &from, const QString &to);
     static Result<Transform> regexExtract(const QString &pattern, int group = 1);
     static Result<Transform> mapLookup(const QMap<QString, QString> &table, OnMissing onMissing,
                                        const QString &defaultValue = {});
@@ -48,6 +59,8 @@ public:
     Result<QString> apply(QStringView input) const;
 
     Op op() const { return m_op; }
+    QString value() const { return m_value; } // affix text, pattern, default, currency, dateFormat's "from"
+    int width() const { return m_width; }     // zeroPad
     static QString opName(Op op);
 
     friend bool operator==(const Transform &a, const Transform &b);
@@ -59,6 +72,8 @@ private:
     QMap<QString, QString> m_table;
     OnMissing m_onMissing = OnMissing::Error;
     bool m_withCode = false;
+    int m_width = 0;       // zeroPad
+    QString m_to;          // dateFormat's output format (m_value holds "from")
     QRegularExpression m_regex; // compiled once, with the match-limit verb in front
 };
 

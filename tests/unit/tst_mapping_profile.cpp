@@ -348,6 +348,28 @@ private slots:
                                    << QString();
         QTest::newRow("money too precise") << QByteArray(j("{'op':'moneyFormat','currency':'JPY'}")) << u"1500.5"_s
                                            << QString() << u"mapping.transform.money"_s;
+        QTest::newRow("strip prefix") << QByteArray(j("{'op':'stripPrefix','value':'#'}")) << u"#000123"_s
+                                      << u"000123"_s << QString();
+        QTest::newRow("strip prefix absent") << QByteArray(j("{'op':'stripPrefix','value':'INV-'}")) << u"inv-5"_s
+                                             << u"inv-5"_s << QString();
+        QTest::newRow("strip prefix once") << QByteArray(j("{'op':'stripPrefix','value':'#'}")) << u"##7"_s << u"#7"_s
+                                           << QString();
+        QTest::newRow("strip suffix") << QByteArray(j("{'op':'stripSuffix','value':'-A'}")) << u"100-A"_s << u"100"_s
+                                      << QString();
+        QTest::newRow("strip suffix absent") << QByteArray(j("{'op':'stripSuffix','value':'-A'}")) << u"100-B"_s
+                                             << u"100-B"_s << QString();
+        QTest::newRow("zero pad") << QByteArray(j("{'op':'zeroPad','width':9}")) << u"123"_s << u"000000123"_s << QString();
+        QTest::newRow("zero pad wide enough") << QByteArray(j("{'op':'zeroPad','width':3}")) << u"12345"_s << u"12345"_s
+                                              << QString();
+        QTest::newRow("zero pad not a number") << QByteArray(j("{'op':'zeroPad','width':9}")) << u"A12"_s << u"A12"_s
+                                               << QString();
+        QTest::newRow("date format") << QByteArray(j("{'op':'dateFormat','from':'M/d/yyyy','to':'yyyy-MM-dd'}"))
+                                     << u"3/7/2026"_s << u"2026-03-07"_s << QString();
+        QTest::newRow("date time format")
+            << QByteArray(j("{'op':'dateFormat','from':'M/d/yyyy h:mm:ss AP','to':'yyyyMMddHHmmss'}"))
+            << u"11/2/2025 1:30:00 AM"_s << u"20251102013000"_s << QString();
+        QTest::newRow("date not a date") << QByteArray(j("{'op':'dateFormat','from':'M/d/yyyy','to':'yyyy-MM-dd'}"))
+                                         << u"13/45/2026"_s << QString() << u"mapping.transform.nomatch"_s;
         QTest::newRow("money not a number") << QByteArray(j("{'op':'moneyFormat','currency':'USD'}")) << u"1e3"_s
                                             << QString() << u"mapping.transform.money"_s;
     }
@@ -392,6 +414,27 @@ private slots:
         QTest::newRow("regex invalid") << QByteArray(j("{'op':'regexExtract','pattern':'[a-'}")) << u"t.pattern"_s;
         QTest::newRow("regex group fraction") << QByteArray(j("{'op':'regexExtract','pattern':'(a)','group':0.5}"))
                                               << u"t.group"_s;
+        QTest::newRow("strip prefix empty") << QByteArray(j("{'op':'stripPrefix','value':''}")) << u"t.value"_s;
+        QTest::newRow("strip suffix missing") << QByteArray(j("{'op':'stripSuffix'}")) << u"t.value"_s;
+        QTest::newRow("strip suffix too long")
+            << QByteArray("{\"op\":\"stripSuffix\",\"value\":\"" + QByteArray(65, 'x') + "\"}") << u"t.value"_s;
+        QTest::newRow("zero pad missing") << QByteArray(j("{'op':'zeroPad'}")) << u"t.width"_s;
+        QTest::newRow("zero pad zero") << QByteArray(j("{'op':'zeroPad','width':0}")) << u"t.width"_s;
+        QTest::newRow("zero pad huge") << QByteArray(j("{'op':'zeroPad','width':33}")) << u"t.width"_s;
+        QTest::newRow("zero pad fraction") << QByteArray(j("{'op':'zeroPad','width':9.5}")) << u"t.width"_s;
+        QTest::newRow("zero pad text") << QByteArray(j("{'op':'zeroPad','width':'9'}")) << u"t.width"_s;
+        QTest::newRow("zero pad extra key") << QByteArray(j("{'op':'zeroPad','width':9,'value':'0'}")) << u"t.value"_s;
+        QTest::newRow("date from missing") << QByteArray(j("{'op':'dateFormat','to':'yyyy'}")) << u"t.from"_s;
+        QTest::newRow("date to missing") << QByteArray(j("{'op':'dateFormat','from':'yyyy-MM-dd'}")) << u"t.to"_s;
+        QTest::newRow("date from literal") << QByteArray(j("{'op':'dateFormat','from':'hello','to':'yyyy'}")) << u"t.from"_s;
+        QTest::newRow("date from time only") << QByteArray(j("{'op':'dateFormat','from':'HH:mm','to':'yyyy'}"))
+                                             << u"t.from"_s;
+        QTest::newRow("date to literal") << QByteArray(R"({"op":"dateFormat","from":"yyyy-MM-dd","to":"'at noon'"})")
+                                         << u"t.to"_s;
+        QTest::newRow("date to empty") << QByteArray(j("{'op':'dateFormat','from':'yyyy-MM-dd','to':' '}")) << u"t.to"_s;
+        QTest::newRow("date to too long")
+            << QByteArray("{\"op\":\"dateFormat\",\"from\":\"yyyy-MM-dd\",\"to\":\"" + QByteArray(65, 'y') + "\"}")
+            << u"t.to"_s;
     }
 
     void badTransforms()
