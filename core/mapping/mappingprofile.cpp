@@ -55,9 +55,52 @@ constexpr std::array kBuiltInStatuses = {
 constexpr std::array kStates = {"new"_L1, "pending_payment"_L1, "processing"_L1, "complete"_L1,
                                 "closed"_L1, "canceled"_L1, "holded"_L1, "payment_review"_L1};
 
-// Status-map keys: the GatewayTransaction status names plus the order-level refund states.
+// Status-map keys: the GatewayTransaction status names plus the order-level refund states and
+// the chargeback, which came later and so may be left out of a document (null).
 constexpr std::array kGatewayKeys = {"approved"_L1, "declined"_L1, "authorized"_L1, "pending_settlement"_L1,
-                                     "settled"_L1, "refunded"_L1, "partially_refunded"_L1, "voided"_L1};
+                                     "settled"_L1, "refunded"_L1, "partially_refunded"_L1, "voided"_L1,
+                                     "charged_back"_L1};
+constexpr std::array kOptionalGatewayKeys = {"charged_back"_L1};
+
+// The Magento states an order can be in when a payment event reaches PayBridge. A status is
+// set by an order comment, and Magento ignores a comment's status of another state than the
+// order's (docs/magento.md §5): a status outside these states could never take effect.
+struct EventStates
+{
+    QLatin1StringView event;
+    QLatin1StringView states; // space-separated
+    QLatin1StringView why;
+};
+constexpr std::array<EventStates, 9> kEventStates = {{
+    // Magento's authorize step leaves the order processing, or payment_review when the
+    // gateway holds it; a payment taken outside the store finds it still new or waiting
+    // (pending_payment). It cannot be complete: invoicing captures the authorization.
+    {"authorized"_L1, "new pending_payment processing payment_review"_L1,
+     "an order with an authorized payment is new, pending_payment, processing or payment_review"_L1},
+    // The same moments for a sale: before the store invoices and ships, which come later.
+    {"approved"_L1, "new pending_payment processing payment_review"_L1,
+     "an order with an approved payment is new, pending_payment, processing or payment_review"_L1},
+    {"pending_settlement"_L1, "new pending_payment processing payment_review"_L1,
+     "an order whose payment waits for settlement is new, pending_payment, processing or payment_review"_L1},
+    // By the batch close (a day later) the order is invoiced: processing, complete once shipped.
+    {"settled"_L1, "processing complete"_L1,
+     "Magento has a settled payment's order invoiced: processing, or complete once shipped"_L1},
+    // Nothing was paid: the order waits, is in review, on hold, or was canceled for it.
+    {"declined"_L1, "new pending_payment payment_review holded canceled"_L1,
+     "a declined payment leaves its order new, pending_payment, payment_review, holded or canceled"_L1},
+    // A credit memo for the whole paid amount closes the order.
+    {"refunded"_L1, "closed"_L1, "Magento sets a refunded order to closed"_L1},
+    // A partial credit memo keeps the state; Magento closes only when everything is refunded.
+    {"partially_refunded"_L1, "processing complete"_L1,
+     "a partly refunded order stays processing, or complete once shipped"_L1},
+    // PayBridge voids after a cancel (canceled) or for a full credit memo on an unsettled
+    // payment (closed).
+    {"voided"_L1, "canceled closed"_L1,
+     "Magento sets an order whose payment is voided to canceled (or closed by a credit memo)"_L1},
+    // A chargeback hits a settled, invoiced payment; the merchant may already have refunded it.
+    {"charged_back"_L1, "processing complete closed"_L1,
+     "a charged-back payment's order is invoiced: processing, complete, or closed when refunded"_L1},
+}};
 
 constexpr std::array kPlaceholders = {"transaction_id"_L1, "type"_L1, "status"_L1, "amount"_L1, "card_type"_L1,
                                       "last4"_L1, "approval_code"_L1, "increment_id"_L1, "batch"_L1};
@@ -307,6 +350,15 @@ QStringList MappingProfile::gatewayStatusKeys()
     return QStringList(kGatewayKeys.begin(), kGatewayKeys.end());
 }
 
+QStringList MappingProfile::allowedStatesFor(QStringView eventKey)
+{
+    for (const EventStates &e : kEventStates) {
+        if (e.event == eventKey)
+            return QString(e.states).split(u' ');
+    }
+    return {};
+}
+
 QStringList MappingProfile::builtInStatuses()
 {
     QStringList out;
@@ -463,6 +515,10 @@ Result<MappingProfile> MappingProfile::fromJson(const QByteArray &json)
         }
         for (QLatin1StringView key : kGatewayKeys) {
             const QJsonValue v = sm->value(key);
+            if (v.isUndefined() && contains(kOptionalGatewayKeys, QString(key))) {
+                p.m_statusMap.insert(QString(key), QString());
+                continue;
+            }
             if (v.isUndefined())
                 return profileError(sm->at(key), u"is required (a Magento status, or null to leave the status alone)"_s);
             if (v.isNull()) {
@@ -474,6 +530,15 @@ Result<MappingProfile> MappingProfile::fromJson(const QByteArray &json)
             if (p.stateOfStatus(v.toString()).isEmpty())
                 return profileError(sm->at(key), u"'%1' is not a Magento status (built-in: %2; or declare it in "
                                                  "customStatuses)"_s.arg(v.toString(), builtInStatuses().join(u", "_s)));
+            const QString state = p.stateOfStatus(v.toString());
+            if (!allowedStatesFor(QString(key)).contains(state)) {
+                QString why;
+                for (const EventStates &e : kEventStates) {
+                    if (e.event == key)
+                        why = QString(e.why);
+                }
+                return profileError(sm->at(key), u"'%1' belongs to state %2; %3"_s.arg(v.toString(), state, why));
+            }
             p.m_statusMap.insert(QString(key), v.toString());
         }
     }

@@ -172,7 +172,10 @@ public:
     const Rules &rules() const { return m_rules; }
     const ErpAccounts &erpAccounts() const { return m_accounts; }
 
-    static QStringList gatewayStatusKeys();   // the eight status-map keys
+    static QStringList gatewayStatusKeys();   // the nine status-map keys (charged_back optional in documents)
+    // The Magento states an order can be in when that payment event happens (docs/magento.md
+    // §5); a status-map entry must be a status of one of them. Empty for an unknown key.
+    static QStringList allowedStatesFor(QStringView eventKey);
     static QStringList builtInStatuses();     // Magento's installed statuses (docs/magento.md §5)
     static QStringList magentoStates();
     static QStringList commentPlaceholders(); // {transaction_id}, {amount}, ...

@@ -70,7 +70,8 @@ private slots:
         QCOMPARE(p.linkKey().paytraceField, u"invoice_id"_s);
         QCOMPARE(p.linkKey().magentoField, u"increment_id"_s);
         QVERIFY(p.linkKey().fallback.enabled);
-        QCOMPARE(p.statusMap().size(), 8);
+        QCOMPARE(p.statusMap().size(), 9);
+        QCOMPARE(p.magentoStatusFor(u"charged_back"), QString());
         QCOMPARE(p.rules().captureOnInvoiceOrShipment.trigger, u"invoiced_or_shipped"_s);
         for (AccountRole role : kAccountRoles)
             QVERIFY2(!p.account(role, Currency::usd()).isEmpty(), qPrintable(accountRoleName(role)));
@@ -98,6 +99,30 @@ private slots:
                                            << u"must be a status code or null"_s;
         QTest::newRow("status unknown key") << mutated(u"statusMap.refundedd"_s, u"closed"_s)
                                             << u"statusMap.refundedd"_s << u"unknown gateway status"_s;
+        QTest::newRow("refunded not closed") << mutated(u"statusMap.refunded"_s, u"processing"_s) << u"statusMap.refunded"_s
+                                             << u"'processing' belongs to state processing; Magento sets a refunded "
+                                                "order to closed"_s;
+        QTest::newRow("approved complete") << mutated(u"statusMap.approved"_s, u"complete"_s) << u"statusMap.approved"_s
+                                           << u"'complete' belongs to state complete; an order with an approved payment"_s;
+        QTest::newRow("authorized closed") << mutated(u"statusMap.authorized"_s, u"closed"_s) << u"statusMap.authorized"_s
+                                           << u"belongs to state closed; an order with an authorized payment"_s;
+        QTest::newRow("pending settlement canceled")
+            << mutated(u"statusMap.pending_settlement"_s, u"canceled"_s) << u"statusMap.pending_settlement"_s
+            << u"belongs to state canceled; an order whose payment waits for settlement"_s;
+        QTest::newRow("settled pending") << mutated(u"statusMap.settled"_s, u"pending"_s) << u"statusMap.settled"_s
+                                         << u"'pending' belongs to state new; Magento has a settled payment's order"_s;
+        QTest::newRow("declined processing") << mutated(u"statusMap.declined"_s, u"processing"_s) << u"statusMap.declined"_s
+                                             << u"belongs to state processing; a declined payment"_s;
+        QTest::newRow("partially refunded closed")
+            << mutated(u"statusMap.partially_refunded"_s, u"closed"_s) << u"statusMap.partially_refunded"_s
+            << u"belongs to state closed; a partly refunded order stays processing"_s;
+        QTest::newRow("voided processing") << mutated(u"statusMap.voided"_s, u"processing"_s) << u"statusMap.voided"_s
+                                           << u"belongs to state processing; Magento sets an order whose payment is voided"_s;
+        QTest::newRow("charged back pending") << mutated(u"statusMap.charged_back"_s, u"pending_payment"_s)
+                                              << u"statusMap.charged_back"_s
+                                              << u"belongs to state pending_payment; a charged-back payment"_s;
+        QTest::newRow("charged back wrong type") << mutated(u"statusMap.charged_back"_s, false)
+                                                 << u"statusMap.charged_back"_s << u"must be a status code or null"_s;
         QTest::newRow("typo top level") << mutated(u"statusMapp"_s, QJsonObject{}) << u"statusMapp"_s << u"unknown key"_s;
         QTest::newRow("typo nested") << mutated(u"rules.paymentApproved.enabeld"_s, true)
                                      << u"rules.paymentApproved.enabeld"_s << u"unknown key"_s;
@@ -266,6 +291,72 @@ private slots:
         QFETCH(GatewayTransaction::Status, status);
         QFETCH(QString, expected);
         QCOMPARE(MappingProfile::defaults().magentoStatusFor(status), expected);
+    }
+
+    void allowedStates_data()
+    {
+        QTest::addColumn<QString>("event");
+        QTest::addColumn<QStringList>("states");
+        const QStringList beforeInvoice{u"new"_s, u"pending_payment"_s, u"processing"_s, u"payment_review"_s};
+        QTest::newRow("authorized") << u"authorized"_s << beforeInvoice;
+        QTest::newRow("approved") << u"approved"_s << beforeInvoice;
+        QTest::newRow("pending_settlement") << u"pending_settlement"_s << beforeInvoice;
+        QTest::newRow("settled") << u"settled"_s << QStringList{u"processing"_s, u"complete"_s};
+        QTest::newRow("declined") << u"declined"_s
+                                  << QStringList{u"new"_s, u"pending_payment"_s, u"payment_review"_s, u"holded"_s,
+                                                 u"canceled"_s};
+        QTest::newRow("refunded") << u"refunded"_s << QStringList{u"closed"_s};
+        QTest::newRow("partially_refunded") << u"partially_refunded"_s << QStringList{u"processing"_s, u"complete"_s};
+        QTest::newRow("voided") << u"voided"_s << QStringList{u"canceled"_s, u"closed"_s};
+        QTest::newRow("charged_back") << u"charged_back"_s
+                                      << QStringList{u"processing"_s, u"complete"_s, u"closed"_s};
+        QTest::newRow("unknown") << u"shipped"_s << QStringList{};
+    }
+
+    void allowedStates()
+    {
+        QFETCH(QString, event);
+        QFETCH(QStringList, states);
+        QCOMPARE(MappingProfile::allowedStatesFor(event), states);
+        // Every state named is one of Magento's, and every key of the map has rules.
+        for (const QString &s : states)
+            QVERIFY2(MappingProfile::magentoStates().contains(s), qPrintable(s));
+    }
+
+    void everyEventHasStates()
+    {
+        QCOMPARE(MappingProfile::gatewayStatusKeys().size(), 9);
+        for (const QString &key : MappingProfile::gatewayStatusKeys())
+            QVERIFY2(!MappingProfile::allowedStatesFor(key).isEmpty(), qPrintable(key));
+    }
+
+    // A document written before charged_back existed still loads; the key reads as null and
+    // is written out from then on.
+    void chargedBackIsOptional()
+    {
+        QJsonObject o = setAt(defaultJson(), {u"statusMap"_s, u"charged_back"_s}, QJsonValue::Undefined);
+        QVERIFY(!o.value(u"statusMap"_s).toObject().contains(u"charged_back"_s));
+        const auto p = MappingProfile::fromJson(QJsonDocument(o).toJson());
+        QVERIFY2(p.ok(), qPrintable(p.ok() ? QString() : p.error().toString()));
+        QCOMPARE(p->magentoStatusFor(u"charged_back"), QString());
+        QVERIFY(QJsonDocument::fromJson(p->toJson()).object().value(u"statusMap"_s).toObject()
+                    .value(u"charged_back"_s).isNull());
+        QCOMPARE(*p, MappingProfile::defaults());
+
+        // A custom status of an allowed state is accepted; of another state it is refused.
+        o = setAt(o, {u"customStatuses"_s},
+                  QJsonArray{QJsonObject{{u"code"_s, u"disputed"_s}, {u"state"_s, u"processing"_s}},
+                             QJsonObject{{u"code"_s, u"awaiting_payment"_s}, {u"state"_s, u"pending_payment"_s}}});
+        o = setAt(o, {u"statusMap"_s, u"charged_back"_s}, u"disputed"_s);
+        const auto custom = MappingProfile::fromJson(QJsonDocument(o).toJson());
+        QVERIFY2(custom.ok(), qPrintable(custom.ok() ? QString() : custom.error().toString()));
+        QCOMPARE(custom->magentoStatusFor(u"charged_back"), u"disputed"_s);
+        o = setAt(o, {u"statusMap"_s, u"settled"_s}, u"awaiting_payment"_s);
+        const auto refused = MappingProfile::fromJson(QJsonDocument(o).toJson());
+        QVERIFY(!refused.ok());
+        QCOMPARE(refused.error().field, u"statusMap.settled"_s);
+        QVERIFY2(refused.error().message.startsWith(u"'awaiting_payment' belongs to state pending_payment; "_s),
+                 qPrintable(refused.error().message));
     }
 
     void orderLevelStatuses()
