@@ -1120,6 +1120,70 @@ GeneratedData generateData(const GeneratorOptions &options)
         out.orders[candidates[size_t(k)]].updatedAt = out.sharedUpdatedAt;
     }
 
+    // Custom statuses, as merchants use them (magentosales.h kCustomStatuses), from a third
+    // stream and after everything else, so what the seed gave before stays as it was. No order
+    // of the mass action is touched: it keeps the shared updated_at. The first candidate of each
+    // kind always gets its status, so even a small store shows all three.
+    Rng custom(options.seed * 0x94D049BB133111EBULL + 0x2545F491ULL);
+    bool awaitingSeen = false, receivedSeen = false, readySeen = false, newKept = false;
+    const auto pick = [&custom](bool *seen, int percent) {
+        const bool take = !*seen || custom.percent(percent);
+        *seen = true;
+        return take;
+    };
+    for (int i = 0; i < count; ++i) {
+        MagentoOrder &o = out.orders[i];
+        if (o.updatedAt == out.sharedUpdatedAt)
+            continue;
+        const bool offline = o.payment.method != u"paytrace";
+        if (o.state == u"new" && (o.payment.method != u"banktransfer" || !newKept)) {
+            newKept = true; // a store always has orders in "new"; tests pick them to invoice
+            continue;
+        }
+        if (o.state == u"new") {
+            // A bank transfer the store waits for: pending_payment with its own status.
+            if (!pick(&awaitingSeen, 40))
+                continue;
+            o.state = u"pending_payment"_s;
+            o.status = u"awaiting_payment"_s;
+            for (MagentoStatusHistory &h : o.statusHistories)
+                h.status = o.status; // the order's only entry: how it was placed
+            continue;
+        }
+        if (offline && o.state == u"processing") {
+            // Staff mark the money as arrived with "Payment Received" instead of "Processing".
+            if (!pick(&receivedSeen, 50))
+                continue;
+            for (MagentoStatusHistory &h : o.statusHistories) {
+                if (h.comment.startsWith(u"Payment received: "))
+                    h.status = u"payment_received"_s;
+            }
+            o.status = u"payment_received"_s;
+            continue;
+        }
+        if (offline)
+            continue;
+        const bool paidUnshipped = o.state == u"processing" && o.status == u"processing" && o.totalPaid == o.grandTotal
+                                   && std::any_of(o.items.cbegin(), o.items.cend(), [](const MagentoOrderItem &item) {
+                                          return item.qtyShipped < item.qtyOrdered;
+                                      });
+        if (!paidUnshipped)
+            continue;
+        // Packed and waiting for the carrier: a later comment sets "Ready to Ship".
+        const qint64 at = o.updatedAt + custom.range(600, 8 * 3600);
+        if (at > latest || !pick(&readySeen, 20))
+            continue;
+        MagentoStatusHistory h;
+        h.entityId = nextHistoryId++;
+        h.parentId = o.entityId;
+        h.status = u"ready_to_ship"_s;
+        h.comment = u"Packed; waiting for the carrier."_s;
+        h.createdAt = at;
+        o.statusHistories.prepend(h);
+        o.status = h.status;
+        o.updatedAt = at;
+    }
+
     out.firstBatchNumber = 1000 + qint64(options.seed % 9000);
     return out;
 }

@@ -18,23 +18,29 @@ namespace magentostate {
 QStringList statusesOf(QStringView state)
 {
     // InstallOrderStatusesAndInitialSalesConfig: "fraud" is mapped to processing and payment_review.
+    // After the installed ones, the custom statuses this store's admin added (kCustomStatuses).
+    QStringList out;
     if (state == u"new")
-        return {u"pending"_s};
-    if (state == u"pending_payment")
-        return {u"pending_payment"_s};
-    if (state == u"processing")
-        return {u"processing"_s, u"fraud"_s};
-    if (state == u"complete")
-        return {u"complete"_s};
-    if (state == u"closed")
-        return {u"closed"_s};
-    if (state == u"canceled")
-        return {u"canceled"_s};
-    if (state == u"holded")
-        return {u"holded"_s};
-    if (state == u"payment_review")
-        return {u"payment_review"_s, u"fraud"_s};
-    return {};
+        out = {u"pending"_s};
+    else if (state == u"pending_payment")
+        out = {u"pending_payment"_s};
+    else if (state == u"processing")
+        out = {u"processing"_s, u"fraud"_s};
+    else if (state == u"complete")
+        out = {u"complete"_s};
+    else if (state == u"closed")
+        out = {u"closed"_s};
+    else if (state == u"canceled")
+        out = {u"canceled"_s};
+    else if (state == u"holded")
+        out = {u"holded"_s};
+    else if (state == u"payment_review")
+        out = {u"payment_review"_s, u"fraud"_s};
+    for (const CustomStatus &c : kCustomStatuses) {
+        if (c.state == state)
+            out.append(c.status.toString());
+    }
+    return out;
 }
 
 QString defaultStatus(QStringView state)

@@ -19,8 +19,21 @@ namespace pb::sandbox {
 // ---- state and status (magento.md §5.3) ------------------------------------------------------
 
 namespace magentostate {
-// The installed statuses of a state; the first is the state's default status. Empty when the
-// state is unknown.
+// Statuses the store's admin created (Stores > Order Status) and assigned to a state, as real
+// stores have; never a state's default. Magento's REST API has no route listing them.
+struct CustomStatus
+{
+    QStringView status;
+    QStringView state;
+    QStringView label;
+};
+inline constexpr CustomStatus kCustomStatuses[] = {
+    {u"payment_received", u"processing", u"Payment Received"},
+    {u"ready_to_ship", u"processing", u"Ready to Ship"},
+    {u"awaiting_payment", u"pending_payment", u"Awaiting Payment"},
+};
+// The statuses of a state: the installed ones (the first is the state's default status), then
+// the custom ones assigned to it. Empty when the state is unknown.
 QStringList statusesOf(QStringView state);
 QString defaultStatus(QStringView state);
 qint64 qtyToInvoice(const MagentoOrderItem &item);

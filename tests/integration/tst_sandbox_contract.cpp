@@ -1,6 +1,7 @@
 // Contract tests of the sandbox: real HTTP over loopback with QNetworkAccessManager and raw
 // sockets, compared against the API notes (paytrace.md, magento.md) and the recordings.
 
+#include "magentosales.h"
 #include "magentosim.h"
 #include "paytracesim.h"
 #include "sandbox.h"
@@ -613,10 +614,13 @@ private slots:
         for (const PayTraceTransaction &t : books)
             byId.insert(t.id, t);
         int paytrace = 0;
-        QSet<QString> states, currencies, cardCurrencies;
+        QSet<QString> states, currencies, cardCurrencies, statuses;
         bool declinedThenApproved = false;
         for (const MagentoOrder &o : orders) {
             states.insert(o.state);
+            statuses.insert(o.status);
+            // A status always belongs to its order's state, custom statuses included.
+            QVERIFY2(magentostate::statusesOf(o.state).contains(o.status), qPrintable(o.incrementId + u' ' + o.status));
             currencies.insert(o.orderCurrencyCode);
             QCOMPARE(o.grandTotal, o.subtotal + o.shippingAmount + o.taxAmount + o.discountAmount);
             QVERIFY(o.updatedAt >= o.createdAt);
@@ -674,6 +678,9 @@ private slots:
         QVERIFY2(paytrace >= 150 && paytrace <= 190, qPrintable(QString::number(paytrace)));
         for (const QString &state : {u"new"_s, u"processing"_s, u"complete"_s, u"closed"_s, u"canceled"_s, u"holded"_s, u"payment_review"_s})
             QVERIFY2(states.contains(state), qPrintable(state));
+        // Some orders carry the store's custom statuses (README "Data").
+        for (const magentostate::CustomStatus &c : magentostate::kCustomStatuses)
+            QVERIFY2(statuses.contains(c.status.toString()), qPrintable(c.status.toString()));
         QVERIFY(currencies.size() >= 3);
         QVERIFY2(cardCurrencies.size() >= 2, qPrintable(QStringList(cardCurrencies.values()).join(u',')));
         QVERIFY(declinedThenApproved);

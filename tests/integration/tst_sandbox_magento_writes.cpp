@@ -495,6 +495,17 @@ private slots:
                  u"complete"_s);
         QCOMPARE(post(base + u"/comments"_s, withStatus(u"processing"_s)).body, QByteArray("true"));
         QCOMPARE(get(base + u"/statuses"_s).body, QByteArray("\"processing\""));
+        // Custom statuses behave the same: one of the order's state sets it, one of another state
+        // (awaiting_payment belongs to pending_payment) stays on the comment.
+        QCOMPARE(post(base + u"/comments"_s, withStatus(u"payment_received"_s)).body, QByteArray("true"));
+        QCOMPARE(get(base + u"/statuses"_s).body, QByteArray("\"payment_received\""));
+        QCOMPARE(post(base + u"/comments"_s, withStatus(u"awaiting_payment"_s)).body, QByteArray("true"));
+        QCOMPARE(get(base + u"/statuses"_s).body, QByteArray("\"payment_received\""));
+        QCOMPARE(get(base + u"/comments"_s).json().value(u"items"_s).toArray().first().toObject().value(u"status"_s).toString(),
+                 u"awaiting_payment"_s);
+        QCOMPARE(orderJson(order->entityId).value(u"state"_s).toString(), u"processing"_s);
+        QCOMPARE(post(base + u"/comments"_s, withStatus(u"ready_to_ship"_s)).body, QByteArray("true"));
+        QCOMPARE(get(base + u"/statuses"_s).body, QByteArray("\"ready_to_ship\""));
 
         // Unknown orders: statuses and adding a comment are 404; listing comments is an empty list.
         const QJsonObject missing = errorBody(u"The entity that was requested doesn't exist. Verify the entity and try again."_s);
