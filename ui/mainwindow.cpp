@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 
 #include "intents/intentjournal.h"
+#include "mapping/mappingpage.h"
 #include "util/clock.h"
 
 #include "access/operator.h"
@@ -84,6 +85,7 @@ MainWindow::MainWindow(const QString &profileName, const QString &databasePath,
     createDashboardAndSettings();
     createOpsPages();
     createReconciliationPage();
+    createMappingPage();
 
     m_splitter = new QSplitter(Qt::Horizontal);
     m_splitter->setObjectName(u"mainSplitter"_s);
@@ -280,6 +282,25 @@ void MainWindow::createReconciliationPage()
     m_opsNavigation << go;
     // Resolutions write the audit log.
     connect(m_reconciliationPage, &ReconciliationPage::itemsChanged, m_auditPage, &TablePage::refresh);
+}
+
+void MainWindow::createMappingPage()
+{
+    m_mappingPage = new studio::MappingPage;
+    const int settingsAt = m_settingsPage ? m_pages->indexOf(m_settingsPage) : -1;
+    const int at = settingsAt >= 0 ? settingsAt : m_pages->count();
+    m_pages->insertWidget(at, m_mappingPage);
+    auto *item = new QListWidgetItem(style()->standardIcon(QStyle::SP_FileDialogContentsView), tr("Mapping"));
+    item->setToolTip(tr("How PayTrace, Magento and the ERP map onto each other: statuses, link key, accounts (Ctrl+7)"));
+    m_navigation->insertItem(at, item);
+    auto *go = new QAction(tr("Mapping"), this);
+    go->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_7));
+    connect(go, &QAction::triggered, this, [this] { showPage(Page::Mapping); });
+    addAction(go);
+    m_opsNavigation << go;
+    // Saving or rolling back a mapping writes the audit log.
+    connect(m_mappingPage, &studio::MappingPage::saved, m_auditPage, &TablePage::refresh);
+    connect(m_mappingPage, &studio::MappingPage::rolledBack, m_auditPage, &TablePage::refresh);
 }
 
 bool MainWindow::openOpsTable(const QString &page, const QString &filterText)
@@ -528,6 +549,8 @@ void MainWindow::reloadStore()
             page->setDatabase(*db);
         m_reconciliationPage->setContext(m_sync, actor, m_profileName);
         m_reconciliationPage->setDatabase(*db, m_databasePath);
+        m_mappingPage->setContext(m_sync, actor, m_profileName);
+        m_mappingPage->setDatabasePath(m_databasePath); // reads on its own thread and connection
         m_dashboardPage->setDatabasePath(m_databasePath); // reads on its own thread and connection
     } else {
         m_ordersPage->refresh();
@@ -536,6 +559,7 @@ void MainWindow::reloadStore()
         for (TablePage *page : opsPages())
             page->refresh();
         m_reconciliationPage->refresh();
+        m_mappingPage->reload();
     }
     updateCounts();
 }
@@ -588,7 +612,7 @@ void MainWindow::updateCounts()
 MainWindow::Page MainWindow::currentPage() const
 {
     for (Page page : {Page::Dashboard, Page::Orders, Page::Transactions, Page::Settings, Page::Refunds,
-                      Page::Queue, Page::Audit, Page::Reconciliation})
+                      Page::Queue, Page::Audit, Page::Reconciliation, Page::Mapping})
         if (m_pages->currentWidget() == pageFor(page))
             return page;
     return Page::Orders;
@@ -611,6 +635,7 @@ QWidget *MainWindow::pageFor(Page page) const
     case Page::Queue: return m_queuePage;
     case Page::Audit: return m_auditPage;
     case Page::Reconciliation: return m_reconciliationPage;
+    case Page::Mapping: return m_mappingPage;
     }
     return nullptr;
 }

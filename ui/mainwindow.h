@@ -18,6 +18,10 @@ struct SyncSummary;
 
 namespace pb::ui {
 
+namespace studio {
+class MappingPage;
+}
+
 class ApprovalsDialog;
 class QuarantineDialog;
 class AuditPage;
@@ -40,7 +44,7 @@ class MainWindow : public QMainWindow
 
 public:
     // Values are persisted (QSettings "page"); add new pages at the end.
-    enum class Page { Orders, Transactions, Dashboard, Settings, Refunds, Queue, Audit, Reconciliation };
+    enum class Page { Orders, Transactions, Dashboard, Settings, Refunds, Queue, Audit, Reconciliation, Mapping };
     Q_ENUM(Page)
 
     // `sync` may be null: the window then only shows the store at `databasePath` and "Sync now"
@@ -61,6 +65,7 @@ public:
     RefundsPage *refundsPage() const { return m_refundsPage; }
     AuditPage *auditPage() const { return m_auditPage; }
     ReconciliationPage *reconciliationPage() const { return m_reconciliationPage; }
+    studio::MappingPage *mappingPage() const { return m_mappingPage; }
     SyncStatusWidget *syncStatus() const { return m_status; }
     QAction *syncNowAction() const { return m_syncNow; }
     QAction *cancelSyncAction() const { return m_cancelSync; }
@@ -93,6 +98,8 @@ private:
     QList<TablePage *> opsPages() const;
     // Reconciliation: after the Audit log, before Settings (Ctrl+6).
     void createReconciliationPage();
+    // Mapping: after Reconciliation, before Settings (Ctrl+7).
+    void createMappingPage();
     void restoreSettings();
     void saveSettings() const;
     // Near real time while the console is open: a sync on the profile's interval, unless
@@ -118,6 +125,7 @@ private:
     RefundsPage *m_refundsPage = nullptr;
     AuditPage *m_auditPage = nullptr;
     ReconciliationPage *m_reconciliationPage = nullptr;
+    studio::MappingPage *m_mappingPage = nullptr;
     QList<QAction *> m_opsNavigation; // "go to" actions of the pages above, for the View menu
     SyncStatusWidget *m_status = nullptr;
     QAction *m_syncNow = nullptr;
