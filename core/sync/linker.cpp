@@ -15,43 +15,13 @@ namespace pb::sync {
 
 namespace {
 
-struct Candidate
-{
-    QString transactionId;
-    QString type;
-    QString status;
-    qint64 amountMinor = 0;
-    QString currency;
-    QString invoiceId;
-    QString description;
-    QString last4;
-    qint64 createdAtMs = 0;
-};
-
-// What one pass decided for one transaction.
-struct Decision
-{
-    std::optional<qint64> order;
-    QString why;            // when no order: the reason, for people
-    bool ambiguous = false; // more than one order qualifies
-};
-
 // Unlinked transactions, or the one asked about. The anti-join walks the transactions once
 // per run; the rows it returns are the few the key did not link.
-const QString kUnlinked = uR"(
-SELECT t.transaction_id, t.type, t.status, t.amount, t.currency, t.invoice_id, t.description,
-       t.card_last4, t.created_at
+const QString kCandidateColumns = uR"(t.transaction_id, t.type, t.status, t.amount, t.currency, t.invoice_id,
+       t.description, t.card_last4, t.created_at)"_s;
+const QString kUnlinked = u"SELECT "_s + kCandidateColumns + uR"(
 FROM gateway_transactions t
 WHERE NOT EXISTS (SELECT 1 FROM order_transaction_links l WHERE l.transaction_id = t.transaction_id))"_s;
-
-bool isPayment(const Candidate &c)
-{
-    // Sales and authorizations that took money or held it; refunds, voids and declined
-    // attempts are not matched by amount (a refund's amount says nothing about its order).
-    return (c.type == "sale"_L1 || c.type == "authorization"_L1)
-        && (c.status == "approved"_L1 || c.status == "pending_settlement"_L1 || c.status == "settled"_L1
-            || c.status == "authorized"_L1 || c.status == "voided"_L1);
-}
 
 // The default key with transforms that leave a stored increment id alone: exact equality in
 // SQL links the same transactions the transforms would, and much faster.
@@ -66,12 +36,13 @@ bool sqlFastPath(const mapping::LinkKey &key)
     return true;
 }
 
-class Matcher
-{
-public:
-    Matcher(QSqlDatabase &db, const mapping::LinkKey &key) : m_db(db), m_key(key) {}
+} // namespace
 
-    Result<Decision> byKey(const Candidate &c, bool exactTriedInSql)
+struct LinkMatcher::Impl
+{
+    Impl(QSqlDatabase &db, const mapping::LinkKey &key) : m_db(db), m_key(key) {}
+
+    Result<LinkDecision> byKey(const LinkCandidate &c, bool exactTriedInSql)
     {
         GatewayTransaction tx;
         tx.transactionId = c.transactionId;
@@ -79,31 +50,32 @@ public:
         tx.description = c.description;
         const Result<QString> key = m_key.keyOf(tx);
         if (!key)
-            return Decision{std::nullopt, key.error().message};
+            return LinkDecision{std::nullopt, {}, key.error().message};
         const QString raw = m_key.paytraceField == "invoice_id"_L1 ? c.invoiceId
             : m_key.paytraceField == "description"_L1             ? c.description
                                                                    : c.transactionId;
         if (exactTriedInSql && *key == raw)
-            return Decision{std::nullopt, u"no order has %1 '%2'"_s.arg(m_key.magentoField, *key)};
+            return LinkDecision{std::nullopt, {}, u"no order has %1 '%2'"_s.arg(m_key.magentoField, *key)};
         auto ids = ordersWithKey(*key);
         if (!ids)
             return ids.error();
         if (ids->size() == 1)
-            return Decision{ids->first(), {}};
+            return LinkDecision{ids->first(), Linker::keyRule(m_key), {}};
         if (ids->isEmpty())
-            return Decision{std::nullopt, u"no order has %1 '%2'"_s.arg(m_key.magentoField, *key)};
-        return Decision{std::nullopt, u"%1 orders have %2 '%3'"_s.arg(ids->size()).arg(m_key.magentoField, *key), true};
+            return LinkDecision{std::nullopt, {}, u"no order has %1 '%2'"_s.arg(m_key.magentoField, *key)};
+        return LinkDecision{std::nullopt, {}, u"%1 orders have %2 '%3'"_s.arg(ids->size()).arg(m_key.magentoField, *key),
+                            true};
     }
 
-    Result<Decision> byFallback(const Candidate &c)
+    Result<LinkDecision> byFallback(const LinkCandidate &c)
     {
         const mapping::LinkFallback &f = m_key.fallback;
         if (!f.enabled)
-            return Decision{std::nullopt, u"the fallback match is off"_s};
-        if (!isPayment(c))
-            return Decision{std::nullopt, u"only payments are matched by amount"_s};
+            return LinkDecision{std::nullopt, {}, u"the fallback match is off"_s};
+        if (!LinkMatcher::isPayment(c))
+            return LinkDecision{std::nullopt, {}, u"only payments are matched by amount"_s};
         if (f.matchLast4 && c.last4.isEmpty())
-            return Decision{std::nullopt, u"the transaction shows no card last four"_s};
+            return LinkDecision{std::nullopt, {}, u"the transaction shows no card last four"_s};
         QList<qint64> ids;
         for (bool multiCurrency : {false, true}) {
             if (multiCurrency) {
@@ -119,17 +91,45 @@ public:
             ids += *found;
         }
         if (ids.size() == 1)
-            return Decision{ids.first(), {}};
+            return LinkDecision{ids.first(), Linker::fallbackRule(f), {}};
         const QString what = f.matchLast4 ? u"amount, time and card"_s : u"amount and time"_s;
         if (ids.isEmpty())
-            return Decision{std::nullopt, u"no order matches by %1"_s.arg(what)};
-        return Decision{std::nullopt, u"several orders match by %1"_s.arg(what), true};
+            return LinkDecision{std::nullopt, {}, u"no order matches by %1"_s.arg(what)};
+        return LinkDecision{std::nullopt, {}, u"several orders match by %1"_s.arg(what), true};
     }
 
-private:
+    // The Magento field of every order, by value (entity ids as decimal text).
+    Status preload()
+    {
+        const QString column = m_key.magentoField == "entity_id"_L1 ? u"entity_id"_s
+            : m_key.magentoField == "last_trans_id"_L1             ? u"last_trans_id"_s
+                                                                   : u"increment_id"_s;
+        auto q = store::detail::prepare(m_db, u"SELECT "_s + column + u", entity_id FROM orders"_s);
+        if (!q)
+            return q.error();
+        if (Status s = store::detail::exec(q.value(), u"cannot read the orders' "_s + column); !s)
+            return s;
+        QHash<QString, QList<qint64>> byValue;
+        for (QSqlQuery &r = q.value(); r.next();) {
+            const QString value = r.value(0).toString();
+            if (!value.isEmpty())
+                byValue[value].append(r.value(1).toLongLong());
+        }
+        m_preloaded = std::move(byValue);
+        return {};
+    }
+
     Result<QList<qint64>> ordersWithKey(const QString &key)
     {
         QList<qint64> ids;
+        if (m_preloaded) {
+            if (m_key.magentoField != "entity_id"_L1)
+                return m_preloaded->value(key);
+            // As the query below: the key read as a number.
+            bool ok = false;
+            const qint64 id = key.toLongLong(&ok);
+            return ok ? m_preloaded->value(QString::number(id)) : ids;
+        }
         if (m_key.magentoField == "last_trans_id"_L1) {
             // No index on last_trans_id: read the column once per run.
             if (!m_lastTrans) {
@@ -184,7 +184,7 @@ private:
     // The card is charged the base amount in the base currency (docs/magento.md §8); an order
     // without a distinct base currency is charged its grand total. The single-currency query
     // walks the grand_total index, the other one the few multi-currency orders by time.
-    Result<QList<qint64>> fallbackOrders(const Candidate &c, bool multiCurrency)
+    Result<QList<qint64>> fallbackOrders(const LinkCandidate &c, bool multiCurrency)
     {
         std::optional<QSqlQuery> &slot = multiCurrency ? m_fallbackMulti : m_fallbackSingle;
         if (!slot) {
@@ -225,17 +225,62 @@ LIMIT 2)"_s;
     }
 
     QSqlDatabase &m_db;
-    const mapping::LinkKey &m_key;
+    const mapping::LinkKey m_key; // a copy: a matcher may outlive the profile it was made from
     std::optional<QHash<QString, QList<qint64>>> m_lastTrans;
+    std::optional<QHash<QString, QList<qint64>>> m_preloaded;
     std::optional<QSqlQuery> m_byKey;
     std::optional<QSqlQuery> m_fallbackSingle;
     std::optional<QSqlQuery> m_fallbackMulti;
     std::optional<bool> m_multiCurrency;
 };
 
-Candidate candidateFrom(const QSqlQuery &q)
+LinkMatcher::LinkMatcher(QSqlDatabase &db, const mapping::LinkKey &key) : d(std::make_unique<Impl>(db, key)) {}
+
+LinkMatcher::~LinkMatcher() = default;
+
+Status LinkMatcher::preloadKeys()
 {
-    Candidate c;
+    return d->preload();
+}
+
+Result<LinkDecision> LinkMatcher::byKey(const LinkCandidate &c, bool exactTriedInSql)
+{
+    return d->byKey(c, exactTriedInSql);
+}
+
+Result<LinkDecision> LinkMatcher::byFallback(const LinkCandidate &c)
+{
+    return d->byFallback(c);
+}
+
+Result<LinkDecision> LinkMatcher::decide(const LinkCandidate &c)
+{
+    auto key = d->byKey(c, false);
+    if (!key || key->order || !d->m_key.fallback.enabled || !isPayment(c))
+        return key;
+    auto fallback = d->byFallback(c);
+    if (!fallback || fallback->order)
+        return fallback;
+    return LinkDecision{std::nullopt, {}, key->why + u"; "_s + fallback->why, key->ambiguous || fallback->ambiguous};
+}
+
+bool LinkMatcher::isPayment(const LinkCandidate &c)
+{
+    // Sales and authorizations that took money or held it; refunds, voids and declined
+    // attempts are not matched by amount (a refund's amount says nothing about its order).
+    return (c.type == "sale"_L1 || c.type == "authorization"_L1)
+        && (c.status == "approved"_L1 || c.status == "pending_settlement"_L1 || c.status == "settled"_L1
+            || c.status == "authorized"_L1 || c.status == "voided"_L1);
+}
+
+QString LinkMatcher::candidateColumns()
+{
+    return kCandidateColumns;
+}
+
+LinkCandidate LinkMatcher::candidateFrom(const QSqlQuery &q)
+{
+    LinkCandidate c;
     c.transactionId = q.value(0).toString();
     c.type = q.value(1).toString();
     c.status = q.value(2).toString();
@@ -247,8 +292,6 @@ Candidate candidateFrom(const QSqlQuery &q)
     c.createdAtMs = q.value(8).toLongLong();
     return c;
 }
-
-} // namespace
 
 QString Linker::keyRule(const mapping::LinkKey &key)
 {
@@ -279,7 +322,7 @@ Result<int> Linker::link(const mapping::MappingProfile &profile, const QDateTime
     }
     // Whatever SQL did not link: the key through the transforms, then the fallback. One
     // transaction goes to one order, so each decision stands on its own.
-    QList<Candidate> candidates;
+    QList<LinkCandidate> candidates;
     {
         auto q = store::detail::prepare(m_db, kUnlinked);
         if (!q)
@@ -287,15 +330,15 @@ Result<int> Linker::link(const mapping::MappingProfile &profile, const QDateTime
         if (Status s = store::detail::exec(q.value(), u"cannot read the unlinked transactions"_s); !s)
             return s.error();
         for (QSqlQuery &r = q.value(); r.next();)
-            candidates.append(candidateFrom(r));
+            candidates.append(LinkMatcher::candidateFrom(r));
     }
-    Matcher matcher(m_db, key);
+    LinkMatcher matcher(m_db, key);
     QList<store::LinkRepository::NewLink> byKey;
     QList<store::LinkRepository::NewLink> byFallback;
     int ambiguous = 0;
     const QString keyRuleText = keyRule(key);
     const QString fallbackRuleText = fallbackRule(key.fallback);
-    for (const Candidate &c : std::as_const(candidates)) {
+    for (const LinkCandidate &c : std::as_const(candidates)) {
         // With the SQL fast path a transaction without an invoice has no key to try.
         if (!(fast && c.invoiceId.isEmpty())) {
             auto d = matcher.byKey(c, fast);
@@ -306,7 +349,7 @@ Result<int> Linker::link(const mapping::MappingProfile &profile, const QDateTime
                 continue;
             }
         }
-        if (!key.fallback.enabled || !isPayment(c))
+        if (!key.fallback.enabled || !LinkMatcher::isPayment(c))
             continue;
         auto d = matcher.byFallback(c);
         if (!d)
@@ -340,9 +383,9 @@ Result<QString> Linker::whyUnlinked(const mapping::MappingProfile &profile, cons
         return s.error();
     if (!r.next())
         return QString();
-    const Candidate c = candidateFrom(r);
+    const LinkCandidate c = LinkMatcher::candidateFrom(r);
     r.finish();
-    Matcher matcher(m_db, profile.linkKey());
+    LinkMatcher matcher(m_db, profile.linkKey());
     auto byKey = matcher.byKey(c, false);
     if (!byKey)
         return byKey.error();
