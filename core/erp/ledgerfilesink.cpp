@@ -75,6 +75,8 @@ class Parser
 public:
     void line(int number, QString text);
     Result<QList<JournalEntry>> finish();
+    // Names of the `account` directives, in file order.
+    const QStringList &declaredAccounts() const { return m_declared; }
 
 private:
     void closeTransaction();
@@ -86,6 +88,7 @@ private:
     bool m_inDirective = false; // indented sub-directives of account/commodity are allowed
     bool m_inCommentBlock = false;
     QList<std::pair<int, QString>> m_errors;
+    QStringList m_declared;
 };
 
 void Parser::line(int number, QString text)
@@ -193,6 +196,20 @@ void Parser::line(int number, QString text)
         if (text.mid(keyword.size()).trimmed() != "."_L1)
             fail(number, u"only \"decimal-mark .\" is supported"_s);
         return;
+    }
+    if (keyword == "account"_L1) {
+        // "account NAME  ; comment": the name ends where a posting's account would (two spaces,
+        // a tab) or at a comment.
+        QString name = text.mid(keyword.size()).trimmed();
+        for (qsizetype i = 0; i < name.size(); ++i) {
+            if (name.at(i) == u'\t' || name.at(i) == u';' || (name.at(i) == u' ' && i + 1 < name.size() && name.at(i + 1) == u' ')) {
+                name.truncate(i);
+                break;
+            }
+        }
+        name = name.trimmed();
+        if (!name.isEmpty() && !m_declared.contains(name))
+            m_declared.append(name);
     }
     if (keyword == "account"_L1 || keyword == "commodity"_L1 || keyword == "payee"_L1 || keyword == "tag"_L1
         || keyword == "P"_L1) {
@@ -306,6 +323,23 @@ QString LedgerFileSink::format(const JournalEntry &e)
         if (!p.memo.isEmpty())
             out += u"  ; "_s + p.memo;
         out += u'\n';
+    }
+    return out;
+}
+
+Result<QStringList> LedgerFileSink::accountNames(const QByteArray &text)
+{
+    Parser parser;
+    const QStringList lines = QString::fromUtf8(text).split(u'\n');
+    for (qsizetype i = 0; i < lines.size(); ++i)
+        parser.line(int(i + 1), lines.at(i));
+    PB_TRY(entries, parser.finish());
+    QStringList out = parser.declaredAccounts();
+    for (const JournalEntry &e : std::as_const(entries)) {
+        for (const Posting &p : e.postings) {
+            if (!out.contains(p.account))
+                out.append(p.account);
+        }
     }
     return out;
 }

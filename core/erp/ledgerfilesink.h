@@ -4,6 +4,7 @@
 
 #include <QByteArray>
 #include <QString>
+#include <QStringList>
 
 namespace pb::erp {
 
@@ -28,6 +29,9 @@ public:
     static QString format(const JournalEntry &entry);
     // Parses journal text. Errors list the offending line numbers.
     static Result<QList<JournalEntry>> parse(const QByteArray &text);
+    // The accounts of journal text: those declared with `account` directives, then those only
+    // used in postings, each once, in file order. Errors as parse().
+    static Result<QStringList> accountNames(const QByteArray &text);
 
 protected:
     Result<QList<JournalEntry>> parseBytes(const QByteArray &bytes) const override { return parse(bytes); }

@@ -9,6 +9,8 @@
 #include <QJsonObject>
 #include <QSet>
 
+#include <algorithm>
+
 using namespace Qt::StringLiterals;
 
 namespace pb::erp {
@@ -369,6 +371,36 @@ void OdooSink::nextEntry(const std::shared_ptr<PostOp> &op)
                                      postMove(id);
                                  });
              });
+}
+
+void OdooSink::chartOfAccounts(QObject *context, std::function<void(const Result<QList<OdooAccount>> &)> done)
+{
+    QPointer<QObject> guard(context);
+    QPointer<OdooSink> self(this);
+    ensureReady({}, context, [self, context, guard, done](const Status &ready) {
+        if (!self || !guard)
+            return;
+        if (!ready)
+            return done(ready.error());
+        self->executeKw(u"account.account"_s, u"search_read"_s, "[[],[\"code\",\"name\"]]", false, context,
+                        [guard, done](const Result<QJsonValue> &r) {
+                            if (!guard)
+                                return;
+                            if (!r)
+                                return done(r.error());
+                            if (!r->isArray())
+                                return done(permanent(u"account.account"_s, u"Odoo's account list is not a list"_s));
+                            QList<OdooAccount> out;
+                            for (const QJsonValue &v : r->toArray()) {
+                                const QJsonObject a = v.toObject();
+                                out.append({qint64(a.value(u"id"_s).toDouble()), a.value(u"code"_s).toString(),
+                                            a.value(u"name"_s).toString()});
+                            }
+                            std::sort(out.begin(), out.end(),
+                                      [](const OdooAccount &x, const OdooAccount &y) { return x.code < y.code; });
+                            done(out);
+                        });
+    });
 }
 
 void OdooSink::lookup(const QString &externalRef, QObject *context,

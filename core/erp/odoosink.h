@@ -28,6 +28,14 @@ struct OdooConfig
     int timeoutMs = 30000;
 };
 
+// One account of the Odoo company's chart (account.account).
+struct OdooAccount
+{
+    qint64 id = 0;
+    QString code;
+    QString name;
+};
+
 // Posts journal entries to Odoo as account.move records over the JSON-RPC external API
 // (POST <url>/jsonrpc, service "common" authenticate, service "object" execute_kw):
 //   1. common.authenticate(db, login, password, {}) → uid (cached for the sink's life);
@@ -58,6 +66,11 @@ public:
               std::function<void(const Result<PostResult> &)> done) override;
     void lookup(const QString &externalRef, QObject *context,
                 std::function<void(const Result<std::optional<JournalEntry>> &)> done) override;
+
+    // The whole chart of accounts (account.account search_read, fields code and name), ordered
+    // by code, logging in first when needed: what the mapping studio offers for the account map
+    // (erp/accountcatalog.h). `done` as for post(): once, later, never after `context` is gone.
+    void chartOfAccounts(QObject *context, std::function<void(const Result<QList<OdooAccount>> &)> done);
 
     // The JSON-RPC request body (exposed for tests): `argsJson` is the already-encoded args array.
     static QByteArray requestBody(QByteArrayView service, QByteArrayView method, const QByteArray &argsJson, qint64 id);

@@ -12,6 +12,8 @@ class HttpTransport;
 
 namespace pb::erp {
 
+struct OdooConfig;
+
 struct SinkOptions
 {
     profile::ErpSettings settings;
@@ -28,5 +30,12 @@ QString defaultJournalFile(const QString &sinkKind, const QString &dataDirectory
 // The configured sink. Errors ("erp.config", field named) for an unknown kind, settings that do
 // not validate, a missing Odoo password or transport.
 Result<std::unique_ptr<JournalSink>> makeSink(const SinkOptions &options);
+
+// What makeSink builds from: the settings with the overrides applied and validated, and for a
+// file sink `file` resolved (the default file when empty). Errors as makeSink's.
+Result<profile::ErpSettings> effectiveSettings(const SinkOptions &options);
+// The Odoo sink's configuration from effectiveSettings and the password (include erp/odoosink.h).
+// Errors as makeSink's; the transport is not checked here.
+Result<OdooConfig> odooConfig(const SinkOptions &options);
 
 } // namespace pb::erp
