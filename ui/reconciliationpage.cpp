@@ -5,6 +5,7 @@
 #include "erp/dayposting.h"
 #include "erp/sinkfactory.h"
 #include "mapping/mappingprofile.h"
+#include "mapping/mappingstore.h"
 #include "net/httptransport.h"
 #include "profile/profilestore.h"
 #include "reconcile/matcher.h"
@@ -740,8 +741,17 @@ bool ReconciliationPage::reconcile()
 
 QStringList ReconciliationPage::erpAccounts(QString *defaultAccount, const QString &currency) const
 {
-    // The accounts of the mapping profile the engine books with.
-    const mapping::MappingProfile profile = mapping::MappingProfile::defaults();
+    // The accounts of the mapping version the engine books with (docs/mapping.md): one indexed
+    // row on the page's reader, like loadRun(). Unreadable: no account is offered rather than
+    // one the engine would not use.
+    QSqlDatabase db = m_db; // a handle on the same connection: the store wants a mutable one
+    defaultAccount->clear();
+    if (!db.isValid() || !db.isOpen())
+        return {};
+    const auto active = mapping::MappingStore(db).active();
+    if (!active)
+        return {};
+    const mapping::MappingProfile &profile = active.value();
     const auto cur = Currency::fromCode(currency);
     QStringList accounts;
     for (const auto role : mapping::kAccountRoles) {
@@ -878,7 +888,11 @@ bool ReconciliationPage::postJournal()
             return closed.error();
         if (!closed.value())
             return makeError(u"reconcile.open"_s, u"day"_s, u"the day is not closed"_s);
-        const auto entries = erp::dayJournalFromStore(db, d, mapping::MappingProfile::defaults());
+        // The active mapping version, read now on this connection (docs/mapping.md).
+        const auto activeMapping = mapping::MappingStore(db).active();
+        if (!activeMapping)
+            return activeMapping.error();
+        const auto entries = erp::dayJournalFromStore(db, d, activeMapping.value());
         if (!entries)
             return entries.error();
 

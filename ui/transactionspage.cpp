@@ -5,6 +5,7 @@
 #include "transactionsmodel.h"
 
 #include "mapping/mappingprofile.h"
+#include "mapping/mappingstore.h"
 #include "sync/linker.h"
 
 #include <QLineEdit>
@@ -51,9 +52,12 @@ QString TransactionsPage::detailHtml(const QVariant &key) const
 {
     QString html = RecordDetails::transactionHtml(model()->database(), key.toString(),
                                                   palette().color(QPalette::PlaceholderText).name());
-    // Why the sync left it unlinked, under the profile the sync links with (a read only).
+    // Why the sync left it unlinked, under the mapping version the sync links with (reads only).
     QSqlDatabase db = model()->database();
-    const auto why = sync::Linker(db).whyUnlinked(mapping::MappingProfile::defaults(), key.toString());
+    const auto active = mapping::MappingStore(db).active();
+    if (!active)
+        return html;
+    const auto why = sync::Linker(db).whyUnlinked(active.value(), key.toString());
     if (why && !why->isEmpty())
         html += u"<p><b>"_s + tr("Why it is not linked").toHtmlEscaped() + u"</b><br>"_s + why->toHtmlEscaped() + u"</p>"_s;
     return html;

@@ -9,6 +9,7 @@
 #include "erp/dayposting.h"
 #include "erp/sinkfactory.h"
 #include "mapping/mappingprofile.h"
+#include "mapping/mappingstore.h"
 #include "net/httptransport.h"
 #include "reconcile/matcher.h"
 #include "reconcile/reconciliationstore.h"
@@ -399,7 +400,13 @@ int journalCommand(const QStringList &arguments, Io &io)
                  << Qt::flush;
         return ExitRefused;
     }
-    const auto entries = erp::dayJournalFromStore(conn.db(), *day, mapping::MappingProfile::defaults());
+    // The active mapping version (docs/mapping.md), as the engine books with.
+    const auto activeMapping = mapping::MappingStore(conn.db()).active();
+    if (!activeMapping) {
+        io.err() << tr("Cannot read the active mapping: %1\n").arg(activeMapping.error().toString()) << Qt::flush;
+        return ExitFailure;
+    }
+    const auto entries = erp::dayJournalFromStore(conn.db(), *day, activeMapping.value());
     if (!entries) {
         io.err() << tr("Cannot build the day's journal: %1\n").arg(entries.error().toString()) << Qt::flush;
         return ExitFailure;

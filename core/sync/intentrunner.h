@@ -69,6 +69,10 @@ public:
                  IntentRunnerConfig config = {}, QObject *parent = nullptr);
     ~IntentRunner() override;
 
+    // The mapping ERP entries are booked with from now on (the engine passes the active
+    // version at the start of each sync cycle).
+    void setProfile(mapping::MappingProfile profile) { m_profile = std::move(profile); }
+
     // `sending` rows whose owner is gone become in_doubt. Runs when this runner takes the
     // lease, before it sends anything.
     Result<int> recover();

@@ -8,6 +8,7 @@
 #include "magento/magentoapi.h"
 #include "magento/magentoclient.h"
 #include "magento/orderpager.h"
+#include "mapping/mappingstore.h"
 #include "net/httptransport.h"
 #include "paytrace/parser.h"
 #include "paytrace/paytraceclient.h"
@@ -190,6 +191,26 @@ Status SyncEngine::ensureSetUp()
     return Status::success();
 }
 
+Status SyncEngine::refreshMapping()
+{
+    mapping::MappingStore mappings(m_db);
+    auto number = mappings.activeVersionNumber();
+    if (!number)
+        return number.error();
+    if (number.value() == m_mappingVersion)
+        return Status::success();
+    auto active = mappings.active();
+    if (!active)
+        return active.error();
+    m_mapping = std::move(active).value();
+    if (m_runner)
+        m_runner->setProfile(m_mapping);
+    if (m_mappingVersion >= 0 || number.value() > 0)
+        qCInfo(lcSync) << "mapping version" << number.value() << "is active for profile" << m_config.profileName;
+    m_mappingVersion = number.value();
+    return Status::success();
+}
+
 void SyncEngine::runOnce()
 {
     if (m_running)
@@ -217,6 +238,12 @@ void SyncEngine::runOnce()
     const Status ready = ensureSetUp();
     if (!ready) {
         fail(ready.error());
+        return;
+    }
+    // A mapping that cannot be read fails the run: acting on another mapping than the one
+    // the admin activated would set wrong statuses and book wrong accounts.
+    if (Status mapped = refreshMapping(); !mapped) {
+        fail(mapped.error());
         return;
     }
     store::SyncRunRepository runs(m_db);

@@ -100,6 +100,10 @@ Q_SIGNALS:
 
 private:
     Status ensureSetUp();
+    // Reads the active mapping version (docs/mapping.md); parses it and hands it to the runner
+    // only when the number changed, so a change made by another process (the console,
+    // `paybridge mapping import`) takes effect at the next cycle without a restart.
+    Status refreshMapping();
     Status authorize(const OperationRequest &request, const PlannedChain &chain, const QString &keyRoot,
                      OperationOutcome *refusal);
     void checkPendingOperations();
@@ -137,6 +141,7 @@ private:
     HostReadGate *m_paytraceReads = nullptr;
     HostReadGate *m_magentoReads = nullptr;
     mapping::MappingProfile m_mapping;
+    int m_mappingVersion = -1; // the active version m_mapping holds; -1 before the first read
     struct PendingOperation
     {
         QList<qint64> intentIds;

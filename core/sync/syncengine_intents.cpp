@@ -130,6 +130,12 @@ Result<OperationPreview> SyncEngine::previewOperation(const OperationRequest &re
 {
     if (Status st = ensureSetUp(); !st)
         return st.error();
+    // Between runs an operation plans with the mapping active now; during a run, with the
+    // run's own (it switches at the next run, docs/mapping.md).
+    if (!m_running) {
+        if (Status st = refreshMapping(); !st)
+            return st.error();
+    }
     auto payment = loadOrderPayment(m_db, request.orderIncrementId);
     if (!payment)
         return payment.error();
@@ -208,7 +214,7 @@ void SyncEngine::requestOperation(const OperationRequest &request, std::function
 {
     OperationOutcome out;
     out.kind = OperationOutcome::Kind::Refused;
-    if (Status ready = ensureSetUp(); !ready) {
+    if (Status ready = ensureSetUp(); !ready || (!m_running && !(ready = refreshMapping()))) {
         out.kind = OperationOutcome::Kind::Failed;
         out.errorCode = ready.error().code;
         out.message = ready.error().toString();
