@@ -32,6 +32,7 @@ constexpr Command kCommands[] = {
     {"operators", &operatorsCommand},
     {"reconcile", &reconcileCommand},
     {"journal", &journalCommand},
+    {"mapping", &mappingCommand},
 };
 
 } // namespace
@@ -95,6 +96,10 @@ QString overviewHelp()
         "                             write the report to read and sign\n"
         "  journal post --profile NAME --date YYYY-MM-DD [--sink ledger|csv|odoo] [--file PATH]\n"
         "                             book a closed day to the ERP (posting again adds nothing)\n"
+        "  mapping show|export|import|history|diff|rollback --profile NAME [--file F] [--note TEXT]\n"
+        "          [--from V] [--to V] [--format text|jsonl]\n"
+        "                             the versioned mapping: read it, or (admins) import a document or\n"
+        "                             roll back to a version; the next sync uses it\n"
         "\n"
         "Options of the console:\n"
         "  --profile NAME             open this profile\n"
