@@ -103,10 +103,10 @@ QString lookupKey(const PairSample &sample, const QString &key)
 {
     if (sample.magentoField != "entity_id"_L1)
         return key;
-    // The Linker binds the key as a number for entity ids.
+    // As the Linker: an entity id is plain decimal text ("00000013" is no entity id).
     bool ok = false;
     const qint64 id = key.toLongLong(&ok);
-    return ok ? QString::number(id) : QString();
+    return ok && QString::number(id) == key ? key : QString();
 }
 
 QString quoted(const QString &s)

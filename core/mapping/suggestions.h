@@ -37,7 +37,7 @@ struct PairSample
 QList<TransformChain> candidateChains(const PairSample &sample);
 
 // How a chain does on a sample: the share of values whose key finds exactly one order.
-// Entity ids are compared as numbers, as the Linker does.
+// Entity ids must be plain decimal text, as the Linker reads them.
 LinkSuggestion scoreChain(const PairSample &sample, const TransformChain &chain, const LinkFallback &fallback);
 
 // Every pair's candidate chains scored and ranked by that share, the simpler chain first on

@@ -563,8 +563,10 @@ Result<QString> Transform::apply(QStringView input) const
     case Op::StripSuffix:
         return (input.endsWith(m_value) ? input.chopped(m_value.size()) : input).toString();
     case Op::ZeroPad: {
-        // Only numbers are padded: "A12" padded to "000A12" would be a key nobody wrote.
-        bool digits = !input.isEmpty();
+        // Only numbers written without their zeros are padded: "A12" padded to "000A12" would be
+        // a key nobody wrote, and "00000013" was written padded, so a digit is missing (padding
+        // it again would name another order).
+        bool digits = !input.isEmpty() && input.front() != u'0';
         for (QChar c : input)
             digits = digits && c >= u'0' && c <= u'9';
         if (!digits || input.size() >= m_width)

@@ -40,7 +40,8 @@ public:
     // {"op": "mapLookup", "table": {"a": "b"}, "onMissing": "error" | "keep" | "default", "default": "x"}
     // {"op": "moneyFormat", "currency": "USD", "withCode": false}
     // {"op": "stripPrefix" | "stripSuffix", "value": "#"}  removes the text when present, else keeps the input
-    // {"op": "zeroPad", "width": 9}  left-pads an all-digit value with '0' to 1..32 characters; other values pass
+    // {"op": "zeroPad", "width": 9}  left-pads a number written without leading zeros ("123") with '0' to
+    //                                width 1..32; other values (with letters, or already starting with '0') pass
     // {"op": "dateFormat", "from": "M/d/yyyy", "to": "yyyy-MM-dd"}  Qt date formats, C locale; fails when
     //                                                               the input does not read with "from"
     // `path` prefixes the field of every error, e.g. "linkKey.transforms[0]".

@@ -119,16 +119,25 @@ struct LinkMatcher::Impl
         return {};
     }
 
+    // An entity id is a plain decimal number. "00000013" is an order number with a digit
+    // missing, not entity 13: read as a number, a mistyped increment id would link to another
+    // order.
+    static std::optional<qint64> entityIdOf(const QString &key)
+    {
+        bool ok = false;
+        const qint64 id = key.toLongLong(&ok);
+        if (!ok || QString::number(id) != key)
+            return std::nullopt;
+        return id;
+    }
+
     Result<QList<qint64>> ordersWithKey(const QString &key)
     {
         QList<qint64> ids;
         if (m_preloaded) {
             if (m_key.magentoField != "entity_id"_L1)
                 return m_preloaded->value(key);
-            // As the query below: the key read as a number.
-            bool ok = false;
-            const qint64 id = key.toLongLong(&ok);
-            return ok ? m_preloaded->value(QString::number(id)) : ids;
+            return entityIdOf(key) ? m_preloaded->value(key) : ids;
         }
         if (m_key.magentoField == "last_trans_id"_L1) {
             // No index on last_trans_id: read the column once per run.
@@ -147,11 +156,10 @@ struct LinkMatcher::Impl
         }
         QVariant bound = key;
         if (m_key.magentoField == "entity_id"_L1) {
-            bool ok = false;
-            const qint64 id = key.toLongLong(&ok);
-            if (!ok)
+            const std::optional<qint64> id = entityIdOf(key);
+            if (!id)
                 return ids;
-            bound = id;
+            bound = *id;
         }
         if (!m_byKey) {
             const QString column = m_key.magentoField == "entity_id"_L1 ? u"entity_id"_s : u"increment_id"_s;

@@ -110,6 +110,7 @@ private Q_SLOTS:
     void fallbackChecksWindowCardAndTolerance();
     void lastTransIdKeyAndOrdersWithoutIt();
     void fallbackOffLinksOnlyByKey();
+    void entityIdKeyIsPlainDecimal();
 
 private:
     QString ruleOf(const QString &transactionId);
@@ -285,6 +286,31 @@ void TestLinker::fallbackOffLinksOnlyByKey()
     QCOMPARE(link(off), 0);
     QVERIFY(sync::Linker(m_db).whyUnlinked(off, u"T1"_s)->contains(u"fallback match is off"_s));
     QCOMPARE(link(), 1);
+}
+
+// "00000013" is order 000000013 with a digit missing, not entity 13: read as a number it would
+// link a mistyped order number to another order.
+void TestLinker::entityIdKeyIsPlainDecimal()
+{
+    Txn typo = sale(u"T1"_s, u"00000013"_s, 500);
+    typo.cardLast4 = u"9999"_s;
+    Txn plain = sale(u"T2"_s, u"14"_s, 600);
+    plain.cardLast4 = u"9999"_s;
+    put({order(13, u"000000013"_s), order(14, u"000000014"_s)}, {typo, plain});
+    const auto profile = profileWith(QJsonObject{{u"magentoField"_s, u"entity_id"_s}});
+    // The preview's preloaded keys decide as the Linker's queries do.
+    sync::LinkMatcher preloaded(m_db, profile.linkKey());
+    QVERIFY(preloaded.preloadKeys());
+    sync::LinkCandidate c;
+    c.transactionId = u"T1"_s;
+    c.invoiceId = u"00000013"_s;
+    QVERIFY(!preloaded.byKey(c)->order);
+    c.invoiceId = u"14"_s;
+    QCOMPARE(preloaded.byKey(c)->order, std::optional<qint64>(14));
+    QCOMPARE(link(profile), 1);
+    QCOMPARE(orderOf(u"T1"_s), std::nullopt);
+    QCOMPARE(orderOf(u"T2"_s), std::optional<qint64>(14));
+    QCOMPARE(ruleOf(u"T2"_s), u"key:invoice_id=entity_id"_s);
 }
 
 QTEST_GUILESS_MAIN(TestLinker)

@@ -452,6 +452,8 @@ private slots:
         QTest::newRow("zero pad") << QByteArray(j("{'op':'zeroPad','width':9}")) << u"123"_s << u"000000123"_s << QString();
         QTest::newRow("zero pad wide enough") << QByteArray(j("{'op':'zeroPad','width':3}")) << u"12345"_s << u"12345"_s
                                               << QString();
+        QTest::newRow("zero pad already padded") << QByteArray(j("{'op':'zeroPad','width':9}")) << u"00000013"_s
+                                                 << u"00000013"_s << QString();
         QTest::newRow("zero pad not a number") << QByteArray(j("{'op':'zeroPad','width':9}")) << u"A12"_s << u"A12"_s
                                                << QString();
         QTest::newRow("date format") << QByteArray(j("{'op':'dateFormat','from':'M/d/yyyy','to':'yyyy-MM-dd'}"))
