@@ -14,6 +14,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <functional>
 #include <memory>
 
 using namespace Qt::StringLiterals;
@@ -119,8 +120,8 @@ private:
     {
         put({order(1, u"000000001"_s, 11000, u"processing"_s, u"processing"_s),
              order(2, u"000000002"_s, 5000, u"new"_s, u"pending"_s),
-             order(3, u"000000003"_s, 2000, u"processing"_s, u"processing"_s)},
-            {sale(u"T1"_s, u"000000001"_s, 11000), sale(u"T2"_s, u"#2"_s, 5000),
+             order(3, u"000000003"_s, 2000, u"complete"_s, u"complete"_s)},
+            {sale(u"T1"_s, u"000000001"_s, 11000), sale(u"T2"_s, u"#2"_s, 5000, Txn::Status::Approved),
              sale(u"T3"_s, u"3"_s, 2000, Txn::Status::Approved)});
     }
 
@@ -267,7 +268,12 @@ void TestMappingAnalysis::previewDiffCountsLinksStatusesAndAccounts()
     const mapping::MappingProfile active = mapping::MappingProfile::defaults();
     QCOMPARE(*sync::Linker(m_db).link(active, utc("2024-03-03T00:00:00")), 1); // T1 only
     mapping::MappingProfile draft = changed({u"linkKey"_s, u"transforms"_s}, kStripAndPad);
-    draft = changed({u"statusMap"_s, u"settled"_s}, u"complete"_s, draft);
+    draft = changed({u"customStatuses"_s},
+                    QJsonArray{QJsonObject{{u"code"_s, u"paid_online"_s}, {u"label"_s, u"Paid online"_s},
+                                           {u"state"_s, u"new"_s}}},
+                    draft);
+    draft = changed({u"statusMap"_s, u"approved"_s}, u"paid_online"_s, draft);
+    draft = changed({u"statusMap"_s, u"settled"_s}, u"fraud"_s, draft);
 
     auto diff = sync::MappingAnalysis::previewDiff(m_db, active, draft, {});
     QVERIFY2(diff, qPrintable(diff ? QString() : diff.error().toString()));
@@ -284,9 +290,10 @@ void TestMappingAnalysis::previewDiffCountsLinksStatusesAndAccounts()
     QCOMPARE(diff->links.at(0).draftOrder, u"000000002"_s);
     QCOMPARE(diff->links.at(0).draftRule, u"key:invoice_id=increment_id"_s);
 
-    // 000000001: settled, processing → complete under the draft. 000000002: nothing linked
-    // under the active version (stays pending), settled under the draft → complete.
-    // 000000003: approved → processing under both.
+    // 000000001: settled, processing → fraud (a processing status) under the draft.
+    // 000000002 (new): nothing linked under the active version, so it stays pending; approved
+    // under the draft → paid_online, a status of its state. 000000003 is complete: the draft's
+    // paid_online belongs to another state, so it keeps its status under both.
     QCOMPARE(diff->statusChanges, 2);
     QCOMPARE(diff->statuses.size(), 2);
     QMap<QString, sync::StatusChange> statuses;
@@ -294,10 +301,11 @@ void TestMappingAnalysis::previewDiffCountsLinksStatusesAndAccounts()
         statuses.insert(s.incrementId, s);
     QCOMPARE(statuses.value(u"000000001"_s).event, u"settled"_s);
     QCOMPARE(statuses.value(u"000000001"_s).activeTarget, u"processing"_s);
-    QCOMPARE(statuses.value(u"000000001"_s).draftTarget, u"complete"_s);
+    QCOMPARE(statuses.value(u"000000001"_s).draftTarget, u"fraud"_s);
     QCOMPARE(statuses.value(u"000000002"_s).currentStatus, u"pending"_s);
     QCOMPARE(statuses.value(u"000000002"_s).activeTarget, u"pending"_s);
-    QCOMPARE(statuses.value(u"000000002"_s).draftTarget, u"complete"_s);
+    QCOMPARE(statuses.value(u"000000002"_s).event, u"approved"_s);
+    QCOMPARE(statuses.value(u"000000002"_s).draftTarget, u"paid_online"_s);
 
     // Sale and payment entries: the active books 110.00, the draft 110.00 + 50.00 + 20.00.
     QMap<QString, std::pair<qint64, qint64>> lines;
