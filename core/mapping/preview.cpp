@@ -9,14 +9,15 @@ namespace {
 using Status = GatewayTransaction::Status;
 using Type = GatewayTransaction::Type;
 
-bool isPayment(const GatewayTransaction &tx)
-{
-    return tx.type == Type::Sale || tx.type == Type::Capture;
-}
-
 bool isLive(const GatewayTransaction &tx)
 {
     return tx.status == Status::Approved || tx.status == Status::PendingSettlement || tx.status == Status::Settled;
+}
+
+// Money taken: a sale, a capture record, or an authorization PayTrace shows captured in place.
+bool isPayment(const GatewayTransaction &tx)
+{
+    return tx.type == Type::Sale || tx.type == Type::Capture || (tx.type == Type::Authorization && isLive(tx));
 }
 
 bool isUnsettled(const GatewayTransaction &tx)
@@ -47,17 +48,31 @@ bool greater(const Money &a, const Money &b)
     return c && *c == std::strong_ordering::greater;
 }
 
-// Canceled and closed orders keep their state; a complete order may only close (full refund).
-bool statusMayMove(const QString &fromState, const QString &toState)
+QDateTime latest(const QList<const GatewayTransaction *> &txs, bool settledTime)
 {
-    if (fromState == "canceled"_L1 || fromState == "closed"_L1)
-        return toState == fromState;
-    if (fromState == "complete"_L1)
-        return toState == "complete"_L1 || toState == "closed"_L1;
-    return true;
+    QDateTime at;
+    for (const GatewayTransaction *tx : txs) {
+        const QDateTime t = settledTime && tx->settledAt.isValid() ? tx->settledAt : tx->createdAt;
+        if (t.isValid() && (!at.isValid() || t > at))
+            at = t;
+    }
+    return at;
 }
 
 } // namespace
+
+QString paymentEventKey(const GatewayTransaction &tx)
+{
+    if (tx.status == Status::Settled && (isPayment(tx) || tx.type == Type::Authorization))
+        return u"settled"_s;
+    if (tx.type == Type::Sale && isLive(tx))
+        return u"approved"_s;
+    if (tx.type == Type::Authorization && tx.status == Status::AuthorizedOnly)
+        return u"authorized"_s;
+    if ((tx.type == Type::Authorization || tx.type == Type::Capture) && isLive(tx))
+        return u"pending_settlement"_s;
+    return {};
+}
 
 QString PreviewAction::kindName(Kind k)
 {
@@ -85,13 +100,13 @@ PreviewResult preview(const MappingProfile &profile, const OrderRecord &order,
         return r;
     }
 
-    QList<const GatewayTransaction *> payments, unsettledPayments, openAuths, refunds;
-    bool anyVoided = false, anyDeclined = false, allSettled = true, anyPending = false;
+    QList<const GatewayTransaction *> payments, unsettledPayments, openAuths, refunds, voids, declines;
+    bool allSettled = true, anyUnsettledSale = false;
     for (const GatewayTransaction &tx : transactions) {
         if (isPayment(tx) && isLive(tx)) {
             payments.append(&tx);
             allSettled = allSettled && tx.status == Status::Settled;
-            anyPending = anyPending || tx.status == Status::PendingSettlement;
+            anyUnsettledSale = anyUnsettledSale || (tx.type == Type::Sale && isUnsettled(tx));
             if (isUnsettled(tx))
                 unsettledPayments.append(&tx);
         } else if (tx.type == Type::Authorization && tx.status == Status::AuthorizedOnly) {
@@ -99,25 +114,34 @@ PreviewResult preview(const MappingProfile &profile, const OrderRecord &order,
         } else if (tx.type == Type::Refund && isLive(tx)) {
             refunds.append(&tx);
         }
-        anyVoided = anyVoided || tx.status == Status::Voided;
-        anyDeclined = anyDeclined || tx.status == Status::Declined;
+        if (tx.status == Status::Voided || tx.type == Type::Void)
+            voids.append(&tx);
+        if (tx.status == Status::Declined)
+            declines.append(&tx);
     }
     const Money paid = sum(payments, currency, &r.notes);
     const Money refunded = sum(refunds, currency, &r.notes);
 
-    // The order-level gateway state, most advanced fact first.
-    if (!refunded.isZero())
+    // The order-level gateway state, most advanced fact first, and when that fact happened.
+    if (!refunded.isZero()) {
         r.gatewayState = greater(paid, refunded) ? u"partially_refunded"_s : u"refunded"_s;
-    else if (!payments.isEmpty())
-        r.gatewayState = allSettled ? u"settled"_s : anyPending ? u"pending_settlement"_s : u"approved"_s;
-    else if (!openAuths.isEmpty())
+        r.eventAt = latest(refunds, false);
+    } else if (!payments.isEmpty()) {
+        // An unsettled sale is the approval itself; captured authorizations wait for the batch.
+        r.gatewayState = allSettled ? u"settled"_s : anyUnsettledSale ? u"approved"_s : u"pending_settlement"_s;
+        r.eventAt = latest(payments, allSettled);
+    } else if (!openAuths.isEmpty()) {
         r.gatewayState = u"authorized"_s;
-    else if (anyVoided)
+        r.eventAt = latest(openAuths, false);
+    } else if (!voids.isEmpty()) {
         r.gatewayState = u"voided"_s;
-    else if (anyDeclined)
+        r.eventAt = latest(voids, false);
+    } else if (!declines.isEmpty()) {
         r.gatewayState = u"declined"_s;
-    else
+        r.eventAt = latest(declines, false);
+    } else {
         r.notes.append(u"no gateway transactions are linked to this order"_s);
+    }
 
     const PaymentApprovedRule &pa = profile.rules().paymentApproved;
     if (!r.gatewayState.isEmpty()) {
@@ -127,9 +151,11 @@ PreviewResult preview(const MappingProfile &profile, const OrderRecord &order,
             r.notes.append(u"the profile leaves the status alone for '%1'"_s.arg(r.gatewayState));
         } else if (!pa.enabled || !pa.setStatus) {
             r.notes.append(u"status changes are switched off in rules.paymentApproved"_s);
-        } else if (!statusMayMove(order.state, targetState)) {
-            // Finished orders are not moved back by a status change; a person has to look.
-            r.notes.append(u"the order is %1; PayBridge does not move it to '%2'"_s.arg(order.state, r.targetStatus));
+        } else if (targetState != order.state) {
+            // A status is set through an order comment, and Magento takes only a status of the
+            // order's current state (docs/magento.md §5): the order keeps its status.
+            r.notes.append(u"the order is in state %1 and '%2' belongs to %3; Magento keeps the status"_s.arg(
+                order.state, r.targetStatus, targetState.isEmpty() ? u"no known state"_s : targetState));
         } else {
             r.statusChanges = r.targetStatus != order.status;
         }

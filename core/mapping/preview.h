@@ -4,6 +4,7 @@
 #include "model/order.h"
 #include "model/transaction.h"
 
+#include <QDateTime>
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -27,9 +28,10 @@ struct PreviewAction
 struct PreviewResult
 {
     QString gatewayState;  // status-map key for the order's payments, empty when there are none
+    QDateTime eventAt;     // when the fact behind gatewayState happened (UTC); invalid when unknown
     QString currentStatus;
     QString targetStatus;  // the status the profile maps to; empty when it leaves it alone
-    bool statusChanges = false;
+    bool statusChanges = false; // the target differs and Magento would take it (same state)
     QString comment;       // the order comment it would add; empty for none
     QList<PreviewAction> actions;
     QList<EntryPlan> entries;
@@ -38,5 +40,10 @@ struct PreviewResult
 
 PreviewResult preview(const MappingProfile &profile, const OrderRecord &order,
                       const QList<GatewayTransaction> &transactions);
+
+// The status-map event one transaction stands for when PayBridge first sees it approved: a sale
+// is "approved", an open authorization "authorized", an authorization captured in place
+// "pending_settlement", anything settled "settled"; empty for refunds, voids and declines.
+QString paymentEventKey(const GatewayTransaction &tx);
 
 } // namespace pb::mapping

@@ -1,6 +1,7 @@
 #include "sync/automationrules.h"
 
 #include "magento/documents.h"
+#include "mapping/preview.h"
 #include "sync/operationplanner.h"
 #include "sync/orderpayment.h"
 
@@ -34,11 +35,11 @@ SELECT entity_id FROM orders WHERE updated_at >= ?
 UNION
 SELECT l.order_entity_id FROM gateway_transactions t
 JOIN order_transaction_links l ON l.transaction_id = t.transaction_id
-WHERE t.created_at >= ?
+WHERE t.created_at >= ? OR t.settled_at >= ?
 ORDER BY 1)"_s);
-    // Qt's driver wants a value for every placeholder, a repeated "?1" too: plain '?', bound twice.
-    q.bindValue(0, since.toMSecsSinceEpoch());
-    q.bindValue(1, since.toMSecsSinceEpoch());
+    // Qt's driver wants a value for every placeholder, a repeated "?1" too: plain '?', bound thrice.
+    for (int i = 0; i < 3; ++i)
+        q.bindValue(i, since.toMSecsSinceEpoch());
     if (!q.exec())
         return sqlError(q, u"cannot list the orders the rules look at"_s);
     QList<qint64> ids;
@@ -105,7 +106,7 @@ void paymentApproved(const OrderPayment &p, const mapping::MappingProfile &profi
             c.payload.insert(OperationPlanner::kComment, text);
             c.payload.insert(u"marker"_s, marker);
             if (rule.setStatus) {
-                const QString status = profile.magentoStatusFor(t.status);
+                const QString status = profile.magentoStatusFor(mapping::paymentEventKey(t));
                 // Only a status of the order's current state moves it; others would be ignored.
                 if (!status.isEmpty() && profile.stateOfStatus(status) == p.order.state)
                     c.payload.insert(OperationPlanner::kStatus, status);
@@ -127,6 +128,35 @@ void paymentApproved(const OrderPayment &p, const mapping::MappingProfile &profi
         if (!chain.isEmpty())
             out.chains << chain;
     }
+}
+
+// The status map for what happened to the payments after their approval: settled, captured,
+// refunded, voided, declined. The approval itself is paymentApproved's. Only an event that
+// happened since `since` acts, so a status a person set later is not fought over, and the
+// natural key (order, event, status) makes each change once.
+void statusFollowsPayment(const OrderPayment &p, const mapping::MappingProfile &profile, const QDateTime &since,
+                          RuleEvaluation &out)
+{
+    const mapping::PaymentApprovedRule &rule = profile.rules().paymentApproved;
+    if (!rule.enabled || !rule.setStatus)
+        return;
+    const mapping::PreviewResult r = mapping::preview(profile, p.order, p.transactions);
+    if (r.gatewayState.isEmpty() || r.gatewayState == u"approved" || r.gatewayState == u"authorized")
+        return;
+    if (!r.statusChanges || !r.eventAt.isValid() || r.eventAt < since)
+        return;
+    PlanRequest c;
+    c.kind = IntentKind::MagentoComment;
+    c.naturalKey = u"rule:status:"_s + QString::number(p.order.entityId) + u':' + r.gatewayState + u':' + r.targetStatus;
+    c.orderEntityId = p.order.entityId;
+    c.requestedBy = u"system:status-map"_s;
+    c.payload = QJsonObject{{OperationPlanner::kOrder, p.order.incrementId},
+                            {OperationPlanner::kOrderEntityId, QString::number(p.order.entityId)},
+                            {OperationPlanner::kStatus, r.targetStatus},
+                            {OperationPlanner::kComment, u"PayTrace: payment %1 · {marker}"_s.arg(
+                                 QString(r.gatewayState).replace(u'_', u' '))},
+                            {OperationPlanner::kReason, u"status map: %1 → %2"_s.arg(r.gatewayState, r.targetStatus)}};
+    out.chains << QList<PlanRequest>{c};
 }
 
 void planFromPlanner(const OrderPayment &p, const OperationRequest &r, const mapping::MappingProfile &profile,
@@ -163,7 +193,10 @@ Result<RuleEvaluation> AutomationRules::evaluate(QSqlDatabase &db, const mapping
         if (!p.target)
             continue;
         const GatewayTransaction &target = *p.target;
+        const qsizetype chainsBefore = out.chains.size();
         paymentApproved(p, profile, since, out);
+        if (out.chains.size() == chainsBefore)
+            statusFollowsPayment(p, profile, since, out);
 
         const bool touched = p.order.updatedAt.isValid() && p.order.updatedAt >= since;
         if (!touched)

@@ -6,6 +6,7 @@
 #include "erp/ledgerfilesink.h"
 #include "magento/magentoapi.h"
 #include "magento/magentoclient.h"
+#include "mapping/mappingstore.h"
 #include "net/httptransport.h"
 #include "paytrace/outcome.h"
 #include "paytrace/paytraceclient.h"
@@ -206,6 +207,8 @@ private Q_SLOTS:
     void cancelOfOpenAuthorizationVoids();
     // Last: it stages an order the cases above could pick.
     void paymentInTheSecondRulesStartedIsActedOn();
+    // After the others: the batch it closes settles their payments too.
+    void settlementFollowsTheStatusMap();
 
 private:
     // The merchant's own tools: PayTrace's API and Magento's REST API, outside PayBridge.
@@ -560,6 +563,63 @@ void TestAutomationRules::paymentInTheSecondRulesStartedIsActedOn()
     const QString ran = syncAndRunRules(service, config.databasePath, u"rule:paid:"_s + txn + u'/', 3);
     QVERIFY2(ran.isEmpty(), qPrintable(ran));
     QCOMPARE(documents(sb, u"comment"_s, order->entityId).size(), 1);
+}
+
+void TestAutomationRules::settlementFollowsTheStatusMap()
+{
+    sandbox::Sandbox &sb = *m_sandbox->sandbox();
+    // A sale waiting for tonight's batch on an order Magento has in processing.
+    const auto order = findOrder(m_config.databasePath,
+                                 u"pay_status = 'captured' AND pay_refunded = 0 AND pay_voided = 0 AND total_refunded = 0 "
+                                 "AND state = 'processing' AND status <> 'payment_received' AND currency = 'USD' "
+                                 "AND entity_id NOT IN (SELECT order_entity_id FROM intents WHERE order_entity_id IS NOT NULL)"_s);
+    if (!order)
+        QSKIP("the generated data has no unsettled sale on a processing order");
+
+    // With the default map a settlement leaves statuses alone.
+    QVERIFY(syncOnce(*m_service));
+    QVERIFY(intentStates(m_config.databasePath, u"rule:status:"_s).isEmpty());
+
+    // The admin maps "settled" to the store's custom processing status.
+    QJsonObject doc = QJsonDocument::fromJson(mapping::MappingStore::defaultDocument()).object();
+    QJsonObject map = doc.value(u"statusMap"_s).toObject();
+    map.insert(u"settled"_s, u"payment_received"_s);
+    doc.insert(u"statusMap"_s, map);
+    doc.insert(u"customStatuses"_s, QJsonArray{QJsonObject{{u"code"_s, u"payment_received"_s},
+                                                           {u"label"_s, u"Payment Received"_s},
+                                                           {u"state"_s, u"processing"_s}}});
+    {
+        auto db = store::Database::openWriter(m_config.databasePath, u"admin-writer"_s);
+        QVERIFY2(db, qPrintable(db ? QString() : db.error().toString()));
+        mapping::MappingStore mappings(db.value());
+        const auto saved = mappings.save(QJsonDocument(doc).toJson(), u"boss"_s, u"settled orders are paid"_s);
+        QVERIFY2(saved, qPrintable(saved ? QString() : saved.error().toString()));
+        db.value() = QSqlDatabase();
+        store::Database::close(u"admin-writer"_s);
+    }
+
+    // Tonight's batch closes; the next sync sees the payment settled and follows the map.
+    QVERIFY(sb.paytrace().settleNow());
+    QVERIFY(syncOnce(*m_service));
+    const auto planned = intentStates(m_config.databasePath, u"rule:status:"_s);
+    const QString key = u"rule:status:"_s + QString::number(order->entityId) + u":settled:payment_received"_s;
+    QVERIFY2(planned.contains(key), qPrintable(describe(planned)));
+    const auto states = runUntilDone(*m_service, m_config.databasePath, u"rule:status:"_s, int(planned.size()));
+    QVERIFY2(std::all_of(states.cbegin(), states.cend(), [](const QString &s) { return s == u"succeeded"; }),
+             qPrintable(describe(states)));
+    QCOMPARE(sb.magento().orderByIncrementId(order->incrementId)->status, u"payment_received"_s);
+    const auto comments = documents(sb, u"comment"_s, order->entityId);
+    QCOMPARE(comments.size(), 1);
+    QCOMPARE(comments.first().value(u"status_after"_s).toString(), u"payment_received"_s);
+    QVERIFY2(comments.first().value(u"comment"_s).toString().contains(u"settled"_s),
+             qPrintable(comments.first().value(u"comment"_s).toString()));
+
+    // Only orders Magento would move: every planned one is in processing in the store.
+    for (auto it = planned.cbegin(); it != planned.cend(); ++it) {
+        const qint64 entity = it.key().section(u':', 2, 2).toLongLong();
+        QCOMPARE(sb.magento().order(entity)->state, u"processing"_s);
+    }
+    secondSyncAddsNothing(order->incrementId, order->entityId);
 }
 
 QTEST_GUILESS_MAIN(TestAutomationRules)

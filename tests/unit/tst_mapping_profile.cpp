@@ -279,7 +279,7 @@ private slots:
         QTest::addColumn<QString>("expected");
         QTest::newRow("approved") << GatewayTransaction::Status::Approved << u"processing"_s;
         QTest::newRow("pending_settlement") << GatewayTransaction::Status::PendingSettlement << u"processing"_s;
-        QTest::newRow("settled") << GatewayTransaction::Status::Settled << u"processing"_s;
+        QTest::newRow("settled leaves alone") << GatewayTransaction::Status::Settled << QString();
         QTest::newRow("authorized") << GatewayTransaction::Status::AuthorizedOnly << u"processing"_s;
         QTest::newRow("voided") << GatewayTransaction::Status::Voided << u"canceled"_s;
         QTest::newRow("declined leaves alone") << GatewayTransaction::Status::Declined << QString();
@@ -604,12 +604,12 @@ private slots:
 
         QTest::newRow("settled sale on a new order")
             << u"USD"_s << u"new"_s << u"pending"_s << u"110.00"_s << u"0"_s << u"0"_s
-            << u"sale/settled/110.00/T1"_s << u"settled"_s << u"processing"_s << true << QStringList{}
+            << u"sale/settled/110.00/T1"_s << u"settled"_s << QString() << false << QStringList{}
             << QStringList{u"pb:sale:100000123|Assets:Accounts Receivable|Income:Sales|110.00"_s,
                            u"pb:payment:100000123:T1|Assets:PayTrace Clearing|Assets:Accounts Receivable|110.00"_s};
         QTest::newRow("already processing")
             << u"USD"_s << u"processing"_s << u"processing"_s << u"110.00"_s << u"110.00"_s << u"0"_s
-            << u"sale/pending_settlement/110.00/T1"_s << u"pending_settlement"_s << u"processing"_s << false
+            << u"sale/pending_settlement/110.00/T1"_s << u"approved"_s << u"processing"_s << false
             << QStringList{}
             << QStringList{u"pb:sale:100000123|Assets:Accounts Receivable|Income:Sales|110.00"_s,
                            u"pb:payment:100000123:T1|Assets:PayTrace Clearing|Assets:Accounts Receivable|110.00"_s};
@@ -627,13 +627,13 @@ private slots:
             << QStringList{} << QStringList{};
         QTest::newRow("credit memo on settled payment")
             << u"USD"_s << u"processing"_s << u"processing"_s << u"110.00"_s << u"110.00"_s << u"30.00"_s
-            << u"sale/settled/110.00/T1"_s << u"settled"_s << u"processing"_s << false
+            << u"sale/settled/110.00/T1"_s << u"settled"_s << QString() << false
             << QStringList{u"refund:T1:30.00"_s}
             << QStringList{u"pb:sale:100000123|Assets:Accounts Receivable|Income:Sales|110.00"_s,
                            u"pb:payment:100000123:T1|Assets:PayTrace Clearing|Assets:Accounts Receivable|110.00"_s};
         QTest::newRow("credit memo on unsettled payment voids")
             << u"USD"_s << u"closed"_s << u"closed"_s << u"110.00"_s << u"110.00"_s << u"110.00"_s
-            << u"sale/pending_settlement/110.00/T1"_s << u"pending_settlement"_s << u"processing"_s << false
+            << u"sale/pending_settlement/110.00/T1"_s << u"approved"_s << u"processing"_s << false
             << QStringList{u"void:T1:110.00:unsettled: void instead of refund"_s}
             << QStringList{u"pb:sale:100000123|Assets:Accounts Receivable|Income:Sales|110.00"_s,
                            u"pb:payment:100000123:T1|Assets:PayTrace Clearing|Assets:Accounts Receivable|110.00"_s};
@@ -644,7 +644,7 @@ private slots:
                            u"pb:payment:100000123:T1|Assets:PayTrace Clearing|Assets:Accounts Receivable|110.00"_s};
         QTest::newRow("refunded in full")
             << u"USD"_s << u"complete"_s << u"complete"_s << u"110.00"_s << u"110.00"_s << u"110.00"_s
-            << u"sale/settled/110.00/T1;refund/settled/110.00/R1"_s << u"refunded"_s << u"closed"_s << true
+            << u"sale/settled/110.00/T1;refund/settled/110.00/R1"_s << u"refunded"_s << u"closed"_s << false
             << QStringList{}
             << QStringList{u"pb:sale:100000123|Assets:Accounts Receivable|Income:Sales|110.00"_s,
                            u"pb:payment:100000123:T1|Assets:PayTrace Clearing|Assets:Accounts Receivable|110.00"_s,
@@ -665,10 +665,30 @@ private slots:
             << u"declined"_s << QString() << false << QStringList{} << QStringList{};
         QTest::newRow("voided")
             << u"USD"_s << u"new"_s << u"pending"_s << u"80.00"_s << u"0"_s << u"0"_s << u"sale/voided/80.00/V1"_s
-            << u"voided"_s << u"canceled"_s << true << QStringList{} << QStringList{};
+            << u"voided"_s << u"canceled"_s << false << QStringList{} << QStringList{};
+        // Magento took the credit memo and closed the order with a status of its own state:
+        // the map's closed status replaces it.
+        QTest::newRow("refunded, closed with another status")
+            << u"USD"_s << u"closed"_s << u"refund_sent"_s << u"110.00"_s << u"110.00"_s << u"110.00"_s
+            << u"sale/settled/110.00/T1;refund/pending_settlement/110.00/R1"_s << u"refunded"_s << u"closed"_s << true
+            << QStringList{}
+            << QStringList{u"pb:sale:100000123|Assets:Accounts Receivable|Income:Sales|110.00"_s,
+                           u"pb:payment:100000123:T1|Assets:PayTrace Clearing|Assets:Accounts Receivable|110.00"_s,
+                           u"pb:refund:100000123:R1|Income:Sales Returns|Assets:PayTrace Clearing|110.00"_s};
+        QTest::newRow("approved sale on a new order")
+            << u"USD"_s << u"new"_s << u"pending"_s << u"110.00"_s << u"0"_s << u"0"_s
+            << u"sale/pending_settlement/110.00/T1"_s << u"approved"_s << u"processing"_s << false << QStringList{}
+            << QStringList{u"pb:sale:100000123|Assets:Accounts Receivable|Income:Sales|110.00"_s,
+                           u"pb:payment:100000123:T1|Assets:PayTrace Clearing|Assets:Accounts Receivable|110.00"_s};
+        QTest::newRow("captured authorization waits for the batch")
+            << u"USD"_s << u"processing"_s << u"ready_to_ship"_s << u"80.00"_s << u"80.00"_s << u"0"_s
+            << u"authorization/pending_settlement/80.00/A1"_s << u"pending_settlement"_s << u"processing"_s << true
+            << QStringList{}
+            << QStringList{u"pb:sale:100000123|Assets:Accounts Receivable|Income:Sales|80.00"_s,
+                           u"pb:payment:100000123:A1|Assets:PayTrace Clearing|Assets:Accounts Receivable|80.00"_s};
         QTest::newRow("yen")
             << u"JPY"_s << u"new"_s << u"pending"_s << u"1500"_s << u"0"_s << u"0"_s << u"sale/settled/1500/T9"_s
-            << u"settled"_s << u"processing"_s << true << QStringList{}
+            << u"settled"_s << QString() << false << QStringList{}
             << QStringList{u"pb:sale:100000123|Assets:Accounts Receivable|Income:Sales|1500"_s,
                            u"pb:payment:100000123:T9|Assets:PayTrace Clearing|Assets:Accounts Receivable|1500"_s};
         QTest::newRow("no transactions")
@@ -741,7 +761,7 @@ private slots:
         QCOMPARE(gotEntries, entries);
 
         const bool paid = transactions.contains(u"sale/settled"_s) || transactions.contains(u"sale/pending"_s)
-            || transactions.contains(u"sale/approved"_s);
+            || transactions.contains(u"sale/approved"_s) || transactions.contains(u"authorization/pending"_s);
         if (paid) {
             QVERIFY2(r.comment.contains(txs.first().transactionId), qPrintable(r.comment));
             QVERIFY(r.comment.contains(u"ending 1111"_s));
