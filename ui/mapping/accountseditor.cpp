@@ -11,6 +11,8 @@
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
+#include <QSplitter>
 #include <QPushButton>
 #include <QStyle>
 #include <QStyledItemDelegate>
@@ -35,6 +37,24 @@ QString roleTitle(pb::mapping::AccountRole role)
     case R::Chargebacks: return AccountsEditor::tr("Chargebacks");
     case R::Fees: return AccountsEditor::tr("Card fees");
     case R::WriteOffs: return AccountsEditor::tr("Write-offs");
+    }
+    return {};
+}
+
+// Which journal entries book to a role (MappingProfile::planEntry), so a person sees what an
+// account change moves.
+QString bookedBy(pb::mapping::AccountRole role)
+{
+    using R = pb::mapping::AccountRole;
+    switch (role) {
+    case R::Receivables: return AccountsEditor::tr("sale (debit), card payment and write-off (credit)");
+    case R::Clearing: return AccountsEditor::tr("card payment (debit), refund, chargeback, fee and deposit (credit)");
+    case R::Cash: return AccountsEditor::tr("settlement deposit (debit); card payments when paid to cash");
+    case R::Sales: return AccountsEditor::tr("sale (credit)");
+    case R::Refunds: return AccountsEditor::tr("refund (debit)");
+    case R::Chargebacks: return AccountsEditor::tr("chargeback (debit)");
+    case R::Fees: return AccountsEditor::tr("card processing fee (debit)");
+    case R::WriteOffs: return AccountsEditor::tr("write-off (debit)");
     }
     return {};
 }
@@ -95,7 +115,38 @@ AccountsEditor::AccountsEditor(MappingDraft *draft, QWidget *parent)
     m_table->setItemDelegate(new AccountDelegate(&m_known, m_table));
     m_table->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed
                              | QAbstractItemView::AnyKeyPressed);
-    layout->addWidget(m_table, 1);
+    // The accounts the sink knows, beside the map: double-click (or Enter) puts one into the
+    // selected cell.
+    auto *knownBox = new QWidget;
+    auto *knownLayout = new QVBoxLayout(knownBox);
+    knownLayout->setContentsMargins(0, 0, 0, 0);
+    auto *knownTitle = new QLabel(tr("Accounts the sink knows"));
+    QFont bold = knownTitle->font();
+    bold.setBold(true);
+    knownTitle->setFont(bold);
+    m_knownList = new QListWidget;
+    m_knownList->setObjectName(u"knownAccounts"_s);
+    m_knownList->setAccessibleName(tr("Accounts the ERP sink knows"));
+    m_knownList->setToolTip(tr("Double-click or press Enter to use the account in the selected cell"));
+    knownLayout->addWidget(knownTitle);
+    knownLayout->addWidget(m_knownList, 1);
+    auto *split = new QSplitter(Qt::Horizontal);
+    split->setChildrenCollapsible(false);
+    split->addWidget(m_table);
+    split->addWidget(knownBox);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 1);
+    split->setSizes({900, 300});
+    layout->addWidget(split, 1);
+    connect(m_knownList, &QListWidget::itemActivated, this, [this](QListWidgetItem *item) {
+        const int row = m_table->currentRow();
+        const int column = m_table->currentColumn();
+        if (m_readOnly || row < 0 || column < 1 || column >= m_table->columnCount() - 1)
+            return;
+        const QString role = m_table->item(row, 0)->data(Qt::UserRole).toString();
+        const QString currency = m_table->horizontalHeaderItem(column)->data(Qt::UserRole).toString();
+        setAccount(role, currency, item->text());
+    });
     m_summary = new QLabel;
     m_summary->setObjectName(u"accountsSummary"_s);
     m_summary->setWordWrap(true);
@@ -111,7 +162,7 @@ AccountsEditor::AccountsEditor(MappingDraft *draft, QWidget *parent)
     });
     connect(m_removeCurrency, &QPushButton::clicked, this, [this] {
         const int c = m_table->currentColumn();
-        if (c >= 2)
+        if (c >= 2 && c < m_table->columnCount() - 1)
             removeCurrency(m_table->horizontalHeaderItem(c)->data(Qt::UserRole).toString());
     });
     connect(m_draft, &MappingDraft::changed, this, [this](const QStringList &paths) {
@@ -143,17 +194,28 @@ void AccountsEditor::setKnownLoading()
     m_knownLabel->setText(tr("Reading the accounts the ERP sink knows…"));
 }
 
-void AccountsEditor::setKnownAccounts(const QStringList &accounts, const QString &source, const QString &error)
+void AccountsEditor::setKnownAccounts(const QStringList &accounts, const QString &sink, const QString &error,
+                                      int unnamed)
 {
     m_known = accounts;
+    m_sink = sink.isEmpty() ? tr("ERP") : sink;
     m_knownLoaded = error.isEmpty();
+    QString text;
     if (!error.isEmpty())
-        m_knownLabel->setText(tr("The accounts the ERP sink knows could not be read: %1").arg(error));
+        text = tr("The accounts of the %1 sink could not be read: %2").arg(m_sink, error);
+    else if (sink == u"odoo")
+        text = tr("Odoo has %n accounts with a PayBridge name; cells complete from them.", nullptr,
+                  int(accounts.size()))
+               + (unnamed > 0 ? u' ' + tr("%n more have no PayBridge name (erp.odooAccounts in the profile).",
+                                          nullptr, unnamed)
+                              : QString());
     else if (accounts.isEmpty())
-        m_knownLabel->setText(tr("The %1 sink knows no accounts yet: every name is new to it.").arg(source));
+        text = tr("The %1 journal names no accounts yet: each account opens with its first entry.").arg(sink);
     else
-        m_knownLabel->setText(tr("The %1 sink knows %n accounts; cells complete from them.", nullptr,
-                                 int(accounts.size())).arg(source));
+        text = tr("The %1 journal uses %n accounts; cells complete from them.", nullptr, int(accounts.size())).arg(sink);
+    m_knownLabel->setText(text);
+    m_knownList->clear();
+    m_knownList->addItems(accounts);
     rebuild();
 }
 
@@ -190,7 +252,7 @@ bool AccountsEditor::setAccount(const QString &role, const QString &currency, co
 
 void AccountsEditor::onItemChanged(QTableWidgetItem *item)
 {
-    if (m_updating || item->column() < 1)
+    if (m_updating || item->column() < 1 || item->column() >= m_table->columnCount() - 1)
         return;
     const QString role = m_table->item(item->row(), 0)->data(Qt::UserRole).toString();
     const QString currency = m_table->horizontalHeaderItem(item->column())->data(Qt::UserRole).toString();
@@ -201,7 +263,9 @@ void AccountsEditor::rebuild()
 {
     m_updating = true;
     const QStringList curr = currencies();
-    m_table->setColumnCount(2 + int(curr.size()));
+    const int usedColumn = 2 + int(curr.size());
+    m_table->setColumnCount(usedColumn + 1);
+    m_table->setHorizontalHeaderItem(usedColumn, new QTableWidgetItem(tr("Booked by")));
     auto *roleHead = new QTableWidgetItem(tr("Role"));
     m_table->setHorizontalHeaderItem(0, roleHead);
     auto *defHead = new QTableWidgetItem(tr("Default account"));
@@ -222,7 +286,12 @@ void AccountsEditor::rebuild()
         r->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
         r->setToolTip(key);
         m_table->setItem(row, 0, r);
-        for (int c = 1; c < m_table->columnCount(); ++c) {
+        auto *used = new QTableWidgetItem(bookedBy(role));
+        used->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
+        used->setForeground(palette().color(QPalette::PlaceholderText));
+        used->setToolTip(used->text());
+        m_table->setItem(row, usedColumn, used);
+        for (int c = 1; c < usedColumn; ++c) {
             const QString currency = c == 1 ? QString() : curr.at(c - 2);
             const QString path = c == 1 ? u"erpAccounts.default."_s + key
                                         : u"erpAccounts.perCurrency.%1.%2"_s.arg(currency, key);
@@ -247,7 +316,8 @@ void AccountsEditor::rebuild()
                 cell->setBackground(QColor(0xfd, 0xec, 0xea));
                 cell->setIcon(style()->standardIcon(QStyle::SP_MessageBoxWarning));
             } else if (m_knownLoaded && !m_known.contains(account)) {
-                tip = tr("⚠ The ERP sink does not know this account (yet).");
+                tip = m_sink == u"odoo" ? tr("⚠ No Odoo account has this PayBridge name: its entries cannot be posted.")
+                                        : tr("⚠ New to the %1 journal: its first entry opens it.").arg(m_sink);
                 ++unknown;
                 cell->setIcon(style()->standardIcon(QStyle::SP_MessageBoxWarning));
                 cell->setForeground(QColor(0x8a, 0x5a, 0x00));
@@ -260,8 +330,8 @@ void AccountsEditor::rebuild()
         ++row;
     }
     m_table->setColumnWidth(0, 160);
-    for (int c = 1; c < m_table->columnCount(); ++c)
-        m_table->setColumnWidth(c, 300);
+    for (int c = 1; c < usedColumn; ++c)
+        m_table->setColumnWidth(c, curr.isEmpty() ? 380 : 270);
     m_warnings = invalid + unknown + unmapped;
     QStringList parts;
     if (unmapped)
@@ -269,7 +339,8 @@ void AccountsEditor::rebuild()
     if (invalid)
         parts << tr("%n names are not valid ledger accounts", nullptr, invalid);
     if (unknown)
-        parts << tr("%n accounts are unknown to the ERP sink", nullptr, unknown);
+        parts << (m_sink == u"odoo" ? tr("%n accounts have no Odoo account", nullptr, unknown)
+                                    : tr("%n accounts are new to the %1 journal", nullptr, unknown).arg(m_sink));
     m_summary->setText(parts.isEmpty() ? tr("Every role has an account.") : u"⚠ "_s + parts.join(u"; "_s) + u'.');
     m_summary->setStyleSheet(parts.isEmpty() ? QString() : u"color: #8a5a00;"_s);
     m_updating = false;

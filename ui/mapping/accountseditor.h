@@ -4,6 +4,7 @@
 #include <QWidget>
 
 class QLabel;
+class QListWidget;
 class QPushButton;
 class QTableWidget;
 class QTableWidgetItem;
@@ -25,7 +26,7 @@ public:
     void setReadOnly(bool readOnly);
     // The accounts the sink knows ("Assets:Bank", or Odoo "1010 Bank"); `source` says where
     // they come from. An empty list with a non-empty `error` says why none could be read.
-    void setKnownAccounts(const QStringList &accounts, const QString &source, const QString &error = {});
+    void setKnownAccounts(const QStringList &accounts, const QString &sink, const QString &error = {}, int unnamed = 0);
     void setKnownLoading();
 
     bool addCurrency(const QString &code);
@@ -33,6 +34,7 @@ public:
     // Sets the account of `role` ("sales") for `currency` (empty: the default); "" removes an override.
     bool setAccount(const QString &role, const QString &currency, const QString &account);
     QTableWidget *table() const { return m_table; }
+    QListWidget *knownList() const { return m_knownList; }
     int warningCount() const { return m_warnings; }
 
 private:
@@ -43,12 +45,14 @@ private:
     MappingDraft *m_draft;
     QStringList m_known;
     bool m_knownLoaded = false;
+    QString m_sink;
     bool m_readOnly = false;
     bool m_updating = false;
     int m_warnings = 0;
     QTableWidget *m_table = nullptr;
     QLabel *m_knownLabel = nullptr;
     QLabel *m_summary = nullptr;
+    QListWidget *m_knownList = nullptr;
     QPushButton *m_addCurrency = nullptr;
     QPushButton *m_removeCurrency = nullptr;
 };

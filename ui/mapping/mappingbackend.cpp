@@ -5,18 +5,9 @@
 #include "net/httptransport.h"
 #include "profile/profilestore.h"
 
-#if __has_include("sync/storestatuses.h")
-#include "sync/storestatuses.h"
-#define PB_HAVE_STORE_STATUSES 1
-#endif
-#if __has_include("sync/mappinganalysis.h")
-#include "sync/mappinganalysis.h"
-#define PB_HAVE_MAPPING_ANALYSIS 1
-#endif
-#if __has_include("erp/accountcatalog.h")
 #include "erp/accountcatalog.h"
-#define PB_HAVE_ACCOUNT_CATALOG 1
-#endif
+#include "sync/mappinganalysis.h"
+#include "sync/storestatuses.h"
 
 #include <QEventLoop>
 #include <QFileInfo>
@@ -84,10 +75,9 @@ Status readSnapshot(QSqlDatabase &db, const QString &actor, StoreSnapshot *out)
 
     auto profile = pb::mapping::MappingProfile::fromJson(out->active.document);
     const pb::mapping::MappingProfile p = profile ? *profile : pb::mapping::MappingProfile::defaults();
-#ifdef PB_HAVE_STORE_STATUSES
     if (auto statuses = pb::sync::storeStatuses(db, p)) {
         for (const auto &s : *statuses) {
-            StatusOption o{s.status, s.state, s.label, s.orders, StatusOption::Source::BuiltIn};
+            StatusOption o{s.status, s.state, s.label, s.orders, StatusOption::Source::BuiltIn, s.note};
             using S = pb::sync::StoreStatus::Source;
             o.source = s.source == S::Observed ? StatusOption::Source::Observed
                 : s.source == S::Declared      ? StatusOption::Source::Declared
@@ -97,13 +87,6 @@ Status readSnapshot(QSqlDatabase &db, const QString &actor, StoreSnapshot *out)
     } else {
         out->statusesError = statuses.error().toString();
     }
-#else
-    // Until the store's statuses can be read: the built-in ones and the declared ones.
-    for (const QString &s : pb::mapping::MappingProfile::builtInStatuses())
-        out->statuses << StatusOption{s, p.stateOfStatus(s), {}, 0, StatusOption::Source::BuiltIn};
-    for (const auto &c : p.customStatuses())
-        out->statuses << StatusOption{c.code, c.state, c.label, 0, StatusOption::Source::Declared};
-#endif
 
     QSqlQuery q(db);
     if (!q.exec(u"SELECT invoice_id, description, transaction_id FROM gateway_transactions"
@@ -143,7 +126,6 @@ Result<int> rollbackTo(QSqlDatabase &db, const QString &actor, int version, cons
 Result<QList<SuggestionView>> suggestLinks(QSqlDatabase &db, const pb::mapping::MappingProfile &active,
                                            const std::atomic_bool *cancel)
 {
-#ifdef PB_HAVE_MAPPING_ANALYSIS
     PB_TRY(found, pb::sync::MappingAnalysis::suggestLinks(db, active, 5, cancel));
     QList<SuggestionView> out;
     for (const auto &s : found) {
@@ -159,19 +141,12 @@ Result<QList<SuggestionView>> suggestLinks(QSqlDatabase &db, const pb::mapping::
         out << v;
     }
     return out;
-#else
-    Q_UNUSED(db);
-    Q_UNUSED(active);
-    Q_UNUSED(cancel);
-    return makeError(u"mapping.analysis"_s, {}, u"suggestions are not available in this build yet"_s);
-#endif
 }
 
 Result<PreviewView> previewDiff(QSqlDatabase &db, const pb::mapping::MappingProfile &active,
                                 const pb::mapping::MappingProfile &draft, const PreviewFilterView &filter,
                                 const std::atomic_bool *cancel)
 {
-#ifdef PB_HAVE_MAPPING_ANALYSIS
     pb::sync::PreviewFilter f;
     f.from = filter.from;
     f.to = filter.to;
@@ -194,14 +169,6 @@ Result<PreviewView> previewDiff(QSqlDatabase &db, const pb::mapping::MappingProf
     for (const auto &a : d.accounts)
         v.accounts << PreviewView::Account{a.account, a.currency, a.activeMinor, a.draftMinor};
     return v;
-#else
-    Q_UNUSED(db);
-    Q_UNUSED(active);
-    Q_UNUSED(draft);
-    Q_UNUSED(filter);
-    Q_UNUSED(cancel);
-    return makeError(u"mapping.analysis"_s, {}, u"the preview is not available in this build yet"_s);
-#endif
 }
 
 Result<KnownAccountsView> knownAccounts(const QString &profileName, const QString &databasePath,
@@ -216,7 +183,6 @@ Result<KnownAccountsView> knownAccounts(const QString &profileName, const QStrin
     options.odooPassword = odooPassword;
     KnownAccountsView view;
     view.sink = options.settings.sink.isEmpty() ? u"ledger"_s : options.settings.sink;
-#ifdef PB_HAVE_ACCOUNT_CATALOG
     net::HttpTransport transport;
     if (options.settings.sink == u"odoo")
         options.transport = &transport;
@@ -232,13 +198,13 @@ Result<KnownAccountsView> knownAccounts(const QString &profileName, const QStrin
         loop.exec();
     if (!*answer)
         return answer->error();
-    for (const auto &a : answer->value())
-        view.accounts << a.account;
+    for (const auto &a : answer->value()) {
+        if (!a.account.isEmpty())
+            view.accounts << a.account;
+        else
+            ++view.unnamed; // an Odoo account no PayBridge name maps to
+    }
     return view;
-#else
-    return makeError(u"erp.accounts"_s, {}, u"reading the %1 sink's accounts is not available in this build yet"_s
-                                                .arg(view.sink));
-#endif
 }
 
 } // namespace pb::ui::studio

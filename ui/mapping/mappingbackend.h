@@ -76,8 +76,9 @@ Result<PreviewView> previewDiff(QSqlDatabase &db, const pb::mapping::MappingProf
 // The accounts the profile's ERP sink knows (blocking: call on a worker thread).
 struct KnownAccountsView
 {
-    QString sink;
-    QStringList accounts;
+    QString sink;          // ledger, csv, odoo
+    QStringList accounts;  // PayBridge account names the sink knows
+    int unnamed = 0;       // Odoo accounts without a PayBridge name (erp.odooAccounts)
 };
 Result<KnownAccountsView> knownAccounts(const QString &profileName, const QString &databasePath,
                                         const QString &odooPassword);

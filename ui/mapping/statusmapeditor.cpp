@@ -50,12 +50,14 @@ StatusMapEditor::StatusMapEditor(MappingDraft *draft, QWidget *parent)
     m_table->setAccessibleName(tr("Status map"));
     m_table->setHorizontalHeaderLabels({tr("Payment event"), tr("Magento state"), tr("Magento status"), tr("Check")});
     m_table->verticalHeader()->setVisible(false);
-    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    // One line per event, as tall as its combos; the check's full text is in its tooltip.
+    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_table->verticalHeader()->setDefaultSectionSize(QComboBox().sizeHint().height() + 6);
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_table->setWordWrap(true);
+    m_table->setWordWrap(false);
     m_table->setColumnWidth(EventColumn, 190);
     m_table->setColumnWidth(StateColumn, 190);
     m_table->setColumnWidth(StatusColumn, 330);
@@ -89,7 +91,7 @@ StatusMapEditor::StatusMapEditor(MappingDraft *draft, QWidget *parent)
     layout->addWidget(m_known, 1);
 
     for (const QString &s : pb::mapping::MappingProfile::builtInStatuses())
-        m_statuses.append({s, pb::mapping::MappingProfile::defaults().stateOfStatus(s), {}, 0, StatusOption::Source::BuiltIn});
+        m_statuses.append({s, pb::mapping::MappingProfile::defaults().stateOfStatus(s), {}, 0, StatusOption::Source::BuiltIn, {}});
     fillKnown();
     connect(m_draft, &MappingDraft::changed, this, [this](const QStringList &paths) {
         bool mine = paths.isEmpty();
@@ -164,7 +166,11 @@ void StatusMapEditor::fillKnown()
         orders->setData(Qt::DisplayRole, o.orders);
         orders->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
         m_known->setItem(i, 3, orders);
-        m_known->setItem(i, 4, new QTableWidgetItem(source));
+        auto *where = new QTableWidgetItem(o.note.isEmpty() ? source : tr("%1 — %2").arg(source, o.note));
+        where->setToolTip(where->text());
+        if (!o.note.isEmpty())
+            where->setForeground(QColor(0x8a, 0x5a, 0x00));
+        m_known->setItem(i, 4, where);
     }
     m_known->setSortingEnabled(true);
     m_known->sortByColumn(2, Qt::AscendingOrder);
@@ -273,21 +279,21 @@ void StatusMapEditor::rebuild()
             check->setForeground(palette().color(QPalette::PlaceholderText));
         } else {
             const StatusOption *o = option(status);
-            check->setText(o && o->orders > 0 ? tr("✓ %n orders have this status now", nullptr, o->orders)
+            check->setText(o && o->orders > 0 ? tr("✓ Magento accepts it · orders with this status now: %1")
+                                                    .arg(QLocale().toString(o->orders))
                                               : tr("✓ Magento accepts it"));
         }
         check->setToolTip(check->text());
         m_table->setItem(row, CheckColumn, check);
     }
     // The map shows whole, without its own scroll bar: the store's statuses take the rest.
-    m_table->resizeRowsToContents();
     int height = m_table->horizontalHeader()->sizeHint().height() + 2 * m_table->frameWidth();
     for (int r = 0; r < m_table->rowCount(); ++r)
         height += m_table->rowHeight(r);
     m_table->setFixedHeight(height + 2);
     m_note->setText(problems > 0
-                        ? tr("%n rows would be refused by Magento: the mapping cannot be saved until they are changed.",
-                             nullptr, problems)
+                        ? tr("Magento would refuse %1 of these rows: the mapping cannot be saved until they change.")
+                              .arg(problems)
                         : QString());
     m_note->setStyleSheet(problems > 0 ? u"color: #b3261e;"_s : QString());
     m_updating = false;
@@ -311,7 +317,7 @@ void StatusMapEditor::fillStatusCombo(int row, const QString &state, const QStri
         case StatusOption::Source::Declared: source = tr("custom, declared"); break;
         }
         QString text = o.label.isEmpty() || o.label == o.status ? o.status : tr("%1 — %2").arg(o.status, o.label);
-        text += o.orders > 0 ? tr("  (%1, %n orders)", nullptr, o.orders).arg(source) : tr("  (%1)").arg(source);
+        text += o.orders > 0 ? tr("  (%1, on %2 orders)").arg(source, QLocale().toString(o.orders)) : tr("  (%1)").arg(source);
         combo->addItem(text, o.status);
     }
     if (!current.isEmpty() && combo->findData(current) < 0)

@@ -22,6 +22,7 @@ struct StatusOption
     QString label;
     int orders = 0;
     Source source = Source::BuiltIn;
+    QString note; // why the pair deserves a look (a status seen in another state, a declared one unused)
 };
 
 // The status map: one row per payment event with the Magento state and status it sets, or
