@@ -5,6 +5,7 @@
 #include "linkkeypanel.h"
 #include "mappingdraft.h"
 #include "mappingpanels.h"
+#include "mapping/profilediff.h"
 #include "notedialog.h"
 #include "statusmapeditor.h"
 #include "storetask.h"
@@ -85,14 +86,27 @@ void MappingPage::buildUi()
     top->addWidget(m_modified);
     top->addSpacing(12);
 
-    m_undo = m_draft->undoStack()->createUndoAction(this, tr("&Undo"));
+    // Fixed texts: the step's own description goes to the tooltip, so a long one (a suggestion's
+    // evidence) never widens the page.
+    QUndoStack *stack = m_draft->undoStack();
+    m_undo = new QAction(style()->standardIcon(QStyle::SP_ArrowBack), tr("&Undo"), this);
     m_undo->setObjectName(u"mappingUndo"_s);
-    m_undo->setIcon(style()->standardIcon(QStyle::SP_ArrowBack));
     m_undo->setShortcut(QKeySequence::Undo);
-    m_redo = m_draft->undoStack()->createRedoAction(this, tr("&Redo"));
+    m_redo = new QAction(style()->standardIcon(QStyle::SP_ArrowForward), tr("&Redo"), this);
     m_redo->setObjectName(u"mappingRedo"_s);
-    m_redo->setIcon(style()->standardIcon(QStyle::SP_ArrowForward));
-    m_redo->setShortcuts({QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), QKeySequence::Redo});
+    QList<QKeySequence> redoKeys{QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z)};
+    for (const QKeySequence &k : QKeySequence::keyBindings(QKeySequence::Redo))
+        if (!redoKeys.contains(k))
+            redoKeys << k; // Ctrl+Y where the platform has it; never the same key twice
+    m_redo->setShortcuts(redoKeys);
+    connect(m_undo, &QAction::triggered, stack, &QUndoStack::undo);
+    connect(m_redo, &QAction::triggered, stack, &QUndoStack::redo);
+    connect(stack, &QUndoStack::undoTextChanged, this, [this](const QString &text) {
+        m_undo->setToolTip(text.isEmpty() ? tr("Nothing to undo") : tr("Undo: %1 (Ctrl+Z)").arg(text));
+    });
+    connect(stack, &QUndoStack::redoTextChanged, this, [this](const QString &text) {
+        m_redo->setToolTip(text.isEmpty() ? tr("Nothing to redo") : tr("Redo: %1 (Ctrl+Shift+Z)").arg(text));
+    });
     m_import = new QAction(style()->standardIcon(QStyle::SP_DialogOpenButton), tr("&Import…"), this);
     m_import->setObjectName(u"mappingImport"_s);
     m_import->setToolTip(tr("Read a mapping document (JSON) into the draft; nothing is saved until Save"));
@@ -144,10 +158,19 @@ void MappingPage::buildUi()
     m_canvas = new FieldCanvas(m_draft);
     m_linkPanel = new LinkKeyPanel(m_draft);
     m_linkPanel->setMinimumWidth(420);
+    auto *canvasBox = new QWidget;
+    auto *canvasLayout = new QVBoxLayout(canvasBox);
+    canvasLayout->setContentsMargins(0, 0, 0, 0);
+    auto *hint = new QLabel(tr("Drag from a PayTrace field to a Magento field to link on it; select a line to edit "
+                               "its transforms or the fallback match. The list on the right does the same from the "
+                               "keyboard."));
+    hint->setWordWrap(true);
+    canvasLayout->addWidget(hint);
+    canvasLayout->addWidget(m_canvas, 1);
     auto *fields = new QSplitter(Qt::Horizontal);
     fields->setObjectName(u"fieldsSplitter"_s);
     fields->setChildrenCollapsible(false);
-    fields->addWidget(m_canvas);
+    fields->addWidget(canvasBox);
     fields->addWidget(m_linkPanel);
     fields->setStretchFactor(0, 1);
     fields->setStretchFactor(1, 0);
@@ -222,7 +245,8 @@ void MappingPage::buildUi()
         m_draft->set({{u"linkKey.paytraceField"_s, key.value(u"paytraceField"_s)},
                       {u"linkKey.magentoField"_s, key.value(u"magentoField"_s)},
                       {u"linkKey.transforms"_s, key.value(u"transforms"_s)}},
-                     tr("Accept suggestion: %1").arg(evidence));
+                     tr("Accept suggested key %1 → %2").arg(key.value(u"paytraceField"_s).toString(),
+                                                            key.value(u"magentoField"_s).toString()));
         showMessage(tr("Suggestion put into the draft: %1. Undo takes it back.").arg(evidence));
     });
     connect(m_preview, &PreviewPanel::summaryChanged, this, [this](const QString &text) {
@@ -324,6 +348,10 @@ std::optional<pb::mapping::MappingProfile> MappingPage::activeProfile() const
 void MappingPage::onDraftChanged()
 {
     updateState();
+    const QJsonObject link = m_draft->value(u"linkKey"_s).toObject();
+    m_suggestions->setDraftKey(QJsonObject{{u"paytraceField"_s, link.value(u"paytraceField"_s)},
+                                           {u"magentoField"_s, link.value(u"magentoField"_s)},
+                                           {u"transforms"_s, link.value(u"transforms"_s).toArray()}});
     const auto active = activeProfile();
     if (!active)
         return;
@@ -347,7 +375,9 @@ void MappingPage::updateState()
                                .arg(a.version)
                                .arg(a.actor, QLocale().toString(a.createdAt.toLocalTime(), QLocale::ShortFormat), a.note));
     }
-    m_modified->setText(modified ? tr("● Unsaved changes (%n edits)", nullptr, m_draft->undoStack()->index()) : QString());
+    m_modified->setText(modified ? tr("● Unsaved changes") : QString());
+    m_modified->setToolTip(modified ? tr("Edits since v%1: %2").arg(m_draft->baseVersion()).arg(m_draft->undoStack()->index())
+                                    : QString());
     m_modified->setStyleSheet(u"color: #b35c00; font-weight: 600;"_s);
     m_modified->setVisible(modified);
     setWindowModified(modified);
@@ -406,12 +436,16 @@ NoteDialog *MappingPage::openSave()
 {
     if (!m_save->isEnabled())
         return nullptr;
-    const auto changes = m_draft->isModified() ? m_draft->undoStack()->index() : 0;
+    const auto changes = pb::mapping::diffProfiles(m_snapshot.active.document, m_draft->document());
+    QStringList keys;
+    for (const auto &c : changes)
+        keys << c.path;
+    const int next = m_snapshot.history.isEmpty() ? 1 : m_snapshot.history.first().version + 1;
     auto *dialog = new NoteDialog(tr("Save mapping"),
-                                  tr("The draft becomes v%1 and takes effect at the next sync. %n edits since v%2.",
-                                     nullptr, changes)
-                                      .arg(m_snapshot.history.isEmpty() ? 1 : m_snapshot.history.first().version + 1)
-                                      .arg(m_snapshot.active.version),
+                                  tr("The draft becomes v%1 and takes effect at the next sync.\nChanged: %2")
+                                      .arg(next)
+                                      .arg(keys.size() > 6 ? keys.mid(0, 6).join(u", "_s) + tr(" and %1 more").arg(keys.size() - 6)
+                                                           : keys.join(u", "_s)),
                                   tr("Save"), this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &QDialog::accepted, this, [this, dialog] { save(dialog->note()); });
@@ -586,7 +620,7 @@ void MappingPage::loadKnownAccounts()
         if (!status)
             m_accounts->setKnownAccounts({}, view->sink, status.error().message);
         else
-            m_accounts->setKnownAccounts(view->accounts, view->sink);
+            m_accounts->setKnownAccounts(view->accounts, view->sink, {}, view->unnamed);
     });
 }
 

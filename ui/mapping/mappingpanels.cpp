@@ -46,9 +46,15 @@ QTableWidgetItem *cell(const QString &text)
     return i;
 }
 
-QString percent(int permille)
+// A share for reading (not money): one decimal, as the evidence sentences write it.
+QString percent(int part, int whole)
 {
-    return QLocale().toString(permille / 10.0, 'f', 1) + u" %"_s;
+    return whole <= 0 ? QString() : QLocale().toString(100.0 * part / whole, 'f', 1) + u" %"_s;
+}
+
+QString number(qint64 n)
+{
+    return QLocale().toString(n);
 }
 
 } // namespace
@@ -84,7 +90,8 @@ SuggestionsPanel::SuggestionsPanel(QWidget *parent)
     m_table->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
     m_table->horizontalHeader()->setSectionResizeMode(2, QHeaderView::Stretch);
     m_table->setColumnWidth(0, 130);
-    m_table->setColumnWidth(3, 110);
+    m_table->setColumnWidth(3, 140);
+    m_table->setStyleSheet(u"QTableWidget::item { padding: 4px 6px; }"_s);
     layout->addWidget(m_table, 1);
     connect(m_run, &QPushButton::clicked, this, &SuggestionsPanel::runRequested);
     connect(m_stop, &QPushButton::clicked, this, &SuggestionsPanel::cancel);
@@ -93,7 +100,15 @@ SuggestionsPanel::SuggestionsPanel(QWidget *parent)
 void SuggestionsPanel::setReadOnly(bool readOnly)
 {
     m_readOnly = readOnly;
-    show(m_suggestions);
+    updateButtons();
+}
+
+void SuggestionsPanel::setDraftKey(const QJsonObject &key)
+{
+    if (key == m_draftKey)
+        return;
+    m_draftKey = key;
+    updateButtons();
 }
 
 void SuggestionsPanel::cancel()
@@ -151,7 +166,8 @@ void SuggestionsPanel::show(const QList<SuggestionView> &list)
     m_table->setRowCount(int(list.size()));
     for (int i = 0; i < list.size(); ++i) {
         const SuggestionView &s = list.at(i);
-        auto *figure = cell(tr("%1\n%2 of %3").arg(percent(s.permille)).arg(s.matched).arg(s.considered));
+        auto *figure = cell(tr("%1\n%2 of %3").arg(percent(s.matched, s.considered), number(s.matched),
+                                                   number(s.considered)));
         QFont f = figure->font();
         f.setBold(true);
         figure->setFont(f);
@@ -162,12 +178,33 @@ void SuggestionsPanel::show(const QList<SuggestionView> &list)
                                           .arg(s.linkKey.value(u"paytraceField"_s).toString(), chain,
                                                s.linkKey.value(u"magentoField"_s).toString())));
         m_table->setItem(i, 2, cell(s.examples.join(u'\n')));
+        auto *holder = new QWidget;
+        auto *holderLayout = new QVBoxLayout(holder);
+        holderLayout->setContentsMargins(8, 4, 8, 4);
         auto *accept = new QPushButton(tr("Accept"));
         accept->setObjectName(u"acceptSuggestion%1"_s.arg(i));
-        accept->setEnabled(!m_readOnly);
-        accept->setToolTip(tr("Use this link key in the draft (undoable)"));
         connect(accept, &QPushButton::clicked, this, [this, i] { this->accept(i); });
-        m_table->setCellWidget(i, 3, accept);
+        holderLayout->addWidget(accept);
+        holderLayout->addStretch(1);
+        m_table->setCellWidget(i, 3, holder);
+    }
+    updateButtons();
+}
+
+// In place: a button may be the one whose click changed the draft.
+void SuggestionsPanel::updateButtons()
+{
+    for (int i = 0; i < m_suggestions.size(); ++i) {
+        QWidget *holder = m_table->cellWidget(i, 3);
+        auto *accept = holder ? holder->findChild<QPushButton *>() : nullptr;
+        if (!accept)
+            continue;
+        const bool inDraft = m_suggestions.at(i).linkKey == m_draftKey;
+        accept->setEnabled(!m_readOnly && !inDraft);
+        accept->setText(inDraft ? tr("In the draft") : tr("Accept"));
+        accept->setToolTip(m_readOnly ? tr("Only an admin can change the link key")
+                           : inDraft  ? tr("The draft links with this key already")
+                                      : tr("Use this link key in the draft (undoable)"));
     }
 }
 
@@ -334,8 +371,12 @@ void PreviewPanel::runNow()
         }
         m_result = *out;
         show(*out);
-        setState(tr("Draft against the active version, over %1 transactions and %2 orders.")
-                     .arg(out->transactions).arg(out->orders));
+        const bool same = out->linksMade + out->linksLost + out->linksChanged + out->statusChanges == 0
+                          && out->links.isEmpty() && out->statuses.isEmpty();
+        setState(same ? tr("Over %1 transactions and %2 orders the draft does what the active version does. Change "
+                           "the mapping to see what it would change.").arg(number(out->transactions), number(out->orders))
+                      : tr("Draft against the active version, over %1 transactions and %2 orders.")
+                            .arg(number(out->transactions), number(out->orders)));
         Q_EMIT previewReady();
     });
 }
@@ -353,7 +394,7 @@ void PreviewPanel::show(const PreviewView &v)
 {
     const auto figure = [](int n, const QString &label, const char *color) {
         return u"<span style='font-size:large; font-weight:600; color:%1'>%2</span> %3"_s
-            .arg(n == 0 ? u"palette(text)"_s : QString::fromLatin1(color)).arg(n).arg(label.toHtmlEscaped());
+            .arg(n == 0 ? u"palette(text)"_s : QString::fromLatin1(color), number(n), label.toHtmlEscaped());
     };
     m_counts->setText(QStringList{figure(v.linksMade, tr("links made"), "#1b7f3b"),
                                   figure(v.linksLost, tr("links lost"), "#b3261e"),
@@ -533,20 +574,25 @@ void HistoryPanel::updateDiff()
     if (s.size() == 2) {
         from = s.at(0);
         to = s.at(1);
-        m_diffTitle->setText(tr("Changes from %1 to %2").arg(from == 0 ? tr("the default") : tr("v%1").arg(from),
-                                                             tr("v%1").arg(to)));
+        m_diffTitle->setText(tr("Changes from %1 to v%2:").arg(from == 0 ? tr("the default") : tr("v%1").arg(from))
+                                 .arg(to));
+    } else if (s.size() == 1 && s.first() == 0) {
+        // The default changed nothing: show what going back to it would change.
+        from = m_activeVersion.version;
+        to = 0;
+        m_diffTitle->setText(from == 0 ? tr("The default mapping is the active one.")
+                                       : tr("Rolling back to the default would change (v%1 → default):").arg(from));
+        if (from == 0)
+            to = -1;
     } else if (s.size() == 1) {
         // What that version changed: against the one before it (the default before v1).
         to = s.first();
-        from = -1;
+        from = 0;
         for (const auto &v : m_list)
             if (v.version < to && v.version > from)
                 from = v.version;
-        if (to == 0)
-            from = -1;
-        m_diffTitle->setText(from < 0 ? tr("The default mapping")
-                                      : tr("What v%1 changed (against %2)")
-                                            .arg(to).arg(from == 0 ? tr("the default") : tr("v%1").arg(from)));
+        m_diffTitle->setText(tr("What v%1 changed (against %2):")
+                                 .arg(to).arg(from == 0 ? tr("the default") : tr("v%1").arg(from)));
     } else {
         m_diffTitle->setText(s.isEmpty() ? tr("Select a version to see what it changed, or two to compare them.")
                                          : tr("Select at most two versions to compare."));
@@ -564,7 +610,7 @@ void HistoryPanel::updateDiff()
         m_diff->item(i, 2)->setForeground(QColor(0x1b, 0x7f, 0x3b));
     }
     if (to >= 0 && from >= 0 && changes.isEmpty())
-        m_diffTitle->setText(m_diffTitle->text() + tr(": no differences"));
+        m_diffTitle->setText(m_diffTitle->text() + u' ' + tr("no differences."));
 
     const bool one = s.size() == 1;
     bool isActive = false;

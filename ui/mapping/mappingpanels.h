@@ -30,6 +30,8 @@ public:
 
     void setDatabasePath(const QString &path) { m_databasePath = path; }
     void setReadOnly(bool readOnly);
+    // The draft's link key: its suggestion shows as taken.
+    void setDraftKey(const QJsonObject &key);
     // Runs the analysis against the active profile (cancels one running).
     void run(const pb::mapping::MappingProfile &active);
     void cancel();
@@ -45,9 +47,11 @@ Q_SIGNALS:
 
 private:
     void show(const QList<SuggestionView> &list);
+    void updateButtons();
 
     QString m_databasePath;
     QList<SuggestionView> m_suggestions;
+    QJsonObject m_draftKey;
     std::shared_ptr<std::atomic_bool> m_cancel;
     int m_generation = 0;
     bool m_running = false;
