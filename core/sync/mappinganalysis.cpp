@@ -321,6 +321,9 @@ Result<PreviewDiff> MappingAnalysis::previewDiff(QSqlDatabase &db, const mapping
     }
     diff.orders = int(touched.size());
 
+    const bool sameOutcomeRules = active.statusMap() == draft.statusMap()
+        && active.customStatuses() == draft.customStatuses() && active.rules() == draft.rules()
+        && active.erpAccounts() == draft.erpAccounts();
     QMap<std::pair<QString, QString>, AccountLine> accounts;
     const auto book = [&](const mapping::PreviewResult &r, bool isDraft) {
         for (const mapping::EntryPlan &e : r.entries) {
@@ -336,13 +339,18 @@ Result<PreviewDiff> MappingAnalysis::previewDiff(QSqlDatabase &db, const mapping
         if ((n & 255) == 0 && cancelled(cancel))
             return cancelledError();
         const OrderRecord order = orders->value(touched.at(n));
+        const QList<qsizetype> activeIdx = activeTxs.value(order.entityId);
+        const QList<qsizetype> draftIdx = draftTxs.value(order.entityId);
+        // Most orders see the same payments under both; when the rest of the profile is the
+        // same too, so is the outcome.
+        const bool sameInputs = sameOutcomeRules && activeIdx == draftIdx;
         QList<GatewayTransaction> underActive, underDraft;
-        for (qsizetype i : activeTxs.value(order.entityId))
+        for (qsizetype i : activeIdx)
             underActive.append(toGateway(txs.at(i)));
-        for (qsizetype i : draftTxs.value(order.entityId))
+        for (qsizetype i : sameInputs ? QList<qsizetype>() : draftIdx)
             underDraft.append(toGateway(txs.at(i)));
         const mapping::PreviewResult ra = mapping::preview(active, order, underActive);
-        const mapping::PreviewResult rd = mapping::preview(draft, order, underDraft);
+        const mapping::PreviewResult rd = sameInputs ? ra : mapping::preview(draft, order, underDraft);
         book(ra, false);
         book(rd, true);
         const QString activeStatus = resultingStatus(ra, order);

@@ -8,6 +8,7 @@
 #include "sync/linker.h"
 #include "sync/mappinganalysis.h"
 
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -108,6 +109,7 @@ private Q_SLOTS:
     void suggestLinksOnAStore();
     void previewDiffCountsLinksStatusesAndAccounts();
     void previewFilter();
+    void largeStoreInSeconds();
 
 private:
     void put(const QList<OrderRecord> &orders, const QList<Txn> &txns)
@@ -358,6 +360,52 @@ void TestMappingAnalysis::previewFilter()
     QVERIFY(listed);
     QCOMPARE(listed->linksMade, 2);
     QCOMPARE(listed->links.size(), 1);
+}
+
+// A store of PAYBRIDGE_ANALYSIS_ROWS transactions (default 20,000; the studio is meant for
+// ~100,000): 90 % keyed "#<n>", 5 % exact, 5 % without an invoice. Both analyses must finish
+// within a minute even in the sanitizer build, and the figures must be exact.
+void TestMappingAnalysis::largeStoreInSeconds()
+{
+    const int rows = qEnvironmentVariableIsSet("PAYBRIDGE_ANALYSIS_ROWS")
+        ? qEnvironmentVariableIntValue("PAYBRIDGE_ANALYSIS_ROWS")
+        : 20000;
+    QList<OrderRecord> orders;
+    QList<Txn> txns;
+    int expectedByChain = 0;
+    for (int i = 1; i <= rows; ++i) {
+        OrderRecord o = order(i, u"%1"_s.arg(i, 9, 10, QChar(u'0')), 1000 + i, u"processing"_s, u"processing"_s);
+        o.createdAt = utc("2024-03-01T10:00:00").addSecs(qint64(i) * 60);
+        orders << o;
+        const QString invoice = i % 20 == 0 ? QString() : i % 20 == 1 ? o.incrementId : u"#%1"_s.arg(i);
+        Txn t = sale(u"T%1"_s.arg(i), invoice, 1000 + i);
+        t.createdAt = o.createdAt.addSecs(30);
+        txns << t;
+        expectedByChain += invoice.isEmpty() ? 0 : 1;
+    }
+    QElapsedTimer timer;
+    timer.start();
+    QVERIFY(store::OrderRepository(m_db).upsert(orders, utc("2024-03-02T00:00:00")));
+    QVERIFY(store::TransactionRepository(m_db).upsert(txns, utc("2024-03-02T00:00:00")));
+    qInfo() << "stored" << rows << "orders and transactions in" << timer.restart() << "ms";
+
+    auto suggestions = sync::MappingAnalysis::suggestLinks(m_db, mapping::MappingProfile::defaults(), 5);
+    const qint64 suggestMs = timer.restart();
+    QVERIFY(suggestions);
+    QVERIFY(!suggestions->isEmpty());
+    QCOMPARE(suggestions->first().key.transforms.toJson(), kStripAndPad);
+    QCOMPARE(suggestions->first().matched, expectedByChain);
+    QCOMPARE(suggestions->first().considered, rows);
+
+    const mapping::MappingProfile draft = changed({u"linkKey"_s, u"transforms"_s}, kStripAndPad);
+    auto diff = sync::MappingAnalysis::previewDiff(m_db, mapping::MappingProfile::defaults(), draft, {});
+    const qint64 previewMs = timer.restart();
+    QVERIFY2(diff, qPrintable(diff ? QString() : diff.error().toString()));
+    QCOMPARE(diff->transactions, rows);
+    QCOMPARE(diff->nextSyncNewLinks, expectedByChain);
+    QCOMPARE(diff->linksSame + diff->linksMade, expectedByChain);
+    qInfo() << "over" << rows << "transactions: suggestLinks" << suggestMs << "ms, previewDiff" << previewMs << "ms";
+    QVERIFY2(suggestMs < 60000 && previewMs < 60000, "the analysis is too slow for the studio");
 }
 
 QTEST_GUILESS_MAIN(TestMappingAnalysis)
