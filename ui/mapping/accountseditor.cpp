@@ -112,6 +112,7 @@ AccountsEditor::AccountsEditor(MappingDraft *draft, QWidget *parent)
     m_table->setAccessibleName(tr("ERP accounts"));
     m_table->verticalHeader()->setVisible(false);
     m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->setWordWrap(false); // one line per role; long texts are in the tooltips
     m_table->setItemDelegate(new AccountDelegate(&m_known, m_table));
     m_table->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed
                              | QAbstractItemView::AnyKeyPressed);
@@ -329,9 +330,9 @@ void AccountsEditor::rebuild()
         }
         ++row;
     }
-    m_table->setColumnWidth(0, 160);
+    m_table->setColumnWidth(0, 150);
     for (int c = 1; c < usedColumn; ++c)
-        m_table->setColumnWidth(c, curr.isEmpty() ? 380 : 270);
+        m_table->setColumnWidth(c, curr.isEmpty() ? 360 : 250);
     m_warnings = invalid + unknown + unmapped;
     QStringList parts;
     if (unmapped)

@@ -78,11 +78,11 @@ void MappingPage::buildUi()
     m_version = new QLabel;
     m_version->setObjectName(u"versionLabel"_s);
     m_version->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_version->setWordWrap(true); // a long note wraps instead of widening the page
     m_modified = new QLabel;
     m_modified->setObjectName(u"modifiedLabel"_s);
     top->addWidget(m_title);
-    top->addSpacing(12);
-    top->addWidget(m_version, 1);
+    top->addStretch(1);
     top->addWidget(m_modified);
     top->addSpacing(12);
 
@@ -135,6 +135,7 @@ void MappingPage::buildUi()
     saveButton->setFont(bold);
     top->addWidget(saveButton);
     layout->addLayout(top);
+    layout->addWidget(m_version);
 
     m_banner = new QLabel;
     m_banner->setObjectName(u"mappingBanner"_s);
