@@ -9,6 +9,7 @@
 #include "sync/mappinganalysis.h"
 
 #include <QElapsedTimer>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -110,6 +111,7 @@ private Q_SLOTS:
     void previewDiffCountsLinksStatusesAndAccounts();
     void previewFilter();
     void largeStoreInSeconds();
+    void formatDocumentExampleLoads();
 
 private:
     void put(const QList<OrderRecord> &orders, const QList<Txn> &txns)
@@ -406,6 +408,24 @@ void TestMappingAnalysis::largeStoreInSeconds()
     QCOMPARE(diff->linksSame + diff->linksMade, expectedByChain);
     qInfo() << "over" << rows << "transactions: suggestLinks" << suggestMs << "ms, previewDiff" << previewMs << "ms";
     QVERIFY2(suggestMs < 60000 && previewMs < 60000, "the analysis is too slow for the studio");
+}
+
+// docs/mapping-format.md's example is a document PayBridge reads, with the chain it explains.
+void TestMappingAnalysis::formatDocumentExampleLoads()
+{
+    QFile doc(QStringLiteral(QT_TESTCASE_SOURCEDIR) + u"/../../docs/mapping-format.md"_s);
+    QVERIFY2(doc.open(QIODevice::ReadOnly), qPrintable(doc.fileName()));
+    const QString text = QString::fromUtf8(doc.readAll());
+    const qsizetype start = text.indexOf(u"```json\n"_s);
+    QVERIFY(start >= 0);
+    const qsizetype end = text.indexOf(u"```"_s, start + 8);
+    QVERIFY(end > start);
+    auto profile = mapping::MappingProfile::fromJson(text.mid(start + 8, end - start - 8).toUtf8());
+    QVERIFY2(profile, qPrintable(profile ? QString() : profile.error().toString()));
+    QCOMPARE(profile->linkKey().transforms.toJson(), kStripAndPad);
+    QCOMPARE(profile->linkKey().transforms.apply(u" #123"_s).value(), u"000000123"_s);
+    QCOMPARE(profile->stateOfStatus(u"payment_received"_s), u"processing"_s);
+    QCOMPARE(profile->account(mapping::AccountRole::Cash, *Currency::fromCode(u"EUR"_s)), u"Assets:Bank:EUR"_s);
 }
 
 QTEST_GUILESS_MAIN(TestMappingAnalysis)
