@@ -26,6 +26,7 @@
 #include <QFileInfo>
 #include <QListWidget>
 #include <QMenuBar>
+#include <QMessageBox>
 #include <QSettings>
 #include <QSplitter>
 #include <QSqlError>
@@ -655,6 +656,18 @@ TablePage *MainWindow::pageWidget(Page page) const
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    // A mapping draft lives only in this window: closing it drops the edits, so ask first.
+    if (m_mappingPage && m_mappingPage->hasUnsavedChanges()) {
+        showPage(Page::Mapping);
+        const auto answer = QMessageBox::question(
+            this, tr("Unsaved mapping"),
+            tr("The mapping draft has changes that are not saved. Close PayBridge and drop them?"),
+            QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Cancel);
+        if (answer != QMessageBox::Discard) {
+            event->ignore();
+            return;
+        }
+    }
     saveSettings();
     QMainWindow::closeEvent(event);
 }

@@ -28,6 +28,9 @@
 #include "testsupport.h"
 
 #include <QAction>
+#include <QApplication>
+#include <QMessageBox>
+#include <QTimer>
 #include <QComboBox>
 #include <QElapsedTimer>
 #include <QFile>
@@ -87,6 +90,7 @@ private Q_SLOTS:
     void showsTheActiveMapping();
     void supportReadsButCannotEdit();
     void undoAndRedoEveryEdit();
+    void closingAsksAboutAnUnsavedDraft();
     void acceptedSuggestionChangesTheDraft();
     void importNamesTheKeyMagentoWouldRefuse();
     void statusMapSavedTakesEffectAtTheNextSync();
@@ -294,6 +298,28 @@ void TestMappingPage::undoAndRedoEveryEdit()
     QVERIFY(!m_page->saveAction()->isEnabled());
     QVERIFY(m_page->redoAction()->isEnabled());
     draft->undoStack()->clear();
+}
+
+void TestMappingPage::closingAsksAboutAnUnsavedDraft()
+{
+    QVERIFY(m_page->statusMap()->choose(u"declined"_s, u"canceled"_s, u"canceled"_s));
+    QVERIFY(m_page->hasUnsavedChanges());
+    // The question is modal: answer it (Cancel) once it shows.
+    bool asked = false;
+    QTimer::singleShot(0, this, [&] {
+        QTRY_VERIFY(QApplication::activeModalWidget());
+        auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
+        asked = box && box->text().contains(u"not saved"_s);
+        if (box)
+            box->button(QMessageBox::Cancel)->click();
+    });
+    QVERIFY(!m_window->close());
+    QVERIFY(asked);
+    QVERIFY(m_window->isVisible());
+    QVERIFY(m_page->hasUnsavedChanges()); // nothing was dropped
+    m_page->undoAction()->trigger();
+    QVERIFY(!m_page->hasUnsavedChanges());
+    m_page->draft()->undoStack()->clear();
 }
 
 void TestMappingPage::acceptedSuggestionChangesTheDraft()

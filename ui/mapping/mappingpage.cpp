@@ -423,6 +423,11 @@ void MappingPage::showMessage(const QString &text, bool error)
     m_message->setStyleSheet(error ? u"color: #b3261e;"_s : QString());
 }
 
+bool MappingPage::hasUnsavedChanges() const
+{
+    return m_loaded && m_draft->isModified();
+}
+
 QString MappingPage::messageText() const
 {
     return m_message->text();

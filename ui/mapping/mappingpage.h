@@ -53,6 +53,8 @@ public:
     bool isLoaded() const { return m_loaded; }
     bool isBusy() const { return m_busy; }
     bool isReadOnly() const { return !m_canEdit; }
+    // The draft differs from the active version (what closing the window would drop).
+    bool hasUnsavedChanges() const;
     int activeVersion() const { return m_snapshot.active.version; }
     QString messageText() const;
     QString bannerText() const;
