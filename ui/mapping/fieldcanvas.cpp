@@ -169,6 +169,14 @@ public:
         return stroker.createStroke(path());
     }
 
+    void paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget) override
+    {
+        // A selected line shows by its width, not by Qt's dashed box around the whole curve.
+        QStyleOptionGraphicsItem plain(*option);
+        plain.state &= ~QStyle::State_Selected;
+        QGraphicsPathItem::paint(painter, &plain, widget);
+    }
+
     QVariant itemChange(GraphicsItemChange change, const QVariant &value) override
     {
         if (change == ItemSelectedHasChanged)
