@@ -194,9 +194,10 @@ void TestMainWindow::keyboardNavigation()
     auto w = makeWindow();
     auto *nav = w->findChild<QListWidget *>(u"navigation"_s);
     QVERIFY(nav);
-    // Every page, in the order of their shortcuts (Ctrl+0 to Ctrl+6), Settings last.
+    // Every page, in the order of their shortcuts (Ctrl+0 to Ctrl+7), Settings last.
     const QStringList titles = {u"Dashboard"_s, u"Orders"_s,    u"Transactions"_s,   u"Refunds"_s,
-                                u"Queue"_s,     u"Audit log"_s, u"Reconciliation"_s, u"Settings"_s};
+                                u"Queue"_s,     u"Audit log"_s, u"Reconciliation"_s, u"Mapping"_s,
+                                u"Settings"_s};
     QCOMPARE(nav->count(), titles.size());
     for (int row = 0; row < nav->count(); ++row) {
         QCOMPARE(nav->item(row)->text(), titles.at(row));
@@ -220,8 +221,8 @@ void TestMainWindow::keyboardNavigation()
     const QList<std::pair<Qt::Key, MainWindow::Page>> shortcuts = {
         {Qt::Key_2, MainWindow::Page::Transactions}, {Qt::Key_3, MainWindow::Page::Refunds},
         {Qt::Key_4, MainWindow::Page::Queue},        {Qt::Key_5, MainWindow::Page::Audit},
-        {Qt::Key_6, MainWindow::Page::Reconciliation}, {Qt::Key_0, MainWindow::Page::Dashboard},
-        {Qt::Key_1, MainWindow::Page::Orders},
+        {Qt::Key_6, MainWindow::Page::Reconciliation}, {Qt::Key_7, MainWindow::Page::Mapping},
+        {Qt::Key_0, MainWindow::Page::Dashboard},      {Qt::Key_1, MainWindow::Page::Orders},
     };
     for (const auto &[key, page] : shortcuts) {
         QTest::keyClick(w.get(), key, Qt::ControlModifier);
