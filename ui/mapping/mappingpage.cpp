@@ -261,6 +261,18 @@ void MappingPage::buildUi()
     });
 }
 
+void MappingPage::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    m_preview->setLive(true);
+}
+
+void MappingPage::hideEvent(QHideEvent *event)
+{
+    QWidget::hideEvent(event);
+    m_preview->setLive(false);
+}
+
 void MappingPage::setContext(pb::sync::SyncService *sync, const QString &actor, const QString &profileName)
 {
     m_sync = sync;

@@ -91,6 +91,10 @@ Q_SIGNALS:
     void rolledBack(bool ok, const QString &message);
     void fileDone(bool ok, const QString &message);
 
+protected:
+    void showEvent(QShowEvent *event) override;
+    void hideEvent(QHideEvent *event) override;
+
 private:
     void buildUi();
     void applySnapshot(const StoreSnapshot &snapshot);

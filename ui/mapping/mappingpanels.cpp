@@ -307,7 +307,18 @@ void PreviewPanel::schedule(const pb::mapping::MappingProfile &active,
         setState(tr("The draft does not validate: fix it to see its preview."), true);
         return;
     }
-    m_debounce->start();
+    m_stale = true;
+    if (m_live)
+        m_debounce->start();
+}
+
+void PreviewPanel::setLive(bool live)
+{
+    m_live = live;
+    if (live && m_stale)
+        m_debounce->start();
+    else if (!live)
+        m_debounce->stop();
 }
 
 bool PreviewPanel::isPending() const
@@ -339,6 +350,7 @@ void PreviewPanel::runNow()
     m_debounce->stop();
     if (!m_active || !m_draft)
         return;
+    m_stale = false;
     if (m_databasePath.isEmpty()) {
         setState(tr("No store yet: run a sync first."));
         return;

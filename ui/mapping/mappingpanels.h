@@ -77,6 +77,9 @@ public:
     void schedule(const pb::mapping::MappingProfile &active, const std::optional<pb::mapping::MappingProfile> &draft);
     void runNow();
     void cancel();
+    // Off while the page is hidden: edits and syncs then only mark the preview stale, and it
+    // runs when the page shows again (a preview reads the whole store).
+    void setLive(bool live);
     bool isPending() const;
     const std::optional<PreviewView> &result() const { return m_result; }
     QString summaryText() const;
@@ -96,6 +99,8 @@ private:
     std::shared_ptr<std::atomic_bool> m_cancel;
     int m_generation = 0;
     bool m_running = false;
+    bool m_live = false;
+    bool m_stale = false;
     QTimer *m_debounce = nullptr;
     QDateEdit *m_from = nullptr;
     QDateEdit *m_to = nullptr;
