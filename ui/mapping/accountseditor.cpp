@@ -100,7 +100,7 @@ AccountsEditor::AccountsEditor(MappingDraft *draft, QWidget *parent)
     row->addWidget(m_knownLabel, 1);
     m_addCurrency = new QPushButton(tr("Add &currency…"));
     m_addCurrency->setObjectName(u"addCurrency"_s);
-    m_removeCurrency = new QPushButton(tr("Remove c&urrency"));
+    m_removeCurrency = new QPushButton(tr("Remove curre&ncy"));
     m_removeCurrency->setObjectName(u"removeCurrency"_s);
     m_removeCurrency->setToolTip(tr("Remove the currency column of the selected cell"));
     row->addWidget(m_addCurrency);

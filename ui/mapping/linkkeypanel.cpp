@@ -145,7 +145,7 @@ LinkKeyPanel::LinkKeyPanel(MappingDraft *draft, QWidget *parent)
     m_pair->setObjectName(u"linkPair"_s);
     for (const auto &[pt, mg] : pb::mapping::LinkKey::supportedPairs())
         m_pair->addItem(tr("PayTrace %1 → Magento %2").arg(pt, mg), QStringList{pt, mg});
-    auto *pairLabel = new QLabel(tr("&Fields:"));
+    auto *pairLabel = new QLabel(tr("Lin&k:"));
     pairLabel->setBuddy(m_pair);
     pairLayout->addRow(pairLabel, m_pair);
     layout->addWidget(pairBox);
@@ -175,9 +175,9 @@ LinkKeyPanel::LinkKeyPanel(MappingDraft *draft, QWidget *parent)
     for (const QString &op : availableOps())
         menu->addAction(opTitle(op), this, [this, op] { addStep(op); });
     m_add->setMenu(menu);
-    m_remove = new QPushButton(tr("&Remove"));
-    m_up = new QPushButton(tr("Move &up"));
-    m_down = new QPushButton(tr("Move do&wn"));
+    m_remove = new QPushButton(tr("Remove"));
+    m_up = new QPushButton(tr("Move up"));
+    m_down = new QPushButton(tr("Move down"));
     buttons->addWidget(m_add);
     buttons->addWidget(m_remove);
     buttons->addWidget(m_up);
@@ -227,7 +227,7 @@ LinkKeyPanel::LinkKeyPanel(MappingDraft *draft, QWidget *parent)
     m_fallbackBox = new QGroupBox(tr("Fallback match, when the key finds no order"));
     m_fallbackBox->setObjectName(u"fallbackBox"_s);
     auto *fb = new QFormLayout(m_fallbackBox);
-    m_fallbackEnabled = new QCheckBox(tr("&Match by amount, time and card"));
+    m_fallbackEnabled = new QCheckBox(tr("Match by amount, time and car&d"));
     m_fallbackEnabled->setObjectName(u"fallbackEnabled"_s);
     m_tolerance = new QSpinBox;
     m_tolerance->setObjectName(u"fallbackTolerance"_s);
@@ -239,11 +239,11 @@ LinkKeyPanel::LinkKeyPanel(MappingDraft *draft, QWidget *parent)
     m_window->setObjectName(u"fallbackWindow"_s);
     m_window->setRange(1, 7 * 24 * 60);
     m_window->setSuffix(tr(" minutes"));
-    m_last4 = new QCheckBox(tr("Card &last four must equal the order's"));
+    m_last4 = new QCheckBox(tr("Card last f&our must equal the order's"));
     m_last4->setObjectName(u"fallbackLast4"_s);
     fb->addRow(m_fallbackEnabled);
-    fb->addRow(tr("Amount &tolerance:"), m_tolerance);
-    fb->addRow(tr("Time &window:"), m_window);
+    fb->addRow(tr("Amount toleran&ce:"), m_tolerance);
+    fb->addRow(tr("Time wi&ndow:"), m_window);
     fb->addRow(m_last4);
     layout->addWidget(m_fallbackBox);
     layout->addStretch(1);

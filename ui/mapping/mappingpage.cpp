@@ -113,10 +113,10 @@ void MappingPage::buildUi()
     m_export = new QAction(style()->standardIcon(QStyle::SP_DialogSaveButton), tr("E&xport…"), this);
     m_export->setObjectName(u"mappingExport"_s);
     m_export->setToolTip(tr("Write the draft as a mapping document (JSON)"));
-    m_revert = new QAction(style()->standardIcon(QStyle::SP_DialogResetButton), tr("Re&vert"), this);
+    m_revert = new QAction(style()->standardIcon(QStyle::SP_DialogResetButton), tr("Rever&t"), this);
     m_revert->setObjectName(u"mappingRevert"_s);
     m_revert->setToolTip(tr("Drop the draft's changes and show the active version again"));
-    m_save = new QAction(style()->standardIcon(QStyle::SP_DialogApplyButton), tr("&Save…"), this);
+    m_save = new QAction(style()->standardIcon(QStyle::SP_DialogApplyButton), tr("Save…"), this);
     m_save->setObjectName(u"mappingSave"_s);
     m_save->setShortcut(QKeySequence::Save);
     for (QAction *a : {m_undo, m_redo, m_import, m_export, m_revert, m_save}) {
@@ -180,11 +180,11 @@ void MappingPage::buildUi()
     m_suggestions = new SuggestionsPanel;
     m_preview = new PreviewPanel;
     m_history = new HistoryPanel;
-    m_tabs->addTab(m_statusMap, tr("&Status map"));
-    m_tabs->addTab(fields, tr("&Fields and link key"));
+    m_tabs->addTab(m_statusMap, tr("Status &map"));
+    m_tabs->addTab(fields, tr("Fie&lds and link key"));
     m_tabs->addTab(m_accounts, tr("&ERP accounts"));
     m_tabs->addTab(m_suggestions, tr("Su&ggestions"));
-    m_tabs->addTab(m_preview, tr("&Preview"));
+    m_tabs->addTab(m_preview, tr("Previe&w"));
     m_tabs->addTab(m_history, tr("&History"));
     layout->addWidget(m_tabs, 1);
 

@@ -71,9 +71,9 @@ SuggestionsPanel::SuggestionsPanel(QWidget *parent)
     intro->setWordWrap(true);
     layout->addWidget(intro);
     auto *row = new QHBoxLayout;
-    m_run = new QPushButton(tr("&Find suggestions"));
+    m_run = new QPushButton(tr("Fin&d suggestions"));
     m_run->setObjectName(u"findSuggestions"_s);
-    m_stop = new QPushButton(tr("S&top"));
+    m_stop = new QPushButton(tr("Stop"));
     m_stop->setEnabled(false);
     m_state = new QLabel;
     m_state->setObjectName(u"suggestionsState"_s);
@@ -240,7 +240,7 @@ PreviewPanel::PreviewPanel(QWidget *parent)
     m_limit->setRange(10, 5000);
     m_limit->setValue(500);
     m_limit->setSingleStep(100);
-    m_refresh = new QPushButton(tr("&Preview"));
+    m_refresh = new QPushButton(tr("Ru&n preview"));
     m_refresh->setObjectName(u"previewRefresh"_s);
     m_stop = new QPushButton(tr("Stop"));
     m_stop->setEnabled(false);
@@ -483,7 +483,7 @@ HistoryPanel::HistoryPanel(QWidget *parent)
     m_diffTitle = new QLabel;
     m_diffTitle->setObjectName(u"diffTitle"_s);
     m_diffTitle->setWordWrap(true);
-    m_rollback = new QPushButton(tr("&Roll back to this version…"));
+    m_rollback = new QPushButton(tr("Roll &back to this version…"));
     m_rollback->setObjectName(u"rollbackButton"_s);
     row->addWidget(m_diffTitle, 1);
     row->addWidget(m_rollback);
