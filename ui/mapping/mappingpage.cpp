@@ -162,11 +162,9 @@ void MappingPage::buildUi()
     auto *canvasBox = new QWidget;
     auto *canvasLayout = new QVBoxLayout(canvasBox);
     canvasLayout->setContentsMargins(0, 0, 0, 0);
-    auto *hint = new QLabel(tr("Drag from a PayTrace field to a Magento field to link on it; select a line to edit "
-                               "its transforms or the fallback match. The list on the right does the same from the "
-                               "keyboard."));
-    hint->setWordWrap(true);
-    canvasLayout->addWidget(hint);
+    m_canvasHint = new QLabel;
+    m_canvasHint->setWordWrap(true);
+    canvasLayout->addWidget(m_canvasHint);
     canvasLayout->addWidget(m_canvas, 1);
     auto *fields = new QSplitter(Qt::Horizontal);
     fields->setObjectName(u"fieldsSplitter"_s);
@@ -398,14 +396,20 @@ void MappingPage::updateState()
     QString banner;
     QString bannerStyle;
     if (m_loaded && !m_canEdit) {
-        banner = tr("Read only: %1 Admins change mappings.").arg(m_snapshot.whyReadOnly.isEmpty()
-                                                                     ? QString()
-                                                                     : m_snapshot.whyReadOnly + u'.');
+        // The policy's own sentence says who may and what to do; without one, say it here.
+        banner = m_snapshot.whyReadOnly.isEmpty() ? tr("Read only: only admins change mappings.")
+                                                  : tr("Read only. %1").arg(m_snapshot.whyReadOnly);
         bannerStyle = u"background: #eef3fb; color: #1d3f73; padding: 6px; border-radius: 4px;"_s;
     } else if (m_loaded && !valid) {
         banner = tr("The draft cannot be saved: %1").arg(valid.error().toString());
         bannerStyle = u"background: #fdecea; color: #8c1d18; padding: 6px; border-radius: 4px;"_s;
     }
+    m_canvasHint->setText(m_canEdit || !m_loaded ? tr("Drag from a PayTrace field to a Magento field to link on it; select a line to "
+                                         "edit its transforms or the fallback match. The list on the right does the "
+                                         "same from the keyboard.")
+                                    : tr("The link key (solid line, with its transforms) and the fallback match "
+                                         "(dashed lines) of the draft; the ERP journal fields below say where their "
+                                         "figures come from."));
     m_banner->setText(banner);
     m_banner->setStyleSheet(bannerStyle);
     m_banner->setVisible(!banner.isEmpty());

@@ -124,6 +124,7 @@ private:
     QLabel *m_modified = nullptr;
     QLabel *m_banner = nullptr;
     QLabel *m_previewLine = nullptr;
+    QLabel *m_canvasHint = nullptr;
     QLabel *m_message = nullptr;
     QTabWidget *m_tabs = nullptr;
     StatusMapEditor *m_statusMap = nullptr;
