@@ -4,6 +4,9 @@
 #include "paytrace/parser.h"
 
 #include <QCoreApplication>
+#include <QStringList>
+
+#include <algorithm>
 #include <QJsonObject>
 
 using namespace Qt::StringLiterals;
@@ -112,6 +115,168 @@ PlannedChain refuse(PlannedChain chain, const QString &code, const QString &why)
 QString money(const Money &m)
 {
     return m.isValid() ? m.toString() : QString();
+}
+
+// When, for a sentence: "at 10:49" on the same day as `now`, else "on 2026-11-18 at 10:49"
+// (the console's local time).
+QString whenText(const QDateTime &at, const QDateTime &now)
+{
+    if (!at.isValid())
+        return {};
+    const QDateTime local = at.toLocalTime();
+    if (local.date() == now.toLocalTime().date())
+        return tr("at %1").arg(local.toString(u"HH:mm"_s));
+    return tr("on %1 at %2").arg(local.date().toString(Qt::ISODate), local.toString(u"HH:mm"_s));
+}
+
+// A refund, void or capture the payment already had (or has on its way), from PayBridge's
+// intents or, for what was done in PayTrace's own terminal, from PayTrace's records.
+struct PastMove
+{
+    MoneyOperation op = MoneyOperation::Refund;
+    Money amount;         // invalid when not known (a void of the whole payment)
+    QDateTime at;
+    QString by;           // the operator; empty when PayTrace's records are all there is
+    QString reason;
+    bool pending = false; // planned or being sent, not done yet
+};
+
+QList<PastMove> pastMoves(const OrderPayment &p)
+{
+    QList<PastMove> moves;
+    QStringList produced;
+    for (const intents::Intent &i : p.intents) {
+        if (!intents::movesMoney(i.kind) || i.kind == IntentKind::PayTraceSale || i.state == intents::IntentState::Dead
+            || i.state == intents::IntentState::Discarded)
+            continue;
+        PastMove m;
+        m.op = i.kind == IntentKind::PayTraceCapture ? MoneyOperation::Capture
+               : i.kind == IntentKind::PayTraceVoid  ? MoneyOperation::Void
+                                                     : MoneyOperation::Refund;
+        m.amount = intentAmount(i);
+        m.pending = i.state != intents::IntentState::Succeeded;
+        m.at = m.pending || !i.updatedAt.isValid() ? i.createdAt : i.updatedAt;
+        m.by = i.requestedBy;
+        m.reason = i.payload.value(OperationPlanner::kReason).toString();
+        if (!i.resultRef.isEmpty())
+            produced << i.resultRef;
+        moves << m;
+    }
+    const bool voidKnown = std::any_of(moves.cbegin(), moves.cend(),
+                                       [](const PastMove &m) { return m.op == MoneyOperation::Void; });
+    for (const GatewayTransaction &t : p.transactions) {
+        if (produced.contains(t.transactionId) || t.status == TStatus::Declined)
+            continue;
+        PastMove m;
+        m.at = t.createdAt;
+        m.amount = t.amount;
+        if (t.type == GatewayTransaction::Type::Refund && t.status != TStatus::Voided)
+            m.op = MoneyOperation::Refund;
+        else if (t.type == GatewayTransaction::Type::Capture)
+            m.op = MoneyOperation::Capture;
+        else if (t.type == GatewayTransaction::Type::Void && !voidKnown)
+            m.op = MoneyOperation::Void;
+        else if ((t.type == GatewayTransaction::Type::Sale || t.type == GatewayTransaction::Type::Authorization)
+                 && t.status == TStatus::Voided && !voidKnown)
+            m = PastMove{MoneyOperation::Void, t.amount, QDateTime(), QString(), QString(), false};
+        else
+            continue;
+        moves << m;
+    }
+    std::stable_sort(moves.begin(), moves.end(), [](const PastMove &a, const PastMove &b) {
+        return a.at.isValid() && b.at.isValid() && a.at < b.at;
+    });
+    return moves;
+}
+
+// " at 10:49 by root", " on 2026-11-18 at 10:49 in PayTrace", "" — for the sentences below.
+QString whenWho(const PastMove &m, const QDateTime &now)
+{
+    QString text;
+    if (const QString when = whenText(m.at, now); !when.isEmpty())
+        text += u' ' + when;
+    text += m.by.isEmpty() ? tr(" in PayTrace") : tr(" by %1").arg(m.by);
+    return text;
+}
+
+QString pastMoveText(const PastMove &m, const QDateTime &now)
+{
+    const QString amount = m.amount.isValid() ? m.amount.toString() : tr("the whole payment");
+    QString text;
+    switch (m.op) {
+    case MoneyOperation::Refund:
+        text = m.pending ? tr("Refund of %1 on its way, asked%2").arg(amount, whenWho(m, now))
+                         : tr("Refunded %1%2").arg(amount, whenWho(m, now));
+        break;
+    case MoneyOperation::Void:
+        text = m.pending ? tr("Void of %1 on its way, asked%2").arg(amount, whenWho(m, now))
+                         : tr("Voided %1%2").arg(amount, whenWho(m, now));
+        break;
+    case MoneyOperation::Capture:
+        text = m.pending ? tr("Capture of %1 on its way, asked%2").arg(amount, whenWho(m, now))
+                         : tr("Captured %1%2").arg(amount, whenWho(m, now));
+        break;
+    default:
+        return {};
+    }
+    if (!m.reason.isEmpty())
+        text += tr(" (%1)").arg(m.reason);
+    return text;
+}
+
+const PastMove *lastOf(const QList<PastMove> &moves, MoneyOperation op)
+{
+    for (auto it = moves.crbegin(); it != moves.crend(); ++it)
+        if (it->op == op)
+            return &*it;
+    return nullptr;
+}
+
+// A refusal of the money rules said in the words of the task, with when and by whom the
+// earlier step was taken; nullopt where the rule's own message is as good as it gets.
+std::optional<QString> refusalInTaskWords(const OrderPayment &p, const OperationRequest &r, const OperationPreview &v,
+                                          const QList<PastMove> &moves, const QDateTime &now)
+{
+    const intents::PaymentFacts &f = p.facts;
+    const PastMove *voided = lastOf(moves, MoneyOperation::Void);
+    const PastMove *refunded = lastOf(moves, MoneyOperation::Refund);
+    if (f.authorizationVoided && r.kind != OperationKind::Refund) {
+        if (voided && voided->pending)
+            return tr("A void of this order is already on its way (asked%1).").arg(whenWho(*voided, now));
+        const QString already = voided ? tr("This order was already voided%1.").arg(whenWho(*voided, now))
+                                       : tr("This order was already voided.");
+        return r.kind == OperationKind::Capture ? already + u' ' + tr("Nothing can be captured from it.") : already;
+    }
+    if (!v.remaining.isValid())
+        return std::nullopt;
+    switch (r.kind) {
+    case OperationKind::Void:
+    case OperationKind::Refund:
+        if (v.remaining.isZero()) {
+            if (voided && f.authorizationVoided)
+                return tr("This order was already voided%1; nothing is left to refund.").arg(whenWho(*voided, now));
+            if (refunded)
+                return tr("This order was already refunded in full (%1); the last refund was%2.")
+                    .arg(money(f.refunded), whenWho(*refunded, now));
+            return tr("Nothing captured is left to %1 on this order.").arg(operationKindName(r.kind));
+        }
+        if (r.kind == OperationKind::Refund && v.amount.isValid()
+            && v.amount.compare(v.remaining) == std::strong_ordering::greater)
+            return refunded ? tr("Only %1 is left to refund on this order: %2 was already refunded, the last%3.")
+                                  .arg(money(v.remaining), money(v.refunded), whenWho(*refunded, now))
+                            : tr("Only %1 is left to refund on this order.").arg(money(v.remaining));
+        break;
+    case OperationKind::Capture:
+        if (v.remaining.isZero()) {
+            const PastMove *captured = lastOf(moves, MoneyOperation::Capture);
+            return captured ? tr("This order was already captured in full; the last capture was%1.").arg(whenWho(*captured, now))
+                            : tr("Nothing authorized is left to capture on this order.");
+        }
+        break;
+    case OperationKind::CreditMemo:
+        break;
+    }
+    return std::nullopt;
 }
 
 // Magento refuses every credit memo on an order in these states (its CanRefund validation):
@@ -284,8 +449,14 @@ PlannedChain OperationPlanner::plan(const OrderPayment &p, const OperationReques
         }
     }
 
+    const QList<PastMove> moves = pastMoves(p);
+    for (const PastMove &m : moves) {
+        if (m.op != MoneyOperation::Capture || r.kind == OperationKind::Capture)
+            v.earlier << pastMoveText(m, now);
+    }
     if (Status ok = intents::MoneyInvariants::check(f, {moneyOp, amount}); !ok)
-        return refuse(chain, ok.error().code, ok.error().message);
+        return refuse(chain, ok.error().code,
+                      refusalInTaskWords(p, r, v, moves, now).value_or(ok.error().message));
 
     const QJsonValue after(keyRoot);
     const QString inc = p.order.incrementId;

@@ -53,6 +53,10 @@ struct OperationPreview
     //  "Magento: offline credit memo of USD 25.00 on order 000000123"
     //  "ERP: journal entry refund:000000123:1 (Refunds 4100 / Clearing 1210)"
     QStringList steps;
+    // What already happened to the payment, oldest first, one sentence each with when and by
+    // whom where PayBridge knows it, e.g. "Refunded USD 10.00 on 2026-11-20 at 10:49 by root
+    // (customer returned the parcel)". Refunds and voids (for a capture: captures too).
+    QStringList earlier;
 };
 
 // How a request ended (or where it waits).

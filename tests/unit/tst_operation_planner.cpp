@@ -74,6 +74,8 @@ private slots:
     void refundOfHeldOrderIsRefused();
     void erpEntriesAreBookedOnTheBusinessDay();
     void roundedMagentoAmountsRecordTheDifference();
+    void voidOfVoidedOrderSaysWhenAndByWhom();
+    void refundBeyondWhatIsLeftSaysWhatWasRefunded();
 };
 
 void TestOperationPlanner::creditMemoRefusedWhereMagentoRefusesIt_data()
@@ -177,6 +179,91 @@ void TestOperationPlanner::roundedMagentoAmountsRecordTheDifference()
     const PlannedChain plain = OperationPlanner::plan(settledSale(u"complete"_s), request(OperationKind::Refund, 5000),
                                                       mapping::MappingProfile::defaults(), kNow);
     QVERIFY(!plain.requests.first().payload.contains(OperationPlanner::kRounding));
+}
+
+namespace {
+
+// A PayTrace step PayBridge already took on order 42, done at `at` by `by`.
+intents::Intent pastIntent(intents::IntentKind kind, qint64 minor, const QDateTime &at, const QString &by)
+{
+    intents::Intent i;
+    i.id = 7;
+    i.kind = kind;
+    i.naturalKey = u"x:000000042:1"_s;
+    i.orderEntityId = 42;
+    i.state = intents::IntentState::Succeeded;
+    i.requestedBy = by;
+    i.createdAt = at.addSecs(-5);
+    i.updatedAt = at;
+    i.resultRef = u"900099"_s;
+    i.payload = QJsonObject{{OperationPlanner::kAmount, Money::fromMinor(minor, Currency::usd()).toDecimalString()},
+                            {OperationPlanner::kCurrency, u"USD"_s},
+                            {OperationPlanner::kReason, u"duplicate order"_s}};
+    return i;
+}
+
+} // namespace
+
+void TestOperationPlanner::voidOfVoidedOrderSaysWhenAndByWhom()
+{
+    // An authorization PayBridge voided at 10:49 today: voiding again says so, not "a void
+    // amount must be greater than zero (got USD 0.00)".
+    OrderPayment p = settledSale(u"canceled"_s);
+    p.target->type = GatewayTransaction::Type::Authorization;
+    p.target->status = GatewayTransaction::Status::AuthorizedOnly;
+    p.transactions = {*p.target};
+    p.facts.captured = usd(0);
+    p.facts.settled = false;
+    p.facts.authorizationVoided = true;
+    const QDateTime at = QDateTime(kNow.toLocalTime().date(), QTime(10, 49)); // local time
+    p.intents = {pastIntent(intents::IntentKind::PayTraceVoid, 5000, at, u"root"_s)};
+    OperationRequest r = request(OperationKind::Void, 0);
+    r.amount.reset();
+    const PlannedChain chain = OperationPlanner::plan(p, r, mapping::MappingProfile::defaults(), kNow);
+    QVERIFY(!chain.preview.allowed);
+    QCOMPARE(chain.refusalCode, u"invariant.amount"_s); // the rule's code stays for the log
+    QCOMPARE(chain.preview.refusal, u"This order was already voided at 10:49 by root."_s);
+    QVERIFY(!chain.preview.refusal.contains(u"greater than zero"_s));
+    QCOMPARE(chain.preview.earlier, QStringList{u"Voided USD 50.00 at 10:49 by root (duplicate order)"_s});
+
+    // Voided in PayTrace's own terminal: no operator to name, still the fact.
+    p.intents.clear();
+    p.target->status = GatewayTransaction::Status::Voided;
+    p.transactions = {*p.target};
+    const PlannedChain gateway = OperationPlanner::plan(p, r, mapping::MappingProfile::defaults(), kNow);
+    QVERIFY(!gateway.preview.allowed);
+    QVERIFY2(gateway.preview.refusal.startsWith(u"This order was already voided"_s), qPrintable(gateway.preview.refusal));
+    QVERIFY2(gateway.preview.refusal.contains(u"in PayTrace"_s), qPrintable(gateway.preview.refusal));
+}
+
+void TestOperationPlanner::refundBeyondWhatIsLeftSaysWhatWasRefunded()
+{
+    OrderPayment p = settledSale(u"processing"_s);
+    const QDateTime at(QDate(2026, 11, 18), QTime(9, 5)); // local time, two days before kNow
+    p.intents = {pastIntent(intents::IntentKind::PayTraceRefund, 3000, at, u"anna"_s)};
+    p.facts.refunded = usd(3000);
+
+    const PlannedChain tooMuch = OperationPlanner::plan(p, request(OperationKind::Refund, 2500),
+                                                        mapping::MappingProfile::defaults(), kNow);
+    QVERIFY(!tooMuch.preview.allowed);
+    QCOMPARE(tooMuch.refusalCode, u"invariant.refund_exceeds"_s);
+    QCOMPARE(tooMuch.preview.refusal, u"Only USD 20.00 is left to refund on this order: USD 30.00 was already "
+                                      "refunded, the last on 2026-11-18 at 09:05 by anna."_s);
+
+    p.facts.refunded = usd(5000);
+    const PlannedChain none = OperationPlanner::plan(p, request(OperationKind::Refund, 100),
+                                                     mapping::MappingProfile::defaults(), kNow);
+    QVERIFY(!none.preview.allowed);
+    QVERIFY2(none.preview.refusal.startsWith(u"This order was already refunded in full (USD 50.00)"_s),
+             qPrintable(none.preview.refusal));
+
+    // What is still allowed lists what came before, for the dialog.
+    p.facts.refunded = usd(3000);
+    const PlannedChain rest = OperationPlanner::plan(p, request(OperationKind::Refund, 2000),
+                                                     mapping::MappingProfile::defaults(), kNow);
+    QVERIFY2(rest.preview.allowed, qPrintable(rest.preview.refusal));
+    QCOMPARE(rest.preview.earlier,
+             QStringList{u"Refunded USD 30.00 on 2026-11-18 at 09:05 by anna (duplicate order)"_s});
 }
 
 QTEST_GUILESS_MAIN(TestOperationPlanner)
