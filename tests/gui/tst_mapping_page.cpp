@@ -92,6 +92,7 @@ private Q_SLOTS:
     void supportReadsButCannotEdit();
     void undoAndRedoEveryEdit();
     void closingAsksAboutAnUnsavedDraft();
+    void canvasLinksFromTheKeyboard();
     void acceptedSuggestionChangesTheDraft();
     void importNamesTheKeyMagentoWouldRefuse();
     void statusMapSavedTakesEffectAtTheNextSync();
@@ -321,6 +322,36 @@ void TestMappingPage::closingAsksAboutAnUnsavedDraft()
     m_page->undoAction()->trigger();
     QVERIFY(!m_page->hasUnsavedChanges());
     m_page->draft()->undoStack()->clear();
+}
+
+void TestMappingPage::canvasLinksFromTheKeyboard()
+{
+    m_page->showTab(MappingPage::FieldsTab);
+    auto *canvas = m_page->canvas();
+    canvas->setFocus();
+    QTRY_VERIFY(canvas->hasFocus());
+    // The first arrow lands on the link key's PayTrace field; Right goes across to the Magento
+    // field on the same row, Enter on each links them.
+    QTest::keyClick(canvas, Qt::Key_Down);
+    QCOMPARE(canvas->focusedField(), u"paytrace.invoice_id"_s);
+    QTest::keyClick(canvas, Qt::Key_Return);
+    QTest::keyClick(canvas, Qt::Key_Right);
+    QCOMPARE(canvas->focusedField(), u"magento.entity_id"_s);
+    QTest::keyClick(canvas, Qt::Key_Return);
+    QCOMPARE(m_page->draft()->string(u"linkKey.paytraceField"_s), u"invoice_id"_s);
+    QCOMPARE(m_page->draft()->string(u"linkKey.magentoField"_s), u"entity_id"_s);
+    // A pair PayBridge cannot link is refused with the supported ones named.
+    QTest::keyClick(canvas, Qt::Key_Down); // last_trans_id
+    QTest::keyClick(canvas, Qt::Key_Return);
+    QTest::keyClick(canvas, Qt::Key_Left); // description, across
+    QCOMPARE(canvas->focusedField(), u"paytrace.customer_reference_id"_s);
+    QTest::keyClick(canvas, Qt::Key_Return);
+    QCOMPARE(m_page->draft()->string(u"linkKey.magentoField"_s), u"entity_id"_s);
+    QVERIFY2(m_page->messageText().contains(u"Supported"_s), qPrintable(m_page->messageText()));
+    m_page->undoAction()->trigger();
+    QVERIFY(!m_page->draft()->isModified());
+    m_page->draft()->undoStack()->clear();
+    m_page->showTab(MappingPage::StatusTab);
 }
 
 void TestMappingPage::acceptedSuggestionChangesTheDraft()

@@ -11,6 +11,9 @@
 #include <QGraphicsScene>
 #include <QGraphicsSimpleTextItem>
 #include <QJsonArray>
+#include <QKeyEvent>
+#include <algorithm>
+#include <cmath>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPalette>
@@ -222,6 +225,13 @@ FieldCanvas::FieldCanvas(MappingDraft *draft, QWidget *parent)
             rebuildEdges();
     });
     connect(m_scene, &QGraphicsScene::selectionChanged, this, [this] { Q_EMIT edgeSelected(selectedEdge()); });
+}
+
+FieldCanvas::~FieldCanvas()
+{
+    // ~QWidget deletes the scene (a child) while this object's connections still stand: its
+    // last selectionChanged must not reach a half-destroyed canvas.
+    disconnect(m_scene, nullptr, this, nullptr);
 }
 
 void FieldCanvas::buildNodes()
@@ -446,6 +456,97 @@ void FieldCanvas::mouseReleaseEvent(QMouseEvent *event)
     const FieldNode *pt = from->side == Side::PayTrace ? from : to;
     const FieldNode *mg = from->side == Side::Magento ? from : to;
     Q_EMIT connectRequested(pt->field, mg->field);
+}
+
+QString FieldCanvas::focusedField() const
+{
+    const auto *n = dynamic_cast<const FieldNode *>(m_scene->focusItem());
+    return n ? n->id() : QString();
+}
+
+void FieldCanvas::keyPressEvent(QKeyEvent *event)
+{
+    auto *focused = dynamic_cast<FieldNode *>(m_scene->focusItem());
+    const auto column = [this](Side side) {
+        QList<FieldNode *> out;
+        for (FieldNode *n : std::as_const(m_nodes))
+            if (n->side == side)
+                out << n;
+        std::sort(out.begin(), out.end(), [](FieldNode *a, FieldNode *b) {
+            return a->pos().y() != b->pos().y() ? a->pos().y() < b->pos().y() : a->pos().x() < b->pos().x();
+        });
+        return out;
+    };
+    const auto focusOn = [this](FieldNode *n) {
+        if (!n)
+            return;
+        m_scene->setFocusItem(n);
+        ensureVisible(n);
+        m_scene->update();
+    };
+    const int key = event->key();
+    const bool arrow = key == Qt::Key_Up || key == Qt::Key_Down || key == Qt::Key_Left || key == Qt::Key_Right;
+    if (arrow && !focused) {
+        // Start where the link key starts.
+        FieldNode *start = m_nodes.value(u"paytrace."_s + m_draft->string(u"linkKey.paytraceField"_s));
+        focusOn(start ? start : column(Side::PayTrace).value(0));
+        event->accept();
+        return;
+    }
+    if (arrow) {
+        if (key == Qt::Key_Up || key == Qt::Key_Down) {
+            const QList<FieldNode *> list = column(focused->side);
+            const qsizetype at = list.indexOf(focused) + (key == Qt::Key_Down ? 1 : -1);
+            if (at >= 0 && at < list.size())
+                focusOn(list.at(at));
+        } else if (focused->side == Side::Erp) {
+            const QList<FieldNode *> list = column(Side::Erp);
+            const qsizetype at = list.indexOf(focused) + (key == Qt::Key_Right ? 1 : -1);
+            if (at >= 0 && at < list.size())
+                focusOn(list.at(at));
+        } else {
+            // The field across with the nearest row.
+            const Side other = focused->side == Side::PayTrace ? Side::Magento : Side::PayTrace;
+            const bool toward = (focused->side == Side::PayTrace) == (key == Qt::Key_Right);
+            if (toward) {
+                FieldNode *best = nullptr;
+                for (FieldNode *n : column(other))
+                    if (!best || std::abs(n->pos().y() - focused->pos().y()) < std::abs(best->pos().y() - focused->pos().y()))
+                        best = n;
+                focusOn(best);
+            }
+        }
+        event->accept();
+        return;
+    }
+    if (key == Qt::Key_Escape && m_picked) {
+        m_picked->highlighted = false;
+        m_picked = nullptr;
+        m_scene->update();
+        event->accept();
+        return;
+    }
+    if ((key == Qt::Key_Return || key == Qt::Key_Enter || key == Qt::Key_Space) && focused && !m_readOnly
+        && focused->side != Side::Erp) {
+        event->accept();
+        if (m_picked && m_picked->side != focused->side) {
+            FieldNode *from = m_picked;
+            m_picked->highlighted = false;
+            m_picked = nullptr;
+            m_scene->update();
+            const FieldNode *pt = from->side == Side::PayTrace ? from : focused;
+            const FieldNode *mg = from->side == Side::Magento ? from : focused;
+            Q_EMIT connectRequested(pt->field, mg->field);
+            return;
+        }
+        if (m_picked)
+            m_picked->highlighted = false;
+        m_picked = focused;
+        m_picked->highlighted = true;
+        m_scene->update();
+        return;
+    }
+    QGraphicsView::keyPressEvent(event);
 }
 
 void FieldCanvas::resizeEvent(QResizeEvent *event)

@@ -25,6 +25,7 @@ class FieldCanvas : public QGraphicsView
 
 public:
     explicit FieldCanvas(MappingDraft *draft, QWidget *parent = nullptr);
+    ~FieldCanvas() override;
 
     void setReadOnly(bool readOnly) { m_readOnly = readOnly; }
     // "link", "fallback", "erp" or empty.
@@ -33,6 +34,8 @@ public:
     // The scene position of a field's node ("paytrace.invoice_id", "magento.increment_id").
     QPointF nodeCenter(const QString &id) const;
     QString linkLabel() const;
+    // The field with the keyboard focus ("paytrace.invoice_id"), empty when none.
+    QString focusedField() const;
 
 Q_SIGNALS:
     // A drag from one field to another (PayTrace field, Magento field), before it is checked.
@@ -46,6 +49,9 @@ protected:
     void mouseMoveEvent(QMouseEvent *event) override;
     void mouseReleaseEvent(QMouseEvent *event) override;
     void resizeEvent(QResizeEvent *event) override;
+    // The keyboard's way to link: arrows move between fields (Left/Right change column), Enter
+    // picks a field and Enter on one in the other column links them; Escape drops the pick.
+    void keyPressEvent(QKeyEvent *event) override;
 
 private:
     void buildNodes();
@@ -58,6 +64,7 @@ private:
     QHash<QString, FieldNode *> m_nodes;
     QList<LinkEdge *> m_edges;
     FieldNode *m_dragFrom = nullptr;
+    FieldNode *m_picked = nullptr;
     QGraphicsLineItem *m_dragLine = nullptr;
     bool m_readOnly = false;
 };
