@@ -383,10 +383,16 @@ void PreviewPanel::runNow()
         }
         m_result = *out;
         show(*out);
-        const bool same = out->linksMade + out->linksLost + out->linksChanged + out->statusChanges == 0
-                          && out->links.isEmpty() && out->statuses.isEmpty();
-        setState(same ? tr("Over %1 transactions and %2 orders the draft does what the active version does. Change "
-                           "the mapping to see what it would change.").arg(number(out->transactions), number(out->orders))
+        bool same = out->linksMade + out->linksLost + out->linksChanged + out->statusChanges == 0
+                    && out->links.isEmpty() && out->statuses.isEmpty();
+        for (const auto &a : std::as_const(out->accounts))
+            same = same && a.activeMinor == a.draftMinor;
+        const bool unchanged = m_active && m_draft && *m_active == *m_draft;
+        setState(same ? (unchanged ? tr("The draft is the active version. Change the mapping to see what it would "
+                                        "change on %1 transactions and %2 orders.")
+                                   : tr("The draft's changes move no link, status or ERP line on these %1 transactions "
+                                        "and %2 orders."))
+                            .arg(number(out->transactions), number(out->orders))
                       : tr("Draft against the active version, over %1 transactions and %2 orders.")
                             .arg(number(out->transactions), number(out->orders)));
         Q_EMIT previewReady();
