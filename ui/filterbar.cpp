@@ -78,21 +78,65 @@ FilterBar::FilterBar(const SqlPagedModel::FilterFields &fields, QWidget *parent)
         layout->addWidget(buddy);
     };
 
+    // Period: named ranges that fill the date fields; editing a date shows "Custom".
+    m_period = new QComboBox(this);
+    m_period->setObjectName(u"periodFilterBox"_s);
+    m_period->setAccessibleName(tr("Period"));
+    m_period->setToolTip(tr("Created today, this week (since Monday) or between the dates beside"));
+    m_period->addItem(tr("Any time"), QString());
+    m_period->addItem(tr("Today"), u"today"_s);
+    m_period->addItem(tr("This week"), u"week"_s);
+    m_period->addItem(tr("Custom"), u"custom"_s);
+    connect(m_period, &QComboBox::activated, this, &FilterBar::choosePeriod);
+
     m_from = makeDateEdit(this, u"fromDateEdit"_s, tr("Created from"));
     m_to = makeDateEdit(this, u"toDateEdit"_s, tr("Created until"));
     m_from->setToolTip(tr("First day to show (local time); the lowest date means any"));
     m_to->setToolTip(tr("Last day to show, inclusive (local time); the lowest date means any"));
-    connect(m_from, &QDateEdit::dateChanged, this, schedule);
-    connect(m_to, &QDateEdit::dateChanged, this, schedule);
+    for (QDateEdit *edit : {m_from, m_to})
+        connect(edit, &QDateEdit::dateChanged, this, [this, schedule] {
+            updatePeriodBox();
+            schedule();
+        });
     m_from->installEventFilter(this);
     m_to->installEventFilter(this);
     if (!fields.dateSql.isEmpty()) {
+        addLabel(tr("&Period"), m_period);
         addLabel(tr("&From"), m_from);
         addLabel(tr("&To"), m_to);
     } else {
+        m_period->hide();
         m_from->hide();
         m_to->hide();
     }
+
+    m_kind = new QComboBox(this);
+    m_kind->setObjectName(u"kindFilterBox"_s);
+    m_kind->setAccessibleName(tr("Kind"));
+    m_kind->setToolTip(tr("Show only what the dashboard counts under that heading"));
+    m_kind->addItem(tr("Any kind"), QString());
+    for (const auto &kind : fields.kinds) {
+        m_kind->addItem(kind.label, kind.code);
+        m_kind->setItemData(m_kind->count() - 1, kind.tip, Qt::ToolTipRole);
+    }
+    connect(m_kind, &QComboBox::currentIndexChanged, this, schedule);
+    if (!fields.kinds.isEmpty())
+        addLabel(tr("&Kind"), m_kind);
+    else
+        m_kind->hide();
+
+    m_linked = new QComboBox(this);
+    m_linked->setObjectName(u"linkedFilterBox"_s);
+    m_linked->setAccessibleName(tr("Link to an order"));
+    m_linked->setToolTip(tr("Linked to a Magento order, or without one (e.g. terminal sales, orders not synced yet)"));
+    m_linked->addItem(tr("Any"), QString());
+    m_linked->addItem(tr("Linked"), u"linked"_s);
+    m_linked->addItem(tr("No order"), u"unlinked"_s);
+    connect(m_linked, &QComboBox::currentIndexChanged, this, schedule);
+    if (!fields.linkedSql.isEmpty())
+        addLabel(tr("&Link"), m_linked);
+    else
+        m_linked->hide();
 
     m_status = new QToolButton(this);
     m_status->setObjectName(u"statusFilterButton"_s);
@@ -165,7 +209,7 @@ FilterBar::FilterBar(const SqlPagedModel::FilterFields &fields, QWidget *parent)
     m_clear = new QToolButton(this);
     m_clear->setObjectName(u"clearFiltersButton"_s);
     m_clear->setText(tr("Clear"));
-    m_clear->setToolTip(tr("Remove the date, status, currency and amount filters"));
+    m_clear->setToolTip(tr("Remove the period, kind, link, status, currency and amount filters"));
     connect(m_clear, &QToolButton::clicked, this, [this] {
         setFilter({});
         Q_EMIT filterChanged(m_filter);
@@ -181,6 +225,9 @@ void FilterBar::setFilter(const SqlPagedModel::TypedFilter &filter)
     m_from->setDate(filter.fromMs ? localDate(*filter.fromMs) : kAnyDate);
     // `toMs` is the exclusive end: the last shown day is the one before it.
     m_to->setDate(filter.toMs ? localDate(*filter.toMs - 1) : kAnyDate);
+    updatePeriodBox();
+    m_kind->setCurrentIndex(qMax(0, m_kind->findData(filter.kind)));
+    m_linked->setCurrentIndex(!filter.linked ? 0 : *filter.linked ? 1 : 2);
     for (QAction *action : m_statusMenu->actions())
         action->setChecked(filter.statuses.contains(action->data().toString()));
     updateStatusText();
@@ -214,6 +261,9 @@ void FilterBar::readInputs()
         if (action->isChecked())
             f.statuses << action->data().toString();
     f.currency = m_currency->currentData().toString();
+    f.kind = m_kind->currentData().toString();
+    if (const QString link = m_linked->currentData().toString(); !link.isEmpty())
+        f.linked = link == u"linked";
 
     QString error;
     if (const auto currency = pb::Currency::fromCode(f.currency)) {
@@ -259,6 +309,37 @@ void FilterBar::updateStatusText()
         m_status->setText(tr("Status: %1").arg(chosen.constFirst()));
     else
         m_status->setText(tr("Status: %n chosen", nullptr, int(chosen.size())));
+}
+
+// The period that the date fields show: a named one when they match it, else "Custom".
+void FilterBar::updatePeriodBox()
+{
+    const QDate from = m_from->date(), to = m_to->date();
+    const QDate today = QDate::currentDate();
+    QString period = u"custom"_s;
+    if (from == kAnyDate && to == kAnyDate)
+        period = QString();
+    else if (from == today && to == today)
+        period = u"today"_s;
+    else if (from == today.addDays(1 - today.dayOfWeek()) && to == today)
+        period = u"week"_s;
+    m_period->setCurrentIndex(qMax(0, m_period->findData(period)));
+}
+
+void FilterBar::choosePeriod(int index)
+{
+    const QString period = m_period->itemData(index).toString();
+    const QDate today = QDate::currentDate();
+    if (period == u"custom") {
+        m_from->setFocus(Qt::OtherFocusReason); // the dates are what a custom range is made of
+        return;
+    }
+    const QDate from = period == u"today" ? today : period == u"week" ? today.addDays(1 - today.dayOfWeek()) : kAnyDate;
+    const QDate to = period.isEmpty() ? kAnyDate : today;
+    m_from->setDate(from);
+    m_to->setDate(to);
+    // setDate() reset the box through updatePeriodBox(); keep the choice when nothing changed.
+    m_period->setCurrentIndex(index);
 }
 
 // Tab leaves a date field like any other field. QDateEdit would keep Tab to walk its sections,

@@ -57,6 +57,8 @@ const QString kStatuses = QStringLiteral("statuses");
 const QString kMin = QStringLiteral("min");
 const QString kMax = QStringLiteral("max");
 const QString kCurrency = QStringLiteral("currency");
+const QString kKind = QStringLiteral("kind");
+const QString kLinked = QStringLiteral("linked");
 
 std::optional<qint64> optionalInt(const QVariantMap &map, const QString &key)
 {
@@ -91,6 +93,10 @@ QVariantMap SqlPagedModel::TypedFilter::toMap() const
         map.insert(kMax, *maxMinor);
     if (!currency.isEmpty())
         map.insert(kCurrency, currency);
+    if (!kind.isEmpty())
+        map.insert(kKind, kind);
+    if (linked)
+        map.insert(kLinked, *linked);
     return map;
 }
 
@@ -103,6 +109,9 @@ SqlPagedModel::TypedFilter SqlPagedModel::TypedFilter::fromMap(const QVariantMap
     f.minMinor = optionalInt(map, kMin);
     f.maxMinor = optionalInt(map, kMax);
     f.currency = map.value(kCurrency).toString();
+    f.kind = map.value(kKind).toString();
+    if (map.contains(kLinked))
+        f.linked = map.value(kLinked).toBool();
     return f;
 }
 
@@ -541,6 +550,17 @@ SqlPagedModel::Clause SqlPagedModel::whereClause() const
             }
             conditions << fields.statusSql + u" IN ("_s + marks.join(u", "_s) + u')';
         }
+        if (!m_typed.kind.isEmpty()) {
+            // An unknown kind (a saved view from another version) matches nothing rather than
+            // silently showing every row.
+            QString sql = u"0"_s;
+            for (const auto &kind : fields.kinds)
+                if (kind.code == m_typed.kind)
+                    sql = kind.sql;
+            conditions << u'(' + sql + u')';
+        }
+        if (m_typed.linked && !fields.linkedSql.isEmpty())
+            conditions << (*m_typed.linked ? u"("_s : u"NOT ("_s) + fields.linkedSql + u')';
     }
     return {conditions.join(u" AND "_s), values};
 }

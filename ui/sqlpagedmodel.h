@@ -41,10 +41,13 @@ public:
         std::optional<qint64> minMinor; // inclusive, minor units of `currency`
         std::optional<qint64> maxMinor; // inclusive
         QString currency;             // ISO code; empty = any currency
+        QString kind;                 // a FilterFields::kinds code; empty = any kind
+        std::optional<bool> linked;   // linked to an order (true) or not (false); unset = either
 
         bool isEmpty() const
         {
-            return !fromMs && !toMs && statuses.isEmpty() && !minMinor && !maxMinor && currency.isEmpty();
+            return !fromMs && !toMs && statuses.isEmpty() && !minMinor && !maxMinor && currency.isEmpty()
+                && kind.isEmpty() && !linked;
         }
         // For saved views; fromMap() ignores what it does not understand.
         QVariantMap toMap() const;
@@ -61,6 +64,16 @@ public:
         QString amountSql;   // INTEGER minor units
         QString currencySql; // TEXT ISO code
         QList<std::pair<QString, QString>> statuses; // (code, label)
+        // Named conditions, one at a time: what the dashboard counts as "Captured", ...
+        struct Kind
+        {
+            QString code;
+            QString label;
+            QString tip;
+            QString sql; // a boolean SQL expression without placeholders
+        };
+        QList<Kind> kinds;
+        QString linkedSql;   // a boolean SQL expression: the row is linked to an order
         int currencyColumn = -1; // the column showing the currency, for exports
         QList<int> amountColumns; // columns holding amounts (exported as plain decimals)
     };

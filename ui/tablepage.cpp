@@ -191,7 +191,7 @@ TablePage::TablePage(SqlPagedModel *model, QWidget *parent)
     // lone "Clear" that clears nothing.
     const SqlPagedModel::FilterFields fields = m_model->filterFields();
     m_filterBar->setVisible(!fields.dateSql.isEmpty() || !fields.statusSql.isEmpty() || !fields.amountSql.isEmpty()
-                            || !fields.currencySql.isEmpty());
+                            || !fields.currencySql.isEmpty() || !fields.kinds.isEmpty() || !fields.linkedSql.isEmpty());
 
     // Reading order: the top row left to right, then the typed filters, then the table.
     setTabOrder(m_filter, m_views);
@@ -606,6 +606,15 @@ void TablePage::applyFilter(const QString &text)
     if (m_filter->text() != text)
         m_filter->setText(text);
     m_model->setFilterText(text);
+}
+
+void TablePage::applyFilters(const QString &text, const SqlPagedModel::TypedFilter &typed)
+{
+    m_filterTimer->stop();
+    if (m_filter->text() != text)
+        m_filter->setText(text);
+    m_filterBar->setFilter(typed);
+    m_model->setFilters(text, typed);
 }
 
 void TablePage::showRecord(const QString &id)

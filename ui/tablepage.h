@@ -1,5 +1,7 @@
 #pragma once
 
+#include "sqlpagedmodel.h"
+
 #include <QSqlDatabase>
 #include <QVariant>
 #include <QWidget>
@@ -90,6 +92,9 @@ public:
     void refresh();
     // Applies the filter now, without waiting for the typing pause.
     void applyFilter(const QString &text);
+    // Applies the text and the typed filters at once (a dashboard figure's link), shown in the
+    // filter line and the filter bar.
+    void applyFilters(const QString &text, const SqlPagedModel::TypedFilter &typed);
     // Filters to `id` (an order number or transaction id) and selects its row.
     void showRecord(const QString &id);
     void focusFilter();

@@ -1,6 +1,7 @@
 #include "transactionsmodel.h"
 
 #include "displayformat.h"
+#include "transactionconditions.h"
 
 
 #include <QDateTime>
@@ -56,6 +57,10 @@ SqlPagedModel::FilterFields TransactionsModel::filterFields() const
     for (const QString &code : {u"authorized"_s, u"approved"_s, u"pending_settlement"_s, u"settled"_s,
                                 u"voided"_s, u"declined"_s, u"unknown"_s})
         fields.statuses.append({code, Format::transactionStatus(code)});
+    // The dashboard's figures, by the very conditions it counts with.
+    for (const auto &kind : TransactionConditions::kinds())
+        fields.kinds.append({kind.code, kind.label, kind.tip, TransactionConditions::kindSql(kind.code)});
+    fields.linkedSql = TransactionConditions::linkedSql(u"gateway_transactions"_s);
     fields.currencyColumn = Currency;
     fields.amountColumns = {Amount};
     return fields;
