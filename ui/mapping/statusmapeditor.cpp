@@ -20,16 +20,6 @@ namespace {
 
 enum Column { EventColumn, StateColumn, StatusColumn, CheckColumn, ColumnCount };
 
-// Until the rules for each event are in MappingProfile (allowedStatesFor), every state.
-template<typename P>
-QStringList allowedStatesOf(const QString &key)
-{
-    if constexpr (requires { P::allowedStatesFor(QStringView(key)); })
-        return P::allowedStatesFor(QStringView(key));
-    else
-        return P::magentoStates();
-}
-
 } // namespace
 
 StatusMapEditor::StatusMapEditor(MappingDraft *draft, QWidget *parent)
@@ -90,8 +80,10 @@ StatusMapEditor::StatusMapEditor(MappingDraft *draft, QWidget *parent)
         m_known->setColumnWidth(c, widths[c]);
     layout->addWidget(m_known, 1);
 
+    // Until the store's statuses are read: the built-in ones.
+    const pb::mapping::MappingProfile defaults = pb::mapping::MappingProfile::defaults();
     for (const QString &s : pb::mapping::MappingProfile::builtInStatuses())
-        m_statuses.append({s, pb::mapping::MappingProfile::defaults().stateOfStatus(s), {}, 0, StatusOption::Source::BuiltIn, {}});
+        m_statuses.append({s, defaults.stateOfStatus(s), {}, 0, StatusOption::Source::BuiltIn, {}});
     fillKnown();
     connect(m_draft, &MappingDraft::changed, this, [this](const QStringList &paths) {
         bool mine = paths.isEmpty();
@@ -135,7 +127,7 @@ QString StatusMapEditor::eventLabel(const QString &key)
 
 QStringList StatusMapEditor::allowedStates(const QString &eventKey)
 {
-    return allowedStatesOf<pb::mapping::MappingProfile>(eventKey);
+    return pb::mapping::MappingProfile::allowedStatesFor(eventKey);
 }
 
 void StatusMapEditor::setStatuses(const QList<StatusOption> &statuses)
@@ -198,7 +190,8 @@ QString StatusMapEditor::stateOf(const QString &status) const
             return v.toObject().value(u"state"_s).toString();
     if (const StatusOption *o = option(status))
         return o->state;
-    return pb::mapping::MappingProfile::defaults().stateOfStatus(status);
+    static const pb::mapping::MappingProfile defaults = pb::mapping::MappingProfile::defaults();
+    return defaults.stateOfStatus(status);
 }
 
 QString StatusMapEditor::problemText(const QString &eventKey) const
