@@ -1,6 +1,7 @@
 #include "dashboardmodel.h"
 
 #include "displayformat.h"
+#include "transactionconditions.h"
 #include "store/database.h"
 
 #include <QCoreApplication>
@@ -30,28 +31,20 @@ qint64 ms(const QDateTime &t)
     return t.toMSecsSinceEpoch();
 }
 
-// The statuses under which a transaction moved (or will move) money.
-constexpr auto kLive = "('approved', 'pending_settlement', 'settled')";
-
 Result<QList<CurrencyVolume>> volumes(QSqlDatabase &db, qint64 fromMs, qint64 toMs)
 {
     QSqlQuery q(db);
     q.setForwardOnly(true);
-    const QString live = QString::fromLatin1(kLive);
-    // One pass over the period's rows (index on created_at); every sum is an integer sum.
-    q.prepare(u"SELECT currency,"
-              " SUM(type IN ('sale', 'authorization') AND status NOT IN ('declined', 'unknown')),"
-              " SUM(CASE WHEN type IN ('sale', 'authorization') AND status NOT IN ('declined', 'unknown') THEN amount ELSE 0 END),"
-              " SUM(status = 'declined'),"
-              " SUM(CASE WHEN status = 'declined' THEN amount ELSE 0 END),"
-              " SUM(type IN ('sale', 'capture') AND status IN %1),"
-              " SUM(CASE WHEN type IN ('sale', 'capture') AND status IN %1 THEN amount ELSE 0 END),"
-              " SUM(type = 'refund' AND status IN %1),"
-              " SUM(CASE WHEN type = 'refund' AND status IN %1 THEN amount ELSE 0 END),"
-              " SUM(status = 'voided'),"
-              " SUM(CASE WHEN status = 'voided' THEN amount ELSE 0 END)"
-              " FROM gateway_transactions WHERE created_at >= ? AND created_at < ?"
-              " GROUP BY currency ORDER BY currency"_s.arg(live));
+    // One pass over the period's rows (index on created_at); every sum is an integer sum. The
+    // conditions are the Transactions page's, so each figure's link shows exactly its rows.
+    QStringList sums;
+    for (const auto &kind : TransactionConditions::kinds()) {
+        const QString condition = TransactionConditions::kindSql(kind.code);
+        sums << u"SUM(%1)"_s.arg(condition) << u"SUM(CASE WHEN %1 THEN amount ELSE 0 END)"_s.arg(condition);
+    }
+    q.prepare(u"SELECT currency, "_s + sums.join(u", "_s)
+              + u" FROM gateway_transactions WHERE created_at >= ? AND created_at < ?"
+                " GROUP BY currency ORDER BY currency"_s);
     q.addBindValue(fromMs);
     q.addBindValue(toMs);
     if (!q.exec())
@@ -167,8 +160,7 @@ Status queue(QSqlDatabase &db, const QDateTime &now, DashboardData &d)
         d.queue.inDoubtOverHour = q.value(3).toLongLong();
         d.queue.needsPerson = q.value(4).toLongLong();
     }
-    if (!q.exec(u"SELECT COUNT(*), SUM(NOT EXISTS (SELECT 1 FROM order_transaction_links l"
-                " WHERE l.transaction_id = t.transaction_id)) FROM gateway_transactions t"_s))
+    if (!q.exec(u"SELECT COUNT(*), SUM(NOT %1) FROM gateway_transactions t"_s.arg(TransactionConditions::linkedSql(u"t"_s))))
         return sqlError(q, "gateway_transactions");
     if (q.next()) {
         d.transactions = q.value(0).toLongLong();
@@ -194,19 +186,19 @@ Status chart(QSqlDatabase &db, const DashboardOptions &o, QDate first, QDate las
         days << day;
     }
     const QString cte = u"WITH days(d, s, e) AS (VALUES %1) "_s.arg(rows.join(u", "_s));
-    const QString live = QString::fromLatin1(kLive);
-    // Captured and refunded by creation day, settled by settlement day.
+    // Captured and refunded by creation day (the volumes' conditions), settled by settlement day.
     const QString sql = cte
         + u"SELECT t.currency, days.d,"
-          " SUM(CASE WHEN t.type IN ('sale', 'capture') AND t.status IN %1 THEN t.amount ELSE 0 END),"
-          " SUM(CASE WHEN t.type = 'refund' AND t.status IN %1 THEN t.amount ELSE 0 END), 0"
+          " SUM(CASE WHEN %1 THEN t.amount ELSE 0 END),"
+          " SUM(CASE WHEN %2 THEN t.amount ELSE 0 END), 0"
           " FROM days JOIN gateway_transactions t ON t.created_at >= days.s AND t.created_at < days.e"
           " GROUP BY t.currency, days.d"
           " UNION ALL SELECT t.currency, days.d, 0, 0,"
           " SUM(CASE WHEN t.type = 'refund' THEN -t.amount ELSE t.amount END)"
           " FROM days JOIN gateway_transactions t ON t.settled_at >= days.s AND t.settled_at < days.e"
           " WHERE t.status = 'settled' AND t.type IN ('sale', 'capture', 'refund')"
-          " GROUP BY t.currency, days.d"_s.arg(live);
+          " GROUP BY t.currency, days.d"_s.arg(TransactionConditions::kindSql(u"captured"_s, u"t"_s),
+                                               TransactionConditions::kindSql(u"refunded"_s, u"t"_s));
     QSqlQuery q(db);
     q.setForwardOnly(true);
     if (!q.prepare(sql))
@@ -240,30 +232,30 @@ void deriveAlerts(DashboardData &d)
         d.alerts << Alert{S::Critical, u"sync.failed"_s,
                           tr("The last sync failed: %1. Orders and transactions may be out of date; fix the "
                              "cause and use Sync Now.").arg(d.latestRunMessage),
-                          {}, {}};
+                          {}, {}, {}};
     if (d.queue.dead > 0)
         d.alerts << Alert{S::Critical, u"queue.dead"_s,
                           tr("%n action(s) failed for good (dead letters). Open the queue, read the error, then "
                              "replay or discard each one.", int(d.queue.dead)),
-                          u"queue"_s, u"dead"_s};
+                          u"queue"_s, u"dead"_s, {}};
     if (d.queue.needsPerson > 0)
         d.alerts << Alert{S::Critical, u"queue.needs_person"_s,
                           tr("%n action(s) need a person: PayBridge looked in PayTrace, Magento or the ERP and could "
                              "not tell whether they happened. Open each one, read what was found, and say whether "
                              "it happened.", int(d.queue.needsPerson)),
-                          u"queue"_s, u"in_doubt"_s};
+                          u"queue"_s, u"in_doubt"_s, {}};
     if (d.queue.inDoubtOverHour > 0)
         d.alerts << Alert{S::Critical, u"queue.in_doubt_old"_s,
                           tr("%n action(s) have been in doubt for more than an hour: nobody knows yet whether "
                              "the money moved. Check them in the queue and resolve them by hand.",
                              int(d.queue.inDoubtOverHour)),
-                          u"queue"_s, u"in_doubt"_s};
+                          u"queue"_s, u"in_doubt"_s, {}};
     for (const auto &h : std::as_const(d.health)) {
         if (h.rateLimitedAt.isValid())
             d.alerts << Alert{S::Warning, u"connection.rate_limited"_s,
                               tr("%1 asked PayBridge to slow down (too many requests) at %2; work continues "
                                  "more slowly.").arg(h.system, Format::dateTime(h.rateLimitedAt.toMSecsSinceEpoch())),
-                              {}, {}};
+                              {}, {}, {}};
     }
     if (d.quarantined > 0)
         d.alerts << Alert{S::Warning, u"sync.quarantine"_s,
@@ -271,14 +263,17 @@ void deriveAlerts(DashboardData &d)
                              "in quarantine; the rest was synced. Open the list to see the field and the reason, "
                              "then have the source corrected: the next sync picks it up.",
                              int(d.quarantined)),
-                          u"quarantine"_s, {}};
-    if (d.unlinkedTransactions > 0)
+                          u"quarantine"_s, {}, {}};
+    if (d.unlinkedTransactions > 0) {
+        SqlPagedModel::TypedFilter unlinked;
+        unlinked.linked = false;
         d.alerts << Alert{S::Warning, u"transactions.unlinked"_s,
                           tr("%n gateway transaction(s) have no Magento order: neither the invoice number nor "
                              "the amount, time and card matched exactly one order. They may be payments taken "
                              "outside the store (terminal sales), or orders not synced yet.",
                              int(d.unlinkedTransactions)),
-                          u"transactions"_s, {}};
+                          u"transactions"_s, {}, unlinked};
+    }
 }
 
 } // namespace
@@ -293,6 +288,9 @@ Result<DashboardData> loadDashboard(QSqlDatabase &db, const DashboardOptions &op
     const qint64 todayStart = ms(QDateTime(today, QTime(0, 0), options.zone));
     const qint64 weekStart = ms(QDateTime(monday, QTime(0, 0), options.zone));
     const qint64 end = ms(QDateTime(today.addDays(1), QTime(0, 0), options.zone));
+    d.todayStartMs = todayStart;
+    d.weekStartMs = weekStart;
+    d.periodEndMs = end;
 
     PB_TRY(todayVolumes, volumes(db, todayStart, end));
     PB_TRY(weekVolumes, volumes(db, weekStart, end));

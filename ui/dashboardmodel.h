@@ -1,5 +1,6 @@
 #pragma once
 
+#include "sqlpagedmodel.h"
 #include "util/result.h"
 
 #include <QDate>
@@ -66,6 +67,7 @@ struct Alert
     QString text;      // one plain sentence: what is wrong and what to do
     QString page;      // where the records behind it are ("transactions", "queue", ...); may be empty
     QString filter;    // filter text for that page; may be empty
+    SqlPagedModel::TypedFilter typed; // the page's typed filter that shows exactly the records counted
 };
 
 // One day of the chart, in minor units of the chart's currency.
@@ -80,6 +82,9 @@ struct DayAmounts
 struct DashboardData
 {
     QDateTime computedAt;                 // UTC
+    qint64 todayStartMs = 0;              // the periods the volumes cover, UTC ms: [start, end)
+    qint64 weekStartMs = 0;
+    qint64 periodEndMs = 0;               // midnight starting tomorrow, local
     QList<ConnectionHealth> health;       // PayTrace, Magento
     QList<CurrencyVolume> today;          // by currency code
     QList<CurrencyVolume> week;           // since Monday 00:00 local

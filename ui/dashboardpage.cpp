@@ -1,6 +1,7 @@
 #include "dashboardpage.h"
 
 #include "displayformat.h"
+#include "transactionconditions.h"
 #include "money/money.h"
 
 #include <QApplication>
@@ -262,7 +263,8 @@ void DashboardPage::rebuild()
 }
 
 QWidget *DashboardPage::figureButton(const QString &objectName, const QString &text, const QString &accessible,
-                                     const QString &page, const QString &filter)
+                                     const QString &page, const QString &filter,
+                                     const SqlPagedModel::TypedFilter &typed)
 {
     auto *b = new QToolButton;
     b->setObjectName(objectName);
@@ -275,7 +277,7 @@ QWidget *DashboardPage::figureButton(const QString &objectName, const QString &t
     QFont f = b->font();
     f.setBold(true);
     b->setFont(f);
-    connect(b, &QToolButton::clicked, this, [this, page, filter] { Q_EMIT openTable(page, filter); });
+    connect(b, &QToolButton::clicked, this, [this, page, filter, typed] { Q_EMIT openTable(page, filter, typed); });
     return b;
 }
 
@@ -372,18 +374,9 @@ void DashboardPage::fillVolumes()
     auto *grid = new QGridLayout(w);
     grid->setContentsMargins(0, 0, 0, 0);
     grid->setHorizontalSpacing(16);
-    const struct
-    {
-        const char *key;
-        QString label;
-        const char *filter; // the Transactions page's filter that shows these records
-    } kinds[] = {
-        {"approved", tr("Approved"), "approved"},
-        {"declined", tr("Declined"), "declined"},
-        {"captured", tr("Captured"), "capture"},
-        {"refunded", tr("Refunded"), "refund"},
-        {"voided", tr("Voided"), "voided"},
-    };
+    // The Transactions page filters by the same kinds (and SQL) the figures count by.
+    const QList<TransactionConditions::Kind> kinds = TransactionConditions::kinds();
+    Q_ASSERT(kinds.size() == 5);
     grid->addWidget(new QLabel(u"<b>%1</b>"_s.arg(tr("Period"))), 0, 0);
     grid->addWidget(new QLabel(u"<b>%1</b>"_s.arg(tr("Currency"))), 0, 1);
     for (int k = 0; k < 5; ++k)
@@ -396,6 +389,9 @@ void DashboardPage::fillVolumes()
     for (int p = 0; p < 2; ++p) {
         const auto &[periodLabel, list] = periods[p];
         const QString periodKey = p == 0 ? u"today"_s : u"week"_s;
+        SqlPagedModel::TypedFilter period;
+        period.fromMs = p == 0 ? m_data.todayStartMs : m_data.weekStartMs;
+        period.toMs = m_data.periodEndMs;
         if (list->isEmpty()) {
             grid->addWidget(new QLabel(periodLabel), row, 0);
             auto *none = new QLabel(tr("no transactions"));
@@ -415,8 +411,11 @@ void DashboardPage::fillVolumes()
                 const QString text = tr("%1 (%2)").arg(amount, Format::count(tallies[k]->count));
                 const QString accessible = tr("%1 %2, %3: %4 in %n transaction(s)", nullptr, int(tallies[k]->count))
                                                .arg(kinds[k].label, periodLabel.toLower(), v.currency, amount);
-                grid->addWidget(figureButton(u"volume.%1.%2.%3"_s.arg(periodKey, v.currency, QString::fromLatin1(kinds[k].key)),
-                                             text, accessible, u"transactions"_s, QString::fromLatin1(kinds[k].filter)),
+                SqlPagedModel::TypedFilter typed = period;
+                typed.currency = v.currency;
+                typed.kind = kinds[k].code;
+                grid->addWidget(figureButton(u"volume.%1.%2.%3"_s.arg(periodKey, v.currency, kinds[k].code), text,
+                                             accessible, u"transactions"_s, QString(), typed),
                                 row, k + 2, Qt::AlignRight);
             }
             ++row;
@@ -461,7 +460,9 @@ void DashboardPage::fillAlerts()
             show->setAccessibleName(tr("Show the records of alert %1").arg(i + 1));
             show->setFocusPolicy(Qt::StrongFocus);
             const QString page = a.page, filter = a.filter;
-            connect(show, &QToolButton::clicked, this, [this, page, filter] { Q_EMIT openTable(page, filter); });
+            const SqlPagedModel::TypedFilter typed = a.typed;
+            connect(show, &QToolButton::clicked, this,
+                    [this, page, filter, typed] { Q_EMIT openTable(page, filter, typed); });
             row->addWidget(show, 0, Qt::AlignTop);
         }
         layout->addLayout(row);

@@ -19,7 +19,7 @@ namespace pb::ui {
 // The first page: health per connection, today's and this week's gateway volumes per currency,
 // queue counts, open alerts and a chart of daily captured, refunded and settled amounts. Every
 // number that has records behind it is a button: activating it emits openTable() with the page
-// and the filter text that shows those records (MainWindow switches pages).
+// and the filters that show exactly those records (MainWindow switches pages).
 //
 // The figures are read on a worker thread (QtConcurrent) through a read connection of its own;
 // refresh() may be called as often as wanted (after each sync, when intents change): requests
@@ -49,8 +49,10 @@ public:
     QComboBox *chartDaysBox() const { return m_chartDays; }
 
 Q_SIGNALS:
-    // page: "transactions", "orders", "queue", ...; filterText: for that page's filter line.
-    void openTable(const QString &page, const QString &filterText);
+    // page: "transactions", "orders", "queue", ...; filterText: for that page's filter line (the
+    // queue: its tab); typed: the page's typed filter (period, currency, kind, linked).
+    void openTable(const QString &page, const QString &filterText,
+                   const pb::ui::SqlPagedModel::TypedFilter &typed = {});
     // The figures on screen were replaced by a new read.
     void refreshed();
     void loadFailed(const QString &message);
@@ -65,7 +67,8 @@ private:
     void fillAlerts();
     void fillChart();
     QWidget *figureButton(const QString &objectName, const QString &text, const QString &accessible,
-                          const QString &page, const QString &filter);
+                          const QString &page, const QString &filter,
+                          const SqlPagedModel::TypedFilter &typed = {});
 
     QString m_databasePath;
     DashboardOptions m_options;

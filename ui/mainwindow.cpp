@@ -189,7 +189,7 @@ void MainWindow::createDashboardAndSettings()
     m_navigation->addItem(settings);
 }
 
-void MainWindow::openTable(const QString &page, const QString &filterText)
+void MainWindow::openTable(const QString &page, const QString &filterText, const SqlPagedModel::TypedFilter &typed)
 {
     if (page == u"quarantine") {
         openQuarantine();
@@ -205,7 +205,7 @@ void MainWindow::openTable(const QString &page, const QString &filterText)
         return;
     }
     showPage(target == m_ordersPage ? Page::Orders : Page::Transactions);
-    target->applyFilter(filterText);
+    target->applyFilters(filterText, typed);
     target->tableView()->setFocus();
 }
 

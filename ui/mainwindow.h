@@ -1,5 +1,7 @@
 #pragma once
 
+#include "sqlpagedmodel.h"
+
 #include <QMainWindow>
 #include <QPointer>
 #include <QString>
@@ -91,7 +93,7 @@ private:
     TablePage *pageWidget(Page page) const;
     QWidget *pageFor(Page page) const;
     void createDashboardAndSettings();
-    void openTable(const QString &page, const QString &filterText);
+    void openTable(const QString &page, const QString &filterText, const SqlPagedModel::TypedFilter &typed = {});
     // Refunds, Queue and Audit log: created, placed before Settings, linked and given shortcuts.
     void createOpsPages();
     bool openOpsTable(const QString &page, const QString &filterText);

@@ -3,7 +3,9 @@
 
 #include "dashboardmodel.h"
 #include "dashboardpage.h"
+#include "filterbar.h"
 #include "mainwindow.h"
+#include "queuepage.h"
 #include "storefixture.h"
 #include "store/database.h"
 #include "testsupport.h"
@@ -11,6 +13,7 @@
 #include "transactionspage.h"
 
 #include <QAbstractButton>
+#include <QToolButton>
 #include <QApplication>
 #include <QChart>
 #include <QComboBox>
@@ -76,6 +79,7 @@ private Q_SLOTS:
     void pageShowsFiguresAndChart();
     void numbersOpenTheirRecords();
     void mainWindowStartsOnTheDashboard();
+    void everyFigureOpensExactlyItsRecords();
 
 private:
     bool insertTransaction(QSqlDatabase &db, const QString &id, const QString &type, const QString &status,
@@ -400,7 +404,12 @@ void TestDashboard::numbersOpenTheirRecords()
     QTest::mouseClick(page.findChild<QAbstractButton *>(u"volume.today.USD.declined"_s), Qt::LeftButton);
     QCOMPARE(open.count(), 1);
     QCOMPARE(open.at(0).at(0).toString(), u"transactions"_s);
-    QCOMPARE(open.at(0).at(1).toString(), u"declined"_s);
+    QCOMPARE(open.at(0).at(1).toString(), QString());
+    const auto declined = open.at(0).at(2).value<pb::ui::SqlPagedModel::TypedFilter>();
+    QCOMPARE(declined.kind, u"declined"_s);
+    QCOMPARE(declined.currency, u"USD"_s);
+    QCOMPARE(declined.fromMs, std::optional<qint64>(at(3, 14, 0)));
+    QCOMPARE(declined.toMs, std::optional<qint64>(at(3, 15, 0)));
 
     // By keyboard: focus the dead-letter count and press Space.
     auto *dead = page.findChild<QAbstractButton *>(u"queue.dead"_s);
@@ -415,6 +424,7 @@ void TestDashboard::numbersOpenTheirRecords()
     QTest::mouseClick(page.findChild<QAbstractButton *>(u"alert.transactions.unlinked.show"_s), Qt::LeftButton);
     QCOMPARE(open.count(), 3);
     QCOMPARE(open.at(2).at(0).toString(), u"transactions"_s);
+    QCOMPARE(open.at(2).at(2).value<pb::ui::SqlPagedModel::TypedFilter>().linked, std::optional<bool>(false));
 
     // Focus survives a refresh.
     dead->setFocus();
@@ -443,12 +453,101 @@ void TestDashboard::mainWindowStartsOnTheDashboard()
     auto *declined = w.dashboardPage()->findChild<QAbstractButton *>(u"volume.week.USD.declined"_s);
     QTest::mouseClick(declined, Qt::LeftButton);
     QCOMPARE(w.currentPage(), pb::ui::MainWindow::Page::Transactions);
-    QCOMPARE(w.transactionsPage()->filterEdit()->text(), u"declined"_s);
-    QTRY_COMPARE(w.transactionsPage()->model()->filterText(), u"declined"_s);
-    QTRY_COMPARE(w.transactionsPage()->model()->rowCount(), 2); // USD and JPY declines
+    QCOMPARE(w.transactionsPage()->filterEdit()->text(), QString());
+    QCOMPARE(w.transactionsPage()->filterBar()->kindBox()->currentText(), u"Declined"_s);
+    QCOMPARE(w.transactionsPage()->filterBar()->currencyBox()->currentData().toString(), u"USD"_s);
+    QTRY_COMPARE(w.transactionsPage()->model()->rowCount(), 1); // this week's USD decline, not JPY's
 
     QTest::keyClick(&w, Qt::Key_0, Qt::ControlModifier);
     QCOMPARE(w.currentPage(), pb::ui::MainWindow::Page::Dashboard);
+}
+
+// Clicks every figure and every alert's "Show" in the main window, for both periods and each
+// currency, and compares the rows the opened page matches with the figure.
+void TestDashboard::everyFigureOpensExactlyItsRecords()
+{
+    pb::ui::MainWindow w(u"Test"_s, m_path, nullptr);
+    w.dashboardPage()->setOptions(options());
+    w.dashboardPage()->refresh();
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QTRY_VERIFY(w.dashboardPage()->hasData() && !w.dashboardPage()->isLoading());
+    QTRY_VERIFY(w.dashboardPage()->findChild<QAbstractButton *>(u"queue.dead"_s));
+    const DashboardData data = w.dashboardPage()->data();
+    auto *transactions = w.transactionsPage()->model();
+
+    const auto click = [&](const QString &name) {
+        w.showPage(pb::ui::MainWindow::Page::Dashboard);
+        auto *button = w.dashboardPage()->findChild<QAbstractButton *>(name);
+        if (!button)
+            return false;
+        QTest::mouseClick(button, Qt::LeftButton);
+        return true;
+    };
+
+    int figures = 0;
+    const std::pair<QString, const QList<pb::ui::CurrencyVolume> *> periods[] = {{u"today"_s, &data.today},
+                                                                                 {u"week"_s, &data.week}};
+    for (const auto &[period, volumes] : periods) {
+        QVERIFY(!volumes->isEmpty());
+        for (const pb::ui::CurrencyVolume &v : *volumes) {
+            const std::pair<QString, Tally> tallies[] = {{u"approved"_s, v.approved}, {u"declined"_s, v.declined},
+                                                         {u"captured"_s, v.captured}, {u"refunded"_s, v.refunded},
+                                                         {u"voided"_s, v.voided}};
+            for (const auto &[kind, tally] : tallies) {
+                const QString name = u"volume.%1.%2.%3"_s.arg(period, v.currency, kind);
+                QVERIFY2(click(name), qPrintable(name));
+                QCOMPARE(w.currentPage(), pb::ui::MainWindow::Page::Transactions);
+                QTRY_VERIFY2(!transactions->isCounting(), qPrintable(name));
+                QVERIFY2(transactions->matchingCount() == tally.count,
+                         qPrintable(u"%1: %2 rows for a figure of %3"_s.arg(name).arg(transactions->matchingCount())
+                                        .arg(tally.count)));
+                // The rows' amounts add up to the figure's amount.
+                qint64 sum = 0;
+                while (transactions->canFetchMore({}))
+                    transactions->fetchMore({});
+                for (int r = 0; r < transactions->rowCount(); ++r)
+                    sum += transactions->index(r, pb::ui::TransactionsModel::Amount).data(pb::ui::SqlPagedModel::SortRole).toLongLong();
+                QVERIFY2(sum == tally.minor, qPrintable(name));
+                ++figures;
+            }
+        }
+    }
+    QCOMPARE(figures, 5 * (data.today.size() + data.week.size()));
+
+    // The queue's figures open their tab with exactly their intents.
+    const std::pair<QString, qint64> queue[] = {
+        {u"pending"_s, data.queue.pending}, {u"in_doubt"_s, data.queue.inDoubt}, {u"dead"_s, data.queue.dead}};
+    for (const auto &[key, count] : queue) {
+        QVERIFY(click(u"queue."_s + key));
+        QCOMPARE(w.currentPage(), pb::ui::MainWindow::Page::Queue);
+        QTRY_COMPARE(w.queuePage()->model()->matchingCount(), count);
+    }
+
+    // The alerts that name records: the unlinked transactions and the dead letters.
+    QVERIFY(data.unlinkedTransactions > 0);
+    QVERIFY(click(u"alert.transactions.unlinked.show"_s));
+    QCOMPARE(w.currentPage(), pb::ui::MainWindow::Page::Transactions);
+    QTRY_COMPARE(transactions->matchingCount(), data.unlinkedTransactions);
+    QCOMPARE(w.transactionsPage()->filterBar()->linkedBox()->currentData().toString(), u"unlinked"_s);
+    QCOMPARE(w.transactionsPage()->filterBar()->kindBox()->currentIndex(), 0);
+    QVERIFY(click(u"alert.queue.dead.show"_s));
+    QCOMPARE(w.currentPage(), pb::ui::MainWindow::Page::Queue);
+    QTRY_COMPARE(w.queuePage()->model()->matchingCount(), data.queue.dead);
+
+    // A person reaches the same rows with the filter bar: This week, Kind Refunded, no order.
+    w.showPage(pb::ui::MainWindow::Page::Transactions);
+    auto *bar = w.transactionsPage()->filterBar();
+    QTest::mouseClick(bar->clearButton(), Qt::LeftButton);
+    QTRY_COMPARE(transactions->matchingCount(), data.transactions);
+    bar->kindBox()->setFocus();
+    QTest::keyClick(bar->kindBox(), Qt::Key_End); // the last kind: Voided
+    QCOMPARE(bar->kindBox()->currentData().toString(), u"voided"_s);
+    QTRY_COMPARE(transactions->matchingCount(), 1);
+    bar->linkedBox()->setFocus();
+    QTest::keyClick(bar->linkedBox(), Qt::Key_End); // No order
+    QTRY_COMPARE(transactions->typedFilter().linked, std::optional<bool>(false));
+    QTRY_COMPARE(transactions->matchingCount(), 1); // voided sale 4 has no order
 }
 
 QTEST_MAIN(TestDashboard)
