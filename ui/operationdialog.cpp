@@ -125,6 +125,17 @@ OperationDialog::OperationDialog(sync::SyncService *sync, OperationKind kind, co
     m_amount->lineEdit()->setAccessibleName(tr("Amount to %1").arg(kindTitle(kind).toLower()));
     m_amountLabel = new QLabel(tr("&Amount:"), form);
     m_amountLabel->setBuddy(m_amount->lineEdit());
+    // The amount starts empty: "all of it" is a choice the person makes, never a default.
+    m_full = new QPushButton(tr("&Full amount"), form);
+    m_full->setObjectName(u"fullButton"_s);
+    m_full->setAutoDefault(false);
+    m_full->setEnabled(false);
+    auto *amountRow = new QHBoxLayout;
+    amountRow->setContentsMargins(0, 0, 0, 0);
+    amountRow->addWidget(m_amount, 1);
+    amountRow->addWidget(m_full);
+    m_earlier = textLabel(u"earlierValue"_s, form);
+    m_earlier->setText(tr("—"));
     m_voidNote = textLabel(u"voidNote"_s, form);
     m_reason = new QLineEdit(form);
     m_reason->setObjectName(u"reasonEdit"_s);
@@ -142,11 +153,15 @@ OperationDialog::OperationDialog(sync::SyncService *sync, OperationKind kind, co
     grid->addRow(tr("Authorized:"), m_authorized);
     grid->addRow(tr("Captured:"), m_captured);
     grid->addRow(tr("Refunded or voided:"), m_refunded);
+    if (kind != OperationKind::Capture)
+        grid->addRow(tr("Earlier:"), m_earlier);
+    else
+        m_earlier->hide();
     grid->addRow(kind == OperationKind::Capture ? tr("Left to capture:")
                  : kind == OperationKind::Void  ? tr("Would be voided:")
                                                 : tr("Left to refund:"),
                  m_remaining);
-    grid->addRow(m_amountLabel, m_amount);
+    grid->addRow(m_amountLabel, amountRow);
     grid->addRow(QString(), m_voidNote);
     grid->addRow(reasonLabel, m_reason);
     auto *formLayout = new QVBoxLayout(form);
@@ -157,6 +172,7 @@ OperationDialog::OperationDialog(sync::SyncService *sync, OperationKind kind, co
     if (kind == OperationKind::Void) {
         m_amountLabel->hide();
         m_amount->hide();
+        m_full->hide();
     } else {
         m_voidNote->hide();
     }
@@ -226,13 +242,21 @@ OperationDialog::OperationDialog(sync::SyncService *sync, OperationKind kind, co
     layout->addWidget(m_pages, 1);
     layout->addLayout(buttons);
 
-    setTabOrder(m_amount->lineEdit(), m_reason);
+    setTabOrder(m_amount->lineEdit(), m_full);
+    setTabOrder(m_full, m_reason);
     setTabOrder(m_reason, m_back);
     setTabOrder(m_back, m_next);
     setTabOrder(m_next, m_confirm);
     setTabOrder(m_confirm, m_close);
 
     connect(m_amount, &MoneyEdit::amountEdited, this, &OperationDialog::updateNextEnabled);
+    connect(m_full, &QPushButton::clicked, this, [this] {
+        if (!m_preview || !m_preview->remaining.isValid() || m_preview->remaining.isZero())
+            return;
+        m_amount->setAmount(m_preview->remaining);
+        updateNextEnabled();
+        m_reason->setFocus(Qt::OtherFocusReason);
+    });
     connect(m_reason, &QLineEdit::textChanged, this, &OperationDialog::updateNextEnabled);
 
     m_order->setText(orderIncrementId);
@@ -249,6 +273,7 @@ void OperationDialog::setApproval(qint64 approvalId, const Money &amount, const 
     m_approvedAmount = amount;
     m_amount->setAmount(amount);
     m_amount->setReadOnly(true);
+    m_full->hide();
     m_amount->lineEdit()->setToolTip(tr("The amount approval request #%1 was granted for").arg(approvalId));
     if (m_reason->text().isEmpty())
         m_reason->setText(reason);
@@ -356,9 +381,18 @@ void OperationDialog::onInitialPreview(const Result<OperationPreview> &result)
     if (p.currency.isValid()) {
         m_amount->setCurrency(p.currency);
         m_amount->setMaximum(p.remaining.isValid() ? std::optional<Money>(p.remaining) : std::nullopt);
-        if (!m_approvedAmount && p.remaining.isValid() && !p.remaining.isZero())
-            m_amount->setAmount(p.remaining); // partial: type over it
+        // A capture usually takes what was authorized; a refund is typed, or "Full amount".
+        if (m_kind == OperationKind::Capture && !m_approvedAmount && p.remaining.isValid() && !p.remaining.isZero())
+            m_amount->setAmount(p.remaining);
     }
+    const bool somethingLeft = p.allowed && p.remaining.isValid() && !p.remaining.isZero();
+    m_full->setEnabled(somethingLeft && !m_approvedAmount);
+    m_full->setText(somethingLeft ? tr("&Full amount: %1").arg(moneyText(p.remaining)) : tr("&Full amount"));
+    m_full->setToolTip(m_kind == OperationKind::Refund ? tr("Refund everything still refundable on this order")
+                                                       : tr("Capture everything still authorized on this order"));
+    m_earlier->setText(p.earlier.isEmpty() ? (m_kind == OperationKind::Void ? tr("Nothing voided or refunded yet.")
+                                                                            : tr("Nothing refunded or voided yet."))
+                                           : p.earlier.join(u'\n'));
     if (m_kind == OperationKind::Void)
         m_voidNote->setText(tr("A void cancels the whole unsettled payment (%1); it cannot be partial. "
                                "Once settled, refund instead.").arg(moneyText(p.remaining)));
@@ -536,6 +570,11 @@ void OperationDialog::onOutcome(const OperationOutcome &outcome)
 QString OperationDialog::formMessage() const
 {
     return m_formMessage->text();
+}
+
+QString OperationDialog::earlierText() const
+{
+    return m_earlier->text();
 }
 
 QString OperationDialog::confirmationText() const

@@ -58,6 +58,11 @@ public:
     const std::optional<pb::sync::OperationPreview> &preview() const { return m_preview; }
 
     MoneyEdit *amountEdit() const { return m_amount; }
+    // Fills in everything still open (refund: the remaining refundable amount); the amount
+    // never starts there by itself.
+    QPushButton *fullButton() const { return m_full; }
+    // What already happened to the payment, one line each with when and by whom.
+    QString earlierText() const;
     QLineEdit *reasonEdit() const { return m_reason; }
     QPushButton *nextButton() const { return m_next; }
     QPushButton *backButton() const { return m_back; }
@@ -121,6 +126,8 @@ private:
     QLabel *m_remaining = nullptr;
     QLabel *m_amountLabel = nullptr;
     MoneyEdit *m_amount = nullptr;
+    QPushButton *m_full = nullptr;
+    QLabel *m_earlier = nullptr;
     QLabel *m_voidNote = nullptr;
     QLineEdit *m_reason = nullptr;
     QLabel *m_formMessage = nullptr;

@@ -276,6 +276,36 @@ void TestConsoleActions::refundThroughDialogHappensOnceInEachSystem()
     static const QRegularExpression refundedFive(u"Refunded\\s+5\\.00 USD"_s);
     QTRY_VERIFY2_WITH_TIMEOUT(page->detailView()->toPlainText().count(refundedFive) == 2,
                               qPrintable(page->detailView()->toPlainText()), 10000);
+
+    // A second refund of the same order: the amount starts empty (never the whole rest), the
+    // form says what was refunded before, when and by whom, and "Full amount" is a choice.
+    page->operationActions()->action(sync::OperationKind::Refund)->trigger();
+    QCOMPARE(opened.size(), 2);
+    QPointer<OperationDialog> again = opened.last().first().value<OperationDialog *>();
+    QVERIFY(again);
+    QTRY_COMPARE_WITH_TIMEOUT(again->step(), OperationDialog::Step::Form, 30000);
+    QCOMPARE(again->amountEdit()->text(), QString());
+    QVERIFY(!again->nextButton()->isEnabled());
+    QVERIFY2(again->earlierText().contains(u"Refunded USD 5.00"_s), qPrintable(again->earlierText()));
+    QVERIFY2(again->earlierText().contains(u"by "_s + m_me), qPrintable(again->earlierText()));
+    QVERIFY2(again->earlierText().contains(u"customer returned one item"_s), qPrintable(again->earlierText()));
+    QVERIFY(again->preview());
+    const Money rest = again->preview()->remaining;
+    QVERIFY(rest.isValid() && !rest.isZero());
+    QVERIFY(again->fullButton()->isEnabled());
+    QVERIFY2(again->fullButton()->text().contains(rest.toDecimalString()), qPrintable(again->fullButton()->text()));
+    QTest::mouseClick(again->fullButton(), Qt::LeftButton);
+    QCOMPARE(again->amountEdit()->text(), rest.toDecimalString());
+    // Enter in the reason goes to the review at most, never past the confirmation.
+    QTest::keyClicks(again->reasonEdit(), u"second look"_s);
+    QTest::keyClick(again->reasonEdit(), Qt::Key_Return);
+    QTRY_COMPARE_WITH_TIMEOUT(again->step(), OperationDialog::Step::Confirm, 30000);
+    QTest::keyClick(again, Qt::Key_Return);
+    QTest::qWait(200);
+    QCOMPARE(again->step(), OperationDialog::Step::Confirm);
+    QCOMPARE(ledgerCount(sb(), u"refund"_s, inc), refundsBefore + 1);
+    QTest::mouseClick(again->closeButton(), Qt::LeftButton);
+    QTRY_VERIFY(!again);
 }
 
 void TestConsoleActions::supportRefundAboveLimitWaitsForFinance()
