@@ -67,6 +67,21 @@ QString intentStateText(const QString &state)
     return state;
 }
 
+// A step that went through, in the words of the task: "Refund approved".
+QString doneText(const QString &kind)
+{
+    if (kind == u"paytrace.capture") return OrderTimeline::tr("Capture approved");
+    if (kind == u"paytrace.void") return OrderTimeline::tr("Void approved");
+    if (kind == u"paytrace.refund") return OrderTimeline::tr("Refund approved");
+    if (kind == u"paytrace.sale") return OrderTimeline::tr("Sale approved");
+    if (kind == u"magento.comment") return OrderTimeline::tr("Comment added in Magento");
+    if (kind == u"magento.invoice") return OrderTimeline::tr("Invoice created in Magento");
+    if (kind == u"magento.creditmemo") return OrderTimeline::tr("Credit memo created in Magento");
+    if (kind == u"magento.cancel") return OrderTimeline::tr("Order canceled in Magento");
+    if (kind == u"erp.entry") return OrderTimeline::tr("Journal entry posted in the ERP");
+    return OrderTimeline::tr("%1 done").arg(kind);
+}
+
 bool isProblemState(const QString &state)
 {
     return state == u"dead" || state == u"in_doubt" || state == u"needs_person";
@@ -227,6 +242,7 @@ Result<QList<OrderTimeline::Event>> OrderTimeline::load(const QSqlDatabase &db, 
         return queryError(u"intents"_s, intents);
     QHash<qint64, QString> kindOf;
     QHash<qint64, QString> textOf;
+    QHash<qint64, qsizetype> doneEvent; // intent → its "done" event, replaced by the send that did it
     while (intents.next()) {
         const QSqlRecord r = intents.record();
         const qint64 id = r.value(u"id"_s).toLongLong();
@@ -243,9 +259,9 @@ Result<QList<OrderTimeline::Event>> OrderTimeline::load(const QSqlDatabase &db, 
         const QString by = r.value(u"requested_by"_s).toString();
         planned.title = amount.isEmpty() ? tr("%1 requested").arg(what) : tr("%1 of %2 requested").arg(what, amount);
         QString detail = by.isEmpty() ? QString() : tr("by %1").arg(by);
-        joinInto(detail, tr("key %1").arg(r.value(u"natural_key"_s).toString()));
         joinInto(detail, tr("now %1").arg(intentStateText(state)));
         planned.detail = detail;
+        planned.technical = tr("key %1").arg(r.value(u"natural_key"_s).toString());
         planned.problem = isProblemState(state);
         events << planned;
 
@@ -256,7 +272,8 @@ Result<QList<OrderTimeline::Event>> OrderTimeline::load(const QSqlDatabase &db, 
             end.source = intentSource(kind);
             const QString ref = r.value(u"result_ref"_s).toString();
             if (state == u"succeeded") {
-                end.title = tr("%1 done").arg(what);
+                end.title = doneText(kind);
+                doneEvent.insert(id, events.size());
                 end.detail = resultRefText(kind, ref);
                 if (kind.startsWith(u"paytrace.") && !ref.isEmpty())
                     end.transactionId = ref;
@@ -307,29 +324,46 @@ Result<QList<OrderTimeline::Event>> OrderTimeline::load(const QSqlDatabase &db, 
                 e.title = tr("%1: attempt %2").arg(textOf.value(intentId)).arg(++sends[intentId]);
             else
                 e.title = tr("%1: %2").arg(textOf.value(intentId), attemptActionText(action));
-            QString detail = a.value(u"outcome"_s).toString();
+            // The words first ("Refund approved", the error), the codes in the technical line.
+            QString technical = a.value(u"outcome"_s).toString();
+            QString detail;
             if (a.value(u"finished_at"_s).isNull() && action == u"send")
                 detail = tr("in flight");
             if (!a.value(u"http_status"_s).isNull())
-                joinInto(detail, tr("HTTP %1").arg(a.value(u"http_status"_s).toInt()));
+                joinInto(technical, tr("HTTP %1").arg(a.value(u"http_status"_s).toInt()));
             const QString errorClass = a.value(u"error_class"_s).toString();
             const QString error = a.value(u"error_message"_s).toString();
-            if (!errorClass.isEmpty() || !error.isEmpty()) {
-                joinInto(detail, errorClass.isEmpty() ? error : tr("%1: %2").arg(errorClass, error));
-                e.problem = true;
-            }
             const QString toState = a.value(u"to_state"_s).toString();
+            const bool succeeded = toState == u"succeeded";
+            if (!errorClass.isEmpty() || (!error.isEmpty() && !succeeded)) {
+                joinInto(detail, error);
+                joinInto(technical, errorClass);
+                e.problem = true;
+            } else {
+                joinInto(technical, error); // what the gateway said on success ("approved ... code 106")
+            }
             if (!toState.isEmpty())
-                joinInto(detail, tr("then %1").arg(intentStateText(toState)));
-            joinInto(detail, resultRefText(kind, a.value(u"result_ref"_s).toString()));
+                joinInto(succeeded ? technical : detail, tr("then %1").arg(intentStateText(toState)));
+            const QString ref = a.value(u"result_ref"_s).toString();
+            joinInto(detail, resultRefText(kind, ref));
             const QString actor = a.value(u"actor"_s).toString();
             if (!actor.isEmpty())
                 joinInto(detail, tr("by %1").arg(actor));
+            if (succeeded && action == u"send") {
+                e.title = doneText(kind);
+                if (kind.startsWith(u"paytrace.") && !ref.isEmpty())
+                    e.transactionId = ref;
+                // The intent's own "done" row would say it twice.
+                if (const auto it = doneEvent.constFind(intentId); it != doneEvent.cend())
+                    events[*it].title.clear();
+            }
+            e.technical = technical;
             e.detail = detail;
             events << e;
         }
     }
 
+    events.removeIf([](const Event &e) { return e.title.isEmpty(); });
     // Stable: equal times keep the order they were read in (order, gateway, PayBridge).
     std::stable_sort(events.begin(), events.end(),
                      [](const Event &a, const Event &b) { return a.atMs < b.atMs; });
@@ -361,7 +395,11 @@ QString OrderTimeline::html(const QList<Event> &events, const QString &mutedColo
         if (e.problem)
             title = u"<b>"_s + title + u"</b>"_s;
         html += u"<tr>"_s + cell(esc(Format::dateTime(e.atMs))) + cell(esc(sourceName(e.source)))
-            + cell(title) + u"<td valign=\"top\">"_s + esc(e.detail) + u"</td></tr>"_s;
+            + cell(title) + u"<td valign=\"top\">"_s + esc(e.detail)
+            + (e.technical.isEmpty() ? QString()
+                                     : (e.detail.isEmpty() ? QString() : u"<br>"_s) + u"<small style=\"color:"_s
+                                           + mutedColor + u";\">"_s + esc(e.technical) + u"</small>"_s)
+            + u"</td></tr>"_s;
     }
     html += u"</table>"_s;
     return html;

@@ -28,6 +28,10 @@ public:
         Source source = Source::Magento;
         QString title;            // one line, translated
         QString detail;           // more, translated; may be empty
+        // For whoever digs deeper: the gateway's outcome code, HTTP status, the state the
+        // intent went to ("approved; HTTP 200; then done"). Shown small and muted, never as
+        // the event's words.
+        QString technical;
         QString transactionId;    // a PayTrace transaction the event is about; may be empty
         bool problem = false;     // a failure, a dead letter or an unknown outcome
     };
