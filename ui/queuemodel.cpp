@@ -371,7 +371,7 @@ QVariant QueueModel::columnHeader(int section, int role) const
     return {};
 }
 
-QString QueueModel::detailHtml(const QSqlDatabase &db, qint64 intentId, const QString &mutedColor)
+QString QueueModel::detailHtml(const QSqlDatabase &db, qint64 intentId, const QString &mutedColor, bool requestFields)
 {
     const auto esc = [](const QString &t) { return t.toHtmlEscaped(); };
     const auto label = [&](const QString &t) -> QString {
@@ -426,7 +426,7 @@ QString QueueModel::detailHtml(const QSqlDatabase &db, qint64 intentId, const QS
 
     // The payload: what will be (or was) sent, one line per field.
     const QJsonObject payload = QJsonDocument::fromJson(v("payload").toString().toUtf8()).object();
-    if (!payload.isEmpty()) {
+    if (requestFields && !payload.isEmpty()) {
         rows += u"<tr><td colspan=\"2\"><b>"_s + esc(tr("Request")) + u"</b></td></tr>"_s;
         for (auto it = payload.begin(); it != payload.end(); ++it) {
             QString value;

@@ -83,7 +83,10 @@ public:
     // Rich text for the detail pane: the intent, a summary of its payload (payloads never hold
     // card data: IntentJournal refuses them), every attempt and what the janitor found.
     // `mutedColor` (CSS) is used for labels.
-    static QString detailHtml(const QSqlDatabase &db, qint64 intentId, const QString &mutedColor);
+    // `requestFields`: the payload as sent, field by field (the Queue page, for whoever fixes a
+    // dead letter); off where the intent is shown as what it did (a refund's detail).
+    static QString detailHtml(const QSqlDatabase &db, qint64 intentId, const QString &mutedColor,
+                              bool requestFields = true);
 
 protected:
     QString fromClause() const override;

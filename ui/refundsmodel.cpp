@@ -3,6 +3,10 @@
 #include "displayformat.h"
 #include "queuemodel.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSqlQuery>
+
 using namespace Qt::StringLiterals;
 
 namespace pb::ui {
@@ -109,6 +113,27 @@ RefundsModel::RefundsModel(const QSqlDatabase &db, QObject *parent)
     : RefundsModel(parent)
 {
     setDatabase(db);
+}
+
+QString RefundsModel::reason(const QSqlDatabase &db, const QString &key)
+{
+    const QString source = key.section(u':', 0, 0);
+    const QString id = key.section(u':', 1);
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    if (source == u"intent") {
+        q.prepare(u"SELECT payload FROM intents WHERE id = ?"_s);
+        q.addBindValue(id.toLongLong());
+    } else if (source == u"transaction") {
+        q.prepare(u"SELECT payload FROM intents WHERE result_ref = ? AND kind LIKE 'paytrace.%'"
+                  " ORDER BY id DESC LIMIT 1"_s);
+        q.addBindValue(id);
+    } else {
+        return {};
+    }
+    if (!q.exec() || !q.next())
+        return {};
+    return QJsonDocument::fromJson(q.value(0).toString().toUtf8()).object().value(u"reason"_s).toString().trimmed();
 }
 
 QString RefundsModel::originText(QStringView origin)

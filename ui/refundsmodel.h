@@ -42,6 +42,10 @@ public:
     RefundsModel(const QSqlDatabase &db, QObject *parent = nullptr);
 
     static QString originText(QStringView origin);
+    // The reason given for the refund behind a row key ("intent:<id>", "transaction:<id>": the
+    // PayBridge refund that produced it); empty when none was recorded (made in PayTrace or
+    // Magento directly).
+    static QString reason(const QSqlDatabase &db, const QString &key);
 
 protected:
     QString fromClause() const override;

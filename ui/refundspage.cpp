@@ -50,7 +50,17 @@ QString RefundsPage::detailHtml(const QVariant &key) const
     if (!order.isEmpty())
         html += esc(tr(" on order ")) + u"<a href=\""_s + esc(RecordDetails::orderLink(order).toString(QUrl::FullyEncoded))
             + u"\">"_s + esc(order) + u"</a>"_s;
-    html += u"</h3><table cellspacing=\"0\" cellpadding=\"2\">"_s;
+    html += u"</h3>"_s;
+    // Why, before anything else: the reason the person gave when asking for it.
+    const QString k = key.toString();
+    const QString source = k.section(u':', 0, 0);
+    const QString id = k.section(u':', 1);
+    const QString why = RefundsModel::reason(model()->database(), k);
+    html += u"<p><b>"_s + esc(tr("Reason:")) + u"</b> "_s
+        + (why.isEmpty() ? u"<span style=\"color:"_s + muted + u";\">"_s
+                               + esc(tr("none recorded (not asked for through PayBridge)")) + u"</span>"_s
+                         : esc(why))
+        + u"</p><table cellspacing=\"0\" cellpadding=\"2\">"_s;
     const auto add = [&](const QString &label, const QString &value) {
         html += u"<tr><td nowrap style=\"color:"_s + muted + u"; padding-right:12px;\">"_s + esc(label) + u"</td><td>"_s
             + esc(value) + u"</td></tr>"_s;
@@ -63,11 +73,8 @@ QString RefundsPage::detailHtml(const QVariant &key) const
     add(tr("When"), model()->index(row, RefundsModel::When).data(Qt::ToolTipRole).toString());
     html += u"</table><hr>"_s;
 
-    const QString k = key.toString();
-    const QString source = k.section(u':', 0, 0);
-    const QString id = k.section(u':', 1);
     if (source == u"intent")
-        html += QueueModel::detailHtml(model()->database(), id.toLongLong(), muted);
+        html += QueueModel::detailHtml(model()->database(), id.toLongLong(), muted, /*requestFields=*/false);
     else if (source == u"transaction")
         html += RecordDetails::transactionHtml(model()->database(), id, muted);
     else if (source == u"order")

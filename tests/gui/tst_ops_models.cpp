@@ -378,6 +378,16 @@ void TestOpsModels::refundsFromAllThreeSystems()
     QCOMPARE(cell(u"order:3"_s, RefundsModel::PayTraceState), u"No refund in PayTrace"_s);
     QCOMPARE(cell(u"order:3"_s, RefundsModel::Amount), u"15.00 USD"_s);
     QCOMPARE(model.index(rowOf.value(u"order:3"_s), 0).data(RefundsModel::OriginRole).toString(), u"magento"_s);
+
+    // A PayBridge refund's detail (the Refunds page puts the reason first): the reason the
+    // person gave, and the intent without its raw request fields.
+    QCOMPARE(RefundsModel::reason(reader(), pb1), u"customer returned the goods"_s);
+    QCOMPARE(RefundsModel::reason(reader(), u"order:3"_s), QString()); // Magento's own: none recorded
+    const QString plain = QueueModel::detailHtml(reader(), m_ids.value(u"refund:100000001:1"_s), u"#777"_s, false);
+    for (const QString &raw : {u"transaction_id"_s, u"T-100"_s, u">Request<"_s})
+        QVERIFY2(!plain.contains(raw), qPrintable(plain));
+    const QString full = QueueModel::detailHtml(reader(), m_ids.value(u"refund:100000001:1"_s), u"#777"_s);
+    QVERIFY2(full.contains(u"T-100"_s), qPrintable(full)); // the Queue page keeps them for repairs
 }
 
 void TestOpsModels::refundsPagingFilterAndSort()
