@@ -2,6 +2,7 @@
 
 #include "displayformat.h"
 
+#include <QHash>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSqlError>
@@ -158,11 +159,53 @@ QStringList AuditModel::distinctValues(Column column, int limit) const
     return values;
 }
 
-QString AuditModel::actionText(QStringView action)
+QString AuditModel::actionText(QStringView action, const QString &afterJson)
 {
-    if (action == u"intent.resolve") return tr("Intent resolved by hand");
-    if (action == u"intent.discard") return tr("Intent discarded");
-    if (action == u"intent.replay") return tr("Dead letter replayed");
+    if (action == u"intent.plan") {
+        const QString kind = afterJson.isEmpty()
+            ? QString()
+            : QJsonDocument::fromJson(afterJson.toUtf8()).object().value(u"kind"_s).toString();
+        if (kind == u"paytrace.refund") return tr("Refund sent");
+        if (kind == u"paytrace.void") return tr("Void sent");
+        if (kind == u"paytrace.capture") return tr("Capture sent");
+        if (kind == u"paytrace.sale") return tr("Sale sent");
+        if (kind == u"magento.creditmemo") return tr("Credit memo sent to Magento");
+        if (kind == u"magento.invoice") return tr("Invoice sent to Magento");
+        if (kind == u"magento.cancel") return tr("Cancellation sent to Magento");
+        if (kind == u"magento.comment") return tr("Comment sent to Magento");
+        if (kind == u"erp.entry") return tr("Journal entry sent to the ERP");
+        return tr("Sent to PayTrace, Magento or the ERP");
+    }
+    static const QHash<QString, const char *> words = {
+        {u"intent.resolve"_s, QT_TR_NOOP("Intent resolved by hand")},
+        {u"intent.discard"_s, QT_TR_NOOP("Intent discarded")},
+        {u"intent.replay"_s, QT_TR_NOOP("Dead letter replayed")},
+        {u"access.approval_requested"_s, QT_TR_NOOP("Approval asked for")},
+        {u"access.approval_approved"_s, QT_TR_NOOP("Approval granted")},
+        {u"access.approval_rejected"_s, QT_TR_NOOP("Approval refused")},
+        {u"access.bootstrap_admin"_s, QT_TR_NOOP("First administrator set up")},
+        {u"access.limit_changed"_s, QT_TR_NOOP("Support refund limit changed")},
+        {u"access.operator_added"_s, QT_TR_NOOP("Operator added")},
+        {u"access.operator_disabled"_s, QT_TR_NOOP("Operator disabled")},
+        {u"access.operator_enabled"_s, QT_TR_NOOP("Operator enabled")},
+        {u"access.operator_renamed"_s, QT_TR_NOOP("Operator renamed")},
+        {u"access.role_assigned"_s, QT_TR_NOOP("Role given")},
+        {u"access.role_revoked"_s, QT_TR_NOOP("Role taken away")},
+        {u"credentials.set"_s, QT_TR_NOOP("Credentials changed")},
+        {u"profile.add"_s, QT_TR_NOOP("Connection profile added")},
+        {u"profile.update"_s, QT_TR_NOOP("Connection profile changed")},
+        {u"profile.remove"_s, QT_TR_NOOP("Connection profile removed")},
+        {u"mapping.changed"_s, QT_TR_NOOP("Mapping changed")},
+        {u"mapping.rolled_back"_s, QT_TR_NOOP("Mapping rolled back")},
+        {u"quarantine.added"_s, QT_TR_NOOP("Record set aside")},
+        {u"quarantine.released"_s, QT_TR_NOOP("Set-aside record released")},
+        {u"reconcile.resolve"_s, QT_TR_NOOP("Reconciliation difference resolved")},
+        {u"reconcile.reopen"_s, QT_TR_NOOP("Reconciliation difference reopened")},
+        {u"settlement.import"_s, QT_TR_NOOP("Settlement file imported")},
+        {u"settlement.release"_s, QT_TR_NOOP("Set-aside settlement lines read")},
+    };
+    if (const auto it = words.constFind(action.toString()); it != words.cend())
+        return tr(*it);
     return action.toString();
 }
 
@@ -194,6 +237,7 @@ QString AuditModel::sortExpression(int column) const
     case Before: return u"before_json"_s;
     case After: return u"after_json"_s;
     case Detail: return u"detail"_s;
+    case Code: return u"action"_s;
     case ColumnCount: break;
     }
     return u"at"_s;
@@ -218,10 +262,12 @@ QVariant AuditModel::cellData(const Row &row, int column, int role) const
     case Actor: return text(row.at(FActor), row.at(FActor));
     case Action: {
         const QString name = row.at(FAction).toString();
+        const QString words = actionText(name, row.at(FAfter).toString());
         if (role == Qt::ToolTipRole)
-            return tr("%1 (%2)").arg(actionText(name), name);
-        return text(name, name);
+            return tr("%1 (%2)").arg(words, name);
+        return text(words, name);
     }
+    case Code: return text(row.at(FAction), row.at(FAction));
     case Object: {
         const QString type = row.at(FObjectType).toString();
         const QString id = row.at(FObjectId).toString();
@@ -253,6 +299,7 @@ QVariant AuditModel::columnHeader(int section, int role) const
         case Before: return tr("Before");
         case After: return tr("After");
         case Detail: return tr("Detail");
+        case Code: return tr("Code");
         case ColumnCount: break;
         }
     } else if (role == Qt::ToolTipRole) {
@@ -261,6 +308,7 @@ QVariant AuditModel::columnHeader(int section, int role) const
         case Actor: return tr("The operator account or the automatic rule that acted");
         case Before: return tr("The object's relevant fields before the change");
         case After: return tr("The object's relevant fields after the change");
+        case Code: return tr("The action as stored in the log, e.g. intent.plan (what the filter and the export use)");
         default: break;
         }
     }

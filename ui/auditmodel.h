@@ -32,7 +32,8 @@ class AuditModel : public SqlPagedModel
     Q_OBJECT
 
 public:
-    enum Column { At, Actor, Action, Object, Before, After, Detail, ColumnCount };
+    // Action: what happened in words ("Refund sent"); Code: the stored action ("intent.plan").
+    enum Column { At, Actor, Action, Object, Before, After, Detail, Code, ColumnCount };
     Q_ENUM(Column)
 
     explicit AuditModel(QObject *parent = nullptr);
@@ -50,7 +51,9 @@ public:
     // Distinct actors and actions in the log, for the filter choices.
     QStringList distinctValues(Column column, int limit = 500) const;
 
-    static QString actionText(QStringView action); // "intent.resolve" → "Intent resolved by hand"
+    // "intent.resolve" → "Intent resolved by hand"; "mapping.changed" → "Mapping changed". An
+    // intent's plan says what was sent by its kind, from the entry's after JSON ("Refund sent").
+    static QString actionText(QStringView action, const QString &afterJson = QString());
 
 protected:
     QString fromClause() const override;

@@ -203,7 +203,7 @@ void AuditPage::reloadChoices()
         if (v.endsWith(u'.'))
             return tr("All %1*").arg(v);
         const QString text = AuditModel::actionText(v);
-        return text == v ? v : tr("%1 — %2").arg(v, text);
+        return text == v ? v : tr("%1 (%2)").arg(text, v);
     });
 }
 
@@ -375,7 +375,8 @@ QString AuditPage::columnSample(int column) const
     switch (AuditModel::Column(column)) {
     case AuditModel::At: return u"2024-12-31 23:59"_s;
     case AuditModel::Actor: return u"finance.person"_s;
-    case AuditModel::Action: return u"operator.role_granted"_s;
+    case AuditModel::Action: return AuditModel::actionText(u"access.limit_changed");
+    case AuditModel::Code: return u"access.approval_requested"_s;
     case AuditModel::Object: return u"intent 123456"_s;
     case AuditModel::Before: return u"state: needs_person"_s;
     case AuditModel::After: return u"state: succeeded, result_ref: 1000123"_s;

@@ -426,8 +426,22 @@ void TestOpsModels::auditFiltersByActorActionAndDates()
                 && q.next());
         QVERIFY(q.value(0).toLongLong() > 0);
         QCOMPARE(q.value(0).toLongLong(), q.value(1).toLongLong());
+        // In words, by what was sent; the code in its own column.
+        AuditModel planned(reader());
+        planned.setStructuredFilter(QString(), u"intent.plan"_s, {}, {});
+        fetchAll(planned);
+        QStringList words;
+        for (int r = 0; r < planned.rowCount(); ++r) {
+            QCOMPARE(planned.index(r, AuditModel::Code).data().toString(), u"intent.plan"_s);
+            words << planned.index(r, AuditModel::Action).data().toString();
+        }
+        QVERIFY2(words.contains(u"Refund sent"_s), qPrintable(words.join(u", "_s)));
+        QVERIFY2(words.contains(u"Credit memo sent to Magento"_s), qPrintable(words.join(u", "_s)));
+        QVERIFY2(!words.contains(u"intent.plan"_s), qPrintable(words.join(u", "_s)));
         QVERIFY(q.exec(u"DELETE FROM audit_log WHERE action = 'intent.plan'"_s));
     }
+    QCOMPARE(AuditModel::actionText(u"mapping.changed"), u"Mapping changed"_s);
+    QCOMPARE(AuditModel::actionText(u"no.such_action"), u"no.such_action"_s); // unknown: the code
     // The journal audited carol's discard; add entries on other days and by other people.
     store::AuditLog log(m_db);
     QVERIFY(log.append(u"dave"_s, u"operator.role_granted"_s, u"operator"_s, u"erin"_s, u"{\"roles\":[]}"_s,
@@ -439,7 +453,9 @@ void TestOpsModels::auditFiltersByActorActionAndDates()
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     QCOMPARE(model.rowCount(), 3);
     QCOMPARE(model.index(0, AuditModel::Actor).data().toString(), u"carol"_s); // newest first
-    QCOMPARE(model.index(0, AuditModel::Action).data().toString(), u"intent.discard"_s);
+    QCOMPARE(model.index(0, AuditModel::Action).data().toString(), u"Intent discarded"_s);
+    QCOMPARE(model.index(0, AuditModel::Code).data().toString(), u"intent.discard"_s);
+    QCOMPARE(model.headerData(AuditModel::Code, Qt::Horizontal).toString(), u"Code"_s);
     QCOMPARE(model.index(0, AuditModel::Before).data().toString(), u"state: planned"_s);
     QCOMPARE(model.index(0, AuditModel::After).data().toString(), u"state: discarded"_s);
     QCOMPARE(model.index(0, AuditModel::Object).data().toString(),
@@ -450,11 +466,11 @@ void TestOpsModels::auditFiltersByActorActionAndDates()
     QCOMPARE(model.rowCount(), 2);
     QCOMPARE(model.unfilteredCount(), 3);
     model.setStructuredFilter(QString(), u"intent."_s, {}, {}); // the family
-    QCOMPARE(column(model, AuditModel::Action), (QStringList{u"intent.discard"_s, u"intent.replay"_s}));
+    QCOMPARE(column(model, AuditModel::Code), (QStringList{u"intent.discard"_s, u"intent.replay"_s}));
     model.setStructuredFilter(QString(), u"intent.replay"_s, {}, {});
     QCOMPARE(model.rowCount(), 1);
     model.setStructuredFilter(QString(), QString(), kStart.addDays(-2), kStart); // [from, to)
-    QCOMPARE(column(model, AuditModel::Action), QStringList{u"intent.replay"_s});
+    QCOMPARE(column(model, AuditModel::Code), QStringList{u"intent.replay"_s});
     model.setStructuredFilter(QString(), QString(), kStart.addDays(-2), {});
     QCOMPARE(model.rowCount(), 2);
     model.setStructuredFilter(u"x' OR '1'='1"_s, QString(), {}, {}); // quoted, not SQL
