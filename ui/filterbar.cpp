@@ -316,12 +316,18 @@ void FilterBar::updatePeriodBox()
 {
     const QDate from = m_from->date(), to = m_to->date();
     const QDate today = QDate::currentDate();
+    const bool isToday = from == today && to == today;
+    const bool isWeek = from == today.addDays(1 - today.dayOfWeek()) && to == today;
+    // On a Monday today is the whole week: keep whichever of the two was chosen.
+    const QString current = m_period->currentData().toString();
     QString period = u"custom"_s;
     if (from == kAnyDate && to == kAnyDate)
         period = QString();
-    else if (from == today && to == today)
+    else if (isToday && isWeek && current == u"week")
+        period = current;
+    else if (isToday)
         period = u"today"_s;
-    else if (from == today.addDays(1 - today.dayOfWeek()) && to == today)
+    else if (isWeek)
         period = u"week"_s;
     m_period->setCurrentIndex(qMax(0, m_period->findData(period)));
 }

@@ -17,6 +17,7 @@
 #include <QApplication>
 #include <QChart>
 #include <QComboBox>
+#include <QDateEdit>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLineSeries>
@@ -548,6 +549,21 @@ void TestDashboard::everyFigureOpensExactlyItsRecords()
     QTest::keyClick(bar->linkedBox(), Qt::Key_End); // No order
     QTRY_COMPARE(transactions->typedFilter().linked, std::optional<bool>(false));
     QTRY_COMPARE(transactions->matchingCount(), 1); // voided sale 4 has no order
+    // Period by keyboard: Down from "Any time" is Today, in local time.
+    bar->periodBox()->setFocus();
+    QTest::keyClick(bar->periodBox(), Qt::Key_Down);
+    QCOMPARE(bar->periodBox()->currentData().toString(), u"today"_s);
+    const QDate today = QDate::currentDate();
+    QCOMPARE(bar->fromEdit()->date(), today);
+    QCOMPARE(bar->toEdit()->date(), today);
+    QTRY_COMPARE(transactions->typedFilter().fromMs,
+                 std::optional<qint64>(QDateTime(today, QTime(0, 0)).toMSecsSinceEpoch()));
+    QCOMPARE(transactions->typedFilter().toMs,
+             std::optional<qint64>(QDateTime(today.addDays(1), QTime(0, 0)).toMSecsSinceEpoch()));
+    QCOMPARE(transactions->typedFilter().kind, u"voided"_s);
+    QTest::keyClick(bar->periodBox(), Qt::Key_Down); // This week: since Monday
+    QCOMPARE(bar->periodBox()->currentData().toString(), u"week"_s);
+    QCOMPARE(bar->fromEdit()->date(), today.addDays(1 - today.dayOfWeek()));
 }
 
 QTEST_MAIN(TestDashboard)
