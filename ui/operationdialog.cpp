@@ -63,6 +63,23 @@ access::Action accessAction(OperationKind kind)
     return access::Action::Refund;
 }
 
+// "This order was already voided at 10:49 by root." from the PayBridge void that did it (the
+// console's local time; the date too when not today); without one, PayTrace's terminal did.
+QString alreadyVoided(const QSqlDatabase &db, qint64 orderEntityId)
+{
+    QSqlQuery q(db);
+    q.prepare(u"SELECT requested_by, updated_at FROM intents WHERE order_entity_id = ? AND kind = 'paytrace.void'"
+              " AND state = 'succeeded' ORDER BY id DESC LIMIT 1"_s);
+    q.addBindValue(orderEntityId);
+    if (!q.exec() || !q.next())
+        return OperationDialog::tr("This order was already voided (in PayTrace).");
+    const QDateTime at = QDateTime::fromMSecsSinceEpoch(q.value(1).toLongLong()).toLocalTime();
+    const QString when = at.date() == QDate::currentDate()
+        ? OperationDialog::tr("at %1").arg(at.toString(u"HH:mm"_s))
+        : OperationDialog::tr("on %1 at %2").arg(at.date().toString(Qt::ISODate), at.toString(u"HH:mm"_s));
+    return OperationDialog::tr("This order was already voided %1 by %2.").arg(when, q.value(0).toString());
+}
+
 } // namespace
 
 QString OperationDialog::kindTitle(OperationKind kind)
@@ -626,6 +643,10 @@ OperationDialog::Availability OperationDialog::availability(const QSqlDatabase &
         }
         break;
     case OperationKind::Void:
+        if (status == u"voided") {
+            a.why = alreadyVoided(db, orderEntityId);
+            return a;
+        }
         if (status != u"authorized" && status != u"captured") {
             a.why = status == u"settled" || status == u"partially_refunded"
                         ? tr("The payment is settled, so it can no longer be voided; refund it instead.")

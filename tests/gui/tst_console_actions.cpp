@@ -121,6 +121,7 @@ private Q_SLOTS:
 
     void refundThroughDialogHappensOnceInEachSystem();
     void supportRefundAboveLimitWaitsForFinance();
+    void voidOfVoidedOrderSaysWhenAndByWhom();
     void supportCannotOpenAdminSettings();
     void inDoubtIntentResolvedByHandIsAudited();
 
@@ -306,6 +307,44 @@ void TestConsoleActions::refundThroughDialogHappensOnceInEachSystem()
     QCOMPARE(ledgerCount(sb(), u"refund"_s, inc), refundsBefore + 1);
     QTest::mouseClick(again->closeButton(), Qt::LeftButton);
     QTRY_VERIFY(!again);
+}
+
+void TestConsoleActions::voidOfVoidedOrderSaysWhenAndByWhom()
+{
+    const QString inc = order(u"pay_status = 'authorized' AND pay_captured = 0 AND total_invoiced = 0"_s);
+    QVERIFY(!inc.isEmpty());
+    auto *first = new OperationDialog(m_service.get(), sync::OperationKind::Void, inc, m_me, m_window.get());
+    first->open();
+    QVERIFY(runDialog(first, QString(), u"customer cancelled by phone"_s));
+    // The PayTrace void went through (what Magento made of it is not the point here).
+    QVERIFY(first->outcome() && !first->outcome()->intents.isEmpty());
+    QCOMPARE(first->outcome()->intents.first().kind, intents::IntentKind::PayTraceVoid);
+    QCOMPARE(first->outcome()->intents.first().state, intents::IntentState::Succeeded);
+    first->close();
+
+    // Voiding it again says what happened, when and by whom — not "a void amount must be
+    // greater than zero (got USD 0.00)".
+    QPointer<OperationDialog> again = new OperationDialog(m_service.get(), sync::OperationKind::Void, inc, m_me,
+                                                          m_window.get());
+    again->open();
+    QTRY_COMPARE_WITH_TIMEOUT(again->step(), OperationDialog::Step::Form, 30000);
+    const QString message = again->formMessage();
+    QVERIFY2(message.startsWith(u"This order was already voided at "_s), qPrintable(message));
+    QVERIFY2(message.endsWith(u" by "_s + m_me + u'.'), qPrintable(message));
+    QVERIFY2(!message.contains(u"greater than zero"_s), qPrintable(message));
+    QVERIFY(!again->nextButton()->isEnabled());
+    QVERIFY2(again->earlierText().contains(u"customer cancelled by phone"_s), qPrintable(again->earlierText()));
+    again->close();
+
+    // The Void action, disabled now, says the same in its tooltip.
+    QSqlQuery q(m_window->ordersPage()->model()->database());
+    QVERIFY(q.exec(u"SELECT entity_id FROM orders WHERE increment_id = '%1'"_s.arg(inc)) && q.next());
+    const auto availability = OperationDialog::availability(m_window->ordersPage()->model()->database(),
+                                                            q.value(0).toLongLong(), m_me, sync::OperationKind::Void);
+    QVERIFY(!availability.enabled);
+    QVERIFY2(availability.why.startsWith(u"This order was already voided at "_s)
+                 && availability.why.endsWith(u" by "_s + m_me + u'.'),
+             qPrintable(availability.why));
 }
 
 void TestConsoleActions::supportRefundAboveLimitWaitsForFinance()
