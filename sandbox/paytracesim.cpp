@@ -498,7 +498,7 @@ HttpResponse PayTraceSimulator::handle(const HttpRequest &request, QByteArrayVie
     if (!isKnown)
         return HttpResponse::json(404, QByteArrayLiteral("{\"status\":404,\"error\":\"Not Found\"}"));
 
-    // Bearer token (paytrace.md §1.2).
+    // Bearer token (docs/paytrace.md §1.2).
     const QByteArray authorization = request.header("authorization");
     if (!authorization.startsWith("Bearer ") && !authorization.startsWith("bearer "))
         return invalidToken(QByteArrayLiteral("The access token is invalid"));
@@ -891,7 +891,7 @@ HttpResponse PayTraceSimulator::sale(const QJsonObject &body, PayTraceKind kind,
             }
         }
     }
-    // Sandbox decline triggers (paytrace.md §7): $112.00, $0.29, or an expired card.
+    // Sandbox decline triggers (docs/paytrace.md §7): $112.00, $0.29, or an expired card.
     t.approved = !(amount == 11200 || amount == 29 || expired);
     if (t.approved) {
         t.approvalCode = approvalCode(m_state);
@@ -1200,7 +1200,7 @@ HttpResponse PayTraceSimulator::customerExport(const QJsonObject &body)
 
 namespace {
 
-// Batch field names are not documented for v1 JSON (paytrace.md §2.4): these follow the legacy
+// Batch field names are not documented for v1 JSON (docs/paytrace.md §2.4): these follow the legacy
 // names (BATCHNUM, WHEN, TRANXCOUNT, NETAMOUNT, SALES*, REFUND*) in snake case.
 void writeBatch(JsonWriter &w, const PayTraceBatch &b)
 {
@@ -1363,7 +1363,7 @@ HttpResponse PayTraceSimulator::levelThree(const QJsonObject &body, QStringView 
     const PayTraceTransaction *t = m_state.find(id);
     if (!t)
         return errorsResponse({{811, u"The Transaction ID that you provided was not found."_s}});
-    // Level 3 goes only on approved, unsettled sales/auths of the matching brand (paytrace.md §2.1).
+    // Level 3 goes only on approved, unsettled sales/auths of the matching brand (docs/paytrace.md §2.1).
     if (!t->approved || t->voided || t->settledAt || t->kind == PayTraceKind::Refund || t->card.brand != brand)
         return errorsResponse({{kErrLevelThree, u"Level 3 data can only be added to an approved, unsettled %1 transaction."_s.arg(brand)}});
     const QJsonValue items = body.value(u"line_items"_s);

@@ -19,7 +19,7 @@ namespace pb::sandbox {
 
 class SandboxClock;
 
-// PayTrace v1 JSON API over HTTP (paytrace.md): OAuth2 password grant, ping, exports, and the
+// PayTrace v1 JSON API over HTTP (docs/paytrace.md): OAuth2 password grant, ping, exports, and the
 // transaction and vault write endpoints. Thread-safe: every request and every accessor takes
 // the one mutex, so tests may read the books from another thread while requests are served.
 class PayTraceSimulator
@@ -32,7 +32,7 @@ public:
 
     // The merchant's e2ee public key (RSA-2048, PEM "PUBLIC KEY"), generated per simulator.
     // encrypted_number / encrypted_csc are Base64 RSA PKCS#1 v1.5 ciphertexts under it
-    // (paytrace.md §2.2); also served at GET /__admin/paytrace/e2ee_public_key.
+    // (docs/paytrace.md §2.2); also served at GET /__admin/paytrace/e2ee_public_key.
     QByteArray e2eePublicKeyPem() const;
 
     // Seeds the simulator's own draws (ids, approval codes) and turns the untidy account on or
@@ -53,7 +53,7 @@ public:
     std::optional<PayTraceBatch> settleNow();
     void revokeTokens();
 
-    // The account's "Duplicate Transaction Time" (paytrace.md §5): an approved sale or
+    // The account's "Duplicate Transaction Time" (docs/paytrace.md §5): an approved sale or
     // authorization with the same card, amount, invoice and API user within this many seconds
     // of an earlier approved one is refused. 0 (the default) turns the check off.
     void setDuplicateWindowSeconds(qint64 seconds);

@@ -17,7 +17,7 @@ const QString kNotFound = u"The Transaction ID that you provided was not found."
 const QString kNotCapturable = u"The Transaction ID that you provided could not be captured. Only uncaptured, approved authorizations can be captured."_s;
 const QString kNotRefundable = u"The Transaction ID that you provided could not be refunded. Only settled transactions can be refunded.  Please try to void the transaction instead."_s;
 const QString kNotVoidable = u"The Transaction ID that you provided could not be voided. Only transactions that are pending settlement can be voided."_s;
-// Not seen in any public source; the simulator's own code and wording (paytrace.md §4.3 lists
+// Not seen in any public source; the simulator's own code and wording (docs/paytrace.md §4.3 lists
 // the known codes, the full list is not public).
 constexpr int kAmountTooHigh = 819;
 const QString kAmountTooHighText = u"The amount provided exceeds the amount remaining on the original transaction."_s;

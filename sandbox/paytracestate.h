@@ -60,7 +60,7 @@ public:
     const PayTraceCustomer *findCustomer(const QString &customerId) const;
     int closeHour() const { return m_closeHour; }
 
-    // Export view of a transaction (paytrace.md §4.4).
+    // Export view of a transaction (docs/paytrace.md §4.4).
     static QString exportType(const PayTraceTransaction &t);   // SALE, AUTHORIZATION, REFUND, VOID
     static QString statusCode(const PayTraceTransaction &t);   // GB<batch>, Y, N
     static QString statusMessage(const PayTraceTransaction &t);

@@ -43,7 +43,7 @@ private:
     std::mt19937_64 m_engine;
 };
 
-// Weighted AVS answers (paytrace.md §4.5; "0" as the 2017 sandbox sent, "" as seen in NARCH).
+// Weighted AVS answers (docs/paytrace.md §4.5; "0" as the 2017 sandbox sent, "" as seen in NARCH).
 const QList<std::pair<QString, int>> &avsTable()
 {
     static const QList<std::pair<QString, int>> table = {

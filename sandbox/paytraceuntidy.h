@@ -20,7 +20,7 @@ struct UntidyCounts
 };
 UntidyCounts addUntidyPayTrace(GeneratedData *data, quint64 seed, qint64 nowSecs);
 
-// AVS and CSC texts PayTrace uses (paytrace.md §4.5), with the sandbox's "0" and empty values.
+// AVS and CSC texts PayTrace uses (docs/paytrace.md §4.5), with the sandbox's "0" and empty values.
 QStringList paytraceAvsAnswers();
 QStringList paytraceCscAnswers();
 

@@ -39,7 +39,7 @@ private:
     QByteArray m_data; // always detached: never shared with another QByteArray
 };
 
-// The e2ee card fields as they go on the wire (paytrace.md §2.2, §3): Base64 ciphertexts plus
+// The e2ee card fields as they go on the wire (docs/paytrace.md §2.2, §3): Base64 ciphertexts plus
 // the expiration date, which is not encrypted.
 struct EncryptedCard
 {

@@ -20,7 +20,7 @@ struct ErrorEntry
     friend bool operator==(const ErrorEntry &, const ErrorEntry &) = default;
 };
 
-// The common v1 response shape (paytrace.md §4.1). Every field but `success` is optional;
+// The common v1 response shape (docs/paytrace.md §4.1). Every field but `success` is optional;
 // absent texts are empty.
 struct Response
 {
@@ -55,7 +55,7 @@ struct Token
 };
 
 // The result of every PayTrace call, decided from success/response_code/errors in the body
-// and, only where the body says nothing, from the transport (paytrace.md §4.6).
+// and, only where the body says nothing, from the transport (docs/paytrace.md §4.6).
 struct Outcome
 {
     enum class Kind {

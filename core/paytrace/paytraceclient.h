@@ -29,10 +29,10 @@ struct PayTraceConfig
     QString username;      // API user
     QString password;      // never logged
     QString integratorId;  // sent as "integrator_id" in every v1 JSON body when set
-    int timeoutMs = 60000; // PayTrace sandbox calls take up to ~20 s (paytrace.md §4.7)
+    int timeoutMs = 60000; // PayTrace sandbox calls take up to ~20 s (docs/paytrace.md §4.7)
 };
 
-// Optional filters of /v1/transactions/export/by_date_range (paytrace.md §2.4).
+// Optional filters of /v1/transactions/export/by_date_range (docs/paytrace.md §2.4).
 struct ExportFilters
 {
     QString transactionType; // SALE, AUTHORIZATION, STR/FWD, REFUND, VOID, SETTLED, PENDING, DECLINED
@@ -84,7 +84,7 @@ public:
     void exportByIdLenient(const QString &transactionId, QObject *context,
                            std::function<void(const Outcome &, const Parser::TransactionList &)> callback);
 
-    // ---- card transactions (paytrace.md §2.1). Each validates its request first: on invalid
+    // ---- card transactions (docs/paytrace.md §2.1). Each validates its request first: on invalid
     // input the callback gets ValidationError (error names the field) and nothing is sent.
     void saleByCustomer(const CustomerPaymentRequest &request, QObject *context, OutcomeCallback callback);
     void authorizationByCustomer(const CustomerPaymentRequest &request, QObject *context, OutcomeCallback callback);

@@ -117,7 +117,7 @@ Result<QString> amountText(const Money &amount, const QString &field, bool allow
 {
     if (!amount.isValid())
         return fieldError(field, u"no amount given"_s);
-    // PayTrace v1 takes USD only (paytrace.md §3); refuse before anything is sent.
+    // PayTrace v1 takes USD only (docs/paytrace.md §3); refuse before anything is sent.
     if (amount.currency().code() != u"USD")
         return makeError(u"paytrace.request.currency"_s, field,
                          u"PayTrace accepts USD only; got %1"_s.arg(amount.toString()));

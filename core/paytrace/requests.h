@@ -13,7 +13,7 @@
 
 namespace pb::paytrace {
 
-// Request bodies of the v1 write calls (paytrace.md §3). Each body() validates and names the
+// Request bodies of the v1 write calls (docs/paytrace.md §3). Each body() validates and names the
 // first bad field in the error (code "paytrace.request.<field>"); the client sends nothing when
 // it fails. Amounts leave as decimal strings with exactly 2 digits and must be USD.
 
@@ -67,7 +67,7 @@ struct CustomerUpdateRequest
 struct CustomerDeleteRequest { QString customerId; };
 struct EmailReceiptRequest { QString transactionId; QString email; };
 
-// Level 3 (paytrace.md §3; units UNCERTAIN: sent as dollar decimal strings like every amount).
+// Level 3 (docs/paytrace.md §3; units UNCERTAIN: sent as dollar decimal strings like every amount).
 struct LevelThreeLine
 {
     QString productId, description, commodityCode, unitOfMeasure;

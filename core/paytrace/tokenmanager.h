@@ -16,7 +16,7 @@ class HttpTransport;
 
 namespace pb::paytrace {
 
-// The v1 OAuth2 password grant (paytrace.md §1.2). One token is shared by every caller; it is
+// The v1 OAuth2 password grant (docs/paytrace.md §1.2). One token is shared by every caller; it is
 // reused until expires_in minus a margin has passed on the local monotonic clock since it
 // arrived (the server's created_at is informational and may come from a skewed clock).
 // Callers that ask while a grant is running wait for that grant. The token is never logged.

@@ -39,7 +39,7 @@ struct ReconcileScope
 
 struct MatcherConfig
 {
-    // The batch clock: PayTrace closes batches at this local hour in this zone (paytrace.md).
+    // The batch clock: PayTrace closes batches at this local hour in this zone (docs/paytrace.md).
     QByteArray batchTimeZone = "America/Los_Angeles";
     int batchCloseHour = 20;
     // A capture still unsettled this long after the batch close it belonged to is missing in

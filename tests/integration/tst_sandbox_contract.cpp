@@ -1,5 +1,5 @@
 // Contract tests of the sandbox: real HTTP over loopback with QNetworkAccessManager and raw
-// sockets, compared against the API notes (paytrace.md, magento.md) and the recordings.
+// sockets, compared against the API notes (docs/paytrace.md, magento.md) and the recordings.
 
 #include "magentosales.h"
 #include "magentosim.h"
@@ -423,7 +423,7 @@ private slots:
         QCOMPARE(records.size(), books.size());
         QVERIFY(records.size() > 100);
 
-        // paytrace.md §4.4, in that order.
+        // docs/paytrace.md §4.4, in that order.
         const QStringList recordKeys{u"transaction_id"_s, u"credit_card"_s, u"transaction_type"_s, u"description"_s,
                                      u"amount"_s, u"invoice_id"_s, u"shipping_address"_s, u"billing_address"_s,
                                      u"receipt_emailed_to"_s, u"tax_amount"_s, u"customer_reference_id"_s,

@@ -1,7 +1,7 @@
 // The PayTrace simulator as untidy as a real account (issue 13), over real HTTP: export
 // overrides for other tests, transactions that match no order by invoice, varied statuses and
 // AVS/CSC answers, batch close times, empty ranges and the API user without export rights.
-// Expected values come from paytrace.md and the recordings, not from the simulator's code.
+// Expected values come from docs/paytrace.md and the recordings, not from the simulator's code.
 
 #include "magentosim.h"
 #include "paytracesim.h"
@@ -266,7 +266,7 @@ private slots:
             QVERIFY(byId[i].createdAt >= byId[i - 1].createdAt || byId[i].id > byId[i - 1].id);
     }
 
-    // AVS and CSC answers of every kind (paytrace.md §4.5), decline texts as recorded.
+    // AVS and CSC answers of every kind (docs/paytrace.md §4.5), decline texts as recorded.
     void avsAndCscVaried()
     {
         QSet<QString> avs, csc, declines;

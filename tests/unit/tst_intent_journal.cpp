@@ -216,7 +216,7 @@ void TestIntentJournal::transitionTable_data()
     QTest::addColumn<QString>("to");
     QTest::addColumn<bool>("legal");
 
-    // DESIGN.md's diagram, written out independently of the implementation.
+    // The intent states' legal moves, written out independently of the implementation.
     const std::set<QString> legal = {
         u"planned>sending"_s,      u"planned>dead"_s,          u"planned>discarded"_s,
         u"sending>succeeded"_s,    u"sending>retry_wait"_s,    u"sending>dead"_s,

@@ -33,7 +33,7 @@ QByteArray exportBody(const QJsonArray &records)
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
 }
 
-// The record of paytrace.md §4.4 (H-EXP), with the fields varied by the tests.
+// The record of docs/paytrace.md §4.4 (H-EXP), with the fields varied by the tests.
 QJsonObject sampleRecord()
 {
     return QJsonObject{
@@ -147,7 +147,7 @@ void TestPayTraceParser::recordings_data()
     const auto table = expectations();
     for (auto it = table.begin(); it != table.end(); ++it) {
         // Decisions come from the body, so the same body must give the same outcome whatever
-        // status PayTrace used for it (paytrace.md §4.6).
+        // status PayTrace used for it (docs/paytrace.md §4.6).
         for (int status : {200, 400}) {
             QTest::addRow("%s/%d", qPrintable(it.key()), status) << it.key() << status;
         }
