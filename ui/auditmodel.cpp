@@ -174,6 +174,10 @@ QString AuditModel::actionText(QStringView action, const QString &afterJson)
         if (kind == u"magento.cancel") return tr("Cancellation sent to Magento");
         if (kind == u"magento.comment") return tr("Comment sent to Magento");
         if (kind == u"erp.entry") return tr("Journal entry sent to the ERP");
+        if (kind == u"paytrace.customer.update") return tr("Vault profile update sent to PayTrace");
+        if (kind == u"magento.customer.update") return tr("Customer update sent to Magento");
+        if (kind == u"paytrace.customer.delete") return tr("Vault profile delete sent to PayTrace");
+        if (kind == u"paytrace.customer.card") return tr("Card on file sent to PayTrace");
         return tr("Sent to PayTrace, Magento or the ERP");
     }
     static const QHash<QString, const char *> words = {

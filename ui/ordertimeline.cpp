@@ -40,6 +40,10 @@ QString intentKindText(const QString &kind)
     if (kind == u"magento.creditmemo") return OrderTimeline::tr("Magento credit memo");
     if (kind == u"magento.cancel") return OrderTimeline::tr("Magento cancellation");
     if (kind == u"erp.entry") return OrderTimeline::tr("ERP journal entry");
+    if (kind == u"paytrace.customer.update") return OrderTimeline::tr("PayTrace vault profile update");
+    if (kind == u"magento.customer.update") return OrderTimeline::tr("Magento customer update");
+    if (kind == u"paytrace.customer.delete") return OrderTimeline::tr("PayTrace vault profile delete");
+    if (kind == u"paytrace.customer.card") return OrderTimeline::tr("PayTrace card on file");
     return kind;
 }
 
@@ -79,6 +83,10 @@ QString doneText(const QString &kind)
     if (kind == u"magento.creditmemo") return OrderTimeline::tr("Credit memo created in Magento");
     if (kind == u"magento.cancel") return OrderTimeline::tr("Order canceled in Magento");
     if (kind == u"erp.entry") return OrderTimeline::tr("Journal entry posted in the ERP");
+    if (kind == u"paytrace.customer.update") return OrderTimeline::tr("Vault profile updated in PayTrace");
+    if (kind == u"magento.customer.update") return OrderTimeline::tr("Customer updated in Magento");
+    if (kind == u"paytrace.customer.delete") return OrderTimeline::tr("Vault profile deleted in PayTrace");
+    if (kind == u"paytrace.customer.card") return OrderTimeline::tr("Card on file saved in PayTrace");
     return OrderTimeline::tr("%1 done").arg(kind);
 }
 

@@ -62,6 +62,10 @@ QString IntentText::kind(QStringView name)
     if (name == u"magento.creditmemo") return tr("Magento credit memo");
     if (name == u"magento.cancel") return tr("Magento order cancel");
     if (name == u"erp.entry") return tr("ERP journal entry");
+    if (name == u"paytrace.customer.update") return tr("PayTrace vault profile update");
+    if (name == u"magento.customer.update") return tr("Magento customer update");
+    if (name == u"paytrace.customer.delete") return tr("PayTrace vault profile delete");
+    if (name == u"paytrace.customer.card") return tr("PayTrace card on file");
     return humanize(name);
 }
 

@@ -16,7 +16,7 @@ namespace pb::intents {
 
 namespace {
 
-constexpr std::array<std::pair<IntentKind, QLatin1StringView>, 9> kKinds{{
+constexpr std::array<std::pair<IntentKind, QLatin1StringView>, 13> kKinds{{
     {IntentKind::PayTraceCapture, QLatin1StringView("paytrace.capture")},
     {IntentKind::PayTraceVoid, QLatin1StringView("paytrace.void")},
     {IntentKind::PayTraceRefund, QLatin1StringView("paytrace.refund")},
@@ -26,6 +26,10 @@ constexpr std::array<std::pair<IntentKind, QLatin1StringView>, 9> kKinds{{
     {IntentKind::MagentoCreditMemo, QLatin1StringView("magento.creditmemo")},
     {IntentKind::MagentoCancel, QLatin1StringView("magento.cancel")},
     {IntentKind::ErpEntry, QLatin1StringView("erp.entry")},
+    {IntentKind::PayTraceCustomerUpdate, QLatin1StringView("paytrace.customer.update")},
+    {IntentKind::MagentoCustomerUpdate, QLatin1StringView("magento.customer.update")},
+    {IntentKind::PayTraceCustomerDelete, QLatin1StringView("paytrace.customer.delete")},
+    {IntentKind::PayTraceCustomerCard, QLatin1StringView("paytrace.customer.card")},
 }};
 
 constexpr std::array<std::pair<IntentState, QLatin1StringView>, 8> kStates{{
@@ -136,6 +140,19 @@ std::optional<IntentKind> kindFromName(QStringView name)
             return k;
     }
     return std::nullopt;
+}
+
+bool isCustomerKind(IntentKind kind)
+{
+    switch (kind) {
+    case IntentKind::PayTraceCustomerUpdate:
+    case IntentKind::MagentoCustomerUpdate:
+    case IntentKind::PayTraceCustomerDelete:
+    case IntentKind::PayTraceCustomerCard:
+        return true;
+    default:
+        return false;
+    }
 }
 
 bool movesMoney(IntentKind kind)

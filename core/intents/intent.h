@@ -23,10 +23,18 @@ enum class IntentKind {
     MagentoInvoice,     // "magento.invoice"
     MagentoCreditMemo,  // "magento.creditmemo"
     MagentoCancel,      // "magento.cancel"
-    ErpEntry            // "erp.entry"
+    ErpEntry,           // "erp.entry"
+    // The customer vault and Magento customers (docs/intents.md "Customers").
+    PayTraceCustomerUpdate, // "paytrace.customer.update"
+    MagentoCustomerUpdate,  // "magento.customer.update"
+    PayTraceCustomerDelete, // "paytrace.customer.delete"
+    PayTraceCustomerCard    // "paytrace.customer.card"
 };
 QString kindName(IntentKind kind);
 std::optional<IntentKind> kindFromName(QStringView name);
+// Whether the kind writes a customer record (vault profile or Magento customer) rather than
+// an order's money or documents: such intents have no order.
+bool isCustomerKind(IntentKind kind);
 // Whether the kind moves money at the gateway (its invariants are checked before planning and
 // again before sending).
 bool movesMoney(IntentKind kind);

@@ -60,6 +60,10 @@ QString kindInWords(IntentKind k)
     case IntentKind::MagentoCreditMemo: return tr("Magento credit memo");
     case IntentKind::MagentoCancel: return tr("Magento cancel");
     case IntentKind::ErpEntry: return tr("ERP journal entry");
+    case IntentKind::PayTraceCustomerUpdate: return tr("PayTrace vault profile update");
+    case IntentKind::MagentoCustomerUpdate: return tr("Magento customer update");
+    case IntentKind::PayTraceCustomerDelete: return tr("PayTrace vault profile delete");
+    case IntentKind::PayTraceCustomerCard: return tr("PayTrace card on file");
     }
     return intents::kindName(k);
 }

@@ -72,6 +72,7 @@ private Q_SLOTS:
     void transitionsThroughTheJournal_data();
     void transitionsThroughTheJournal();
     void naturalKeyIsPlannedOnce();
+    void customerKindsArePlannedWithoutAnOrder();
     void invalidNaturalKeysRefused_data();
     void invalidNaturalKeysRefused();
     void cardDataRefused_data();
@@ -397,6 +398,49 @@ void TestIntentJournal::naturalKeyIsPlannedOnce()
     QCOMPARE(found->value().id, first->intent.id);
     auto missing = m_journal->findByKey(u"refund:nope:1"_s);
     QVERIFY(missing.ok() && !missing->has_value());
+}
+
+void TestIntentJournal::customerKindsArePlannedWithoutAnOrder()
+{
+    // Names are stored: they must read back as the same kind, and none of them moves money.
+    const QList<std::pair<IntentKind, QString>> kinds = {
+        {IntentKind::PayTraceCustomerUpdate, u"paytrace.customer.update"_s},
+        {IntentKind::MagentoCustomerUpdate, u"magento.customer.update"_s},
+        {IntentKind::PayTraceCustomerDelete, u"paytrace.customer.delete"_s},
+        {IntentKind::PayTraceCustomerCard, u"paytrace.customer.card"_s},
+    };
+    for (const auto &[kind, name] : kinds) {
+        QCOMPARE(kindName(kind), name);
+        QCOMPARE(kindFromName(name), std::optional<IntentKind>(kind));
+        QVERIFY(isCustomerKind(kind));
+        QVERIFY(!movesMoney(kind));
+    }
+    QVERIFY(!isCustomerKind(IntentKind::PayTraceSale));
+
+    PlanRequest card;
+    card.kind = IntentKind::PayTraceCustomerCard;
+    card.naturalKey = u"customer:card:mage-17:1"_s;
+    card.payload = {{u"customer_id"_s, u"mage-17"_s}, {u"mode"_s, u"create"_s}, {u"magento_id"_s, u"17"_s},
+                    {u"card_type"_s, u"Visa"_s}, {u"last4"_s, u"4242"_s}, {u"exp_month"_s, 4},
+                    {u"exp_year"_s, 2027}, {u"reason"_s, u"phone order"_s}};
+    card.requestedBy = u"alice"_s;
+    auto planned = m_journal->plan(card);
+    QVERIFY2(planned.ok(), qPrintable(planned.ok() ? QString() : planned.error().toString()));
+    QVERIFY(!planned->intent.orderEntityId.has_value());
+    auto read = m_journal->get(planned->intent.id);
+    QVERIFY(read.ok());
+    QCOMPARE(read->kind, IntentKind::PayTraceCustomerCard);
+    QCOMPARE(read->payload.value(u"last4"_s).toString(), u"4242"_s);
+
+    // The ciphertext never rides in a payload, under any of PayTrace's key names.
+    for (const QString &key : {u"encrypted_number"_s, u"encrypted_csc"_s, u"credit_card"_s}) {
+        PlanRequest bad = card;
+        bad.naturalKey = u"customer:card:mage-17:2"_s;
+        bad.payload.insert(key, u"AbCdEf0123=="_s);
+        auto refused = m_journal->plan(bad);
+        QVERIFY2(!refused.ok(), qPrintable(key));
+        QCOMPARE(refused.error().code, u"intent.payload"_s);
+    }
 }
 
 void TestIntentJournal::invalidNaturalKeysRefused_data()
