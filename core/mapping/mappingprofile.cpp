@@ -262,7 +262,151 @@ Result<QMap<AccountRole, QString>> readAccounts(const Obj &o, bool requireAll)
     return out;
 }
 
+constexpr std::array kDirectionNames = {
+    std::pair{FieldDirection::MagentoWins, "magento"_L1},
+    std::pair{FieldDirection::PayTraceWins, "paytrace"_L1},
+    std::pair{FieldDirection::Ask, "ask"_L1},
+};
+
+// Magento's rule for attribute codes: a lowercase letter, then lowercase letters, digits and
+// '_', at most 60 characters.
+constexpr qsizetype kMaxAttributeCodeLength = 60;
+// PayTrace takes the merchant's own string as customer_id; kept short and plain so it reads
+// back the same in exports, URLs and the Magento attribute.
+constexpr qsizetype kMaxVaultTemplateLength = 40;
+
+Status checkCustomerRules(const CustomerRules &rules)
+{
+    static const QRegularExpression codeRe(u"^[a-z][a-z0-9_]*$"_s);
+    if (rules.attributeCode.isEmpty() || rules.attributeCode.size() > kMaxAttributeCodeLength
+        || !codeRe.match(rules.attributeCode).hasMatch())
+        return profileError(u"customers.attributeCode"_s,
+                            u"'%1' is not a Magento attribute code (a lowercase letter, then lowercase letters, "
+                            "digits or '_', at most %2 characters)"_s.arg(rules.attributeCode).arg(kMaxAttributeCodeLength));
+    const QString &tpl = rules.newVaultIdTemplate;
+    if (tpl.size() > kMaxVaultTemplateLength)
+        return profileError(u"customers.newVaultId"_s, u"is longer than %1 characters"_s.arg(kMaxVaultTemplateLength));
+    if (tpl.count(u"{id}"_s) != 1)
+        return profileError(u"customers.newVaultId"_s,
+                            u"'%1' must contain {id} (the Magento customer id) exactly once"_s.arg(tpl));
+    QString rest = tpl;
+    rest.remove(u"{id}"_s);
+    static const QRegularExpression plainRe(u"^[A-Za-z0-9_.-]*$"_s);
+    if (!plainRe.match(rest).hasMatch())
+        return profileError(u"customers.newVaultId"_s,
+                            u"'%1' may hold only letters, digits, '-', '_', '.' besides {id}"_s.arg(tpl));
+    return {};
+}
+
+Result<CustomerRules> readCustomerRules(const Obj &o)
+{
+    if (Status s = o.onlyKeys({"enabled"_L1, "attributeCode"_L1, "matchByEmail"_L1, "fields"_L1, "onMagentoDelete"_L1,
+                               "newVaultId"_L1, "expiryComment"_L1});
+        !s)
+        return s.error();
+    CustomerRules r;
+    for (auto [key, out] : {std::pair{"enabled"_L1, &r.enabled}, std::pair{"matchByEmail"_L1, &r.matchByEmail},
+                            std::pair{"expiryComment"_L1, &r.expiryComment}}) {
+        Result<bool> b = o.boolean(key, *out);
+        if (!b)
+            return b.error();
+        *out = *b;
+    }
+    if (o.has("attributeCode"_L1)) {
+        Result<QString> code = o.string("attributeCode"_L1);
+        if (!code)
+            return code.error();
+        r.attributeCode = *code;
+    }
+    if (o.has("newVaultId"_L1)) {
+        Result<QString> tpl = o.string("newVaultId"_L1);
+        if (!tpl)
+            return tpl.error();
+        r.newVaultIdTemplate = *tpl;
+    }
+    if (o.has("onMagentoDelete"_L1)) {
+        Result<QString> del = o.string("onMagentoDelete"_L1);
+        if (!del)
+            return del.error();
+        if (*del != "ask"_L1 && *del != "automatic"_L1)
+            return profileError(o.at(u"onMagentoDelete"), u"'%1' is not ask or automatic"_s.arg(*del));
+        r.deleteVaultAutomatically = *del == "automatic"_L1;
+    }
+    Result<Obj> fields = o.object("fields"_L1, false);
+    if (!fields)
+        return fields.error();
+    for (auto it = fields->raw().begin(); it != fields->raw().end(); ++it) {
+        const std::optional<CustomerField> field = customerFieldFromName(it.key());
+        if (!field)
+            return profileError(fields->at(it.key()), u"unknown customer field (known: name, email, billing, phone)"_s);
+        if (!it.value().isString())
+            return profileError(fields->at(it.key()), u"must be \"magento\", \"paytrace\" or \"ask\""_s);
+        const std::optional<FieldDirection> direction = fieldDirectionFromName(it.value().toString());
+        if (!direction)
+            return profileError(fields->at(it.key()), u"'%1' is not magento, paytrace or ask"_s.arg(it.value().toString()));
+        r.directions.insert(*field, *direction);
+    }
+    if (Status s = checkCustomerRules(r); !s)
+        return s.error();
+    return r;
+}
+
+QJsonObject customerRulesJson(const CustomerRules &r)
+{
+    QJsonObject fields;
+    for (CustomerField f : kCustomerFields)
+        fields.insert(customerFieldName(f), fieldDirectionName(r.direction(f)));
+    return QJsonObject{{u"enabled"_s, r.enabled},
+                       {u"attributeCode"_s, r.attributeCode},
+                       {u"matchByEmail"_s, r.matchByEmail},
+                       {u"fields"_s, fields},
+                       {u"onMagentoDelete"_s, r.deleteVaultAutomatically ? u"automatic"_s : u"ask"_s},
+                       {u"newVaultId"_s, r.newVaultIdTemplate},
+                       {u"expiryComment"_s, r.expiryComment}};
+}
+
 } // namespace
+
+QString fieldDirectionName(FieldDirection direction)
+{
+    for (const auto &[d, name] : kDirectionNames) {
+        if (d == direction)
+            return QString(name);
+    }
+    return {};
+}
+
+std::optional<FieldDirection> fieldDirectionFromName(QStringView name)
+{
+    for (const auto &[d, n] : kDirectionNames) {
+        if (name == n)
+            return d;
+    }
+    return std::nullopt;
+}
+
+QMap<CustomerField, FieldDirection> CustomerRules::defaultDirections()
+{
+    QMap<CustomerField, FieldDirection> out;
+    for (CustomerField f : kCustomerFields)
+        out.insert(f, FieldDirection::MagentoWins);
+    return out;
+}
+
+QString CustomerRules::vaultIdFor(qint64 magentoId) const
+{
+    QString id = newVaultIdTemplate;
+    return id.replace(u"{id}"_s, QString::number(magentoId));
+}
+
+Status MappingProfile::validateCustomers(const CustomerRules &rules)
+{
+    for (CustomerField f : kCustomerFields) {
+        if (!rules.directions.contains(f))
+            return profileError(u"customers.fields."_s + customerFieldName(f), u"is required"_s);
+    }
+    return checkCustomerRules(rules);
+}
 
 QString accountRoleName(AccountRole role)
 {
@@ -408,7 +552,7 @@ Result<MappingProfile> MappingProfile::fromJson(const QByteArray &json)
                              .arg(version.toInteger()));
 
     if (Status s = root.onlyKeys({"version"_L1, "name"_L1, "linkKey"_L1, "statusMap"_L1, "customStatuses"_L1,
-                                  "rules"_L1, "erpAccounts"_L1});
+                                  "rules"_L1, "erpAccounts"_L1, "customers"_L1});
         !s)
         return s.error();
 
@@ -656,6 +800,17 @@ Result<MappingProfile> MappingProfile::fromJson(const QByteArray &json)
             p.m_accounts.perCurrency.insert(it.key(), *accounts);
         }
     }
+
+    // customers: optional (documents written before it existed hold the defaults)
+    {
+        Result<Obj> cu = root.object("customers"_L1, false);
+        if (!cu)
+            return cu.error();
+        Result<CustomerRules> rules = readCustomerRules(*cu);
+        if (!rules)
+            return rules.error();
+        p.m_customers = *rules;
+    }
     return p;
 }
 
@@ -701,7 +856,8 @@ QByteArray MappingProfile::toJson() const
                      {u"customStatuses"_s, custom},
                      {u"rules"_s, rules},
                      {u"erpAccounts"_s, QJsonObject{{u"default"_s, accountsJson(m_accounts.defaults)},
-                                                    {u"perCurrency"_s, per}}}};
+                                                    {u"perCurrency"_s, per}}},
+                     {u"customers"_s, customerRulesJson(m_customers)}};
     return QJsonDocument(root).toJson(QJsonDocument::Indented);
 }
 
@@ -848,7 +1004,8 @@ bool operator==(const MappingProfile &a, const MappingProfile &b)
             && x.fallback.timeWindowMinutes == y.fallback.timeWindowMinutes && x.fallback.matchLast4 == y.fallback.matchLast4;
     };
     return a.m_name == b.m_name && sameLink(a.m_linkKey, b.m_linkKey) && a.m_statusMap == b.m_statusMap
-        && a.m_customStatuses == b.m_customStatuses && a.m_rules == b.m_rules && a.m_accounts == b.m_accounts;
+        && a.m_customStatuses == b.m_customStatuses && a.m_rules == b.m_rules && a.m_accounts == b.m_accounts
+        && a.m_customers == b.m_customers;
 }
 
 } // namespace pb::mapping

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "mapping/transform.h"
+#include "model/customer.h"
 #include "model/transaction.h"
 #include "money/money.h"
 #include "util/result.h"
@@ -98,6 +99,36 @@ struct Rules
     friend bool operator==(const Rules &, const Rules &) = default;
 };
 
+// Which side's value a kept-in-step customer field takes (docs/customers-sync.md): on a
+// conflict (both sides changed since the last sync) Magento's or PayTrace's value is written
+// to the other side, or, with Ask, the conflict waits for a person. A change made on one side
+// only reaches the other side with MagentoWins and PayTraceWins; with Ask it waits too.
+enum class FieldDirection { MagentoWins, PayTraceWins, Ask };
+QString fieldDirectionName(FieldDirection direction); // "magento", "paytrace", "ask"
+std::optional<FieldDirection> fieldDirectionFromName(QStringView name);
+
+// The "customers" section: how Magento customers and PayTrace vault profiles are linked and
+// kept in step. Optional in documents; absent means these defaults.
+struct CustomerRules
+{
+    bool enabled = true;
+    QString attributeCode = QStringLiteral("paytrace_customer_id"); // Magento customer attribute holding the vault id
+    bool matchByEmail = true;
+    QMap<CustomerField, FieldDirection> directions = defaultDirections(); // every field
+    bool deleteVaultAutomatically = false; // "onMagentoDelete": "automatic" (true) or "ask"
+    QString newVaultIdTemplate = QStringLiteral("mage-{id}"); // the vault id PayBridge gives a new profile
+    bool expiryComment = false;
+
+    FieldDirection direction(CustomerField field) const
+    {
+        return directions.value(field, FieldDirection::MagentoWins);
+    }
+    // The vault id for a new profile of Magento customer `magentoId`.
+    QString vaultIdFor(qint64 magentoId) const;
+    static QMap<CustomerField, FieldDirection> defaultDirections();
+    friend bool operator==(const CustomerRules &, const CustomerRules &) = default;
+};
+
 // Roles of ledger accounts. The JSON keys are the role names.
 enum class AccountRole { Receivables, Clearing, Cash, Sales, Refunds, Chargebacks, Fees, WriteOffs };
 inline constexpr std::array kAccountRoles = {AccountRole::Receivables, AccountRole::Clearing, AccountRole::Cash,
@@ -171,6 +202,12 @@ public:
     const QList<CustomStatus> &customStatuses() const { return m_customStatuses; }
     const Rules &rules() const { return m_rules; }
     const ErpAccounts &erpAccounts() const { return m_accounts; }
+    const CustomerRules &customers() const { return m_customers; }
+    // For the Mapping page's Customers tab. Kept as given: validateCustomers() says what
+    // fromJson would refuse, and saving a document checks it again.
+    void setCustomers(const CustomerRules &rules) { m_customers = rules; }
+    // Errors name the key as in documents ("customers.newVaultId").
+    static Status validateCustomers(const CustomerRules &rules);
 
     static QStringList gatewayStatusKeys();   // the nine status-map keys (charged_back optional in documents)
     // The Magento states an order can be in when that payment event happens (docs/magento.md
@@ -189,6 +226,7 @@ private:
     QList<CustomStatus> m_customStatuses;
     Rules m_rules;
     ErpAccounts m_accounts;
+    CustomerRules m_customers;
 };
 
 } // namespace pb::mapping

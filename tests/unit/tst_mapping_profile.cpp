@@ -217,6 +217,114 @@ private slots:
                                    << u"true or false"_s;
         QTest::newRow("rule missing") << mutated(u"rules.creditMemoRefund"_s, QJsonValue::Undefined)
                                       << u"rules.creditMemoRefund"_s << u"is required"_s;
+        QTest::newRow("customers direction") << mutated(u"customers.fields.phone"_s, u"both"_s)
+                                             << u"customers.fields.phone"_s << u"'both' is not magento, paytrace or ask"_s;
+        QTest::newRow("customers direction type") << mutated(u"customers.fields.name"_s, true)
+                                                  << u"customers.fields.name"_s << u"must be"_s;
+        QTest::newRow("customers field") << mutated(u"customers.fields.fax"_s, u"ask"_s)
+                                         << u"customers.fields.fax"_s << u"unknown customer field"_s;
+        QTest::newRow("customers typo") << mutated(u"customers.matchByMail"_s, true)
+                                        << u"customers.matchByMail"_s << u"unknown key"_s;
+        QTest::newRow("customers not object") << mutated(u"customers"_s, u"on"_s) << u"customers"_s << u"must be an object"_s;
+        QTest::newRow("customers bool") << mutated(u"customers.enabled"_s, u"yes"_s) << u"customers.enabled"_s
+                                        << u"true or false"_s;
+        QTest::newRow("customers delete") << mutated(u"customers.onMagentoDelete"_s, u"never"_s)
+                                          << u"customers.onMagentoDelete"_s << u"'never' is not ask or automatic"_s;
+        QTest::newRow("customers attribute") << mutated(u"customers.attributeCode"_s, u"PayTrace-ID"_s)
+                                             << u"customers.attributeCode"_s << u"not a Magento attribute code"_s;
+        QTest::newRow("customers attribute empty") << mutated(u"customers.attributeCode"_s, u""_s)
+                                                   << u"customers.attributeCode"_s << u"not a Magento attribute code"_s;
+        QTest::newRow("customers vault id without id") << mutated(u"customers.newVaultId"_s, u"mage-"_s)
+                                                       << u"customers.newVaultId"_s << u"must contain {id}"_s;
+        QTest::newRow("customers vault id twice") << mutated(u"customers.newVaultId"_s, u"{id}-{id}"_s)
+                                                  << u"customers.newVaultId"_s << u"exactly once"_s;
+        QTest::newRow("customers vault id space") << mutated(u"customers.newVaultId"_s, u"mage {id}"_s)
+                                                  << u"customers.newVaultId"_s << u"only letters"_s;
+        QTest::newRow("customers vault id long")
+            << mutated(u"customers.newVaultId"_s, QString(QString(40, u'x') + u"{id}"_s)) << u"customers.newVaultId"_s
+            << u"longer than 40"_s;
+    }
+
+    void customerRules()
+    {
+        // The default: linking on, every field Magento's, deletion asks.
+        const CustomerRules d = MappingProfile::defaults().customers();
+        QVERIFY(d.enabled);
+        QCOMPARE(d.attributeCode, u"paytrace_customer_id"_s);
+        QVERIFY(d.matchByEmail);
+        for (CustomerField f : kCustomerFields)
+            QCOMPARE(d.direction(f), FieldDirection::MagentoWins);
+        QVERIFY(!d.deleteVaultAutomatically);
+        QCOMPARE(d.vaultIdFor(42), u"mage-42"_s);
+        QVERIFY(!d.expiryComment);
+        QCOMPARE(d, CustomerRules{});
+
+        // A document without the section (written before it existed) reads as the defaults.
+        const auto old = MappingProfile::fromJson(mutated(u"customers"_s, QJsonValue::Undefined));
+        QVERIFY(old.ok());
+        QCOMPARE(old->customers(), CustomerRules{});
+        QCOMPARE(*old, MappingProfile::defaults());
+        // So does an empty one, and a field left out is "magento".
+        const auto partial = MappingProfile::fromJson(
+            mutated(u"customers"_s, QJsonObject{{u"fields"_s, QJsonObject{{u"phone"_s, u"paytrace"_s}}}}));
+        QVERIFY2(partial.ok(), qPrintable(partial.ok() ? QString() : partial.error().toString()));
+        QCOMPARE(partial->customers().direction(CustomerField::Phone), FieldDirection::PayTraceWins);
+        QCOMPARE(partial->customers().direction(CustomerField::Billing), FieldDirection::MagentoWins);
+        QCOMPARE(partial->customers().attributeCode, u"paytrace_customer_id"_s);
+
+        // Every key set differently round-trips through toJson.
+        QJsonObject o = defaultJson();
+        o.insert(u"customers"_s, QJsonObject{{u"enabled"_s, false},
+                                             {u"attributeCode"_s, u"pt_vault_id"_s},
+                                             {u"matchByEmail"_s, false},
+                                             {u"fields"_s, QJsonObject{{u"name"_s, u"ask"_s},
+                                                                       {u"email"_s, u"paytrace"_s},
+                                                                       {u"billing"_s, u"ask"_s},
+                                                                       {u"phone"_s, u"magento"_s}}},
+                                             {u"onMagentoDelete"_s, u"automatic"_s},
+                                             {u"newVaultId"_s, u"shop1.{id}"_s},
+                                             {u"expiryComment"_s, true}});
+        const auto custom = MappingProfile::fromJson(QJsonDocument(o).toJson());
+        QVERIFY2(custom.ok(), qPrintable(custom.ok() ? QString() : custom.error().toString()));
+        const CustomerRules &c = custom->customers();
+        QVERIFY(!c.enabled);
+        QCOMPARE(c.attributeCode, u"pt_vault_id"_s);
+        QVERIFY(!c.matchByEmail);
+        QCOMPARE(c.direction(CustomerField::Name), FieldDirection::Ask);
+        QCOMPARE(c.direction(CustomerField::Email), FieldDirection::PayTraceWins);
+        QCOMPARE(c.direction(CustomerField::Billing), FieldDirection::Ask);
+        QCOMPARE(c.direction(CustomerField::Phone), FieldDirection::MagentoWins);
+        QVERIFY(c.deleteVaultAutomatically);
+        QCOMPARE(c.vaultIdFor(7), u"shop1.7"_s);
+        QVERIFY(c.expiryComment);
+        QVERIFY(!(*custom == MappingProfile::defaults()));
+        const auto again = MappingProfile::fromJson(custom->toJson());
+        QVERIFY(again.ok());
+        QCOMPARE(*again, *custom);
+        QCOMPARE(QJsonDocument::fromJson(again->toJson()).object().value(u"customers"_s).toObject(),
+                 o.value(u"customers"_s).toObject());
+
+        // The Mapping page's setter, and the same checks as a document gets.
+        MappingProfile p = MappingProfile::defaults();
+        CustomerRules r = p.customers();
+        r.directions[CustomerField::Billing] = FieldDirection::PayTraceWins;
+        r.newVaultIdTemplate = u"cust_{id}"_s;
+        QVERIFY(MappingProfile::validateCustomers(r).ok());
+        p.setCustomers(r);
+        QCOMPARE(p.customers(), r);
+        const auto saved = MappingProfile::fromJson(p.toJson());
+        QVERIFY(saved.ok());
+        QCOMPARE(saved->customers().direction(CustomerField::Billing), FieldDirection::PayTraceWins);
+        QCOMPARE(saved->customers().vaultIdFor(3), u"cust_3"_s);
+        r.newVaultIdTemplate = u"cust"_s;
+        QCOMPARE(MappingProfile::validateCustomers(r).error().field, u"customers.newVaultId"_s);
+        r.newVaultIdTemplate = u"cust_{id}"_s;
+        r.directions.remove(CustomerField::Phone);
+        QCOMPARE(MappingProfile::validateCustomers(r).error().field, u"customers.fields.phone"_s);
+
+        QCOMPARE(fieldDirectionName(FieldDirection::PayTraceWins), u"paytrace"_s);
+        QCOMPARE(fieldDirectionFromName(u"ask").value(), FieldDirection::Ask);
+        QVERIFY(!fieldDirectionFromName(u"Magento"));
     }
 
     void badProfiles()
