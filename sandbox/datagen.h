@@ -4,6 +4,9 @@
 
 namespace pb::sandbox {
 
+// The Magento customer attribute that holds the PayTrace vault customer_id.
+inline const QString kVaultAttributeCode = QStringLiteral("paytrace_customer_id");
+
 struct SandboxCredentials
 {
     QString paytraceUsername;
@@ -32,7 +35,10 @@ struct GeneratedData
     QList<MagentoOrder> orders;             // by entity_id (creation order)
     QList<PayTraceTransaction> transactions; // by transaction id (creation order), unsettled:
                                              // PayTraceState settles them when it loads them
-    QList<PayTraceCustomer> customers;       // vault profiles referenced by transactions
+    QList<PayTraceCustomer> customers;       // vault profiles (vaultgen.h describes the mix)
+    // Magento customers that already carry their vault link: (customer id, vault customer_id)
+    // as the value of the custom attribute kVaultAttributeCode.
+    QList<std::pair<qint64, QString>> customerVaultLinks;
     qint64 firstBatchNumber = 0;
     qint64 nextTransactionId = 0;
     qint64 sharedUpdatedAt = 0;              // the updated_at many orders share (mass action)

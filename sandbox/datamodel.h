@@ -292,12 +292,37 @@ struct MagentoCustomer
 {
     qint64 id = 0;
     qint64 groupId = 1;
+    qint64 websiteId = 1;
+    qint64 storeId = 1;
     QString email;
     QString firstname;
     QString lastname;
+    // Optional scalar fields of CustomerInterface a PUT may carry (omitted when empty).
+    QString middlename;
+    QString prefix;
+    QString suffix;
+    QString dob;
+    QString taxvat;
+    int gender = -1;          // -1: omitted
+    int disableAutoGroupChange = 0;
+    QString createdIn = QStringLiteral("Default Store View");
     qint64 createdAt = 0;
     qint64 updatedAt = 0;
-    MagentoAddress address;   // the default billing and shipping address (id = customer id)
+    // Addresses (entityId = address id, parentId = customer id); default billing/shipping are
+    // address ids, 0 for none (printed as strings, as Magento does).
+    QList<MagentoAddress> addresses;
+    qint64 defaultBilling = 0;
+    qint64 defaultShipping = 0;
+    // custom_attributes: (attribute_code, value) for attributes the store defines only.
+    QList<std::pair<QString, QString>> customAttributes;
+    QString customAttribute(const QString &code) const
+    {
+        for (const auto &[c, v] : customAttributes) {
+            if (c == code)
+                return v;
+        }
+        return {};
+    }
 };
 
 // One document the simulated store created because of an API call (the admin ledger).

@@ -754,49 +754,81 @@ void writeMagentoTransaction(JsonWriter &w, const MagentoTransaction &t, const Q
 
 void writeMagentoCustomer(JsonWriter &w, const MagentoCustomer &c)
 {
-    const QString addressId = QString::number(c.address.entityId);
     w.beginObject();
     w.field("id", c.id);
     w.field("group_id", c.groupId);
-    w.field("default_billing", addressId);
-    w.field("default_shipping", addressId);
+    // Address ids as strings (CustomerInterface::getDefaultBilling returns a string).
+    if (c.defaultBilling)
+        w.field("default_billing", QString::number(c.defaultBilling));
+    if (c.defaultShipping)
+        w.field("default_shipping", QString::number(c.defaultShipping));
     w.fieldLatin1("created_at", magentoTime(c.createdAt));
     w.fieldLatin1("updated_at", magentoTime(c.updatedAt));
-    w.fieldLatin1("created_in", "Default Store View");
+    w.field("created_in", c.createdIn);
+    if (!c.dob.isEmpty())
+        w.field("dob", c.dob);
     w.field("email", c.email);
     w.field("firstname", c.firstname);
     w.field("lastname", c.lastname);
-    w.fieldInt("store_id", 1);
-    w.fieldInt("website_id", 1);
+    if (!c.middlename.isEmpty())
+        w.field("middlename", c.middlename);
+    if (!c.prefix.isEmpty())
+        w.field("prefix", c.prefix);
+    if (!c.suffix.isEmpty())
+        w.field("suffix", c.suffix);
+    if (c.gender >= 0)
+        w.fieldInt("gender", c.gender);
+    w.field("store_id", c.storeId);
+    if (!c.taxvat.isEmpty())
+        w.field("taxvat", c.taxvat);
+    w.field("website_id", c.websiteId);
     w.key("addresses");
     w.beginArray();
-    const MagentoAddress &a = c.address;
-    w.beginObject();
-    w.field("id", a.entityId);
-    w.field("customer_id", c.id);
-    w.key("region");
-    w.beginObject();
-    w.field("region_code", a.regionCode.isEmpty() ? a.region : a.regionCode);
-    w.field("region", a.region);
-    w.fieldInt("region_id", a.regionId);
-    w.endObject();
-    w.fieldInt("region_id", a.regionId);
-    w.field("country_id", a.countryId);
-    w.key("street");
-    w.beginArray();
-    for (const QString &line : a.street)
-        w.string(line);
+    for (const MagentoAddress &a : c.addresses) {
+        w.beginObject();
+        w.field("id", a.entityId);
+        w.field("customer_id", c.id);
+        w.key("region");
+        w.beginObject();
+        w.field("region_code", a.regionCode.isEmpty() ? a.region : a.regionCode);
+        w.field("region", a.region);
+        w.fieldInt("region_id", a.regionId);
+        w.endObject();
+        w.fieldInt("region_id", a.regionId);
+        w.field("country_id", a.countryId);
+        w.key("street");
+        w.beginArray();
+        for (const QString &line : a.street)
+            w.string(line);
+        w.endArray();
+        if (!a.company.isEmpty())
+            w.field("company", a.company);
+        w.field("telephone", a.telephone);
+        w.field("postcode", a.postcode);
+        w.field("city", a.city);
+        w.field("firstname", a.firstname);
+        w.field("lastname", a.lastname);
+        // Only the default addresses carry the flags (customers_search.response.json).
+        if (a.entityId == c.defaultShipping)
+            w.fieldBool("default_shipping", true);
+        if (a.entityId == c.defaultBilling)
+            w.fieldBool("default_billing", true);
+        w.endObject();
+    }
     w.endArray();
-    w.field("telephone", a.telephone);
-    w.field("postcode", a.postcode);
-    w.field("city", a.city);
-    w.field("firstname", a.firstname);
-    w.field("lastname", a.lastname);
-    w.fieldBool("default_shipping", true);
-    w.fieldBool("default_billing", true);
-    w.endObject();
-    w.endArray();
-    w.fieldInt("disable_auto_group_change", 0);
+    w.fieldInt("disable_auto_group_change", c.disableAutoGroupChange);
+    // Present only when the customer has values for custom attributes, as Magento prints them.
+    if (!c.customAttributes.isEmpty()) {
+        w.key("custom_attributes");
+        w.beginArray();
+        for (const auto &[code, value] : c.customAttributes) {
+            w.beginObject();
+            w.field("attribute_code", code);
+            w.field("value", value);
+            w.endObject();
+        }
+        w.endArray();
+    }
     w.endObject();
 }
 

@@ -4,6 +4,7 @@
 
 #include <QRandomGenerator>
 #include <QRegularExpression>
+#include <QSet>
 
 #include <algorithm>
 
@@ -295,9 +296,15 @@ void MagentoSales::seed(const std::vector<MagentoOrder> &orders)
             // Registered some weeks before the first order (deterministic from the id).
             c.createdAt = o.createdAt - 86400 * (1 + o.customerId % 200) - 3600 * (o.customerId % 23);
             c.updatedAt = c.createdAt;
-            c.address = o.billingAddress;
-            c.address.entityId = c.id;
-            c.address.parentId = c.id;
+            // The address book starts with the first order's billing address (id = customer id).
+            MagentoAddress a = o.billingAddress;
+            a.entityId = c.id;
+            a.parentId = c.id;
+            a.addressType.clear();
+            a.company.clear();
+            c.addresses = {a};
+            c.defaultBilling = c.id;
+            c.defaultShipping = c.id;
             m_customerIndex.insert(c.id, int(m_customers.size()));
             m_customers.push_back(c);
         }
@@ -438,6 +445,7 @@ void MagentoSales::seed(const std::vector<MagentoOrder> &orders)
     m_customerIndex.clear();
     for (int i = 0; i < int(m_customers.size()); ++i)
         m_customerIndex.insert(m_customers[size_t(i)].id, i);
+    m_nextAddressId = m_customers.empty() ? 1 : m_customers.back().id + 1;
     m_nextHistoryId = maxHistory + 1;
 }
 
@@ -514,6 +522,132 @@ const MagentoCustomer *MagentoSales::findCustomer(qint64 id) const
 {
     const auto it = m_customerIndex.constFind(id);
     return it == m_customerIndex.cend() ? nullptr : &m_customers[size_t(*it)];
+}
+
+// ---- customers -----------------------------------------------------------------------------
+
+namespace {
+
+// What Magento's e-mail validator accepts, roughly: one @, no spaces, a dotted domain whose last
+// label is at least two letters.
+bool plausibleEmail(const QString &email)
+{
+    static const QRegularExpression re(u"^[^@\\s]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\\.[A-Za-z]{2,}$"_s);
+    return re.match(email).hasMatch();
+}
+
+} // namespace
+
+void MagentoSales::defineCustomerAttribute(const QString &code)
+{
+    if (!m_customerAttributes.contains(code))
+        m_customerAttributes.append(code);
+}
+
+void MagentoSales::undefineCustomerAttribute(const QString &code)
+{
+    m_customerAttributes.removeAll(code);
+    for (MagentoCustomer &c : m_customers) {
+        c.customAttributes.removeIf([&](const std::pair<QString, QString> &a) { return a.first == code; });
+    }
+}
+
+void MagentoSales::seedCustomerAttribute(qint64 customerId, const QString &code, const QString &value)
+{
+    const auto it = m_customerIndex.constFind(customerId);
+    if (it == m_customerIndex.cend() || !m_customerAttributes.contains(code))
+        return;
+    MagentoCustomer &c = m_customers[size_t(*it)];
+    c.customAttributes.removeIf([&](const std::pair<QString, QString> &a) { return a.first == code; });
+    c.customAttributes.append({code, value});
+}
+
+std::optional<MagentoError> MagentoSales::saveCustomer(MagentoCustomer customer, qint64 now, MagentoCustomer *saved)
+{
+    const auto it = m_customerIndex.constFind(customer.id);
+    if (it == m_customerIndex.cend()) // CustomerRepository::getById inside save
+        return magentoError(404, u"No such entity with %fieldName = %fieldValue"_s,
+                            {{u"fieldName"_s, u"customerId"_s}, {u"fieldValue"_s, QString::number(customer.id)}});
+    MagentoCustomer &stored = m_customers[size_t(*it)];
+    // CustomerRepository checks the e-mail first, then the EAV validator the attributes (labels).
+    if (customer.email.trimmed().isEmpty())
+        return magentoError(400, u"The customer email is missing. Enter and try again."_s);
+    if (customer.websiteId <= 0)
+        return magentoError(400, u"\"Associate to Website\" is a required value."_s);
+    if (!plausibleEmail(customer.email.trimmed()))
+        return magentoError(400, u"\"Email\" is not a valid email address."_s);
+    QStringList missing;
+    if (customer.firstname.trimmed().isEmpty())
+        missing << u"\"First Name\" is a required value."_s;
+    if (customer.lastname.trimmed().isEmpty())
+        missing << u"\"Last Name\" is a required value."_s;
+    if (!missing.isEmpty())
+        return magentoError(400, missing.join(u'\n'));
+    customer.email = customer.email.trimmed();
+    for (const MagentoCustomer &other : m_customers) {
+        if (other.id != customer.id && other.websiteId == customer.websiteId
+            && other.email.compare(customer.email, Qt::CaseInsensitive) == 0)
+            return magentoError(400, u"A customer with the same email address already exists in an associated website."_s);
+    }
+    // Addresses: the body's list replaces the book; ids the customer owns are kept, others new.
+    QSet<qint64> owned;
+    for (const MagentoAddress &a : stored.addresses)
+        owned.insert(a.entityId);
+    for (MagentoAddress &a : customer.addresses) {
+        const qint64 asked = a.entityId;
+        if (!owned.contains(a.entityId))
+            a.entityId = m_nextAddressId++;
+        a.parentId = customer.id;
+        // default_billing / default_shipping may name an address by its body id.
+        if (asked != a.entityId) {
+            if (customer.defaultBilling == asked && asked != 0)
+                customer.defaultBilling = a.entityId;
+            if (customer.defaultShipping == asked && asked != 0)
+                customer.defaultShipping = a.entityId;
+        }
+    }
+    const auto known = [&](qint64 id) {
+        for (const MagentoAddress &a : customer.addresses) {
+            if (a.entityId == id)
+                return true;
+        }
+        return false;
+    };
+    if (!known(customer.defaultBilling))
+        customer.defaultBilling = 0;
+    if (!known(customer.defaultShipping))
+        customer.defaultShipping = 0;
+    // Attribute codes the store does not define are dropped without a word.
+    customer.customAttributes.removeIf([&](const std::pair<QString, QString> &a) { return !m_customerAttributes.contains(a.first); });
+    customer.createdAt = stored.createdAt;
+    customer.createdIn = stored.createdIn;
+    customer.updatedAt = std::max(now, stored.updatedAt);
+    stored = customer;
+    *saved = stored;
+    return std::nullopt;
+}
+
+bool MagentoSales::putCustomer(const MagentoCustomer &customer, qint64 now)
+{
+    const auto it = m_customerIndex.constFind(customer.id);
+    if (it == m_customerIndex.cend())
+        return false;
+    MagentoCustomer &stored = m_customers[size_t(*it)];
+    stored = customer;
+    stored.updatedAt = std::max(now, customer.updatedAt);
+    return true;
+}
+
+bool MagentoSales::deleteCustomer(qint64 id)
+{
+    const auto it = m_customerIndex.constFind(id);
+    if (it == m_customerIndex.cend())
+        return false;
+    m_customers.erase(m_customers.begin() + *it);
+    m_customerIndex.clear();
+    for (int i = 0; i < int(m_customers.size()); ++i)
+        m_customerIndex.insert(m_customers[size_t(i)].id, i);
+    return true;
 }
 
 // ---- invoice -------------------------------------------------------------------------------------

@@ -141,6 +141,22 @@ public:
     const MagentoTransaction *findTransaction(qint64 id) const;
     const MagentoCustomer *findCustomer(qint64 id) const;
 
+    // Customer attributes the store defines besides the system ones (user-defined EAV
+    // attributes). Values of other codes are dropped when a customer is saved, as Magento does.
+    bool customerAttributeDefined(const QString &code) const { return m_customerAttributes.contains(code); }
+    void defineCustomerAttribute(const QString &code);
+    void undefineCustomerAttribute(const QString &code); // drops the values too
+    // Seeded values (the generated vault links): no updated_at change.
+    void seedCustomerAttribute(qint64 customerId, const QString &code, const QString &value);
+    // CustomerRepository::save of an existing customer: validates like Magento (required
+    // fields, e-mail format, e-mail unique per website), drops undefined custom attributes,
+    // numbers new addresses, keeps created_at and sets updated_at = now. On success *saved is
+    // the stored customer.
+    std::optional<MagentoError> saveCustomer(MagentoCustomer customer, qint64 now, MagentoCustomer *saved);
+    // Stores a customer as given (admin edits for tests; no validation), updated_at = now.
+    bool putCustomer(const MagentoCustomer &customer, qint64 now);
+    bool deleteCustomer(qint64 id);
+
     // Column lookup for searchCriteria; false when the table has no such column.
     static bool invoiceColumn(const MagentoInvoice &v, const QString &field, MagentoColumn *out);
     static bool creditmemoColumn(const MagentoCreditmemo &v, const QString &field, MagentoColumn *out);
@@ -161,6 +177,8 @@ private:
     QHash<qint64, int> m_invoiceIndex;
     QHash<qint64, int> m_creditmemoIndex;
     QHash<qint64, int> m_customerIndex;
+    QStringList m_customerAttributes{QStringLiteral("paytrace_customer_id")};
+    qint64 m_nextAddressId = 1;
     QList<MagentoDocument> m_documents;
     qint64 m_nextHistoryId = 1;
     qint64 m_nextCommentId = 1;

@@ -72,7 +72,7 @@ bool parseFields(const QList<QPair<QByteArray, QByteArray>> &query, FieldSelecti
 enum class RouteId {
     OrdersList, OrderGet, OrderStatuses, OrderCommentsList, OrderCommentAdd, OrderHold, OrderUnhold, OrderCancel,
     OrderInvoice, OrderRefund, InvoicesList, InvoiceGet, InvoiceRefund, CreditmemosList, CreditmemoGet,
-    TransactionsList, TransactionGet, CustomersSearch, CustomerGet, StoreConfigs,
+    TransactionsList, TransactionGet, CustomersSearch, CustomerGet, CustomerPut, CustomerDelete, AttributeMetadata, StoreConfigs,
 };
 
 struct RouteDef
@@ -104,6 +104,9 @@ const RouteDef kRoutes[] = {
     {"GET", "/transactions/:id", u"Magento_Sales::transactions_fetch", RouteId::TransactionGet},
     {"GET", "/customers/search", u"Magento_Customer::customer", RouteId::CustomersSearch},
     {"GET", "/customers/:customerId", u"Magento_Customer::customer", RouteId::CustomerGet},
+    {"PUT", "/customers/:customerId", u"Magento_Customer::manage", RouteId::CustomerPut},
+    {"DELETE", "/customers/:customerId", u"Magento_Customer::delete", RouteId::CustomerDelete},
+    {"GET", "/attributeMetadata/customer/attribute/:attributeCode", u"Magento_Customer::customer", RouteId::AttributeMetadata},
     // Declared anonymous, but anonymous guest access is off by default, so the token's ACL decides
     // (magento.md §2, §3.7).
     {"GET", "/store/storeConfigs", u"Magento_Backend::store", RouteId::StoreConfigs},
@@ -451,6 +454,257 @@ QByteArray scalarInt(qint64 v)
     return QByteArray::number(v);
 }
 
+// ---- customers ------------------------------------------------------------------------------------
+
+const QString kCustomerNs = u"Magento\\Customer\\Api\\Data\\"_s;
+
+bool optionalText(const QJsonObject &o, const QString &key, QString *out, MagentoError *error)
+{
+    const QJsonValue v = o.value(key);
+    if (v.isUndefined() || v.isNull())
+        return true;
+    return toText(v, out, error);
+}
+
+bool parseAddress(const QJsonValue &v, MagentoAddress *a, MagentoError *error)
+{
+    QJsonObject o;
+    if (!checkObject(v, kCustomerNs + u"AddressInterface"_s,
+                     {u"id"_s, u"customer_id"_s, u"region"_s, u"region_id"_s, u"country_id"_s, u"street"_s, u"company"_s,
+                      u"telephone"_s, u"fax"_s, u"postcode"_s, u"city"_s, u"firstname"_s, u"lastname"_s, u"middlename"_s,
+                      u"prefix"_s, u"suffix"_s, u"vat_id"_s, u"default_shipping"_s, u"default_billing"_s,
+                      u"extension_attributes"_s, u"custom_attributes"_s},
+                     {}, &o, error))
+        return false;
+    if (o.contains(u"id"_s) && !o.value(u"id"_s).isNull() && !toInt(o.value(u"id"_s), &a->entityId, error))
+        return false;
+    const QJsonValue region = o.value(u"region"_s);
+    if (!region.isUndefined() && !region.isNull()) {
+        QJsonObject r;
+        if (!checkObject(region, kCustomerNs + u"RegionInterface"_s,
+                         {u"region_code"_s, u"region"_s, u"region_id"_s, u"extension_attributes"_s}, {}, &r, error))
+            return false;
+        if (!optionalText(r, u"region_code"_s, &a->regionCode, error) || !optionalText(r, u"region"_s, &a->region, error))
+            return false;
+        qint64 rid = 0;
+        if (r.contains(u"region_id"_s) && !r.value(u"region_id"_s).isNull() && !toInt(r.value(u"region_id"_s), &rid, error))
+            return false;
+        a->regionId = int(rid);
+    }
+    if (o.contains(u"region_id"_s) && !o.value(u"region_id"_s).isNull()) {
+        qint64 rid = 0;
+        if (!toInt(o.value(u"region_id"_s), &rid, error))
+            return false;
+        a->regionId = int(rid);
+    }
+    const QJsonValue street = o.value(u"street"_s);
+    if (!street.isUndefined() && !street.isNull()) {
+        if (!street.isArray()) {
+            *error = typeError(valueText(street), u"string[]"_s);
+            return false;
+        }
+        for (const QJsonValue &line : street.toArray()) {
+            QString text;
+            if (!toText(line, &text, error))
+                return false;
+            a->street.append(text);
+        }
+    }
+    for (const auto &[key, target] : {std::pair{u"country_id"_s, &a->countryId}, std::pair{u"company"_s, &a->company},
+                                      std::pair{u"telephone"_s, &a->telephone}, std::pair{u"postcode"_s, &a->postcode},
+                                      std::pair{u"city"_s, &a->city}, std::pair{u"firstname"_s, &a->firstname},
+                                      std::pair{u"lastname"_s, &a->lastname}}) {
+        if (!optionalText(o, key, target, error))
+            return false;
+    }
+    // Address validation (AbstractAddress::validate): the fields every country needs.
+    for (const auto &[key, label] : {std::pair{u"firstname"_s, u"firstname"_s}, std::pair{u"lastname"_s, u"lastname"_s},
+                                     std::pair{u"street"_s, u"street"_s}, std::pair{u"city"_s, u"city"_s},
+                                     std::pair{u"telephone"_s, u"telephone"_s}, std::pair{u"country_id"_s, u"countryId"_s}}) {
+        const bool empty = key == u"street" ? (a->street.isEmpty() || a->street.first().trimmed().isEmpty())
+                                            : o.value(key).toVariant().toString().trimmed().isEmpty();
+        if (empty) {
+            *error = magentoError(400, u"\"%fieldName\" is required. Enter and try again."_s, {{u"fieldName"_s, label}});
+            return false;
+        }
+    }
+    return true;
+}
+
+// The body of PUT /V1/customers/:customerId: {"customer": CustomerInterface}. The path id is the
+// customer's id; a body id that names another customer is refused (the sandbox's wording).
+bool parseCustomerBody(const QJsonObject &body, qint64 pathId, MagentoCustomer *c, MagentoError *error)
+{
+    const QJsonValue v = body.value(u"customer"_s);
+    if (v.isUndefined() || v.isNull()) {
+        *error = required(u"customer"_s);
+        return false;
+    }
+    for (auto it = body.begin(); it != body.end(); ++it) {
+        if (it.key() != u"customer" && it.key() != u"passwordHash" && it.key() != u"password_hash") {
+            *error = magentoError(400, u"\"%fieldName\" is not expected. Verify and try again."_s, {{u"fieldName"_s, it.key()}});
+            return false;
+        }
+    }
+    QJsonObject o;
+    if (!checkObject(v, kCustomerNs + u"CustomerInterface"_s,
+                     {u"id"_s, u"group_id"_s, u"default_billing"_s, u"default_shipping"_s, u"confirmation"_s, u"created_at"_s,
+                      u"updated_at"_s, u"created_in"_s, u"dob"_s, u"email"_s, u"firstname"_s, u"lastname"_s, u"middlename"_s,
+                      u"prefix"_s, u"suffix"_s, u"gender"_s, u"store_id"_s, u"taxvat"_s, u"website_id"_s, u"addresses"_s,
+                      u"disable_auto_group_change"_s, u"extension_attributes"_s, u"custom_attributes"_s},
+                     {}, &o, error))
+        return false;
+    c->id = pathId;
+    if (o.contains(u"id"_s) && !o.value(u"id"_s).isNull()) {
+        qint64 bodyId = 0;
+        if (!toInt(o.value(u"id"_s), &bodyId, error))
+            return false;
+        if (bodyId != pathId) {
+            *error = magentoError(400, u"The customer id in the request body does not match the one in the URL."_s);
+            return false;
+        }
+    }
+    const auto intField = [&](const QString &key, qint64 *out) {
+        const QJsonValue f = o.value(key);
+        if (f.isUndefined() || f.isNull())
+            return true;
+        return toInt(f, out, error);
+    };
+    c->websiteId = 0; // "Associate to Website" is required
+    qint64 gender = -1, disable = 0, billing = 0, shipping = 0;
+    if (!intField(u"group_id"_s, &c->groupId) || !intField(u"store_id"_s, &c->storeId) || !intField(u"website_id"_s, &c->websiteId)
+        || !intField(u"gender"_s, &gender) || !intField(u"disable_auto_group_change"_s, &disable)
+        || !intField(u"default_billing"_s, &billing) || !intField(u"default_shipping"_s, &shipping))
+        return false;
+    c->gender = int(gender);
+    c->disableAutoGroupChange = int(disable);
+    c->defaultBilling = billing;
+    c->defaultShipping = shipping;
+    for (const auto &[key, target] : {std::pair{u"email"_s, &c->email}, std::pair{u"firstname"_s, &c->firstname},
+                                      std::pair{u"lastname"_s, &c->lastname}, std::pair{u"middlename"_s, &c->middlename},
+                                      std::pair{u"prefix"_s, &c->prefix}, std::pair{u"suffix"_s, &c->suffix},
+                                      std::pair{u"dob"_s, &c->dob}, std::pair{u"taxvat"_s, &c->taxvat}}) {
+        if (!optionalText(o, key, target, error))
+            return false;
+    }
+    const QJsonValue addresses = o.value(u"addresses"_s);
+    if (!addresses.isUndefined() && !addresses.isNull()) {
+        if (!addresses.isArray()) {
+            *error = typeError(valueText(addresses), kCustomerNs + u"AddressInterface[]"_s);
+            return false;
+        }
+        for (const QJsonValue &entry : addresses.toArray()) {
+            MagentoAddress a;
+            if (!parseAddress(entry, &a, error))
+                return false;
+            // An address flagged default_billing/default_shipping becomes the default.
+            const QJsonObject ao = entry.toObject();
+            bool flag = false;
+            MagentoError ignored;
+            if (ao.contains(u"default_billing"_s) && toBool(ao.value(u"default_billing"_s), &flag, &ignored) && flag && !billing)
+                c->defaultBilling = a.entityId ? a.entityId : -(c->addresses.size() + 1);
+            if (ao.contains(u"default_shipping"_s) && toBool(ao.value(u"default_shipping"_s), &flag, &ignored) && flag && !shipping)
+                c->defaultShipping = a.entityId ? a.entityId : -(c->addresses.size() + 1);
+            if (!a.entityId)
+                a.entityId = -(c->addresses.size() + 1); // provisional: numbered on save
+            c->addresses.append(a);
+        }
+    }
+    const QJsonValue custom = o.value(u"custom_attributes"_s);
+    if (!custom.isUndefined() && !custom.isNull()) {
+        if (!custom.isArray()) {
+            *error = typeError(valueText(custom), u"Magento\\Framework\\Api\\AttributeInterface[]"_s);
+            return false;
+        }
+        for (const QJsonValue &entry : custom.toArray()) {
+            QJsonObject a;
+            if (!checkObject(entry, u"Magento\\Framework\\Api\\AttributeInterface"_s, {u"attribute_code"_s, u"value"_s},
+                             {u"attribute_code"_s}, &a, error))
+                return false;
+            QString code, value;
+            if (!toText(a.value(u"attribute_code"_s), &code, error))
+                return false;
+            if (!a.value(u"value"_s).isNull() && !toText(a.value(u"value"_s), &value, error))
+                return false;
+            c->customAttributes.removeIf([&](const std::pair<QString, QString> &p) { return p.first == code; });
+            // An empty value clears the attribute (Magento stores no row for it).
+            if (!value.isEmpty())
+                c->customAttributes.append({code, value});
+        }
+    }
+    return true;
+}
+
+struct SystemAttribute
+{
+    QStringView code;
+    QStringView input;
+    QStringView label;
+    QStringView backend;
+    bool required;
+    int sortOrder;
+};
+
+// A few system attributes of the customer entity (metadata as a default install reports them).
+const SystemAttribute kSystemCustomerAttributes[] = {
+    {u"email", u"text", u"Email", u"static", true, 80},
+    {u"firstname", u"text", u"First Name", u"static", true, 40},
+    {u"lastname", u"text", u"Last Name", u"static", true, 70},
+    {u"website_id", u"select", u"Associate to Website", u"static", true, 10},
+    {u"group_id", u"select", u"Group", u"static", true, 25},
+    {u"dob", u"date", u"Date of Birth", u"static", false, 90},
+    {u"gender", u"select", u"Gender", u"static", false, 110},
+};
+
+std::optional<SystemAttribute> systemCustomerAttribute(const QString &code)
+{
+    for (const SystemAttribute &a : kSystemCustomerAttributes) {
+        if (a.code == code)
+            return a;
+    }
+    return std::nullopt;
+}
+
+// AttributeMetadataInterface as the data object processor prints it (is*/get* prefixes dropped:
+// isUserDefined() -> "user_defined", getIsUsedInGrid() -> "is_used_in_grid").
+void writeCustomerAttributeMetadata(JsonWriter &w, const QString &code, const std::optional<SystemAttribute> &system)
+{
+    const QString label = system ? system->label.toString() : u"PayTrace Customer ID"_s;
+    w.beginObject();
+    w.field("frontend_input", system ? system->input.toString() : u"text"_s);
+    w.fieldLatin1("input_filter", "");
+    w.field("store_label", label);
+    w.key("validation_rules");
+    w.beginArray();
+    if (!system) {
+        w.beginObject();
+        w.fieldLatin1("name", "max_text_length");
+        w.fieldLatin1("value", "255");
+        w.endObject();
+    }
+    w.endArray();
+    w.fieldInt("multiline_count", 0);
+    w.fieldBool("visible", true);
+    w.fieldBool("required", system ? system->required : false);
+    w.fieldLatin1("data_model", "");
+    w.key("options");
+    w.beginArray();
+    w.endArray();
+    w.fieldLatin1("frontend_class", "");
+    w.fieldBool("user_defined", !system);
+    w.fieldInt("sort_order", system ? system->sortOrder : 1000);
+    w.field("frontend_label", label);
+    w.fieldLatin1("note", "");
+    w.fieldBool("system", bool(system));
+    w.field("backend_type", system ? system->backend.toString() : u"varchar"_s);
+    w.fieldBool("is_used_in_grid", !system);
+    w.fieldBool("is_visible_in_grid", !system);
+    w.fieldBool("is_filterable_in_grid", !system);
+    w.fieldBool("is_searchable_in_grid", !system);
+    w.field("attribute_code", code);
+    w.endObject();
+}
+
 } // namespace
 
 MagentoSimulator::MagentoSimulator(const SandboxClock *clock, const SandboxCredentials &credentials)
@@ -465,7 +719,8 @@ QStringList MagentoSimulator::defaultGrantedResources()
     return {u"Magento_Sales::actions_view"_s, u"Magento_Sales::comment"_s,          u"Magento_Sales::hold"_s,
             u"Magento_Sales::unhold"_s,       u"Magento_Sales::cancel"_s,           u"Magento_Sales::invoice"_s,
             u"Magento_Sales::creditmemo"_s,   u"Magento_Sales::sales_invoice"_s,    u"Magento_Sales::sales_creditmemo"_s,
-            u"Magento_Sales::transactions_fetch"_s, u"Magento_Customer::customer"_s, u"Magento_Backend::store"_s};
+            u"Magento_Sales::transactions_fetch"_s, u"Magento_Customer::customer"_s, u"Magento_Customer::manage"_s,
+            u"Magento_Backend::store"_s};
 }
 
 void MagentoSimulator::setGrantedResources(const QStringList &resources)
@@ -553,9 +808,9 @@ HttpResponse MagentoSimulator::route(const HttpRequest &request, QByteArrayView 
         return toResponse(error);
     const FieldSelection *sel = hasFields ? &selection : nullptr;
 
-    // Path ids must be integers (Magento's type check).
+    // Path ids must be integers (Magento's type check); attribute codes are strings.
     qint64 id = 0;
-    if (!rawId.isEmpty()) {
+    if (!rawId.isEmpty() && def->id != RouteId::AttributeMetadata) {
         bool ok = false;
         id = rawId.toLongLong(&ok);
         if (!ok)
@@ -782,6 +1037,32 @@ HttpResponse MagentoSimulator::route(const HttpRequest &request, QByteArrayView 
                                            {{u"fieldName"_s, u"customerId"_s}, {u"fieldValue"_s, QString::number(id)}}));
         return one([&](JsonWriter &w) { writeMagentoCustomer(w, *c); });
     }
+    case RouteId::CustomerPut: {
+        QJsonObject body;
+        if (!parseBody(request, &body, &error))
+            return toResponse(error);
+        MagentoCustomer customer;
+        if (!parseCustomerBody(body, id, &customer, &error))
+            return toResponse(error);
+        MagentoCustomer saved;
+        if (const auto refused = m_sales.saveCustomer(customer, now, &saved))
+            return toResponse(*refused);
+        return one([&](JsonWriter &w) { writeMagentoCustomer(w, saved); });
+    }
+    case RouteId::CustomerDelete: {
+        if (!m_sales.deleteCustomer(id))
+            return toResponse(magentoError(404, u"No such entity with %fieldName = %fieldValue"_s,
+                                           {{u"fieldName"_s, u"customerId"_s}, {u"fieldValue"_s, QString::number(id)}}));
+        return HttpResponse::json(200, QByteArrayLiteral("true"));
+    }
+    case RouteId::AttributeMetadata: {
+        const QString code = QString::fromUtf8(rawId);
+        const auto system = systemCustomerAttribute(code);
+        if (!system && !m_sales.customerAttributeDefined(code)) // CustomerMetadata::getAttributeMetadata
+            return toResponse(magentoError(404, u"No such entity with %fieldName = %fieldValue"_s,
+                                           {{u"fieldName"_s, u"attributeCode"_s}, {u"fieldValue"_s, code}}));
+        return one([&](JsonWriter &w) { writeCustomerAttributeMetadata(w, code, system); });
+    }
     case RouteId::StoreConfigs: {
         // storeCodes[]=… narrows the list; this store has the one "default" view.
         bool filtered = false, wantsDefault = false;
@@ -851,6 +1132,47 @@ QList<MagentoCustomer> MagentoSimulator::customers() const
 {
     QMutexLocker lock(&m_mutex);
     return QList<MagentoCustomer>(m_sales.customers().begin(), m_sales.customers().end());
+}
+
+std::optional<MagentoCustomer> MagentoSimulator::customer(qint64 id) const
+{
+    QMutexLocker lock(&m_mutex);
+    const MagentoCustomer *c = m_sales.findCustomer(id);
+    return c ? std::optional<MagentoCustomer>(*c) : std::nullopt;
+}
+
+void MagentoSimulator::setCustomerAttributeDefined(const QString &code, bool defined)
+{
+    QMutexLocker lock(&m_mutex);
+    if (defined)
+        m_sales.defineCustomerAttribute(code);
+    else
+        m_sales.undefineCustomerAttribute(code);
+}
+
+bool MagentoSimulator::customerAttributeDefined(const QString &code) const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_sales.customerAttributeDefined(code);
+}
+
+void MagentoSimulator::seedCustomerAttributes(const QString &code, const QList<std::pair<qint64, QString>> &values)
+{
+    QMutexLocker lock(&m_mutex);
+    for (const auto &[id, value] : values)
+        m_sales.seedCustomerAttribute(id, code, value);
+}
+
+bool MagentoSimulator::adminUpdateCustomer(const MagentoCustomer &customer)
+{
+    QMutexLocker lock(&m_mutex);
+    return m_sales.putCustomer(customer, m_clock->nowSecs());
+}
+
+bool MagentoSimulator::adminDeleteCustomer(qint64 id)
+{
+    QMutexLocker lock(&m_mutex);
+    return m_sales.deleteCustomer(id);
 }
 
 QList<MagentoOrder> MagentoSimulator::orders() const

@@ -54,6 +54,19 @@ public:
     QList<MagentoCreditmemo> creditmemos() const;
     QList<MagentoTransaction> transactions() const;
     QList<MagentoCustomer> customers() const;
+    std::optional<MagentoCustomer> customer(qint64 id) const;
+
+    // The store's user-defined customer attributes: `paytrace_customer_id` exists by default; a
+    // store without it answers 404 on its metadata and drops its values on PUT. Undefining an
+    // attribute removes its values.
+    void setCustomerAttributeDefined(const QString &code, bool defined);
+    bool customerAttributeDefined(const QString &code) const;
+    // Seeded attribute values (the generated vault links); updated_at is left alone.
+    void seedCustomerAttributes(const QString &code, const QList<std::pair<qint64, QString>> &values);
+    // Admin edits for tests: stores the customer as given (no API validation), updated_at =
+    // sandbox now. False when the customer is unknown.
+    bool adminUpdateCustomer(const MagentoCustomer &customer);
+    bool adminDeleteCustomer(qint64 id);
 
     QList<MagentoOrder> orders() const;
     std::optional<MagentoOrder> order(qint64 entityId) const;

@@ -102,6 +102,10 @@ bool Sandbox::start(QString *error)
     m_paytrace->load(m_generated);
     m_magento = std::make_unique<MagentoSimulator>(&m_clock, m_credentials);
     m_magento->load(m_generated.orders);
+    if (m_options.magentoCustomerAttribute)
+        m_magento->seedCustomerAttributes(kVaultAttributeCode, m_generated.customerVaultLinks);
+    else
+        m_magento->setCustomerAttributeDefined(kVaultAttributeCode, false);
     m_magento->setBearerEnabled(m_options.magentoBearerEnabled);
     m_magento->setInputLimits(m_options.magentoInputLimits);
     m_magento->setPastEndEmpty(m_options.magentoPastEndEmpty);

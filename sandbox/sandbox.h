@@ -49,6 +49,9 @@ struct SandboxOptions
     // A search page past the end: false repeats the last page (Collection::getCurPage clamps, older
     // 2.4.x); true answers an empty items list (after magento2#26988). total_count is the same.
     bool magentoPastEndEmpty = false;
+    // The store has the customer attribute `paytrace_customer_id` (the vault link). Off: a store
+    // where the admin has not created it yet (POST /__admin/customer-attribute creates it later).
+    bool magentoCustomerAttribute = true;
     // ACL resources granted to the Magento integration; unset: what PayBridge needs
     // (MagentoSimulator::defaultGrantedResources()). "Magento_Backend::all" grants everything.
     std::optional<QStringList> magentoAclResources;

@@ -73,6 +73,9 @@ int main(int argc, char *argv[])
         u"A Magento page past the end: repeat (the last page again, older 2.4.x; default) or empty."_s, u"repeat|empty"_s, u"repeat"_s);
     const QCommandLineOption bearerOption(u"magento-bearer"_s,
         u"Accept the Magento integration token as a Bearer token (a store setting, off since Magento 2.4.4)."_s);
+    const QCommandLineOption noAttributeOption(u"magento-no-customer-attribute"_s,
+        u"A store without the customer attribute paytrace_customer_id (POST /__admin/customer-attribute creates it)."_s);
+    parser.addOption(noAttributeOption);
     parser.addOption(bearerOption);
     parser.addOption(pastEndOption);
     parser.addOption(liveOption);
@@ -112,6 +115,7 @@ int main(int argc, char *argv[])
     options.liveOrdersPerMinute = live;
     options.paytraceUntidy = !parser.isSet(tidyOption);
     options.magentoBearerEnabled = parser.isSet(bearerOption);
+    options.magentoCustomerAttribute = !parser.isSet(noAttributeOption);
     if (parser.value(pastEndOption) != u"repeat" && parser.value(pastEndOption) != u"empty") {
         std::fprintf(stderr, "paybridge-sandbox: --magento-past-end must be repeat or empty\n");
         return 2;
