@@ -59,6 +59,7 @@ access::Action accessAction(OperationKind kind)
     case OperationKind::Void: return access::Action::Void;
     case OperationKind::Refund:
     case OperationKind::CreditMemo: return access::Action::Refund;
+    case OperationKind::Charge: return access::Action::Charge;
     }
     return access::Action::Refund;
 }
@@ -89,6 +90,7 @@ QString OperationDialog::kindTitle(OperationKind kind)
     case OperationKind::Void: return tr("Void");
     case OperationKind::Refund: return tr("Refund");
     case OperationKind::CreditMemo: return tr("Credit memo");
+    case OperationKind::Charge: return tr("Charge card on file");
     }
     return {};
 }
@@ -108,6 +110,7 @@ OperationDialog::OperationDialog(sync::SyncService *sync, OperationKind kind, co
     case OperationKind::Void: setWindowTitle(tr("Void payment — order %1").arg(orderIncrementId)); break;
     case OperationKind::Refund: setWindowTitle(tr("Refund — order %1").arg(orderIncrementId)); break;
     case OperationKind::CreditMemo: setWindowTitle(tr("Credit memo — order %1").arg(orderIncrementId)); break;
+    case OperationKind::Charge: setWindowTitle(tr("Charge card on file — order %1").arg(orderIncrementId)); break;
     }
     setAccessibleName(windowTitle());
 
@@ -668,6 +671,8 @@ OperationDialog::Availability OperationDialog::availability(const QSqlDatabase &
     case OperationKind::CreditMemo: // offered from reconciliation, which checks its own case
         amountForCheck = captured - refunded;
         break;
+    case OperationKind::Charge: // offered from the Customers page; the engine checks the order
+        break;
     }
 
     if (actor.isEmpty()) {
@@ -746,7 +751,8 @@ QAction *OperationActions::action(OperationKind kind) const
     case OperationKind::Capture: return m_capture;
     case OperationKind::Void: return m_void;
     case OperationKind::Refund: return m_refund;
-    case OperationKind::CreditMemo: break; // not a button of the order pages
+    case OperationKind::CreditMemo: // not a button of the order pages
+    case OperationKind::Charge: break;
     }
     return nullptr;
 }
@@ -774,7 +780,8 @@ void OperationActions::update()
         case OperationKind::Capture: tip = tr("Capture the authorized payment (%1)").arg(shortcut); break;
         case OperationKind::Void: tip = tr("Void the unsettled payment (%1)").arg(shortcut); break;
         case OperationKind::Refund: tip = tr("Refund all or part of the settled payment (%1)").arg(shortcut); break;
-        case OperationKind::CreditMemo: break;
+        case OperationKind::CreditMemo:
+        case OperationKind::Charge: break;
         }
         if (!availability.why.isEmpty())
             tip += u'\n' + availability.why;

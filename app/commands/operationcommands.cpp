@@ -119,6 +119,11 @@ int operationCommand(sync::OperationKind kind, const QStringList &arguments, Io 
                "PayTrace's terminal), exactly once; PayTrace is not called. Without --amount: everything Magento "
                "took and has not credited."));
         break;
+    case sync::OperationKind::Charge:
+        parser.setApplicationDescription(
+            tr("Charge a customer's card on file in the PayTrace vault for an unpaid order, then the Magento "
+               "invoice and the ERP entries, each exactly once."));
+        break;
     }
     const QCommandLineOption profileOpt(QStringLiteral("profile"), tr("Profile name."), QStringLiteral("NAME"));
     const QCommandLineOption orderOpt(QStringLiteral("order"), tr("Magento order number (increment id)."),

@@ -39,6 +39,10 @@ const ActionInfo kActions[] = {
     {Action::ManageMappings, "manage_mappings"_L1, "change mappings"_L1, Roles(Role::Admin)},
     {Action::ManageRoles, "manage_roles"_L1, "assign or revoke roles"_L1, Roles(Role::Admin)},
     {Action::ManageLimits, "manage_limits"_L1, "change limits"_L1, Roles(Role::Admin)},
+    // Support may charge too, within the refund limit: see checkSupportRefund.
+    {Action::Charge, "charge"_L1, "charge a card on file"_L1, Roles(Role::Finance)},
+    {Action::ManageCards, "manage_cards"_L1, "add or replace cards on file"_L1,
+     Roles(Role::Support) | Role::Admin},
 };
 
 const ActionInfo &info(Action action)
@@ -84,6 +88,11 @@ std::optional<Action> actionFromName(QStringView name)
             return i.action;
     }
     return std::nullopt;
+}
+
+bool isLimited(Action action)
+{
+    return isRefund(action) || action == Action::Charge;
 }
 
 bool isRefund(Action action)
@@ -136,15 +145,17 @@ Status AccessPolicy::check(const Operator &op, Action action, const ActionContex
     if (!op.roles)
         return denied(op.account + u" has no role in PayBridge; ask an admin to assign the "
                                    u"finance, support or admin role"_s);
-    if (isRefund(action)) {
+    if (isLimited(action)) {
         if (!context.amount.isValid() || context.amount.isZero() || context.amount.isNegative())
             return makeError(QString(kInvalidRequest), u"amount"_s,
-                             u"A refund needs a positive amount in the order's currency"_s);
+                             action == Action::Charge
+                                 ? u"A charge needs a positive amount in the order's currency"_s
+                                 : u"A refund needs a positive amount in the order's currency"_s);
     }
     const ActionInfo &i = info(action);
     if (op.roles & i.grantedTo)
         return Status::success();
-    if (isRefund(action) && op.has(Role::Support))
+    if (isLimited(action) && op.has(Role::Support))
         return checkSupportRefund(op, action, context);
     return denied(whoMay(i.grantedTo) + u" can "_s + i.text + u"; "_s + op.account + u" has "_s
                   + (roleNames(op.roles).size() > 1 ? u"the roles "_s : u"the role "_s)

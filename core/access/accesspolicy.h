@@ -32,6 +32,10 @@ enum class Action {
     ManageMappings,
     ManageRoles,
     ManageLimits,
+    // Charge a card on file for an order (sale or authorization by vault customer).
+    Charge,
+    // Add or replace the card on a customer's PayTrace vault profile.
+    ManageCards,
 };
 
 inline constexpr Action kAllActions[] = {
@@ -41,14 +45,16 @@ inline constexpr Action kAllActions[] = {
     Action::ReplayDeadLetter, Action::DiscardDeadLetter, Action::ResolveInDoubt,
     Action::ReconcileResolve, Action::PostJournal,       Action::ManageConnections,
     Action::ManageCredentials, Action::ManageMappings,   Action::ManageRoles,
-    Action::ManageLimits,
+    Action::ManageLimits,     Action::Charge,            Action::ManageCards,
 };
 
 // "view_orders", "partial_refund", ...: stable names for the store, the audit log and the CLI.
 QString actionName(Action action);
 std::optional<Action> actionFromName(QStringView name);
-// True for refund and partialRefund: the actions the support limit and approvals apply to.
+// True for refund and partialRefund.
 bool isRefund(Action action);
+// True for the actions the support limit and approvals apply to: refunds and charges.
+bool isLimited(Action action);
 
 // The refund limit an admin sets for support. No limit means support needs approval for every
 // refund; a limit in another currency than the refund grants nothing automatically.
@@ -99,7 +105,9 @@ inline constexpr QLatin1StringView kInvalidRequest{"access.invalid_request"};
 //   finance:  view everything; capture, void, refund any amount; replay and discard dead
 //             letters; resolve in-doubt intents; resolve reconciliation; post journals
 //   support:  view orders, transactions, refunds and the queue; capture; void; replay dead
-//             letters; refund up to the support limit, above it with a finance approval
+//             letters; refund and charge a card on file up to the support limit, above it
+//             with a finance approval; add or replace cards on file
+//   (finance charges any amount; admins may add or replace cards on file too)
 //   disabled operators and operators without a role: nothing
 class AccessPolicy
 {

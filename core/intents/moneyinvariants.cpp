@@ -155,6 +155,19 @@ Status MoneyInvariants::check(const PaymentFacts &facts, const ProposedOperation
         return Status::success();
     }
     case MoneyOperation::Sale:
+        if (facts.orderClosed)
+            return invariant(u"sale_closed"_s, u"the order is canceled or closed; it takes no new charge"_s);
+        if (facts.salePending)
+            return invariant(u"sale_pending"_s, u"a charge of this order is already on its way; "
+                                                "wait for it to end before charging again"_s);
+        if (facts.saleable.isValid()) {
+            auto owed = normalized(facts.saleable, currency, u"owed"_s);
+            if (!owed)
+                return owed.error();
+            if (greater(amount, owed.value()))
+                return exceeds(proposed.op, amount, u"amount the order still owes"_s, owed.value(),
+                               u"grand total less what is paid"_s);
+        }
         if (!auth.isZero() && !facts.authorizationVoided)
             return invariant(u"sale_authorized"_s,
                              u"the order already holds an authorization of "_s + auth.toString()

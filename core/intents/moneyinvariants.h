@@ -22,6 +22,13 @@ struct PaymentFacts
     Money voided;               // captured amounts taken back by a void
     bool authorizationVoided = false; // a void already exists for the authorization
     bool settled = false;       // the transaction a void would target is settled
+    // For a sale (a charge of a card on file): what the order still owes (charged grand total
+    // less what Magento shows paid); invalid when unknown (then not bounded). A canceled or
+    // closed order takes no sale; a sale already on its way (planned, sending, waiting or in
+    // doubt) blocks another one.
+    Money saleable;
+    bool orderClosed = false;
+    bool salePending = false;
 };
 
 struct ProposedOperation
@@ -35,7 +42,8 @@ struct ProposedOperation
 //   captured + capture ≤ authorized (and nothing is captured from a voided authorization);
 //   refunded + voided + refund ≤ captured;
 //   one void per authorization, only of an unsettled transaction, never more than is open;
-//   no new sale on an order that already holds a live authorization.
+//   no new sale on an order that already holds a live authorization or sale, is canceled or
+//   closed, or has another sale on its way; a sale at most what the order still owes.
 // Errors ("invariant.*") name the amounts, e.g. "refund of USD 30.00 exceeds the refundable
 // USD 25.00 (captured 100.00, refunded 75.00)".
 class MoneyInvariants

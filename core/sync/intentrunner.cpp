@@ -10,6 +10,8 @@
 #include "paytrace/paytraceclient.h"
 #include "sync/operationplanner.h"
 #include "sync/orderpayment.h"
+#include "store/customerrepository.h"
+#include "store/sqlsupport.h"
 
 #include <QJsonArray>
 #include <QUuid>
@@ -46,13 +48,108 @@ QString newOwner()
 bool isPayTrace(IntentKind k)
 {
     return k == IntentKind::PayTraceCapture || k == IntentKind::PayTraceRefund || k == IntentKind::PayTraceVoid
-        || k == IntentKind::PayTraceSale;
+        || k == IntentKind::PayTraceSale || k == IntentKind::PayTraceCustomerUpdate
+        || k == IntentKind::PayTraceCustomerDelete || k == IntentKind::PayTraceCustomerCard;
 }
 
 bool isMagento(IntentKind k)
 {
     return k == IntentKind::MagentoComment || k == IntentKind::MagentoInvoice || k == IntentKind::MagentoCreditMemo
-        || k == IntentKind::MagentoCancel;
+        || k == IntentKind::MagentoCancel || k == IntentKind::MagentoCustomerUpdate;
+}
+
+// Customer writes that end in the same state however often they are sent: an answer lost on
+// the way is no reason for a lookup, the write is sent again (docs/intents.md "Customers").
+bool resendsWhenInDoubt(IntentKind k)
+{
+    return k == IntentKind::PayTraceCustomerUpdate || k == IntentKind::MagentoCustomerUpdate
+        || k == IntentKind::PayTraceCustomerDelete;
+}
+
+constexpr qint64 kResendInDoubtMs = 5000; // an idempotent write whose answer was lost, sent again
+
+paytrace::Address paytraceAddress(const PostalAddress &a)
+{
+    paytrace::Address out;
+    out.name = a.name;
+    out.streetAddress = a.street;
+    out.streetAddress2 = a.street2;
+    out.city = a.city;
+    out.state = a.state;
+    out.zip = a.zip;
+    out.country = a.country;
+    return out;
+}
+
+// Applies a magento.customer.update's "set" to the customer body Magento sent (GET), keeping
+// every other field: Magento's PUT replaces the whole customer.
+QJsonObject applyCustomerSet(QJsonObject customer, const QJsonObject &set)
+{
+    for (const char *key : {"firstname", "lastname", "email"}) {
+        const QString k = QString::fromLatin1(key);
+        if (set.contains(k))
+            customer.insert(k, set.value(k).toString());
+    }
+    if (set.contains(u"billing"_s) || set.contains(u"telephone"_s)) {
+        QJsonArray addresses = customer.value(u"addresses"_s).toArray();
+        const QString defaultId = customer.value(u"default_billing"_s).toVariant().toString();
+        qsizetype at = -1;
+        for (qsizetype n = 0; n < addresses.size(); ++n) {
+            const QJsonObject a = addresses.at(n).toObject();
+            if ((!defaultId.isEmpty() && a.value(u"id"_s).toVariant().toString() == defaultId)
+                || a.value(u"default_billing"_s).toBool())
+                at = n;
+        }
+        QJsonObject address = at >= 0 ? addresses.at(at).toObject() : QJsonObject{};
+        if (set.contains(u"billing"_s)) {
+            const PostalAddress b = PostalAddress::fromJson(set.value(u"billing"_s).toObject());
+            QJsonArray street{b.street};
+            if (!b.street2.isEmpty())
+                street.append(b.street2);
+            address.insert(u"street"_s, street);
+            address.insert(u"city"_s, b.city);
+            address.insert(u"postcode"_s, b.zip);
+            address.insert(u"country_id"_s, b.country);
+            QJsonObject region = address.value(u"region"_s).toObject();
+            if (region.value(u"region_code"_s).toString() != b.state) {
+                // Another region: Magento looks the id up from the code.
+                region = QJsonObject{{u"region_code"_s, b.state}, {u"region"_s, b.state}};
+                address.remove(u"region_id"_s);
+            }
+            address.insert(u"region"_s, region);
+        }
+        if (set.contains(u"telephone"_s))
+            address.insert(u"telephone"_s, set.value(u"telephone"_s).toString());
+        for (const char *key : {"firstname", "lastname"}) {
+            const QString k = QString::fromLatin1(key);
+            if (!address.contains(k) || address.value(k).toString().isEmpty())
+                address.insert(k, customer.value(k).toString());
+        }
+        address.insert(u"default_billing"_s, true);
+        if (at >= 0)
+            addresses[at] = address;
+        else
+            addresses.append(address);
+        customer.insert(u"addresses"_s, addresses);
+    }
+    if (set.contains(u"attribute"_s)) {
+        const QJsonObject attr = set.value(u"attribute"_s).toObject();
+        const QString code = attr.value(u"code"_s).toString();
+        QJsonArray custom = customer.value(u"custom_attributes"_s).toArray();
+        bool found = false;
+        for (qsizetype n = 0; n < custom.size(); ++n) {
+            QJsonObject c = custom.at(n).toObject();
+            if (c.value(u"attribute_code"_s).toString() == code) {
+                c.insert(u"value"_s, attr.value(u"value"_s).toString());
+                custom[n] = c;
+                found = true;
+            }
+        }
+        if (!found)
+            custom.append(QJsonObject{{u"attribute_code"_s, code}, {u"value"_s, attr.value(u"value"_s).toString()}});
+        customer.insert(u"custom_attributes"_s, custom);
+    }
+    return customer;
 }
 
 QString newRequestId()
@@ -413,6 +510,18 @@ void IntentRunner::start(const Intent &intent)
     if (!ok)
         return; // not ready (dueReady raced with a change); the next pass sees it again
 
+    // A card on file is sent only by the process that holds its ciphertext (CardVaultWriter),
+    // at once; one found due here can never be sent: the card is typed again.
+    if (intent.kind == IntentKind::PayTraceCustomerCard) {
+        const Status refused = m_journal.refuse(
+            intent.id, QString(kCardReenter),
+            tr("the card number was only in the memory of the window it was typed in, which is gone; "
+               "type the card again on the Customers page"));
+        if (!refused && refused.error().code != u"intent.illegal_transition")
+            Q_EMIT error(refused.error());
+        Q_EMIT intentChanged(intent.id);
+        return;
+    }
     // Money intents: the invariants again, right before sending, against everything known now.
     if (intents::movesMoney(intent.kind)) {
         auto payment = loadOrderPaymentById(m_db, orderEntityId(intent), intent.id);
@@ -501,6 +610,15 @@ void IntentRunner::finish(std::shared_ptr<Job> job, std::function<Status()> reco
 void IntentRunner::recordFailure(std::shared_ptr<Job> job, const AttemptReport &report,
                                  std::optional<int> retryAfterSeconds)
 {
+    if (report.errorClass == net::ErrorClass::InDoubt && resendsWhenInDoubt(job->intent.kind)) {
+        // The same end state however often it is sent: send it again rather than look it up.
+        AttemptReport again = report;
+        again.errorClass = net::ErrorClass::Transient;
+        again.message += u" — the answer was lost; the write is sent again (it is idempotent)"_s;
+        const auto decision = m_retry.decide(net::ErrorClass::Transient, job->ticket.attemptNumber, std::nullopt);
+        finish(job, [this, job, again, decision] { return m_journal.markFailed(job->ticket, again, decision); });
+        return;
+    }
     if (report.errorClass == net::ErrorClass::InDoubt) {
         finish(job, [this, job, report] { return m_journal.markInDoubt(job->ticket, report); });
         return;
@@ -540,6 +658,48 @@ void IntentRunner::sendPayTrace(std::shared_ptr<Job> job)
         r.transactionId = target;
         r.amount = amount; // always explicit: "what is left" would race with other refunds
         m_paytrace->refundForTransaction(r, this, done);
+        return;
+    }
+    case IntentKind::PayTraceSale: {
+        // A charge of a card on file; the description carries the reference token so the
+        // janitor can tell this sale in PayTrace's export.
+        paytrace::CustomerPaymentRequest r;
+        r.customerId = i.payload.value(P::kCustomerId).toString();
+        r.amount = amount;
+        r.invoiceId = i.payload.value(P::kInvoiceId).toString();
+        if (r.invoiceId.isEmpty())
+            r.invoiceId = i.payload.value(P::kOrder).toString();
+        r.description = i.payload.value(P::kDescription).toString();
+        if (r.description.isEmpty())
+            r.description = referenceToken(i.naturalKey);
+        if (i.payload.value(P::kAuthorize).toBool())
+            m_paytrace->authorizationByCustomer(r, this, done);
+        else
+            m_paytrace->saleByCustomer(r, this, done);
+        return;
+    }
+    case IntentKind::PayTraceCustomerUpdate: {
+        const QString customerId = i.payload.value(P::kCustomerId).toString();
+        const QJsonObject set = i.payload.value(u"set"_s).toObject();
+        paytrace::CustomerUpdateRequest r;
+        r.customerId = customerId;
+        if (set.contains(u"email"_s))
+            r.email = set.value(u"email"_s).toString();
+        if (set.contains(u"phone"_s))
+            r.phone = set.value(u"phone"_s).toString();
+        if (set.contains(u"billing"_s))
+            r.billing = paytraceAddress(PostalAddress::fromJson(set.value(u"billing"_s).toObject()));
+        m_paytrace->updateCustomer(r, this, [this, job, customerId](const paytrace::Outcome &outcome) {
+            recordPayTrace(job, outcome, customerId);
+        });
+        return;
+    }
+    case IntentKind::PayTraceCustomerDelete: {
+        const QString customerId = i.payload.value(P::kCustomerId).toString();
+        m_paytrace->deleteCustomer(paytrace::CustomerDeleteRequest{customerId}, this,
+                                   [this, job, customerId](const paytrace::Outcome &outcome) {
+                                       recordPayTrace(job, outcome, customerId);
+                                   });
         return;
     }
     default: {
@@ -589,6 +749,27 @@ void IntentRunner::recordPayTrace(std::shared_ptr<Job> job, const paytrace::Outc
         report.message += u" — sent again after the batch closes"_s;
         const QDateTime batchClose = OperationPlanner::nextBatchClose(m_clock.nowUtc());
         finish(job, [this, job, report, batchClose] { return m_journal.markRetryWait(job->ticket, report, batchClose); });
+        return;
+    }
+    const bool notFound = std::any_of(outcome.errors.cbegin(), outcome.errors.cend(),
+                                      [](const paytrace::ErrorEntry &e) { return e.code == u"30"; });
+    if (notFound && job->intent.kind == IntentKind::PayTraceCustomerDelete) {
+        if (job->ticket.attemptNumber > 1) {
+            // Error 30 "not found" after an earlier send whose answer was lost: that send
+            // deleted it.
+            report.outcome = u"already_deleted"_s;
+            report.resultRef = resultRef;
+            report.message += u" — deleted by an earlier send whose answer was lost"_s;
+            finish(job, [this, job, report] {
+                const Status recorded = m_journal.markSucceeded(job->ticket, report);
+                if (recorded)
+                    reflect(job->intent, report.resultRef);
+                return recorded;
+            });
+            return;
+        }
+        report.errorClass = net::ErrorClass::Permanent;
+        finish(job, [this, job, report] { return m_journal.markDead(job->ticket, report, u"paytrace.customer_not_found"_s); });
         return;
     }
     report.errorClass = outcome.errorClass();
@@ -641,6 +822,9 @@ void IntentRunner::sendMagento(std::shared_ptr<Job> job)
     };
 
     switch (i.kind) {
+    case IntentKind::MagentoCustomerUpdate:
+        sendMagentoCustomer(job);
+        return;
     case IntentKind::MagentoComment: {
         magento::OrderCommentRequest r;
         r.comment = i.payload.value(P::kComment).toString();
@@ -723,6 +907,60 @@ void IntentRunner::sendMagento(std::shared_ptr<Job> job)
     onReply(false, f, {});
 }
 
+void IntentRunner::sendMagentoCustomer(std::shared_ptr<Job> job)
+{
+    const Intent &i = job->intent;
+    const QString id = i.payload.value(u"magento_id"_s).toVariant().toString();
+    const QJsonObject set = i.payload.value(u"set"_s).toObject();
+    auto fail = [this, job](const magento::Failure &failure) {
+        if (failure.errorClass == net::ErrorClass::RateLimited)
+            m_magentoLimiter->onRateLimited(failure.retryAfterSeconds >= 0 ? std::optional<int>(failure.retryAfterSeconds) : std::nullopt);
+        AttemptReport report;
+        report.outcome = u"failed"_s;
+        report.errorClass = failure.errorClass;
+        report.message = failure.summary();
+        report.httpStatus = failure.httpStatus > 0 ? std::optional<int>(failure.httpStatus) : std::nullopt;
+        report.requestId = failure.requestId.isEmpty() ? job->requestId : failure.requestId;
+        recordFailure(job, report, failure.retryAfterSeconds >= 0 ? std::optional<int>(failure.retryAfterSeconds) : std::nullopt);
+    };
+    if (id.isEmpty() || id.toLongLong() <= 0) {
+        magento::Failure f;
+        f.errorClass = net::ErrorClass::Permanent;
+        f.error = makeError(u"intent.payload"_s, u"magento_id"_s, u"the intent names no Magento customer"_s);
+        fail(f);
+        return;
+    }
+    // A PUT replaces the whole customer: read it fresh, change only what the intent sets.
+    const QString path = u"/customers/"_s + id;
+    m_magento->client()->request("GET", path, {}, std::nullopt, net::Effect::Read, this,
+                                 [this, job, path, set, id, fail](const magento::Reply<QJsonValue> &read) {
+        if (!read.ok()) {
+            fail(read.failure);
+            return;
+        }
+        const QJsonObject customer = applyCustomerSet(read.value->toObject(), set);
+        m_magento->client()->request("PUT", path, {}, QJsonValue(QJsonObject{{u"customer"_s, customer}}),
+                                     net::Effect::Write, this,
+                                     [this, job, id, fail](const magento::Reply<QJsonValue> &written) {
+            if (!written.ok()) {
+                fail(written.failure);
+                return;
+            }
+            m_magentoLimiter->onSuccess(m_clock.monotonicMs() - job->startedMs);
+            AttemptReport report;
+            report.outcome = u"done"_s;
+            report.requestId = job->requestId;
+            report.resultRef = id;
+            finish(job, [this, job, report] {
+                const Status recorded = m_journal.markSucceeded(job->ticket, report);
+                if (recorded)
+                    reflect(job->intent, report.resultRef);
+                return recorded;
+            });
+        });
+    });
+}
+
 // ---- ERP -----------------------------------------------------------------------------------
 
 namespace {
@@ -789,7 +1027,9 @@ void IntentRunner::sendErp(std::shared_ptr<Job> job)
 void IntentRunner::reflect(const Intent &intent, const QString &resultRef)
 {
     // Best effort: the next sync stores PayTrace's own record in any case.
-    if (const Status s = reflectEffect(m_db, intent, resultRef, m_clock.nowUtc()); !s)
+    const Status s = intents::isCustomerKind(intent.kind) ? reflectCustomerEffect(m_db, intent, m_clock.nowUtc())
+                                                          : reflectEffect(m_db, intent, resultRef, m_clock.nowUtc());
+    if (!s)
         qCWarning(lcSync) << "intent" << intent.id << "succeeded, but the store could not show it yet:"
                           << s.error().toString();
 }
@@ -836,14 +1076,16 @@ void IntentRunner::recordLookup(qint64 intentId, const LookupFinding &found)
 {
     LookupFinding finding = found;
     if (finding.kind == LookupFinding::Kind::DidNotHappen) {
-        if (auto intent = m_journal.get(intentId); intent)
+        // Idempotent customer writes are simply sent again; the rest wait out the window.
+        if (auto intent = m_journal.get(intentId); intent && !resendsWhenInDoubt(intent->kind))
             finding = settle(intent.value(), finding);
     }
     const Status s = m_journal.recordLookup(intentId, finding);
     if (s && finding.kind == LookupFinding::Kind::Happened) {
         // Gateway effects only: they are written once (by transaction id). A Magento total may
         // already hold the document when a sync ran since the send, and would count it twice.
-        if (auto intent = m_journal.get(intentId); intent && intents::movesMoney(intent->kind))
+        if (auto intent = m_journal.get(intentId);
+            intent && (intents::movesMoney(intent->kind) || intents::isCustomerKind(intent->kind)))
             reflect(intent.value(), finding.resultRef);
     }
     if (!s && s.error().code != u"intent.illegal_transition")
@@ -964,6 +1206,25 @@ void IntentRunner::lookUp(const Intent &i)
             });
         return;
     }
+    case IntentKind::PayTraceSale:
+        m_lookingUp.remove(id); // lookUpSale marks it again
+        lookUpSale(i);
+        return;
+    case IntentKind::PayTraceCustomerCard:
+        m_lookingUp.remove(id);
+        lookUpCard(i);
+        return;
+    case IntentKind::PayTraceCustomerUpdate:
+    case IntentKind::PayTraceCustomerDelete:
+    case IntentKind::MagentoCustomerUpdate: {
+        // Found in doubt after a crash: the write ends in the same state when sent again.
+        LookupFinding f;
+        f.kind = LookupFinding::Kind::DidNotHappen;
+        f.note = u"the answer was lost; this customer write is idempotent, so it is sent again"_s;
+        recordLookup(id, f);
+        lookupDone(id);
+        return;
+    }
     case IntentKind::MagentoComment: {
         m_magento->listOrderComments(orderId, this, [this, id, token, unreachable](const magento::Reply<magento::SearchPage<magento::Comment>> &reply) {
             if (!reply.ok()) {
@@ -1059,6 +1320,211 @@ void IntentRunner::lookUp(const Intent &i)
         lookupDone(id);
         return;
     }
+    }
+}
+
+void IntentRunner::lookUpSale(const Intent &i)
+{
+    // Our sale is the SALE (or AUTHORIZATION) of this vault customer whose description holds
+    // the intent's reference token, made since the first send (PayTrace's days are Pacific).
+    m_lookingUp.insert(i.id);
+    const qint64 id = i.id;
+    QDateTime firstSend = i.createdAt;
+    if (auto attempts = m_journal.attempts(i.id); attempts) {
+        for (const intents::IntentAttempt &a : attempts.value()) {
+            if (a.action == u"send" && a.startedAt.isValid()) {
+                firstSend = a.startedAt;
+                break;
+            }
+        }
+    }
+    const QTimeZone zone = paytrace::Parser::batchTimeZone();
+    const QDate from = firstSend.addSecs(-kRefundClockSkewSeconds).toTimeZone(zone).date();
+    const QDate to = m_clock.nowUtc().toTimeZone(zone).date();
+    paytrace::ExportFilters filters;
+    filters.customerId = i.payload.value(P::kCustomerId).toString();
+    const QString token = i.payload.value(P::kDescription).toString().isEmpty()
+                              ? referenceToken(i.naturalKey)
+                              : i.payload.value(P::kDescription).toString();
+    const bool authorize = i.payload.value(P::kAuthorize).toBool();
+    const qint64 pauseMs = std::min<qint64>(m_settleMs, kLookupPauseMs << std::min(i.undecidedLookups, 6));
+    auto collected = std::make_shared<QList<GatewayTransaction>>();
+    auto unreadable = std::make_shared<qsizetype>(0);
+    m_paytrace->exportTransactionsByDateRange(
+        from, std::max(from, to), filters, this,
+        [collected, unreadable](const paytrace::ExportDay &day) {
+            if (day.outcome.ok()) {
+                collected->append(day.transactions);
+                *unreadable += day.rejected.size();
+            }
+        },
+        [this, id, token, authorize, collected, unreadable, pauseMs](const paytrace::Outcome &outcome) {
+            LookupFinding f;
+            if (!outcome.ok()) {
+                f.kind = LookupFinding::Kind::Unreachable;
+                f.note = tr("could not be looked up: %1").arg(outcome.summary());
+                f.retryAt = m_clock.nowUtc().addMSecs(pauseMs);
+                recordLookup(id, f);
+                lookupDone(id);
+                return;
+            }
+            QStringList approved;
+            QStringList declined;
+            for (const GatewayTransaction &t : std::as_const(*collected)) {
+                if ((t.type != GatewayTransaction::Type::Sale && t.type != GatewayTransaction::Type::Authorization)
+                    || !t.description.contains(token))
+                    continue;
+                (t.status == GatewayTransaction::Status::Declined ? declined : approved) << t.transactionId;
+            }
+            const QString what = authorize ? u"authorization"_s : u"sale"_s;
+            if (approved.size() == 1) {
+                f.kind = LookupFinding::Kind::Happened;
+                f.resultRef = approved.first();
+                f.note = u"PayTrace export: %1 %2 carries \"%3\" — the %1 happened"_s.arg(what, approved.first(), token);
+            } else if (approved.size() > 1) {
+                f.kind = LookupFinding::Kind::Undecided;
+                f.note = u"PayTrace export: several transactions carry \"%1\" (%2); a person must say which is this %3"_s
+                             .arg(token, approved.join(u", "_s), what);
+            } else if (!declined.isEmpty()) {
+                f.kind = LookupFinding::Kind::Undecided;
+                f.note = u"PayTrace export: the %1 carrying \"%2\" was declined (%3); no money moved — a person "
+                         u"discards it or charges again"_s.arg(what, token, declined.join(u", "_s));
+            } else if (*unreadable > 0) {
+                // A record that did not read may be our sale: a second send could charge twice.
+                f.kind = LookupFinding::Kind::Unreachable;
+                f.note = u"PayTrace export: no %1 carries \"%2\", but %3 record(s) did not read"_s
+                             .arg(what, token).arg(*unreadable);
+                f.retryAt = m_clock.nowUtc().addMSecs(pauseMs);
+            } else {
+                f.kind = LookupFinding::Kind::DidNotHappen;
+                f.note = u"PayTrace export: no %1 of the customer carries \"%2\" — the %1 did not happen"_s.arg(what, token);
+            }
+            recordLookup(id, f);
+            lookupDone(id);
+        });
+}
+
+void IntentRunner::lookUpCard(const Intent &i)
+{
+    // The card is on file when the profile exists with the card's last four and expiry.
+    m_lookingUp.insert(i.id);
+    const qint64 id = i.id;
+    const QString customerId = i.payload.value(P::kCustomerId).toString();
+    const QString last4 = i.payload.value(u"last4"_s).toString();
+    const int month = i.payload.value(u"exp_month"_s).toInt();
+    const int year = i.payload.value(u"exp_year"_s).toInt();
+    const qint64 pauseMs = std::min<qint64>(m_settleMs, kLookupPauseMs << std::min(i.undecidedLookups, 6));
+    m_paytrace->exportCustomers(customerId, this,
+                                [this, id, customerId, last4, month, year, pauseMs](
+                                    const paytrace::Outcome &outcome, const QList<paytrace::CustomerProfile> &profiles) {
+        LookupFinding f;
+        const bool absent = std::any_of(outcome.errors.cbegin(), outcome.errors.cend(),
+                                        [](const paytrace::ErrorEntry &e) { return e.code == u"30"; });
+        if (!outcome.ok() && !absent) {
+            f.kind = LookupFinding::Kind::Unreachable;
+            f.note = tr("could not be looked up: %1").arg(outcome.summary());
+            f.retryAt = m_clock.nowUtc().addMSecs(pauseMs);
+            recordLookup(id, f);
+            lookupDone(id);
+            return;
+        }
+        const paytrace::CustomerProfile *found = nullptr;
+        for (const paytrace::CustomerProfile &p : profiles) {
+            if (p.customerId == customerId)
+                found = &p;
+        }
+        const bool same = found && found->cardLast4 == last4 && found->expirationMonth == month
+                          && found->expirationYear % 100 == year % 100;
+        f.kind = same ? LookupFinding::Kind::Happened : LookupFinding::Kind::DidNotHappen;
+        f.resultRef = same ? customerId : QString();
+        f.note = !found ? u"PayTrace has no vault profile %1 — the card was not saved"_s.arg(customerId)
+                 : same ? u"vault profile %1 holds the card ending %2, %3/%4 — the card was saved"_s
+                              .arg(customerId, last4).arg(month, 2, 10, QLatin1Char('0')).arg(year)
+                        : u"vault profile %1 holds another card (ending %2) — the card was not saved"_s
+                              .arg(customerId, found->cardLast4);
+        recordLookup(id, f);
+        lookupDone(id);
+    });
+}
+
+Status IntentRunner::reflectCustomerEffect(QSqlDatabase &db, const Intent &i, const QDateTime &now)
+{
+    store::CustomerRepository repo(db);
+    const QJsonObject set = i.payload.value(u"set"_s).toObject();
+    const QString vaultId = i.payload.value(P::kCustomerId).toString();
+    switch (i.kind) {
+    case IntentKind::PayTraceCustomerUpdate: {
+        auto known = repo.vaultProfile(vaultId);
+        if (!known)
+            return known.error();
+        if (!known.value())
+            return Status::success(); // the next customer sync reads it
+        VaultProfileRecord v = *known.value();
+        if (set.contains(u"email"_s))
+            v.email = set.value(u"email"_s).toString();
+        if (set.contains(u"phone"_s))
+            v.phone = set.value(u"phone"_s).toString();
+        if (set.contains(u"billing"_s)) {
+            v.billing = PostalAddress::fromJson(set.value(u"billing"_s).toObject());
+            if (!v.billing.name.isEmpty())
+                v.billingName = v.billing.name;
+        }
+        auto n = repo.upsertVaultProfiles({v}, now);
+        return n ? Status::success() : Status(n.error());
+    }
+    case IntentKind::PayTraceCustomerCard: {
+        auto known = repo.vaultProfile(vaultId);
+        if (!known)
+            return known.error();
+        VaultProfileRecord v = known.value() ? *known.value() : VaultProfileRecord{};
+        v.customerId = vaultId;
+        v.deletedAt = {};
+        v.cardType = i.payload.value(u"card_type"_s).toString();
+        v.cardLast4 = i.payload.value(u"last4"_s).toString();
+        v.expMonth = i.payload.value(u"exp_month"_s).toInt();
+        v.expYear = i.payload.value(u"exp_year"_s).toInt();
+        if (i.payload.value(u"mode"_s).toString() == u"create" || !known.value()) {
+            v.email = i.payload.value(u"email"_s).toString();
+            v.phone = i.payload.value(u"phone"_s).toString();
+            v.billing = PostalAddress::fromJson(i.payload.value(u"billing"_s).toObject());
+            v.billingName = v.billing.name;
+        }
+        auto n = repo.upsertVaultProfiles({v}, now);
+        return n ? Status::success() : Status(n.error());
+    }
+    case IntentKind::PayTraceCustomerDelete: {
+        auto q = store::detail::prepare(db, u"UPDATE vault_profiles SET deleted_at = ? WHERE customer_id = ? AND deleted_at IS NULL"_s);
+        if (!q)
+            return q.error();
+        q.value().addBindValue(store::detail::timeToSql(now));
+        q.value().addBindValue(vaultId);
+        return store::detail::exec(q.value(), u"cannot mark vault profile "_s + vaultId + u" deleted"_s);
+    }
+    case IntentKind::MagentoCustomerUpdate: {
+        const qint64 magentoId = i.payload.value(u"magento_id"_s).toVariant().toLongLong();
+        auto known = repo.customer(magentoId);
+        if (!known)
+            return known.error();
+        if (!known.value())
+            return Status::success();
+        MagentoCustomerRecord c = *known.value();
+        if (set.contains(u"firstname"_s))
+            c.firstname = set.value(u"firstname"_s).toString();
+        if (set.contains(u"lastname"_s))
+            c.lastname = set.value(u"lastname"_s).toString();
+        if (set.contains(u"email"_s))
+            c.email = set.value(u"email"_s).toString();
+        if (set.contains(u"telephone"_s))
+            c.phone = set.value(u"telephone"_s).toString();
+        if (set.contains(u"billing"_s))
+            c.billing = PostalAddress::fromJson(set.value(u"billing"_s).toObject());
+        if (set.contains(u"attribute"_s))
+            c.vaultAttribute = set.value(u"attribute"_s).toObject().value(u"value"_s).toString();
+        auto n = repo.upsertCustomers({c}, now);
+        return n ? Status::success() : Status(n.error());
+    }
+    default:
+        return Status::success();
     }
 }
 

@@ -95,8 +95,15 @@ public:
     intents::RateLimiter &paytraceLimiter() { return *m_paytraceLimiter; }
     intents::RateLimiter &magentoLimiter() { return *m_magentoLimiter; }
 
-    // The reference a Magento text carries so the janitor can find it again.
+    // The reference a Magento text (or a PayTrace sale's description) carries so the janitor
+    // can find it again.
     static QString referenceToken(const QString &naturalKey);
+    // What a succeeded customer intent changed, written into the store's customers and
+    // vault_profiles rows at once so the console shows it before the next customer sync.
+    static Status reflectCustomerEffect(QSqlDatabase &db, const intents::Intent &intent, const QDateTime &now);
+    // The dead reason of a card intent that no process can send any more: the card number
+    // was only ever in the memory of the process that took it, so a person types it again.
+    static constexpr QLatin1StringView kCardReenter{"card.reenter"};
 
 Q_SIGNALS:
     void intentChanged(qint64 intentId);
@@ -113,6 +120,9 @@ private:
     void sendPayTrace(std::shared_ptr<Job> job);
     void sendMagento(std::shared_ptr<Job> job);
     void sendErp(std::shared_ptr<Job> job);
+    void sendMagentoCustomer(std::shared_ptr<Job> job);
+    void lookUpSale(const intents::Intent &intent);
+    void lookUpCard(const intents::Intent &intent);
     // Records a send's end through `record`, again with backoff while the store fails.
     void finish(std::shared_ptr<Job> job, std::function<Status()> record);
     void recordPayTrace(std::shared_ptr<Job> job, const paytrace::Outcome &outcome, const QString &resultRef);

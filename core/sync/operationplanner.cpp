@@ -2,6 +2,7 @@
 
 #include "money/exactamount.h"
 #include "paytrace/parser.h"
+#include "sync/intentrunner.h"
 
 #include <QCoreApplication>
 #include <QStringList>
@@ -274,6 +275,7 @@ std::optional<QString> refusalInTaskWords(const OrderPayment &p, const Operation
         }
         break;
     case OperationKind::CreditMemo:
+    case OperationKind::Charge:
         break;
     }
     return std::nullopt;
@@ -352,7 +354,136 @@ PlannedChain planCreditMemo(PlannedChain chain, const OrderPayment &p, const Ope
     return chain;
 }
 
+// A sale (or authorization) of the card on file of a PayTrace vault customer, for an order that
+// is not paid yet; then the Magento invoice (or, for an authorization or a part, a comment) and
+// the ERP entries the payment-approved rule would book (sale, and payment for a sale).
+PlannedChain planCharge(PlannedChain chain, const OrderPayment &p, const OperationRequest &r,
+                        const PlanOptions &options, const mapping::MappingProfile &profile, const QDateTime &now,
+                        const QString &keyRoot)
+{
+    OperationPreview &v = chain.preview;
+    const QString inc = p.order.incrementId;
+    const QString vaultId = r.vaultCustomerId.trimmed();
+    if (vaultId.isEmpty())
+        return refuse(chain, u"operation.vault_customer"_s,
+                      tr("A charge needs the PayTrace vault customer whose card on file is charged."));
+    if (!options.vault || options.vault->deletedAt.isValid())
+        return refuse(chain, u"operation.vault_unknown"_s,
+                      tr("PayTrace vault customer %1 is not known to PayBridge (or was deleted); run a customer sync, "
+                         "or pick another customer.").arg(vaultId));
+    const VaultProfileRecord &vault = *options.vault;
+    const QDate today = OperationPlanner::businessDay(now);
+    if (vault.cardExpired(today))
+        return refuse(chain, u"invariant.card_expired"_s,
+                      tr("The card on file of %1 (%2) has expired; add the customer's new card before charging.")
+                          .arg(vaultId, OperationPlanner::cardText(vault)));
+    const intents::PaymentFacts &f = p.facts;
+    v.remaining = f.saleable.isValid() ? f.saleable : chargedTotal(p.order);
+    const Money amount = r.amount.value_or(v.remaining);
+    v.amount = amount;
+    if (Status ok = intents::MoneyInvariants::check(f, {MoneyOperation::Sale, amount}); !ok) {
+        QString why = ok.error().message;
+        if (ok.error().code == u"invariant.sale_authorized")
+            why = tr("Order %1 already has an approved payment at PayTrace; capture or refund that instead of charging again.").arg(inc);
+        else if (ok.error().code == u"invariant.sale_closed")
+            why = tr("Order %1 is %2 in Magento; a canceled or closed order takes no new charge.").arg(inc, p.order.state);
+        else if (ok.error().code == u"invariant.sale_pending")
+            why = tr("A charge of order %1 is already on its way; see the Queue page before charging again.").arg(inc);
+        else if (ok.error().code == u"invariant.sale_exceeds")
+            why = tr("Order %1 owes %2; a charge of %3 is more than that.").arg(inc, money(v.remaining), money(amount));
+        return refuse(chain, ok.error().code, why);
+    }
+
+    const QJsonValue after(keyRoot);
+    const QString op = operationKindName(r.kind);
+    const bool authorize = r.authorizeOnly;
+    const QString card = OperationPlanner::cardText(vault);
+
+    PlanRequest pay;
+    pay.kind = IntentKind::PayTraceSale;
+    pay.orderEntityId = p.order.entityId;
+    pay.requestedBy = r.actor;
+    pay.naturalKey = keyRoot;
+    pay.payload = basePayload(p, r, op);
+    pay.payload.insert(OperationPlanner::kCurrency, v.currency.code());
+    pay.payload.insert(OperationPlanner::kAmount, amount.toDecimalString());
+    pay.payload.insert(OperationPlanner::kCustomerId, vaultId);
+    pay.payload.insert(OperationPlanner::kInvoiceId, inc);
+    pay.payload.insert(OperationPlanner::kAuthorize, authorize);
+    // The token lets the janitor find the sale in PayTrace's export after a lost answer.
+    pay.payload.insert(OperationPlanner::kDescription, IntentRunner::referenceToken(keyRoot));
+    v.steps << (authorize ? tr("PayTrace: authorization of %1 on card on file %2 (%3)")
+                          : tr("PayTrace: sale of %1 on card on file %2 (%3)"))
+                   .arg(money(amount), vaultId, card);
+    chain.requests << pay;
+
+    PlanRequest mag;
+    mag.orderEntityId = p.order.entityId;
+    mag.requestedBy = r.actor;
+    mag.naturalKey = keyRoot + u"/magento"_s;
+    mag.payload = basePayload(p, r, op);
+    mag.payload.insert(OperationPlanner::kAfter, after);
+    const Money magentoAmount = inOrderCurrency(p.order, amount);
+    if (!magentoAmount.isValid())
+        return refuse(chain, u"invariant.currency"_s,
+                      tr("Order %1 gives no rate from %2 to %3 for the Magento document.")
+                          .arg(inc, v.currency.code(), p.order.currency.code()));
+    mag.payload.insert(OperationPlanner::kAmount, magentoAmount.toDecimalString());
+    const bool whole = amount.compare(chargedTotal(p.order)) == std::strong_ordering::equal;
+    const bool invoiced = p.order.totalInvoiced.isValid() && !p.order.totalInvoiced.isZero();
+    if (!authorize && whole && !invoiced) {
+        mag.kind = IntentKind::MagentoInvoice;
+        mag.payload.insert(OperationPlanner::kFull, true);
+        v.steps << tr("Magento: invoice order %1 without capturing (capture:false), noting the PayTrace sale").arg(inc);
+    } else {
+        mag.kind = IntentKind::MagentoComment;
+        v.steps << (authorize ? tr("Magento: comment on order %1 with the PayTrace authorization of %2").arg(inc, money(amount))
+                              : tr("Magento: comment on order %1 with the PayTrace sale of %2").arg(inc, money(amount)));
+    }
+    chain.requests << mag;
+
+    // The entries the payment-approved rule books for a sale (same references, so whichever
+    // comes second finds it posted): the sale, and for money taken, the payment.
+    const QStringList entries = authorize ? QStringList{u"sale"_s} : QStringList{u"sale"_s, u"payment"_s};
+    for (const QString &entry : entries) {
+        PlanRequest erp;
+        erp.kind = IntentKind::ErpEntry;
+        erp.orderEntityId = p.order.entityId;
+        erp.requestedBy = r.actor;
+        erp.naturalKey = keyRoot + u"/erp."_s + entry;
+        erp.payload = basePayload(p, r, op);
+        erp.payload.insert(OperationPlanner::kCurrency, v.currency.code());
+        erp.payload.insert(OperationPlanner::kAfter, after);
+        erp.payload.insert(OperationPlanner::kAmount, amount.toDecimalString());
+        erp.payload.insert(OperationPlanner::kEntry, entry);
+        erp.payload.insert(u"date"_s, today.toString(Qt::ISODate));
+        const auto plan = profile.planEntry(entry == u"payment" ? mapping::EntryKind::Payment : mapping::EntryKind::Sale,
+                                            inc, amount);
+        QString accounts;
+        if (plan && plan->postings.size() >= 2)
+            accounts = plan->postings.at(0).account + u" / "_s + plan->postings.at(1).account;
+        v.steps << tr("ERP: %1 entry of %2 for order %3 dated %4 (%5)")
+                       .arg(entry, money(amount), inc, today.toString(Qt::ISODate), accounts);
+        chain.requests << erp;
+    }
+    noteRounding(v, p.order);
+    v.allowed = true;
+    return chain;
+}
+
 } // namespace
+
+QString OperationPlanner::cardText(const VaultProfileRecord &vault)
+{
+    QStringList parts;
+    QString card = vault.cardType.isEmpty() ? tr("card") : vault.cardType;
+    if (!vault.cardLast4.isEmpty())
+        card += u" …"_s + vault.cardLast4;
+    parts << card;
+    if (const QString expiry = vault.expiryText(); !expiry.isEmpty())
+        parts << expiry;
+    return parts.join(u", "_s);
+}
 
 QDate OperationPlanner::businessDay(const QDateTime &at)
 {
@@ -391,6 +522,9 @@ PlannedChain OperationPlanner::plan(const OrderPayment &p, const OperationReques
     if (r.kind == OperationKind::CreditMemo)
         return planCreditMemo(std::move(chain), p, r,
                               options.keyRoot.isEmpty() ? nextKeyRoot(p, operationKindName(r.kind)) : options.keyRoot);
+    if (r.kind == OperationKind::Charge)
+        return planCharge(std::move(chain), p, r, options, profile, now,
+                          options.keyRoot.isEmpty() ? nextKeyRoot(p, operationKindName(r.kind)) : options.keyRoot);
     if (!p.target)
         return refuse(chain, u"operation.no_payment"_s,
                       tr("Order %1 has no PayTrace payment PayBridge could act on (paid with %2).")
@@ -418,6 +552,7 @@ PlannedChain OperationPlanner::plan(const OrderPayment &p, const OperationReques
         amount = r.amount.value_or(v.remaining);
         break;
     case OperationKind::CreditMemo: // planned above
+    case OperationKind::Charge:
         break;
     case OperationKind::Void: {
         moneyOp = MoneyOperation::Void;

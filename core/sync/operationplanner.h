@@ -2,6 +2,7 @@
 
 #include "intents/intentjournal.h"
 #include "mapping/mappingprofile.h"
+#include "model/customer.h"
 #include "sync/operations.h"
 #include "sync/orderpayment.h"
 
@@ -25,6 +26,8 @@ struct PlanOptions
 {
     QString keyRoot;          // names the chain; empty: the next free "<kind>:<increment id>:<n>"
     bool magentoStep = true;  // false when Magento already holds the document (rules that react to it)
+    // Charge: the vault profile named by the request as the store holds it (nullopt: unknown).
+    std::optional<VaultProfileRecord> vault = std::nullopt;
 };
 
 class OperationPlanner
@@ -58,6 +61,14 @@ public:
     // Order amounts Magento keeps finer than the currency (docs/magento.md §7): field →
     // {exact, rounded, difference}. What moves is the rounded amount; the difference stays here.
     static constexpr QLatin1StringView kRounding{"magento_rounding"};
+    // Charge (paytrace.sale by vault customer).
+    static constexpr QLatin1StringView kCustomerId{"customer_id"};
+    static constexpr QLatin1StringView kAuthorize{"authorize"};    // true: an authorization only
+    static constexpr QLatin1StringView kDescription{"description"}; // carries the reference token
+    static constexpr QLatin1StringView kInvoiceId{"invoice_id"};
+
+    // "Visa …4242, 04/2027" for a card on file, "" parts left out.
+    static QString cardText(const VaultProfileRecord &vault);
 };
 
 } // namespace pb::sync

@@ -11,6 +11,7 @@ QString operationKindName(OperationKind kind)
     case OperationKind::Void: return u"void"_s;
     case OperationKind::Refund: return u"refund"_s;
     case OperationKind::CreditMemo: return u"credit_memo"_s;
+    case OperationKind::Charge: return u"charge"_s;
     }
     return u"operation"_s;
 }

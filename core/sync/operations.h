@@ -15,8 +15,11 @@ namespace pb::sync {
 // What a person (GUI dialog, command line) asks PayBridge to do with an order's payment.
 // CreditMemo: a Magento offline credit memo for money PayTrace already gave back (a refund made
 // in PayTrace's terminal); no gateway call.
-enum class OperationKind { Capture, Void, Refund, CreditMemo };
-QString operationKindName(OperationKind kind); // "capture", "void", "refund", "credit_memo"
+// Charge: a sale (or authorization) of a customer's card on file in the PayTrace vault for an
+// order that is not paid yet (phone order, failed checkout), then the Magento invoice (or a
+// note) and the ERP entries.
+enum class OperationKind { Capture, Void, Refund, CreditMemo, Charge };
+QString operationKindName(OperationKind kind); // "capture", "void", "refund", "credit_memo", "charge"
 
 struct OperationRequest
 {
@@ -31,6 +34,10 @@ struct OperationRequest
     std::optional<qint64> approvalId;
     // true: plan the intents and return (a running `paybridge serve` executes them).
     bool planOnly = false;
+    // Charge: the PayTrace vault customer whose card is charged (required), and whether only
+    // an authorization is made (captured later) instead of a sale.
+    QString vaultCustomerId;
+    bool authorizeOnly = false;
 };
 
 // What the request will do, before anything is planned: for the confirmation a person reads.

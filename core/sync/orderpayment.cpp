@@ -82,6 +82,7 @@ bool reflectedInGateway(const OrderPayment &p, const intents::Intent &i)
     };
     switch (i.kind) {
     case IntentKind::PayTraceRefund:
+    case IntentKind::PayTraceSale:
         return !i.resultRef.isEmpty() && find(i.resultRef) != nullptr;
     case IntentKind::PayTraceCapture: {
         const GatewayTransaction *t = find(target);
@@ -143,6 +144,17 @@ Result<OrderPayment> load(QSqlDatabase &db, std::optional<OrderRecord> order,
     p.intents = all.value();
 
     p.gatewayFacts = gatewayFactsOf(p);
+    // What a charge of a card on file may still take: Magento's grand total less what it
+    // shows paid, in the charged currency.
+    p.gatewayFacts.orderClosed = p.order.state == u"canceled" || p.order.state == u"closed";
+    if (const Money total = chargedTotal(p.order); total.isValid()) {
+        const Money paid = p.order.totalPaid.isValid() ? inChargedCurrency(p.order, p.order.totalPaid)
+                                                       : Money::zero(total.currency());
+        if (paid.isValid()) {
+            auto owed = total.minus(paid);
+            p.gatewayFacts.saleable = owed && !owed->isNegative() ? owed.value() : Money::zero(total.currency());
+        }
+    }
     p.facts = p.gatewayFacts;
     for (const intents::Intent &i : std::as_const(p.intents)) {
         if (!intents::movesMoney(i.kind) || !counts(i.state) || (excluding && *excluding == i.id))
@@ -161,6 +173,16 @@ Result<OrderPayment> load(QSqlDatabase &db, std::optional<OrderRecord> order,
             p.facts.authorizationVoided = true;
             if (amount.isValid() && !p.gatewayFacts.captured.isZero())
                 p.facts.voided = add(p.facts.voided, amount);
+            break;
+        case IntentKind::PayTraceSale:
+            // A charge of a card on file: approved (or maybe approved) money on the order.
+            if (i.state != IntentState::Succeeded)
+                p.facts.salePending = true;
+            if (amount.isValid()) {
+                p.facts.authorized = add(p.facts.authorized, amount);
+                if (!i.payload.value(u"authorize"_s).toBool())
+                    p.facts.captured = add(p.facts.captured, amount);
+            }
             break;
         default:
             break;
@@ -223,7 +245,8 @@ Status reflectEffect(QSqlDatabase &db, const intents::Intent &intent, const QStr
     const QString target = intent.payload.value(u"transaction_id"_s).toString();
     const Money amount = intentAmount(intent);
     GatewayTransaction t;
-    if (intent.kind == IntentKind::PayTraceRefund) {
+    const bool newTransaction = intent.kind == IntentKind::PayTraceRefund || intent.kind == IntentKind::PayTraceSale;
+    if (newTransaction) {
         auto known = txns.find(resultRef);
         if (!known)
             return known.error();
@@ -232,9 +255,17 @@ Status reflectEffect(QSqlDatabase &db, const intents::Intent &intent, const QStr
         if (!amount.isValid())
             return Status::success();
         t.transactionId = resultRef;
-        t.type = Type::Refund;
-        t.typeText = u"REFUND"_s;
-        t.status = TStatus::PendingSettlement;
+        if (intent.kind == IntentKind::PayTraceSale) {
+            const bool authorize = intent.payload.value(u"authorize"_s).toBool();
+            t.type = authorize ? Type::Authorization : Type::Sale;
+            t.typeText = authorize ? u"AUTHORIZATION"_s : u"SALE"_s;
+            t.status = authorize ? TStatus::AuthorizedOnly : TStatus::PendingSettlement;
+            t.customerId = intent.payload.value(u"customer_id"_s).toString();
+        } else {
+            t.type = Type::Refund;
+            t.typeText = u"REFUND"_s;
+            t.status = TStatus::PendingSettlement;
+        }
         t.amount = amount;
         t.invoiceId = intent.payload.value(u"order"_s).toString();
         t.createdAt = now;
@@ -262,9 +293,9 @@ Status reflectEffect(QSqlDatabase &db, const intents::Intent &intent, const QStr
     // A captured or voided transaction is linked already: the upsert refreshed its order.
     if (Status s = txns.upsert({t}, now); !s)
         return s;
-    if (intent.kind != IntentKind::PayTraceRefund || !intent.orderEntityId)
+    if (!newTransaction || !intent.orderEntityId)
         return Status::success();
-    // The new refund belongs to the intent's order: link just it (not a scan of the store,
+    // The new refund (or sale) belongs to the intent's order: link just it (not a scan of the store,
     // which linkByInvoiceId would be on every refund) and refresh that order.
     auto link = store::detail::prepare(db, uR"(
 INSERT OR IGNORE INTO order_transaction_links (transaction_id, order_entity_id, rule, linked_at)

@@ -6,6 +6,7 @@
 #include "access/permissions.h"
 #include "log/categories.h"
 #include "paytrace/parser.h"
+#include "store/customerrepository.h"
 #include "sync/intentrunner.h"
 #include "sync/operationplanner.h"
 #include "sync/orderpayment.h"
@@ -33,6 +34,19 @@ bool isSystemActor(const QString &actor)
     return actor.startsWith(u"system:");
 }
 
+// A charge's vault profile as the store holds it, for the planner's checks and preview.
+std::optional<VaultProfileRecord> vaultFor(QSqlDatabase &db, const OperationRequest &r)
+{
+    if (r.kind != OperationKind::Charge || r.vaultCustomerId.trimmed().isEmpty())
+        return std::nullopt;
+    auto v = store::CustomerRepository(db).vaultProfile(r.vaultCustomerId.trimmed());
+    if (!v) {
+        qCWarning(lcSync) << "cannot read vault profile" << r.vaultCustomerId << v.error().toString();
+        return std::nullopt;
+    }
+    return v.value();
+}
+
 access::Action actionFor(const OperationRequest &r, const OperationPreview &preview)
 {
     switch (r.kind) {
@@ -44,6 +58,7 @@ access::Action actionFor(const OperationRequest &r, const OperationPreview &prev
                    ? access::Action::PartialRefund
                    : access::Action::Refund;
     case OperationKind::CreditMemo: return access::Action::Refund; // gives money back on the books
+    case OperationKind::Charge: return access::Action::Charge;
     }
     return access::Action::Refund;
 }
@@ -143,7 +158,9 @@ Result<OperationPreview> SyncEngine::previewOperation(const OperationRequest &re
     auto payment = loadOrderPayment(m_db, request.orderIncrementId);
     if (!payment)
         return payment.error();
-    const PlannedChain chain = OperationPlanner::plan(payment.value(), request, m_mapping, QDateTime::currentDateTimeUtc());
+    PlanOptions options;
+    options.vault = vaultFor(m_db, request);
+    const PlannedChain chain = OperationPlanner::plan(payment.value(), request, m_mapping, QDateTime::currentDateTimeUtc(), options);
     OperationPreview preview = chain.preview;
     if (preview.allowed && !isSystemActor(request.actor)) {
         access::Permissions perms(m_db);
@@ -191,6 +208,7 @@ Status SyncEngine::authorize(const OperationRequest &request, const PlannedChain
         ctx.approval = approval.value();
     }
     QJsonObject asked{{u"order"_s, request.orderIncrementId},
+                      {u"vault_customer_id"_s, request.vaultCustomerId},
                       {u"operation"_s, operationKindName(request.kind)},
                       {u"amount"_s, chain.preview.amount.toDecimalString()},
                       {u"currency"_s, chain.preview.currency.code()}};
@@ -257,7 +275,8 @@ void SyncEngine::requestOperation(const OperationRequest &request, std::function
             return;
         }
         const PlannedChain chain = OperationPlanner::plan(payment.value(), request, m_mapping,
-                                                          QDateTime::currentDateTimeUtc(), PlanOptions{approvedKey, true});
+                                                          QDateTime::currentDateTimeUtc(),
+                                                          PlanOptions{approvedKey, true, vaultFor(m_db, request)});
         if (!chain.preview.allowed) {
             out.errorCode = chain.refusalCode;
             out.message = chain.preview.refusal;

@@ -76,6 +76,10 @@ private slots:
     void roundedMagentoAmountsRecordTheDifference();
     void voidOfVoidedOrderSaysWhenAndByWhom();
     void refundBeyondWhatIsLeftSaysWhatWasRefunded();
+    void chargeOfUnpaidOrderPlansSaleInvoiceAndErp();
+    void chargeAuthorizationNotesTheOrder();
+    void chargeRefusals_data();
+    void chargeRefusals();
 };
 
 void TestOperationPlanner::creditMemoRefusedWhereMagentoRefusesIt_data()
@@ -264,6 +268,142 @@ void TestOperationPlanner::refundBeyondWhatIsLeftSaysWhatWasRefunded()
     QVERIFY2(rest.preview.allowed, qPrintable(rest.preview.refusal));
     QCOMPARE(rest.preview.earlier,
              QStringList{u"Refunded USD 30.00 on 2026-11-18 at 09:05 by anna (duplicate order)"_s});
+}
+
+namespace {
+
+// A phone order of 52.00, nothing paid, nothing at PayTrace.
+OrderPayment unpaidOrder()
+{
+    OrderPayment p;
+    p.order.entityId = 17;
+    p.order.incrementId = u"000000017"_s;
+    p.order.state = u"new"_s;
+    p.order.status = u"pending"_s;
+    p.order.currency = Currency::usd();
+    p.order.grandTotal = usd(5200);
+    p.order.totalPaid = usd(0);
+    p.order.totalInvoiced = usd(0);
+    p.facts.currency = Currency::usd();
+    p.facts.authorized = usd(0);
+    p.facts.captured = usd(0);
+    p.facts.refunded = usd(0);
+    p.facts.voided = usd(0);
+    p.facts.saleable = usd(5200);
+    p.gatewayFacts = p.facts;
+    return p;
+}
+
+VaultProfileRecord visa(int expYear = 2027)
+{
+    VaultProfileRecord v;
+    v.customerId = u"mage-17"_s;
+    v.cardType = u"Visa"_s;
+    v.cardLast4 = u"4242"_s;
+    v.expMonth = 4;
+    v.expYear = expYear;
+    return v;
+}
+
+OperationRequest charge(std::optional<qint64> minor = std::nullopt)
+{
+    OperationRequest r;
+    r.kind = OperationKind::Charge;
+    r.orderIncrementId = u"000000017"_s;
+    if (minor)
+        r.amount = usd(*minor);
+    r.vaultCustomerId = u"mage-17"_s;
+    r.reason = u"phone order"_s;
+    r.actor = u"sam"_s;
+    return r;
+}
+
+PlanOptions withVault(std::optional<VaultProfileRecord> v)
+{
+    PlanOptions o;
+    o.vault = std::move(v);
+    return o;
+}
+
+} // namespace
+
+void TestOperationPlanner::chargeOfUnpaidOrderPlansSaleInvoiceAndErp()
+{
+    const PlannedChain chain = OperationPlanner::plan(unpaidOrder(), charge(), mapping::MappingProfile::defaults(), kNow,
+                                                      withVault(visa()));
+    QVERIFY2(chain.preview.allowed, qPrintable(chain.preview.refusal));
+    QCOMPARE(chain.preview.amount, usd(5200));
+    QCOMPARE(chain.requests.size(), 4);
+    const auto &sale = chain.requests.at(0);
+    QCOMPARE(sale.kind, intents::IntentKind::PayTraceSale);
+    QCOMPARE(sale.naturalKey, u"charge:000000017:1"_s);
+    QCOMPARE(sale.payload.value(OperationPlanner::kCustomerId).toString(), u"mage-17"_s);
+    QCOMPARE(sale.payload.value(OperationPlanner::kAmount).toString(), u"52.00"_s);
+    QCOMPARE(sale.payload.value(OperationPlanner::kInvoiceId).toString(), u"000000017"_s);
+    QCOMPARE(sale.payload.value(OperationPlanner::kAuthorize).toBool(), false);
+    // The janitor finds the sale in PayTrace's export by this token.
+    QCOMPARE(sale.payload.value(OperationPlanner::kDescription).toString(), u"PayBridge ref charge:000000017:1"_s);
+    QCOMPARE(chain.requests.at(1).kind, intents::IntentKind::MagentoInvoice);
+    QCOMPARE(chain.requests.at(2).payload.value(OperationPlanner::kEntry).toString(), u"sale"_s);
+    QCOMPARE(chain.requests.at(3).payload.value(OperationPlanner::kEntry).toString(), u"payment"_s);
+    for (qsizetype n = 1; n < chain.requests.size(); ++n)
+        QCOMPARE(chain.requests.at(n).payload.value(OperationPlanner::kAfter).toString(), u"charge:000000017:1"_s);
+    QCOMPARE(chain.preview.steps.first(), u"PayTrace: sale of USD 52.00 on card on file mage-17 (Visa …4242, 04/2027)"_s);
+    for (const auto &r : chain.requests)
+        QVERIFY(intents::validatePayload(r.payload).ok());
+}
+
+void TestOperationPlanner::chargeAuthorizationNotesTheOrder()
+{
+    OperationRequest r = charge(2000);
+    r.authorizeOnly = true;
+    const PlannedChain chain = OperationPlanner::plan(unpaidOrder(), r, mapping::MappingProfile::defaults(), kNow,
+                                                      withVault(visa()));
+    QVERIFY2(chain.preview.allowed, qPrintable(chain.preview.refusal));
+    QCOMPARE(chain.requests.size(), 3); // authorization, comment, ERP sale (no payment yet)
+    QVERIFY(chain.requests.at(0).payload.value(OperationPlanner::kAuthorize).toBool());
+    QCOMPARE(chain.requests.at(1).kind, intents::IntentKind::MagentoComment);
+    QCOMPARE(chain.requests.at(2).payload.value(OperationPlanner::kEntry).toString(), u"sale"_s);
+    QVERIFY(chain.preview.steps.first().startsWith(u"PayTrace: authorization of USD 20.00"_s));
+}
+
+void TestOperationPlanner::chargeRefusals_data()
+{
+    QTest::addColumn<QString>("code");
+    QTest::newRow("expired card") << u"invariant.card_expired"_s;
+    QTest::newRow("unknown vault customer") << u"operation.vault_unknown"_s;
+    QTest::newRow("no vault customer") << u"operation.vault_customer"_s;
+    QTest::newRow("canceled order") << u"invariant.sale_closed"_s;
+    QTest::newRow("more than owed") << u"invariant.sale_exceeds"_s;
+    QTest::newRow("already paid at PayTrace") << u"invariant.sale_authorized"_s;
+    QTest::newRow("a charge on its way") << u"invariant.sale_pending"_s;
+}
+
+void TestOperationPlanner::chargeRefusals()
+{
+    QFETCH(QString, code);
+    OrderPayment p = unpaidOrder();
+    OperationRequest r = charge();
+    std::optional<VaultProfileRecord> vault = visa();
+    if (code == u"invariant.card_expired")
+        vault = visa(2025); // kNow is November 2026
+    else if (code == u"operation.vault_unknown")
+        vault.reset();
+    else if (code == u"operation.vault_customer")
+        r.vaultCustomerId.clear();
+    else if (code == u"invariant.sale_closed")
+        p.facts.orderClosed = true, p.order.state = u"canceled"_s;
+    else if (code == u"invariant.sale_exceeds")
+        r.amount = usd(5201);
+    else if (code == u"invariant.sale_authorized")
+        p.facts.authorized = usd(1000), p.facts.saleable = usd(4200);
+    else if (code == u"invariant.sale_pending")
+        p.facts.salePending = true;
+    const PlannedChain chain = OperationPlanner::plan(p, r, mapping::MappingProfile::defaults(), kNow, withVault(vault));
+    QVERIFY(!chain.preview.allowed);
+    QVERIFY(chain.requests.isEmpty());
+    QCOMPARE(chain.refusalCode, code);
+    QVERIFY(!chain.preview.refusal.isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestOperationPlanner)
