@@ -3,6 +3,7 @@
 #include "simutil.h"
 
 #include <QHash>
+#include <QSet>
 
 #include <algorithm>
 #include <random>
@@ -399,6 +400,235 @@ struct Event
     int notify = 0;
     bool history = true;
 };
+
+// ---- the PayTrace vault (issue 15) ---------------------------------------------------------------
+
+// Untidy text as merchants' staff type it into the PayTrace virtual terminal.
+QString padded(Rng &rng, const QString &text, int percent)
+{
+    if (text.isEmpty() || !rng.percent(percent))
+        return text;
+    if (rng.percent(50))
+        return text + u' ';
+    return u' ' + text + u"  "_s;
+}
+
+QString untidyPhone(Rng &rng, const QString &phone)
+{
+    QString digits;
+    for (QChar c : phone) {
+        if (c.isDigit())
+            digits.append(c);
+    }
+    if (digits.size() != 10)
+        return phone;
+    switch (rng.range(0, 9)) {
+    case 0: return {};
+    case 1: return digits;
+    case 2: return digits.left(3) + u'.' + digits.mid(3, 3) + u'.' + digits.right(4);
+    case 3: return u"+1 "_s + digits.left(3) + u'-' + digits.mid(3, 3) + u'-' + digits.right(4);
+    case 4: return u' ' + digits.left(3) + u'-' + digits.mid(3, 3) + u'-' + digits.right(4) + u' ';
+    default: return phone;
+    }
+}
+
+// The same address with other capitals or stray spaces: still the customer's, but not byte-equal.
+QString emailVariant(Rng &rng, const QString &email)
+{
+    switch (rng.range(0, 2)) {
+    case 0: return email.toUpper();
+    case 1: return u' ' + email.left(1).toUpper() + email.mid(1) + u' ';
+    default: return email.section(u'@', 0, 0) + u'@' + email.section(u'@', 1).toUpper();
+    }
+}
+
+// Month `offset` months after (year, month).
+void addMonths(int year, int month, int offset, int *outYear, int *outMonth)
+{
+    const int index = year * 12 + (month - 1) + offset;
+    *outYear = index / 12;
+    *outMonth = index % 12 + 1;
+}
+
+// Vault profiles as a merchant's account holds them, from a stream of their own so the orders stay
+// what the seed gave before: about a third of the Magento customers who ordered have a profile
+// (the card on file); some carry the link as the Magento attribute, some use the "mage-<id>" id
+// template, the rest are matchable by e-mail only (sometimes in other capitals or with spaces), a
+// few by nothing (another e-mail). Some profiles have no Magento customer at all (phone orders).
+// Expiry: about one card in twelve has expired, one expires this month and one next month, the
+// rest later; the first profile never has an expired card (tests charge it).
+void addVault(GeneratedData *out, const std::vector<std::vector<Customer>> &pools,
+              const QHash<qint64, QList<int>> &ordersOf, quint64 seed, qint64 now)
+{
+    Rng rng(seed * 0xBF58476D1CE4E5B9ULL + 0x7F4A7C15ULL);
+    int nowYear, nowMonth, nowDay;
+    civilFromDays(floorDiv(now, 86400), &nowYear, &nowMonth, &nowDay);
+
+    QHash<qint64, const Customer *> poolById;
+    for (const auto &pool : pools) {
+        for (const Customer &c : pool)
+            poolById.insert(c.id, &c);
+    }
+    QList<qint64> magentoIds = ordersOf.keys();
+    std::sort(magentoIds.begin(), magentoIds.end());
+    // The customer record's e-mail is the newest order's (MagentoSales::seed).
+    const auto currentEmail = [&](qint64 id) { return out->orders[ordersOf.value(id).last()].customerEmail; };
+
+    struct Owned
+    {
+        int profile;       // index into out->customers
+        qint64 magentoId;  // 0: no Magento customer
+    };
+    QList<Owned> linked;
+    QSet<QString> usedIds;
+    QSet<qint64> haveProfile;
+    for (int i = 0; i < int(out->customers.size()); ++i) {
+        usedIds.insert(out->customers[i].customerId);
+        const qint64 owner = out->customers[i].customerId.toLongLong() - 1733400000;
+        if (ordersOf.contains(owner)) {
+            linked.append({i, owner});
+            haveProfile.insert(owner);
+        }
+    }
+    // Selection sampling: exactly `needed` more of the customers without a profile.
+    QList<qint64> candidates;
+    for (qint64 id : std::as_const(magentoIds)) {
+        if (!haveProfile.contains(id))
+            candidates.append(id);
+    }
+    qsizetype needed = std::max<qsizetype>(0, magentoIds.size() / 3 - linked.size());
+    for (qsizetype k = 0; k < candidates.size() && needed > 0; ++k) {
+        if (rng.range(0, candidates.size() - k - 1) >= needed)
+            continue;
+        --needed;
+        const qint64 id = candidates[k];
+        const Customer *c = poolById.value(id);
+        if (!c)
+            continue;
+        PayTraceCustomer v;
+        v.customerId = rng.percent(20) ? u"mage-"_s + QString::number(id) : QString::number(1733400000 + id);
+        if (usedIds.contains(v.customerId))
+            continue;
+        usedIds.insert(v.customerId);
+        v.card = c->card;
+        v.billing = paytraceAddress(c->address);
+        v.shipping = v.billing;
+        v.email = currentEmail(id);
+        v.phone = c->address.telephone;
+        v.createdAt = now - 30 * 86400 - 86400 * rng.range(1, 600);
+        linked.append({int(out->customers.size()), id});
+        out->customers.append(v);
+    }
+
+    // Link classes, spread over the profiles in a seeded order.
+    QList<int> order(linked.size());
+    for (int k = 0; k < linked.size(); ++k)
+        order[k] = k;
+    for (int k = int(order.size()) - 1; k > 0; --k)
+        std::swap(order[k], order[int(rng.range(0, k))]);
+    for (int rank = 0; rank < order.size(); ++rank) {
+        const Owned &o = linked[order[rank]];
+        PayTraceCustomer &v = out->customers[o.profile];
+        const QString email = currentEmail(o.magentoId);
+        const bool templated = v.customerId.startsWith(u"mage-"_s);
+        switch (rank % 10) {
+        case 0: case 1: case 2: // linked through the Magento attribute
+            v.email = email;
+            out->customerVaultLinks.append({o.magentoId, v.customerId});
+            break;
+        case 3: // linked, but the vault kept an older e-mail
+            v.email = email.section(u'@', 0, 0) + u"@oldmail.example"_s;
+            out->customerVaultLinks.append({o.magentoId, v.customerId});
+            break;
+        case 4: case 5: // the same e-mail typed differently
+            v.email = emailVariant(rng, email);
+            break;
+        case 9: // nothing to match by, unless the id follows the template
+            if (!templated) {
+                v.email = email.section(u'@', 0, 0) + u"@work.example"_s;
+                break;
+            }
+            [[fallthrough]];
+        default:
+            v.email = email;
+            break;
+        }
+    }
+    std::sort(out->customerVaultLinks.begin(), out->customerVaultLinks.end());
+
+    // Phone-order customers: profiles with no Magento customer.
+    const int orphans = std::max<int>(2, int(linked.size() / 5));
+    static const QStringView names[] = {u"Harold Finch", u"Maria Gomez", u"Tom Becker", u"Aiko Tanaka",
+                                        u"Ruth Okafor", u"Sam Lindqvist", u"Peter Novak", u"Lena Fischer"};
+    for (int k = 0; k < orphans; ++k) {
+        PayTraceCustomer v;
+        v.customerId = k % 2 == 0 ? u"PHONE-"_s + QString::number(100 + k) : QString::number(1733500000 + rng.range(1000, 9999) * 10 + k);
+        if (usedIds.contains(v.customerId))
+            continue;
+        usedIds.insert(v.customerId);
+        const QString name = rng.pick(names).toString();
+        const int brand = int(rng.range(0, 3));
+        v.card.brand = kBrands[brand].brand.toString();
+        v.card.bin = kBrands[brand].bin.toString();
+        v.card.last4 = QString::number(rng.range(0, 9999)).rightJustified(4, u'0');
+        v.billing.name = name;
+        v.billing.streetAddress = QString::number(rng.range(10, 9899)) + u' ' + rng.pick(kStreets).toString();
+        v.billing.city = u"Portland"_s;
+        v.billing.state = u"OR"_s;
+        v.billing.zip = u"972"_s + QString::number(rng.range(0, 99)).rightJustified(2, u'0');
+        v.billing.country = u"US"_s;
+        v.shipping = v.billing;
+        v.email = rng.percent(50) ? QString() : name.toLower().replace(u' ', u'.') + u"@phone.example"_s;
+        v.phone = u"(503) "_s + QString::number(rng.range(200, 999)) + u'-' + QString::number(rng.range(1000, 9999));
+        v.createdAt = now - 30 * 86400 - 86400 * rng.range(1, 900);
+        out->customers.append(v);
+    }
+
+    // Expiry relative to the sandbox clock, and the untidy fields real exports have.
+    for (int i = 0; i < int(out->customers.size()); ++i) {
+        PayTraceCustomer &v = out->customers[i];
+        int category = i % 12;           // 0 expired, 1 this month, 2 next month, else later
+        if (i == 0 && category == 0)
+            category = 3;
+        int y = 0, m = 0;
+        if (category == 0)
+            addMonths(nowYear, nowMonth, -int(rng.range(1, 14)), &y, &m);
+        else if (category == 1)
+            addMonths(nowYear, nowMonth, 0, &y, &m);
+        else if (category == 2)
+            addMonths(nowYear, nowMonth, 1, &y, &m);
+        else
+            addMonths(nowYear, nowMonth, int(rng.range(2, 48)), &y, &m);
+        v.card.expirationYear = y;
+        v.card.expirationMonth = m;
+        v.billing.name = padded(rng, v.billing.name, 15);
+        v.billing.streetAddress = padded(rng, v.billing.streetAddress, 10);
+        if (rng.percent(8))
+            v.billing.zip = v.billing.zip + u'-' + QString::number(rng.range(0, 9999)).rightJustified(4, u'0');
+        if (rng.percent(5))
+            v.billing.state = v.billing.state.toLower();
+        if (rng.percent(10))
+            v.billing.country.clear();
+        v.phone = untidyPhone(rng, v.phone);
+    }
+
+    // Some earlier sales of the new profiles' customers were charged by customer id.
+    QHash<QString, QString> vaultOfInvoice;
+    for (const Owned &o : std::as_const(linked)) {
+        const PayTraceCustomer &v = out->customers[o.profile];
+        if (rng.percent(50)) {
+            for (int idx : ordersOf.value(o.magentoId))
+                vaultOfInvoice.insert(out->orders[idx].incrementId, v.customerId);
+        }
+    }
+    for (PayTraceTransaction &t : out->transactions) {
+        if (t.customerId.isEmpty() && t.kind != PayTraceKind::Refund) {
+            const auto it = vaultOfInvoice.constFind(t.invoiceId);
+            if (it != vaultOfInvoice.cend())
+                t.customerId = *it;
+        }
+    }
+}
 
 } // namespace
 
@@ -1183,6 +1413,8 @@ GeneratedData generateData(const GeneratorOptions &options)
         o.status = h.status;
         o.updatedAt = at;
     }
+
+    addVault(&out, pools, ordersOf, options.seed, now);
 
     out.firstBatchNumber = 1000 + qint64(options.seed % 9000);
     return out;

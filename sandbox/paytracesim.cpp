@@ -851,6 +851,11 @@ HttpResponse PayTraceSimulator::sale(const QJsonObject &body, PayTraceKind kind,
             t.billing = c->billing;
             t.shipping = c->shipping;
             t.customerId = c->customerId;
+            // The card on file may have expired since it was stored: declined like a keyed one.
+            int y, m, d;
+            civilFromDays(floorDiv(now, 86400), &y, &m, &d);
+            if (t.card.expirationYear < y || (t.card.expirationYear == y && t.card.expirationMonth < m))
+                t.card.expirationYear = -t.card.expirationYear;
         }
     } else {
         cardFromJson(body, &t.card, &errors, now);
@@ -1098,7 +1103,19 @@ HttpResponse PayTraceSimulator::customerUpdate(const QJsonObject &body)
         return errorsResponse({{30, u"Customer ID, %1, was not found or is incomplete."_s.arg(id)}}, false);
     PayTraceCustomer changed = *existing;
     QList<FieldError> errors;
-    if (body.contains(u"credit_card"_s)) {
+    const QJsonObject cc = body.value(u"credit_card"_s).toObject();
+    if (body.contains(u"credit_card"_s) && !cc.contains(u"number"_s)) {
+        // A new expiry for the card on file (no number sent): month and year only.
+        int month = 0, year = 0;
+        if (!intField(cc.value(u"expiration_month"_s), &month) || month < 1 || month > 12)
+            errors.append({43, u"Please provide a valid Expiration Month."_s});
+        if (!intField(cc.value(u"expiration_year"_s), &year) || year < 0 || (year > 99 && (year < 2000 || year > 2099)))
+            errors.append({44, u"Please provide a valid Expiration Year."_s});
+        if (errors.isEmpty()) {
+            changed.card.expirationMonth = month;
+            changed.card.expirationYear = year <= 99 ? year + 2000 : year;
+        }
+    } else if (body.contains(u"credit_card"_s)) {
         PayTraceCard card;
         if (cardFromJson(body, &card, &errors, m_clock->nowSecs())) {
             if (card.expirationYear < 0)
@@ -1168,9 +1185,10 @@ HttpResponse PayTraceSimulator::customerExport(const QJsonObject &body)
         w.field("customer_id", c.customerId);
         w.key("credit_card");
         w.beginObject();
-        w.field("masked_number", c.card.maskedNumber());
-        w.fieldInt("expiration_month", c.card.expirationMonth);
-        w.fieldInt("expiration_year", c.card.expirationYear % 100);
+        // As PayTrace exports a profile's card: x-masked, month and two-digit year as text.
+        w.fieldLatin1("masked_number", maskedForResponse(c.card));
+        w.field("expiration_month", QString::number(c.card.expirationMonth).rightJustified(2, u'0'));
+        w.field("expiration_year", QString::number(c.card.expirationYear % 100).rightJustified(2, u'0'));
         w.endObject();
         for (const auto &[key, a] : {std::pair{QByteArrayView("billing_address"), &c.billing},
                                      std::pair{QByteArrayView("shipping_address"), &c.shipping}}) {
