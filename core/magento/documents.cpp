@@ -4,6 +4,8 @@
 #include "money/exactamount.h"
 #include "net/jsonread.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QRegularExpression>
 
 using namespace Qt::StringLiterals;
@@ -213,12 +215,53 @@ Result<CustomerAddress> parseAddress(const QJsonObject &o, const QString &path)
     if (region) {
         PB_TRY(code, str(*region, "region_code"_L1, J::join(path, "region"_L1)));
         a.regionCode = code;
+        PB_TRY(name, str(*region, "region"_L1, J::join(path, "region"_L1)));
+        a.region = name;
     }
     PB_TRY(db, flag(o, "default_billing"_L1, path));
     a.defaultBilling = db;
     PB_TRY(ds, flag(o, "default_shipping"_L1, path));
     a.defaultShipping = ds;
     return a;
+}
+
+// A custom attribute's value as text. Magento sends strings mostly, but modules store numbers,
+// booleans, null and (for multiselects) arrays; none of those is a reason to refuse a customer.
+QString attributeText(const QJsonValue &v)
+{
+    switch (v.type()) {
+    case QJsonValue::String:
+        return v.toString();
+    case QJsonValue::Double:
+        return QString::number(v.toDouble(), 'g', QLocale::FloatingPointShortest);
+    case QJsonValue::Bool:
+        return v.toBool() ? QStringLiteral("1") : QStringLiteral("0");
+    case QJsonValue::Array:
+        return QString::fromUtf8(QJsonDocument(v.toArray()).toJson(QJsonDocument::Compact));
+    case QJsonValue::Object:
+        return QString::fromUtf8(QJsonDocument(v.toObject()).toJson(QJsonDocument::Compact));
+    default:
+        return QString();
+    }
+}
+
+Result<QList<std::pair<QString, QString>>> parseCustomAttributes(const QJsonObject &o, const QString &path)
+{
+    QList<std::pair<QString, QString>> out;
+    PB_TRY(arr, J::optArray(o, "custom_attributes"_L1, path));
+    if (!arr)
+        return out;
+    for (qsizetype i = 0; i < arr->size(); ++i) {
+        const QString p = J::index(J::join(path, "custom_attributes"_L1), i);
+        if (!arr->at(i).isObject())
+            return J::typeError(p, arr->at(i), "an object");
+        const QJsonObject entry = arr->at(i).toObject();
+        PB_TRY(code, str(entry, "attribute_code"_L1, p));
+        if (code.isEmpty())
+            continue;
+        out.append({code, attributeText(entry.value("value"_L1))});
+    }
+    return out;
 }
 
 Result<QJsonValue> scalar(const QByteArray &body, const QString &what)
@@ -370,7 +413,19 @@ Result<Customer> DocumentParser::parseCustomer(const QJsonObject &o, const QStri
     c.updatedAt = updated;
     PB_TRY(addresses, list<CustomerAddress>(o, "addresses"_L1, path, &parseAddress));
     c.addresses = std::move(addresses);
+    PB_TRY(attributes, parseCustomAttributes(o, path));
+    c.customAttributes = std::move(attributes);
+    c.raw = QJsonDocument(o).toJson(QJsonDocument::Compact);
     return c;
+}
+
+std::optional<QString> Customer::customAttribute(const QString &code) const
+{
+    for (const auto &[c, value] : customAttributes) {
+        if (c == code)
+            return value;
+    }
+    return std::nullopt;
 }
 
 Result<StoreConfig> DocumentParser::parseStoreConfig(const QJsonObject &o, const QString &path)
@@ -418,7 +473,9 @@ Result<PaymentTransaction> DocumentParser::parseTransactionBody(const QByteArray
 Result<Customer> DocumentParser::parseCustomerBody(const QByteArray &body)
 {
     PB_TRY(o, J::parseObject(body, QStringLiteral("customer")));
-    return parseCustomer(o);
+    PB_TRY(c, parseCustomer(o));
+    c.raw = body; // exactly as sent, not re-serialised
+    return c;
 }
 
 Result<SearchPage<Comment>> DocumentParser::parseCommentSearch(const QByteArray &body)

@@ -134,6 +134,7 @@ struct CustomerAddress
     QString postcode;
     QString countryId;
     QString regionCode;
+    QString region;              // region.region, the name ("New York")
     QString telephone;
     bool defaultBilling = false;
     bool defaultShipping = false;
@@ -178,6 +179,16 @@ struct Customer
     QDateTime createdAt;
     QDateTime updatedAt;
     QList<CustomerAddress> addresses;
+    // custom_attributes[] as {attribute_code, value} pairs in the order sent. A value that is
+    // not a string is kept as text (numbers in their shortest form, true/false as "1"/"0",
+    // null as ""); entries without a code are skipped.
+    QList<std::pair<QString, QString>> customAttributes;
+    // The customer object as Magento sent it: the body of GET /V1/customers/:id, or the item's
+    // compact JSON in a search. An update PUTs the whole customer, built from the latest raw.
+    QByteArray raw;
+
+    // The value of a custom attribute; nullopt when the customer does not carry it.
+    std::optional<QString> customAttribute(const QString &code) const;
 };
 
 // One entry of GET /V1/store/storeConfigs (§3.7).

@@ -385,6 +385,183 @@ void MagentoApi::getCustomer(qint64 customerId, QObject *context, std::function<
                    QByteArray(), net::Effect::Read, context, &DocumentParser::parseCustomerBody, std::move(callback));
 }
 
+void MagentoApi::updateCustomer(qint64 customerId, const QJsonObject &customer, QObject *context,
+                                std::function<void(const Reply<Customer> &)> callback)
+{
+    if (customerId <= 0 || customer.value("id"_L1).toInteger(-1) != customerId)
+        return callback(failedReply<Customer>(makeError(
+            u"magento.request"_s, u"customer.id"_s,
+            u"the body's id must be the customer being updated ("_s + QString::number(customerId) + u')')));
+    const QByteArray body = QJsonDocument(QJsonObject{{"customer"_L1, customer}}).toJson(QJsonDocument::Compact);
+    call<Customer>(QByteArrayLiteral("PUT"), QStringLiteral("/customers/") + QString::number(customerId), {}, body,
+                   net::Effect::Write, context, &DocumentParser::parseCustomerBody, std::move(callback));
+}
+
+bool MagentoApi::isValidAttributeCode(const QString &code)
+{
+    static const QRegularExpression re(QStringLiteral("^[A-Za-z][A-Za-z0-9_]{0,59}$"));
+    return re.match(code).hasMatch();
+}
+
+void MagentoApi::customerAttributeExists(const QString &attributeCode, QObject *context,
+                                         std::function<void(const Reply<bool> &)> callback)
+{
+    if (!isValidAttributeCode(attributeCode))
+        return callback(failedReply<bool>(makeError(u"magento.request"_s, u"attributeCode"_s,
+                                                    u"not an attribute code: \""_s + attributeCode.left(64) + u'"')));
+    m_client->requestRaw(
+        QByteArrayLiteral("GET"), QStringLiteral("/attributeMetadata/customer/attribute/") + attributeCode, {},
+        QByteArray(), net::Effect::Read, context,
+        [callback = std::move(callback)](const net::HttpResponse &, const Reply<QJsonValue> &raw) {
+            Reply<bool> reply;
+            if (raw.ok()) {
+                reply.value = true;
+            } else if (raw.failure.httpStatus == 404 && raw.failure.body
+                       && (raw.failure.body->rawMessage.startsWith("No such entity"_L1)
+                           || raw.failure.body->message.startsWith("No such entity"_L1))) {
+                // Magento's NoSuchEntityException: the attribute is not defined. A 404 without it
+                // (no such route: an old store, a proxy) says nothing about the attribute.
+                reply.value = false;
+            } else {
+                reply.failure = raw.failure;
+            }
+            callback(reply);
+        });
+}
+
+namespace {
+
+Error customerBodyError(const QString &field, const QString &message)
+{
+    return makeError(u"magento.request"_s, field, message);
+}
+
+// "Mary Ann Smith" → ("Mary Ann", "Smith"): Magento keeps one last name; a single word is both.
+std::pair<QString, QString> splitName(const QString &name)
+{
+    const QString n = name.simplified();
+    const qsizetype space = n.lastIndexOf(u' ');
+    if (space < 0)
+        return {n, n};
+    return {n.left(space), n.mid(space + 1)};
+}
+
+void applyBilling(QJsonObject &address, const PostalAddress &billing)
+{
+    const PostalAddress b = billing.normalised();
+    if (!b.name.isEmpty()) {
+        const QString current = QString(address.value("firstname"_L1).toString() + u' '
+                                        + address.value("lastname"_L1).toString())
+                                    .simplified();
+        if (current != b.name) {
+            const auto [first, last] = splitName(b.name);
+            address.insert("firstname"_L1, first);
+            address.insert("lastname"_L1, last);
+        }
+    }
+    QJsonArray street{b.street};
+    if (!b.street2.isEmpty())
+        street.append(b.street2);
+    address.insert("street"_L1, street);
+    address.insert("city"_L1, b.city);
+    address.insert("postcode"_L1, b.zip);
+    address.insert("country_id"_L1, b.country);
+    const QJsonObject region = address.value("region"_L1).toObject();
+    if (region.value("region_code"_L1).toString().compare(b.state, Qt::CaseInsensitive) != 0) {
+        // A new state: its region_id is the store's own number, unknown here. Magento resolves
+        // the region from the code and name for the country; the old id would contradict them.
+        address.insert("region"_L1, QJsonObject{{"region_code"_L1, b.state}, {"region"_L1, b.state}});
+        address.remove("region_id"_L1);
+    }
+}
+
+} // namespace
+
+Result<QJsonObject> MagentoApi::customerUpdateBody(const QByteArray &latestRaw, const CustomerChanges &set,
+                                                   QString attributeCode)
+{
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(latestRaw, &parseError);
+    if (parseError.error != QJsonParseError::NoError || !doc.isObject())
+        return customerBodyError(u"customer"_s, u"the latest read customer is not a JSON object"_s);
+    QJsonObject c = doc.object();
+    if (c.value("id"_L1).toInteger(0) <= 0)
+        return customerBodyError(u"customer.id"_s, u"the latest read customer has no id"_s);
+
+    if (set.firstname)
+        c.insert("firstname"_L1, set.firstname->trimmed());
+    if (set.lastname)
+        c.insert("lastname"_L1, set.lastname->trimmed());
+    if (set.email)
+        c.insert("email"_L1, set.email->trimmed());
+
+    if (set.billing || set.telephone) {
+        QJsonArray addresses = c.value("addresses"_L1).toArray();
+        const QString defaultId = c.value("default_billing"_L1).isDouble()
+                                      ? QString::number(c.value("default_billing"_L1).toInteger())
+                                      : c.value("default_billing"_L1).toString();
+        qsizetype index = -1;
+        for (qsizetype i = 0; i < addresses.size() && !defaultId.isEmpty(); ++i) {
+            if (QString::number(addresses.at(i).toObject().value("id"_L1).toInteger(-1)) == defaultId)
+                index = i;
+        }
+        for (qsizetype i = 0; i < addresses.size() && index < 0; ++i) {
+            if (addresses.at(i).toObject().value("default_billing"_L1).toBool())
+                index = i;
+        }
+        QJsonObject address;
+        if (index >= 0) {
+            address = addresses.at(index).toObject();
+        } else {
+            if (!set.billing)
+                return customerBodyError(u"telephone"_s,
+                                         u"the customer has no default billing address to carry the telephone"_s);
+            address.insert("firstname"_L1, c.value("firstname"_L1));
+            address.insert("lastname"_L1, c.value("lastname"_L1));
+            address.insert("default_billing"_L1, true);
+            address.insert("default_shipping"_L1, addresses.isEmpty());
+            address.insert("telephone"_L1, QString());
+        }
+        if (set.billing)
+            applyBilling(address, *set.billing);
+        if (set.telephone)
+            address.insert("telephone"_L1, set.telephone->trimmed());
+        if (index >= 0)
+            addresses.replace(index, address);
+        else
+            addresses.append(address);
+        c.insert("addresses"_L1, addresses);
+    }
+
+    QJsonArray attributes;
+    for (const QJsonValue &v : c.value("custom_attributes"_L1).toArray()) {
+        if (!v.toObject().value("value"_L1).isNull())
+            attributes.append(v);
+    }
+    if (set.attributeValue) {
+        if (attributeCode.isEmpty())
+            attributeCode = set.attributeCode;
+        if (!isValidAttributeCode(attributeCode))
+            return customerBodyError(u"attribute.code"_s, u"not an attribute code: \""_s + attributeCode.left(64) + u'"');
+        const QJsonObject entry{{"attribute_code"_L1, attributeCode}, {"value"_L1, *set.attributeValue}};
+        bool replaced = false;
+        for (qsizetype i = 0; i < attributes.size(); ++i) {
+            if (attributes.at(i).toObject().value("attribute_code"_L1).toString() == attributeCode) {
+                attributes.replace(i, entry);
+                replaced = true;
+            }
+        }
+        if (!replaced)
+            attributes.append(entry);
+    }
+    if (!attributes.isEmpty() || c.contains("custom_attributes"_L1))
+        c.insert("custom_attributes"_L1, attributes);
+
+    for (QLatin1StringView key : {"updated_at"_L1, "confirmation"_L1, "extension_attributes"_L1})
+        c.remove(key);
+    return c;
+}
+
 void MagentoApi::storeConfigs(QObject *context, std::function<void(const Reply<QList<StoreConfig>> &)> callback)
 {
     call<QList<StoreConfig>>(QByteArrayLiteral("GET"), QStringLiteral("/store/storeConfigs"), {}, QByteArray(),

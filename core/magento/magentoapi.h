@@ -1,5 +1,6 @@
 #pragma once
 
+#include "magento/customers.h"
 #include "magento/documents.h"
 #include "magento/magentoclient.h"
 #include "money/money.h"
@@ -108,6 +109,17 @@ public:
     void searchCustomers(const SearchCriteria &criteria, QObject *context,
                          std::function<void(const Reply<SearchPage<Customer>> &)> callback);
     void getCustomer(qint64 customerId, QObject *context, std::function<void(const Reply<Customer> &)> callback);
+    // PUT /V1/customers/{id} with {"customer": customer} → the customer as saved. A PUT replaces
+    // the customer: build `customer` with customerUpdateBody() from the latest read. Its "id"
+    // must be `customerId` (Magento refuses a body without it since 2.2.2). ACL
+    // Magento_Customer::manage.
+    void updateCustomer(qint64 customerId, const QJsonObject &customer, QObject *context,
+                        std::function<void(const Reply<Customer> &)> callback);
+    // GET /V1/attributeMetadata/customer/attribute/{code} → whether customers have the attribute
+    // (Magento drops custom attribute values whose code is not defined for customers). A 404
+    // "No such entity" is false; every other failure stays a failure.
+    void customerAttributeExists(const QString &attributeCode, QObject *context,
+                                 std::function<void(const Reply<bool> &)> callback);
 
     // GET /V1/store/storeConfigs
     void storeConfigs(QObject *context, std::function<void(const Reply<QList<StoreConfig>> &)> callback);
@@ -118,6 +130,18 @@ public:
     static Result<QByteArray> commentBody(qint64 orderId, const OrderCommentRequest &request);
     static Result<QByteArray> invoiceBody(const InvoiceRequest &request);
     static Result<QByteArray> refundBody(const RefundRequest &request, std::optional<bool> isOnline);
+    // The customer object for updateCustomer: the latest read body (GET /V1/customers/{id}) with
+    // `set` applied — names and e-mail on the customer; telephone and billing on the default
+    // billing address (a new default billing address when there is none and billing is set);
+    // the custom attribute `attributeCode` (or set.attributeCode) set, or cleared with "".
+    // Keys Magento sets itself or refuses on a save are dropped: updated_at, confirmation,
+    // extension_attributes (read-side values such as is_subscribed: resending an old one could
+    // undo a change made since the read) and custom attributes whose value is null (Magento
+    // answers "Value is not set for attribute code").
+    static Result<QJsonObject> customerUpdateBody(const QByteArray &latestRaw, const CustomerChanges &set,
+                                                  QString attributeCode = {});
+    // Attribute codes PayBridge puts in a URL or a body: a letter, then letters, digits or _.
+    static bool isValidAttributeCode(const QString &code);
 
 private:
     template<typename T>
