@@ -2,6 +2,7 @@
 
 #include "sync/syncservice.h"
 
+#include "customers/cardvault.h"
 #include "mapping/mappingprofile.h"
 #include "model/rejectedrecord.h"
 
@@ -69,6 +70,9 @@ public:
     Status discardIntent(qint64 intentId, const QString &reason, const QString &actor);
     Result<ReplayDescription> describeReplay(qint64 intentId);
     Status replayIntent(qint64 intentId, const QString &actor, const QString &note);
+    // Adds or replaces a card on file (support, admin): sent at once while the ciphertext is in
+    // memory (customers::CardVaultWriter); `done` runs on this thread.
+    void submitCard(const customers::CardSubmission &submission, std::function<void(const customers::CardOutcome &)> done);
     // Sends what is due and looks up what is in doubt.
     void runIntents();
     // Starts nothing new; in-flight requests still record their answers (shutdown).

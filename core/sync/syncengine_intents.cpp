@@ -513,6 +513,41 @@ Status SyncEngine::replayIntent(qint64 intentId, const QString &actor, const QSt
     return Status::success();
 }
 
+void SyncEngine::submitCard(const customers::CardSubmission &submission,
+                            std::function<void(const customers::CardOutcome &)> done)
+{
+    customers::CardOutcome out;
+    out.kind = customers::CardOutcome::Kind::Refused;
+    if (Status ready = ensureSetUp(); !ready || (!m_running && !(ready = refreshMapping()))) {
+        out.kind = customers::CardOutcome::Kind::Failed;
+        out.errorCode = ready.error().code;
+        out.message = ready.error().toString();
+        done(out);
+        return;
+    }
+    access::Permissions perms(m_db);
+    auto op = perms.operatorFor(submission.actor);
+    Status allowed = op ? perms.check(op.value(), access::Action::ManageCards) : Status(op.error());
+    if (!allowed) {
+        out.errorCode = allowed.error().code;
+        out.message = allowed.error().message;
+        done(out);
+        return;
+    }
+    customers::CardVaultWriter::Settings settings;
+    settings.newVaultIdTemplate = m_mapping.customers().newVaultIdTemplate;
+    settings.attributeCode = m_mapping.customers().attributeCode;
+    auto *writer = new customers::CardVaultWriter(m_db, SystemClock::instance(), m_runner->journal(), m_paytrace,
+                                                  settings, this);
+    writer->submit(submission, [this, writer, done = std::move(done)](const customers::CardOutcome &outcome) {
+        writer->deleteLater();
+        qCInfo(lcSync) << "card on file for" << outcome.vaultCustomerId << "—" << outcome.message;
+        Q_EMIT intentsChanged();
+        m_runner->pass(); // the link attribute, when a profile was created
+        done(outcome);
+    });
+}
+
 void SyncEngine::runIntents()
 {
     if (Status ready = ensureSetUp(); !ready) {

@@ -112,6 +112,21 @@ void SyncService::requestOperation(const OperationRequest &request, QObject *con
     }, Qt::QueuedConnection);
 }
 
+void SyncService::submitCard(const customers::CardSubmission &submission, QObject *context,
+                             std::function<void(const customers::CardOutcome &)> done)
+{
+    SyncEngine *engine = m_worker->engine;
+    QPointer<QObject> ctx(context);
+    QMetaObject::invokeMethod(engine, [this, engine, ctx, submission, done = std::move(done)]() mutable {
+        engine->submitCard(submission, [this, ctx, done](const customers::CardOutcome &outcome) {
+            QMetaObject::invokeMethod(this, [ctx, done, outcome] {
+                if (ctx)
+                    done(outcome);
+            }, Qt::QueuedConnection);
+        });
+    }, Qt::QueuedConnection);
+}
+
 void SyncService::resolveIntent(qint64 intentId, const intents::ManualResolution &resolution, const QString &actor,
                                 QObject *context, std::function<void(const Status &)> done)
 {

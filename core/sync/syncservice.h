@@ -1,5 +1,6 @@
 #pragma once
 
+#include "customers/cardvault.h"
 #include "intents/intentjournal.h"
 #include "profile/profile.h"
 #include "sync/operations.h"
@@ -110,6 +111,9 @@ public:
     // once every step finished or parked (in doubt, retry wait, dead, awaiting approval).
     void requestOperation(const OperationRequest &request, QObject *context,
                           std::function<void(const OperationOutcome &)> done);
+    // Adds or replaces a card on file (SyncEngine::submitCard); `done` runs on this thread.
+    void submitCard(const customers::CardSubmission &submission, QObject *context,
+                    std::function<void(const customers::CardOutcome &)> done);
     void resolveIntent(qint64 intentId, const intents::ManualResolution &resolution,
                        const QString &actor, QObject *context, std::function<void(const Status &)> done);
     void discardIntent(qint64 intentId, const QString &reason, const QString &actor,
