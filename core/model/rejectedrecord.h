@@ -25,6 +25,7 @@ struct RejectedRecord
     static constexpr QLatin1StringView kPayTraceBatch{"paytrace.batch"};
     static constexpr QLatin1StringView kSettlementLine{"settlement.line"};
     static constexpr QLatin1StringView kMagentoCustomer{"magento.customer"};
+    static constexpr QLatin1StringView kPayTraceCustomer{"paytrace.customer"};
 };
 
 } // namespace pb

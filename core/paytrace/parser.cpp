@@ -396,6 +396,171 @@ QString Parser::cardTypeFromMasked(QStringView masked)
     return QStringLiteral("Other");
 }
 
+QString Parser::vaultCardType(QStringView masked)
+{
+    const QString type = cardTypeFromMasked(masked);
+    if (type != "Other"_L1)
+        return type;
+    // Too few digits for the full ranges: the first digit still names the usual brands.
+    switch (masked.front().unicode()) {
+    case u'5':
+    case u'2':
+        return u"MasterCard"_s;
+    case u'6':
+        return u"Discover"_s;
+    default:
+        return type;
+    }
+}
+
+int Parser::fourDigitYear(int year)
+{
+    return year >= 0 && year < 100 ? 2000 + year : year;
+}
+
+namespace {
+
+Error profileError(const QString &field, const QString &message)
+{
+    return makeError(u"paytrace.customer_export"_s, field, message);
+}
+
+// Text fields of a vault profile; PayTrace may send a zip or phone as a bare number.
+Result<QString> profileText(const QJsonObject &o, QLatin1StringView key, const QString &path)
+{
+    const QJsonValue v = o.value(key);
+    if (v.isUndefined() || v.isNull())
+        return QString();
+    if (v.isString())
+        return v.toString();
+    if (v.isDouble()) {
+        const double d = v.toDouble();
+        if (d >= 0 && d < 9.0e15 && d == static_cast<double>(static_cast<qint64>(d)))
+            return QString::number(static_cast<qint64>(d));
+    }
+    return J::typeError(J::join(path, key), v, "a string");
+}
+
+// A small whole number sent as a number or as digits ("04"); absent or "" is 0.
+Result<int> profileNumber(const QJsonObject &o, QLatin1StringView key, const QString &path)
+{
+    const QJsonValue v = o.value(key);
+    if (v.isUndefined() || v.isNull())
+        return 0;
+    if (v.isDouble()) {
+        const double d = v.toDouble();
+        if (d >= 0 && d <= 9999 && d == static_cast<double>(static_cast<int>(d)))
+            return static_cast<int>(d);
+    } else if (v.isString()) {
+        const QString t = v.toString().trimmed();
+        if (t.isEmpty())
+            return 0;
+        bool ok = false;
+        const int n = t.toInt(&ok);
+        if (ok && n >= 0 && n <= 9999 && t.size() <= 4)
+            return n;
+    }
+    return profileError(J::join(path, key), u"not a month or year: "_s + J::typeName(v));
+}
+
+Result<QJsonObject> profileObject(const QJsonObject &o, QLatin1StringView key, const QString &path)
+{
+    const QJsonValue v = o.value(key);
+    if (v.isUndefined() || v.isNull())
+        return QJsonObject();
+    if (!v.isObject())
+        return J::typeError(J::join(path, key), v, "an object");
+    return v.toObject();
+}
+
+QString profileId(const QJsonValue &id)
+{
+    if (id.isDouble() && id.toDouble() >= 0 && id.toDouble() < 9.0e15
+        && id.toDouble() == static_cast<double>(static_cast<qint64>(id.toDouble())))
+        return QString::number(static_cast<qint64>(id.toDouble()));
+    if (id.isString())
+        return id.toString();
+    return QString();
+}
+
+} // namespace
+
+Result<CustomerProfile> Parser::parseCustomerProfile(const QJsonObject &o, const QString &path)
+{
+    CustomerProfile p;
+    p.raw = o;
+    p.customerId = profileId(o.value("customer_id"_L1));
+    if (p.customerId.trimmed().isEmpty())
+        return profileError(J::join(path, "customer_id"_L1), u"missing"_s);
+
+    PB_TRY(card, profileObject(o, "credit_card"_L1, path));
+    const QString cardPath = J::join(path, "credit_card"_L1);
+    PB_TRY(masked, profileText(card, "masked_number"_L1, cardPath));
+    p.maskedNumber = masked.trimmed();
+    p.cardType = vaultCardType(p.maskedNumber);
+    p.cardLast4 = lastFourFromMasked(p.maskedNumber);
+    PB_TRY(month, profileNumber(card, "expiration_month"_L1, cardPath));
+    if (month > 12) // 0 (or absent) is an unknown expiry, not an error
+        return profileError(J::join(cardPath, "expiration_month"_L1), u"%1 is not a month"_s.arg(month));
+    p.expirationMonth = month;
+    PB_TRY(year, profileNumber(card, "expiration_year"_L1, cardPath));
+    if (year != 0 && !(year < 100 || (year >= 2000 && year <= 2099)))
+        return profileError(J::join(cardPath, "expiration_year"_L1), u"%1 is not a 2- or 4-digit year"_s.arg(year));
+    p.expirationYear = year == 0 ? 0 : fourDigitYear(year);
+
+    PB_TRY(billing, profileObject(o, "billing_address"_L1, path));
+    const QString billingPath = J::join(path, "billing_address"_L1);
+    const std::pair<QLatin1StringView, QString *> parts[] = {
+        {"name"_L1, &p.billing.name},         {"street_address"_L1, &p.billing.streetAddress},
+        {"street_address2"_L1, &p.billing.streetAddress2}, {"city"_L1, &p.billing.city},
+        {"state"_L1, &p.billing.state},       {"zip"_L1, &p.billing.zip},
+        {"country"_L1, &p.billing.country}};
+    for (const auto &[key, target] : parts) {
+        PB_TRY(value, profileText(billing, key, billingPath));
+        *target = value;
+    }
+    p.billingName = p.billing.name;
+    PB_TRY(email, profileText(o, "email"_L1, path));
+    p.email = email;
+    PB_TRY(phone, profileText(o, "phone"_L1, path));
+    p.phone = phone;
+    return p;
+}
+
+Result<Parser::CustomerProfileList> Parser::parseCustomerProfileList(const QJsonObject &body)
+{
+    CustomerProfileList out;
+    const QJsonValue list = body.value("customers"_L1);
+    if (list.isUndefined() || list.isNull())
+        return out;
+    if (!list.isArray())
+        return J::typeError(u"customers"_s, list, "a list");
+    const QJsonArray arr = list.toArray();
+    if (arr.size() > kMaxTransactions)
+        return makeError(u"json.too_many"_s, u"customers"_s,
+                         u"%1 profiles exceed the limit of %2"_s.arg(arr.size()).arg(kMaxTransactions));
+    for (qsizetype i = 0; i < arr.size(); ++i) {
+        const QString path = J::index(u"customers"_s, i);
+        const QJsonValue v = arr.at(i);
+        Result<CustomerProfile> p = v.isObject() ? parseCustomerProfile(v.toObject(), path)
+                                                 : Result<CustomerProfile>(J::typeError(path, v, "an object"));
+        if (p) {
+            out.items.append(std::move(p).value());
+            continue;
+        }
+        RejectedRecord r;
+        r.source = RejectedRecord::kPayTraceCustomer;
+        r.field = p.error().field.startsWith(path + u'.') ? p.error().field.mid(path.size() + 1) : p.error().field;
+        r.reason = p.error().message;
+        r.raw = v.isObject() ? QJsonDocument(v.toObject()).toJson(QJsonDocument::Compact)
+                             : QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact);
+        const QString id = profileId(v.toObject().value("customer_id"_L1)).left(64);
+        r.externalId = id.trimmed().isEmpty() ? path : id;
+        out.rejected.append(std::move(r));
+    }
+    return out;
+}
+
 QString Parser::lastFourFromMasked(QStringView masked)
 {
     if (masked.size() < 4)

@@ -4,6 +4,7 @@
 #include "model/transaction.h"
 #include "net/httptypes.h"
 #include "paytrace/outcome.h"
+#include "paytrace/requests.h"
 #include "util/result.h"
 
 #include <QByteArray>
@@ -47,6 +48,26 @@ struct Parser
     };
     static Result<TransactionList> parseTransactionList(const QJsonObject &body);
     static Result<GatewayTransaction> parseTransaction(const QJsonObject &record, const QString &path);
+
+    // One entry of customers[] in /v1/customer/export. customer_id (text or a number) is
+    // required; every other field may be missing. A field of the wrong type, an expiry month
+    // outside 1..12 or a year that is neither 2 nor 4 digits makes the entry unreadable.
+    static Result<CustomerProfile> parseCustomerProfile(const QJsonObject &record, const QString &path);
+    // customers[] with unreadable entries set aside for the quarantine (source
+    // paytrace.customer, keyed by customer_id) instead of failing the export; only an
+    // unreadable envelope fails.
+    struct CustomerProfileList
+    {
+        QList<CustomerProfile> items;
+        QList<RejectedRecord> rejected;
+    };
+    static Result<CustomerProfileList> parseCustomerProfileList(const QJsonObject &body);
+    // The card type of a vault profile: cardTypeFromMasked, and when only the first digit is
+    // visible, 4 Visa, 5 or 2 MasterCard, 6 Discover. "" when no digit is visible (PayTrace
+    // often shows the last four only).
+    static QString vaultCardType(QStringView masked);
+    // PayTrace's two-digit expiry year as four digits (27 → 2027); four digits stay.
+    static int fourDigitYear(int year);
 
     // "M/D/YYYY h:mm:ss AM/PM" in the batch time zone (America/Los_Angeles) → UTC.
     // A time in the spring-forward gap is read with the offset before the change (2:30 AM

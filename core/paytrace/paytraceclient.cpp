@@ -382,40 +382,20 @@ void PayTraceClient::exportCustomers(const QString &customerId, QObject *context
     if (!customerId.isEmpty())
         body.insert("customer_id"_L1, customerId);
     call(QStringLiteral("/v1/customer/export"), body, net::Effect::Read, context,
-         [callback = std::move(callback)](const Outcome &out) {
+         [this, callback = std::move(callback)](const Outcome &out) {
              if (!out.ok()) {
                  callback(out, {});
                  return;
              }
-             const QJsonValue list = out.response.raw.value("customers"_L1);
-             if (!list.isUndefined() && !list.isArray()) {
-                 callback(unreadable(out, makeError(u"paytrace.customer_export"_s, u"customers"_s, u"not a list"_s)), {});
+             auto parsed = Parser::parseCustomerProfileList(out.response.raw);
+             if (!parsed) {
+                 callback(unreadable(out, parsed.error()), {});
                  return;
              }
-             QList<CustomerProfile> profiles;
-             const QJsonArray array = list.toArray();
-             for (qsizetype i = 0; i < array.size(); ++i) {
-                 const QJsonObject o = array.at(i).toObject();
-                 CustomerProfile p;
-                 p.raw = o;
-                 p.customerId = o.value("customer_id"_L1).isDouble()
-                     ? QString::number(qint64(o.value("customer_id"_L1).toDouble()))
-                     : o.value("customer_id"_L1).toString();
-                 if (p.customerId.isEmpty()) {
-                     callback(unreadable(out, makeError(u"paytrace.customer_export"_s, u"customers[%1].customer_id"_s.arg(i),
-                                                        u"missing"_s)), {});
-                     return;
-                 }
-                 const QJsonObject cc = o.value("credit_card"_L1).toObject();
-                 p.maskedNumber = cc.value("masked_number"_L1).toString();
-                 p.cardLast4 = Parser::lastFourFromMasked(p.maskedNumber);
-                 p.expirationMonth = cc.value("expiration_month"_L1).toVariant().toInt();
-                 p.expirationYear = cc.value("expiration_year"_L1).toVariant().toInt();
-                 p.billingName = o.value("billing_address"_L1).toObject().value("name"_L1).toString();
-                 p.email = o.value("email"_L1).toString();
-                 profiles.append(p);
-             }
-             callback(out, profiles);
+             // A profile that does not read goes to the quarantine; the others are used.
+             if (!parsed->rejected.isEmpty())
+                 Q_EMIT rejected(parsed->rejected);
+             callback(out, parsed->items);
          });
 }
 

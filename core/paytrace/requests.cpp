@@ -349,6 +349,22 @@ QString textOf(const QJsonValue &v)
 
 } // namespace
 
+VaultProfileRecord CustomerProfile::toVaultRecord() const
+{
+    VaultProfileRecord r;
+    r.customerId = customerId;
+    r.email = email.trimmed();
+    r.billingName = billing.name.trimmed();
+    r.phone = phone.trimmed();
+    r.billing = PostalAddress{billing.name, billing.streetAddress, billing.streetAddress2, billing.city,
+                              billing.state, billing.zip, billing.country};
+    r.cardType = cardType;
+    r.cardLast4 = cardLast4;
+    r.expMonth = expirationMonth;
+    r.expYear = expirationYear;
+    return r;
+}
+
 Result<BatchSummary> BatchSummary::fromJson(const QJsonObject &o, const QString &path)
 {
     BatchSummary b;

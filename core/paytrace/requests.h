@@ -1,5 +1,6 @@
 #pragma once
 
+#include "model/customer.h"
 #include "money/money.h"
 #include "paytrace/cardencryptor.h"
 #include "util/result.h"
@@ -118,17 +119,24 @@ struct BatchSummary
     static Result<BatchSummary> fromJson(const QJsonObject &object, const QString &path);
 };
 
-// /v1/customer/export entries.
+// /v1/customer/export entries (Parser::parseCustomerProfile). Never a card number: the export
+// sends the card masked, and only its type, last four and expiry are kept.
 struct CustomerProfile
 {
     QString customerId;
     QString maskedNumber;
+    QString cardType;       // Parser::vaultCardType of the masked number; "" when not visible
     QString cardLast4;
-    int expirationMonth = 0;
-    int expirationYear = 0; // as sent (PayTrace sends 2 digits)
-    QString billingName;
+    int expirationMonth = 0; // 1..12, 0 when absent
+    int expirationYear = 0;  // four digits (PayTrace sends two), 0 when absent
+    Address billing;         // billing_address (no county)
+    QString billingName;     // billing.name, kept for existing callers
     QString email;
+    QString phone;
     QJsonObject raw;
+
+    // The record the store keeps (table vault_profiles); times are left for the store to set.
+    VaultProfileRecord toVaultRecord() const;
 };
 
 } // namespace pb::paytrace
