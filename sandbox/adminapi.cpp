@@ -1,6 +1,7 @@
 #include "adminapi.h"
 #include "settlementreport.h"
 
+#include "jsonwriter.h"
 #include "livestore.h"
 #include "magentosim.h"
 #include "paytracesim.h"
@@ -10,7 +11,9 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QCryptographicHash>
 #include <QJsonObject>
+#include <QRegularExpression>
 
 #include <algorithm>
 #include <cmath>
@@ -47,6 +50,42 @@ QJsonObject clockJson(const SandboxClock &clock)
     return QJsonObject{{u"now"_s, QString::fromLatin1(isoTime(clock.nowSecs()))},
                        {u"epoch"_s, clock.nowSecs()},
                        {u"offset_seconds"_s, double(clock.offsetMSecs() / 1000)}};
+}
+
+QJsonObject vaultJson(const PayTraceCustomer &c)
+{
+    const auto address = [](const PayTraceAddress &a) {
+        return QJsonObject{{u"name"_s, a.name}, {u"street_address"_s, a.streetAddress}, {u"street_address2"_s, a.streetAddress2},
+                           {u"city"_s, a.city}, {u"state"_s, a.state}, {u"zip"_s, a.zip}, {u"country"_s, a.country}};
+    };
+    return QJsonObject{{u"customer_id"_s, c.customerId},
+                       {u"email"_s, c.email},
+                       {u"phone"_s, c.phone},
+                       {u"billing_address"_s, address(c.billing)},
+                       {u"card"_s, QJsonObject{{u"brand"_s, c.card.brand}, {u"last4"_s, c.card.last4},
+                                               {u"expiration_month"_s, c.card.expirationMonth},
+                                               {u"expiration_year"_s, c.card.expirationYear}}},
+                       {u"created_at"_s, QString::fromLatin1(isoTime(c.createdAt))}};
+}
+
+HttpResponse customerResponse(const MagentoCustomer &c)
+{
+    QByteArray body;
+    JsonWriter w(&body);
+    writeMagentoCustomer(w, c);
+    return HttpResponse::json(200, body);
+}
+
+bool stringMember(const QJsonObject &o, const QString &key, QString *out, QString *error)
+{
+    if (!o.contains(key))
+        return true;
+    if (!o.value(key).isString()) {
+        *error = u"\"%1\" must be a string"_s.arg(key);
+        return false;
+    }
+    *out = o.value(key).toString();
+    return true;
 }
 
 } // namespace
@@ -172,6 +211,12 @@ HttpResponse AdminApi::handle(const HttpRequest &request)
         return magentoDocuments(request);
     if (path == "/__admin/magento/order-overrides")
         return magentoOrderOverrides(request);
+    if (path == "/__admin/customer-attribute")
+        return customerAttribute(request);
+    if (path.startsWith("/__admin/magento/customers/"))
+        return magentoCustomer(request, QByteArrayView(path).sliced(27));
+    if (path == "/__admin/vault" || path.startsWith("/__admin/vault/"))
+        return vault(request, QByteArrayView(path).sliced(14));
     return bad(404, u"unknown admin endpoint"_s);
 }
 
@@ -575,6 +620,221 @@ HttpResponse AdminApi::magentoOrderOverrides(const HttpRequest &request)
     return json(200, QJsonObject{{u"entity_id"_s, double(id)},
                                  {u"fields"_s, fields.isEmpty() ? QJsonValue() : QJsonValue(echoed)},
                                  {u"updated_at"_s, QString::fromLatin1(magentoTime(order->updatedAt))}});
+}
+
+HttpResponse AdminApi::customerAttribute(const HttpRequest &request)
+{
+    MagentoSimulator &magento = m_sandbox->magento();
+    const auto list = [&] {
+        QJsonArray codes;
+        for (const QString &code : magento.customerAttributeCodes())
+            codes.append(code);
+        return json(200, QJsonObject{{u"attributes"_s, codes}});
+    };
+    if (request.method == "GET")
+        return list();
+    if (request.method != "POST" && request.method != "DELETE")
+        return bad(405, u"use GET, POST or DELETE"_s);
+    QJsonDocument doc;
+    HttpResponse error;
+    if (!parseBody(request, &doc, &error))
+        return error;
+    const QString code = doc.object().value(u"code"_s).toString();
+    static const QRegularExpression valid(u"^[a-z][a-z0-9_]{0,59}$"_s);
+    if (!valid.match(code).hasMatch())
+        return bad(400, u"send {\"code\":\"attribute_code\"} (lower case letters, digits, _)"_s);
+    magento.setCustomerAttributeDefined(code, request.method == "POST");
+    return list();
+}
+
+HttpResponse AdminApi::magentoCustomer(const HttpRequest &request, QByteArrayView rest)
+{
+    MagentoSimulator &magento = m_sandbox->magento();
+    const qsizetype slash = rest.indexOf('/');
+    const QByteArrayView idText = slash < 0 ? rest : rest.first(slash);
+    const QByteArrayView action = slash < 0 ? QByteArrayView() : rest.sliced(slash + 1);
+    bool ok = false;
+    const qint64 id = idText.toByteArray().toLongLong(&ok);
+    if (!ok || id <= 0 || (!action.isEmpty() && action != "anonymise"))
+        return bad(404, u"use /__admin/magento/customers/<id> or /__admin/magento/customers/<id>/anonymise"_s);
+    std::optional<MagentoCustomer> found = magento.customer(id);
+    if (!found)
+        return bad(404, u"no customer with id %1"_s.arg(id));
+    MagentoCustomer c = *found;
+    if (action == "anonymise") {
+        if (request.method != "POST")
+            return bad(405, u"use POST"_s);
+        const QByteArray digest = QCryptographicHash::hash(QString(QString::number(id) + u':' + c.email).toUtf8(),
+                                                           QCryptographicHash::Sha1).toHex();
+        c.email = u"anonymous-"_s + QString::fromLatin1(digest.left(12)) + u"@anonymized.invalid"_s;
+        c.firstname = u"Anonymous"_s;
+        c.lastname = u"Anonymous"_s;
+        c.middlename.clear();
+        c.prefix.clear();
+        c.suffix.clear();
+        c.dob.clear();
+        c.taxvat.clear();
+        c.gender = -1;
+        for (MagentoAddress &a : c.addresses) {
+            a.firstname = u"Anonymous"_s;
+            a.lastname = u"Anonymous"_s;
+            a.street = QStringList{u"Anonymous"_s};
+            a.city = u"Anonymous"_s;
+            a.postcode = u"00000"_s;
+            a.telephone = u"0000000000"_s;
+            a.company.clear();
+            a.email.clear();
+        }
+        magento.adminUpdateCustomer(c);
+        return customerResponse(*magento.customer(id));
+    }
+    if (request.method == "GET")
+        return customerResponse(c);
+    if (request.method == "DELETE") {
+        magento.adminDeleteCustomer(id);
+        return json(200, QJsonObject{{u"deleted"_s, double(id)}});
+    }
+    if (request.method != "POST")
+        return bad(405, u"use GET, POST or DELETE"_s);
+    QJsonDocument doc;
+    HttpResponse error;
+    if (!parseBody(request, &doc, &error))
+        return error;
+    if (!doc.isObject())
+        return bad(400, u"send an object of fields to change"_s);
+    const QJsonObject o = doc.object();
+    QString message;
+    for (auto it = o.begin(); it != o.end(); ++it) {
+        static const QStringList known{u"firstname"_s, u"lastname"_s, u"email"_s, u"telephone"_s, u"billing"_s, u"attribute"_s};
+        if (!known.contains(it.key()))
+            return bad(400, u"unknown key \"%1\" (firstname, lastname, email, telephone, billing, attribute)"_s.arg(it.key()));
+    }
+    if (!stringMember(o, u"firstname"_s, &c.firstname, &message) || !stringMember(o, u"lastname"_s, &c.lastname, &message)
+        || !stringMember(o, u"email"_s, &c.email, &message))
+        return bad(400, message);
+    // The default billing address (created when the customer has none).
+    MagentoAddress *billing = nullptr;
+    for (MagentoAddress &a : c.addresses) {
+        if (a.entityId == c.defaultBilling)
+            billing = &a;
+    }
+    if ((o.contains(u"telephone"_s) || o.contains(u"billing"_s)) && !billing) {
+        MagentoAddress a;
+        a.entityId = c.id * 1000 + c.addresses.size() + 1; // outside the seeded ids (= customer ids)
+        a.parentId = c.id;
+        a.firstname = c.firstname;
+        a.lastname = c.lastname;
+        c.addresses.append(a);
+        c.defaultBilling = a.entityId;
+        if (!c.defaultShipping)
+            c.defaultShipping = a.entityId;
+        billing = &c.addresses.last();
+    }
+    if (!stringMember(o, u"telephone"_s, billing ? &billing->telephone : &message, &message))
+        return bad(400, message);
+    if (o.contains(u"billing"_s)) {
+        const QJsonObject b = o.value(u"billing"_s).toObject();
+        if (!o.value(u"billing"_s).isObject())
+            return bad(400, u"\"billing\" must be an object"_s);
+        if (b.contains(u"street"_s)) {
+            if (!b.value(u"street"_s).isArray())
+                return bad(400, u"\"billing.street\" must be a list of lines"_s);
+            billing->street.clear();
+            for (const QJsonValue &line : b.value(u"street"_s).toArray())
+                billing->street.append(line.toString());
+        }
+        for (const auto &[key, target] : {std::pair{u"firstname"_s, &billing->firstname}, std::pair{u"lastname"_s, &billing->lastname},
+                                          std::pair{u"city"_s, &billing->city}, std::pair{u"region"_s, &billing->region},
+                                          std::pair{u"region_code"_s, &billing->regionCode}, std::pair{u"postcode"_s, &billing->postcode},
+                                          std::pair{u"country_id"_s, &billing->countryId}, std::pair{u"telephone"_s, &billing->telephone}}) {
+            if (!stringMember(b, key, target, &message))
+                return bad(400, u"billing: "_s + message);
+        }
+        if (b.contains(u"region_id"_s))
+            billing->regionId = b.value(u"region_id"_s).toInt();
+    }
+    if (o.contains(u"attribute"_s)) {
+        const QJsonObject a = o.value(u"attribute"_s).toObject();
+        const QString code = a.value(u"code"_s).toString();
+        if (code.isEmpty() || !(a.value(u"value"_s).isString() || a.value(u"value"_s).isNull()))
+            return bad(400, u"\"attribute\" must be {\"code\":\"…\",\"value\":\"…\"|null}"_s);
+        if (!magento.customerAttributeDefined(code))
+            return bad(400, u"the store has no customer attribute \"%1\" (POST /__admin/customer-attribute)"_s.arg(code));
+        c.customAttributes.removeIf([&](const std::pair<QString, QString> &p) { return p.first == code; });
+        if (!a.value(u"value"_s).toString().isEmpty())
+            c.customAttributes.append({code, a.value(u"value"_s).toString()});
+    }
+    magento.adminUpdateCustomer(c);
+    return customerResponse(*magento.customer(id));
+}
+
+HttpResponse AdminApi::vault(const HttpRequest &request, QByteArrayView rest)
+{
+    PayTraceSimulator &paytrace = m_sandbox->paytrace();
+    if (rest.isEmpty()) {
+        if (request.method != "GET")
+            return bad(405, u"use GET"_s);
+        QJsonArray list;
+        for (const PayTraceCustomer &c : paytrace.customers())
+            list.append(vaultJson(c));
+        return json(200, QJsonObject{{u"customers"_s, list}});
+    }
+    const QString id = QString::fromUtf8(QByteArray::fromPercentEncoding(rest.sliced(1).toByteArray()));
+    PayTraceCustomer c;
+    bool found = false;
+    for (const PayTraceCustomer &each : paytrace.customers()) {
+        if (each.customerId == id) {
+            c = each;
+            found = true;
+        }
+    }
+    if (!found)
+        return bad(404, u"no vault profile \"%1\""_s.arg(id));
+    if (request.method == "GET")
+        return json(200, vaultJson(c));
+    if (request.method != "POST")
+        return bad(405, u"use GET or POST"_s);
+    QJsonDocument doc;
+    HttpResponse error;
+    if (!parseBody(request, &doc, &error))
+        return error;
+    const QJsonObject o = doc.object();
+    QString message;
+    for (auto it = o.begin(); it != o.end(); ++it) {
+        static const QStringList known{u"email"_s, u"phone"_s, u"billing_address"_s, u"expiration_month"_s,
+                                       u"expiration_year"_s, u"last4"_s, u"brand"_s};
+        if (!known.contains(it.key()))
+            return bad(400, u"unknown key \"%1\" (%2)"_s.arg(it.key(), known.join(u", "_s)));
+    }
+    if (!stringMember(o, u"email"_s, &c.email, &message) || !stringMember(o, u"phone"_s, &c.phone, &message)
+        || !stringMember(o, u"brand"_s, &c.card.brand, &message) || !stringMember(o, u"last4"_s, &c.card.last4, &message))
+        return bad(400, message);
+    if (c.card.last4.size() != 4)
+        return bad(400, u"\"last4\" must be four digits"_s);
+    if (o.contains(u"expiration_month"_s)) {
+        const int m = o.value(u"expiration_month"_s).toInt();
+        if (m < 1 || m > 12)
+            return bad(400, u"\"expiration_month\" must be 1 to 12"_s);
+        c.card.expirationMonth = m;
+    }
+    if (o.contains(u"expiration_year"_s)) {
+        const int y = o.value(u"expiration_year"_s).toInt();
+        if (y < 2000 || y > 2099)
+            return bad(400, u"\"expiration_year\" must be four digits (2000 to 2099)"_s);
+        c.card.expirationYear = y;
+    }
+    if (o.contains(u"billing_address"_s)) {
+        const QJsonObject b = o.value(u"billing_address"_s).toObject();
+        for (const auto &[key, target] : {std::pair{u"name"_s, &c.billing.name}, std::pair{u"street_address"_s, &c.billing.streetAddress},
+                                          std::pair{u"street_address2"_s, &c.billing.streetAddress2}, std::pair{u"city"_s, &c.billing.city},
+                                          std::pair{u"state"_s, &c.billing.state}, std::pair{u"zip"_s, &c.billing.zip},
+                                          std::pair{u"country"_s, &c.billing.country}}) {
+            if (!stringMember(b, key, target, &message))
+                return bad(400, u"billing_address: "_s + message);
+        }
+    }
+    paytrace.adminUpdateCustomer(c);
+    return json(200, vaultJson(c));
 }
 
 } // namespace pb::sandbox

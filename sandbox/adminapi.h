@@ -6,6 +6,11 @@ namespace pb::sandbox {
 
 class Sandbox;
 
+// An anonymised Magento customer's e-mail (POST /__admin/magento/customers/<id>/anonymise):
+// "anonymous-" + the first 12 hex digits of SHA-1("<id>:<former e-mail>") + "@anonymized.invalid";
+// first and last name "Anonymous".
+inline constexpr const char kAnonymousEmailPattern[] = "^anonymous-[0-9a-f]{12}@anonymized\\.invalid$";
+
 // /__admin/… : control of the sandbox from outside the simulated APIs (JSON in and out).
 //   GET  /__admin/health
 //   GET  /__admin/clock            POST {"advance_seconds":N} | {"set":"2025-03-01T12:00:00Z"}
@@ -36,6 +41,18 @@ class Sandbox;
 //                                  values (exact text) in every Magento body; null removes them;
 //                                  touch (default true) sets updated_at to sandbox now.
 //                                  → {"entity_id":N,"fields":{…}|null,"updated_at":"…"}; 404 unknown order
+//   GET|POST|DELETE /__admin/customer-attribute {"code":"paytrace_customer_id"}: the store's
+//                                  user-defined customer attributes → {"attributes":[…]}
+//   GET  /__admin/magento/customers/<id>  the customer as GET /V1/customers/:id prints it
+//   POST /__admin/magento/customers/<id> {"firstname","lastname","email","telephone",
+//        "billing":{"firstname","lastname","street":[…],"city","region","region_code",
+//        "region_id","postcode","country_id","telephone"},"attribute":{"code","value"|null}}
+//        changes those fields (billing: the default billing address), updated_at = now
+//   DELETE /__admin/magento/customers/<id>  deletes the customer
+//   POST /__admin/magento/customers/<id>/anonymise  as GDPR modules do (kAnonymousEmailPattern)
+//   GET  /__admin/vault            every vault profile (brand, last four, expiry; never a number)
+//   POST /__admin/vault/<customer_id> {"email","phone","billing_address":{…},"expiration_month",
+//        "expiration_year","last4","brand"} changes those fields of the profile
 class AdminApi
 {
 public:
@@ -52,6 +69,9 @@ private:
     HttpResponse magentoConfig(const HttpRequest &request);
     HttpResponse magentoDocuments(const HttpRequest &request);
     HttpResponse magentoOrderOverrides(const HttpRequest &request);
+    HttpResponse customerAttribute(const HttpRequest &request);
+    HttpResponse magentoCustomer(const HttpRequest &request, QByteArrayView rest);
+    HttpResponse vault(const HttpRequest &request, QByteArrayView rest);
 
     Sandbox *m_sandbox;
 };

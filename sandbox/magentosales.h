@@ -145,6 +145,7 @@ public:
     // attributes). Values of other codes are dropped when a customer is saved, as Magento does.
     bool customerAttributeDefined(const QString &code) const { return m_customerAttributes.contains(code); }
     void defineCustomerAttribute(const QString &code);
+    const QStringList &customerAttributeCodes() const { return m_customerAttributes; }
     void undefineCustomerAttribute(const QString &code); // drops the values too
     // Seeded values (the generated vault links): no updated_at change.
     void seedCustomerAttribute(qint64 customerId, const QString &code, const QString &value);

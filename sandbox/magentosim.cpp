@@ -1156,6 +1156,12 @@ bool MagentoSimulator::customerAttributeDefined(const QString &code) const
     return m_sales.customerAttributeDefined(code);
 }
 
+QStringList MagentoSimulator::customerAttributeCodes() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_sales.customerAttributeCodes();
+}
+
 void MagentoSimulator::seedCustomerAttributes(const QString &code, const QList<std::pair<qint64, QString>> &values)
 {
     QMutexLocker lock(&m_mutex);

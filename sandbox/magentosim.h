@@ -61,6 +61,7 @@ public:
     // attribute removes its values.
     void setCustomerAttributeDefined(const QString &code, bool defined);
     bool customerAttributeDefined(const QString &code) const;
+    QStringList customerAttributeCodes() const;
     // Seeded attribute values (the generated vault links); updated_at is left alone.
     void seedCustomerAttributes(const QString &code, const QList<std::pair<qint64, QString>> &values);
     // Admin edits for tests: stores the customer as given (no API validation), updated_at =

@@ -1461,6 +1461,12 @@ QList<LedgerEntry> PayTraceSimulator::ledger() const
     return m_state.ledger();
 }
 
+bool PayTraceSimulator::adminUpdateCustomer(const PayTraceCustomer &customer)
+{
+    QMutexLocker lock(&m_mutex);
+    return !m_state.updateCustomer(customer.customerId, customer, QString()).has_value();
+}
+
 QList<PayTraceCustomer> PayTraceSimulator::customers() const
 {
     QMutexLocker lock(&m_mutex);

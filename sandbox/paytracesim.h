@@ -49,6 +49,9 @@ public:
     QList<PayTraceBatch> batches() const;
     QList<LedgerEntry> ledger() const;
     QList<PayTraceCustomer> customers() const;
+    // Admin edits of a vault profile (tests): replaces the profile with that customer_id; false
+    // when there is none. createdAt is kept.
+    bool adminUpdateCustomer(const PayTraceCustomer &customer);
     // Closes the open batch now (like /v1/transactions/settle); the batch or nullopt if empty.
     std::optional<PayTraceBatch> settleNow();
     void revokeTokens();
