@@ -264,6 +264,11 @@ void deriveAlerts(DashboardData &d)
                              "then have the source corrected: the next sync picks it up.",
                              int(d.quarantined)),
                           u"quarantine"_s, {}, {}};
+    if (d.cardsExpiring > 0)
+        d.alerts << Alert{S::Warning, u"customers.cards_expiring"_s,
+                          tr("%n card(s) on file expire this month or next. Ask those customers for a new card "
+                             "before the next charge fails.", int(d.cardsExpiring)),
+                          u"customers"_s, u"expiring"_s, {}};
     if (d.unlinkedTransactions > 0) {
         SqlPagedModel::TypedFilter unlinked;
         unlinked.linked = false;
@@ -303,6 +308,21 @@ Result<DashboardData> loadDashboard(QSqlDatabase &db, const DashboardOptions &op
     const int days = qBound(1, options.chartDays, 92);
     if (Status s = chart(db, options, today.addDays(1 - days), today, d); !s)
         return s.error();
+    // A card works until the end of its expiry month (VaultProfileRecord::cardExpiringSoon):
+    // this month's and next month's cards are expiring. A store from before the customers
+    // tables has none.
+    {
+        QSqlQuery q(db);
+        q.setForwardOnly(true);
+        const int thisMonth = today.year() * 12 + today.month() - 1;
+        if (q.prepare(u"SELECT COUNT(*) FROM vault_profiles WHERE deleted_at IS NULL AND card_exp_month BETWEEN 1 AND 12"
+                      " AND card_exp_year * 12 + card_exp_month - 1 BETWEEN ? AND ?"_s)) {
+            q.addBindValue(thisMonth);
+            q.addBindValue(thisMonth + 1);
+            if (q.exec() && q.next())
+                d.cardsExpiring = q.value(0).toLongLong();
+        }
+    }
     deriveAlerts(d);
     return d;
 }

@@ -92,6 +92,9 @@ struct DashboardData
     qint64 transactions = 0;
     qint64 unlinkedTransactions = 0;
     qint64 quarantined = 0;               // records that did not read (docs/quarantine.md)
+    // Cards on file (present vault profiles) expiring this month or next, not yet expired: the
+    // Customers page's "Card expiring" filter counts the same.
+    qint64 cardsExpiring = 0;
     QString latestRunOutcome;             // "ok", "failed", "running", ...; empty: never synced
     QString latestRunMessage;
     QDateTime latestRunAt;

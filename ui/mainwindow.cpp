@@ -7,6 +7,7 @@
 #include "access/operator.h"
 #include "approvalsdialog.h"
 #include "auditpage.h"
+#include "customerspage.h"
 #include "dashboardpage.h"
 #include "orderspage.h"
 #include "quarantinedialog.h"
@@ -24,6 +25,7 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QFileInfo>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -87,6 +89,7 @@ MainWindow::MainWindow(const QString &profileName, const QString &databasePath,
     createOpsPages();
     createReconciliationPage();
     createMappingPage();
+    createCustomersPage();
 
     m_splitter = new QSplitter(Qt::Horizontal);
     m_splitter->setObjectName(u"mainSplitter"_s);
@@ -304,8 +307,51 @@ void MainWindow::createMappingPage()
     connect(m_mappingPage, &studio::MappingPage::rolledBack, m_auditPage, &TablePage::refresh);
 }
 
+void MainWindow::createCustomersPage()
+{
+    m_customersPage = new CustomersPage;
+    const int settingsAt = m_settingsPage ? m_pages->indexOf(m_settingsPage) : -1;
+    const int at = settingsAt >= 0 ? settingsAt : m_pages->count();
+    m_pages->insertWidget(at, m_customersPage);
+    auto *item = new QListWidgetItem(style()->standardIcon(QStyle::SP_DirHomeIcon), tr("Customers"));
+    item->setToolTip(tr("Magento customers and PayTrace vault profiles: links, cards on file, conflicts (Ctrl+8)"));
+    m_navigation->insertItem(at, item);
+    auto *go = new QAction(tr("Customers"), this);
+    go->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_8));
+    connect(go, &QAction::triggered, this, [this] { showPage(Page::Customers); });
+    addAction(go);
+    m_opsNavigation << go;
+    connect(m_customersPage, &CustomersPage::orderLinkActivated, this, [this](const QString &id) {
+        showPage(Page::Orders);
+        m_ordersPage->showRecord(id);
+    });
+    connect(m_customersPage, &CustomersPage::transactionLinkActivated, this, [this](const QString &id) {
+        showPage(Page::Transactions);
+        m_transactionsPage->showRecord(id);
+    });
+    // Links, conflict decisions and card changes write the audit log.
+    connect(m_customersPage, &CustomersPage::actionFinished, m_auditPage, &TablePage::refresh);
+}
+
 bool MainWindow::openOpsTable(const QString &page, const QString &filterText)
 {
+    if (page == u"customers") {
+        // The dashboard names a filter ("expiring", ...); anything else is search text.
+        static const QHash<QString, CustomersModel::Filter> filters = {
+            {u"expiring"_s, CustomersModel::Filter::Expiring}, {u"conflicts"_s, CustomersModel::Filter::Conflicts},
+            {u"awaiting_deletion"_s, CustomersModel::Filter::AwaitingDeletion},
+            {u"not_linked"_s, CustomersModel::Filter::NotLinked}};
+        showPage(Page::Customers);
+        if (filters.contains(filterText)) {
+            m_customersPage->searchEdit()->clear();
+            m_customersPage->setFilter(filters.value(filterText));
+        } else {
+            m_customersPage->setFilter(CustomersModel::Filter::All);
+            m_customersPage->searchEdit()->setText(filterText);
+        }
+        m_customersPage->tableView()->setFocus();
+        return true;
+    }
     if (page == u"queue") {
         // The dashboard names a bucket ("pending", "in_doubt", "dead"); anything else is text.
         const QHash<QString, QueueModel::Bucket> buckets = {
@@ -368,6 +414,10 @@ void MainWindow::createActions()
     connect(find, &QAction::triggered, this, [this] {
         if (TablePage *page = pageWidget(currentPage())) {
             page->focusFilter();
+            return;
+        }
+        if (currentPage() == Page::Customers) {
+            m_customersPage->focusSearch();
             return;
         }
         showPage(Page::Orders); // from a page without a table, Find searches the orders
@@ -552,6 +602,8 @@ void MainWindow::reloadStore()
         m_reconciliationPage->setDatabase(*db, m_databasePath);
         m_mappingPage->setContext(m_sync, actor, m_profileName);
         m_mappingPage->setDatabasePath(m_databasePath); // reads on its own thread and connection
+        m_customersPage->setContext(m_sync, actor, m_profileName);
+        m_customersPage->setDatabasePath(m_databasePath); // reads on its own thread and connection
         m_dashboardPage->setDatabasePath(m_databasePath); // reads on its own thread and connection
     } else {
         m_ordersPage->refresh();
@@ -561,6 +613,7 @@ void MainWindow::reloadStore()
             page->refresh();
         m_reconciliationPage->refresh();
         m_mappingPage->reload();
+        m_customersPage->refresh();
     }
     updateCounts();
 }
@@ -613,7 +666,7 @@ void MainWindow::updateCounts()
 MainWindow::Page MainWindow::currentPage() const
 {
     for (Page page : {Page::Dashboard, Page::Orders, Page::Transactions, Page::Settings, Page::Refunds,
-                      Page::Queue, Page::Audit, Page::Reconciliation, Page::Mapping})
+                      Page::Queue, Page::Audit, Page::Reconciliation, Page::Mapping, Page::Customers})
         if (m_pages->currentWidget() == pageFor(page))
             return page;
     return Page::Orders;
@@ -637,6 +690,7 @@ QWidget *MainWindow::pageFor(Page page) const
     case Page::Audit: return m_auditPage;
     case Page::Reconciliation: return m_reconciliationPage;
     case Page::Mapping: return m_mappingPage;
+    case Page::Customers: return m_customersPage;
     }
     return nullptr;
 }

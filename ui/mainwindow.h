@@ -27,6 +27,7 @@ class MappingPage;
 class ApprovalsDialog;
 class QuarantineDialog;
 class AuditPage;
+class CustomersPage;
 class DashboardPage;
 class OrdersPage;
 class QueuePage;
@@ -46,7 +47,7 @@ class MainWindow : public QMainWindow
 
 public:
     // Values are persisted (QSettings "page"); add new pages at the end.
-    enum class Page { Orders, Transactions, Dashboard, Settings, Refunds, Queue, Audit, Reconciliation, Mapping };
+    enum class Page { Orders, Transactions, Dashboard, Settings, Refunds, Queue, Audit, Reconciliation, Mapping, Customers };
     Q_ENUM(Page)
 
     // `sync` may be null: the window then only shows the store at `databasePath` and "Sync now"
@@ -68,6 +69,7 @@ public:
     AuditPage *auditPage() const { return m_auditPage; }
     ReconciliationPage *reconciliationPage() const { return m_reconciliationPage; }
     studio::MappingPage *mappingPage() const { return m_mappingPage; }
+    CustomersPage *customersPage() const { return m_customersPage; }
     SyncStatusWidget *syncStatus() const { return m_status; }
     QAction *syncNowAction() const { return m_syncNow; }
     QAction *cancelSyncAction() const { return m_cancelSync; }
@@ -102,6 +104,8 @@ private:
     void createReconciliationPage();
     // Mapping: after Reconciliation, before Settings (Ctrl+7).
     void createMappingPage();
+    // Customers: after Mapping, before Settings (Ctrl+8).
+    void createCustomersPage();
     void restoreSettings();
     void saveSettings() const;
     // Near real time while the console is open: a sync on the profile's interval, unless
@@ -128,6 +132,7 @@ private:
     AuditPage *m_auditPage = nullptr;
     ReconciliationPage *m_reconciliationPage = nullptr;
     studio::MappingPage *m_mappingPage = nullptr;
+    CustomersPage *m_customersPage = nullptr;
     QList<QAction *> m_opsNavigation; // "go to" actions of the pages above, for the View menu
     SyncStatusWidget *m_status = nullptr;
     QAction *m_syncNow = nullptr;

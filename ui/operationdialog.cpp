@@ -97,11 +97,18 @@ QString OperationDialog::kindTitle(OperationKind kind)
 
 OperationDialog::OperationDialog(sync::SyncService *sync, OperationKind kind, const QString &orderIncrementId,
                                  const QString &actor, QWidget *parent)
+    : OperationDialog(sync, kind, orderIncrementId, actor, QString(), parent)
+{
+}
+
+OperationDialog::OperationDialog(sync::SyncService *sync, OperationKind kind, const QString &orderIncrementId,
+                                 const QString &actor, const QString &vaultCustomerId, QWidget *parent)
     : QDialog(parent)
     , m_sync(sync)
     , m_kind(kind)
     , m_orderIncrementId(orderIncrementId)
     , m_actor(actor)
+    , m_vaultCustomerId(vaultCustomerId)
 {
     setObjectName(u"operationDialog"_s);
     setAttribute(Qt::WA_DeleteOnClose);
@@ -179,6 +186,7 @@ OperationDialog::OperationDialog(sync::SyncService *sync, OperationKind kind, co
         m_earlier->hide();
     grid->addRow(kind == OperationKind::Capture ? tr("Left to capture:")
                  : kind == OperationKind::Void  ? tr("Would be voided:")
+                 : kind == OperationKind::Charge ? tr("Left to pay:")
                                                 : tr("Left to refund:"),
                  m_remaining);
     grid->addRow(m_amountLabel, amountRow);
@@ -308,6 +316,7 @@ OperationRequest OperationDialog::request(bool withAmount) const
     r.actor = m_actor;
     r.reason = m_reason->text().trimmed();
     r.approvalId = m_approvalId;
+    r.vaultCustomerId = m_vaultCustomerId;
     if (withAmount && m_kind != OperationKind::Void) {
         if (auto amount = m_amount->amount())
             r.amount = *amount;
@@ -408,8 +417,9 @@ void OperationDialog::onInitialPreview(const Result<OperationPreview> &result)
     const bool somethingLeft = p.allowed && p.remaining.isValid() && !p.remaining.isZero();
     m_full->setEnabled(somethingLeft && !m_approvedAmount);
     m_full->setText(somethingLeft ? tr("&Full amount: %1").arg(moneyText(p.remaining)) : tr("&Full amount"));
-    m_full->setToolTip(m_kind == OperationKind::Refund ? tr("Refund everything still refundable on this order")
-                                                       : tr("Capture everything still authorized on this order"));
+    m_full->setToolTip(m_kind == OperationKind::Refund   ? tr("Refund everything still refundable on this order")
+                       : m_kind == OperationKind::Charge ? tr("Charge everything the order still owes")
+                                                         : tr("Capture everything still authorized on this order"));
     m_earlier->setText(p.earlier.isEmpty() ? (m_kind == OperationKind::Void ? tr("Nothing voided or refunded yet.")
                                                                             : tr("Nothing refunded or voided yet."))
                                            : p.earlier.join(u'\n'));
@@ -425,6 +435,10 @@ void OperationDialog::onInitialPreview(const Result<OperationPreview> &result)
     if (p.needsApproval && m_kind == OperationKind::Refund && !m_approvalId)
         showFormMessage(tr("Refunds of this size need approval by a finance operator: you can still ask, and the "
                            "refund waits until someone other than you approves it."),
+                        false);
+    else if (p.needsApproval && m_kind == OperationKind::Charge && !m_approvalId)
+        showFormMessage(tr("Charges of this size need approval by a finance operator: you can still ask, and the "
+                           "charge waits until someone other than you approves it."),
                         false);
     else
         showFormMessage(QString(), false);

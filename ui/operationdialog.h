@@ -46,6 +46,9 @@ public:
     // `sync` may be null (no connection): the dialog then says so and offers nothing.
     OperationDialog(pb::sync::SyncService *sync, pb::sync::OperationKind kind,
                     const QString &orderIncrementId, const QString &actor, QWidget *parent = nullptr);
+    // Charge: the order and the PayTrace vault customer whose card on file is charged.
+    OperationDialog(pb::sync::SyncService *sync, pb::sync::OperationKind kind, const QString &orderIncrementId,
+                    const QString &actor, const QString &vaultCustomerId, QWidget *parent = nullptr);
     ~OperationDialog() override;
 
     // Runs a refund a finance operator approved: the amount is the approved one and fixed.
@@ -107,6 +110,7 @@ private:
     pb::sync::OperationKind m_kind;
     QString m_orderIncrementId;
     QString m_actor;
+    QString m_vaultCustomerId; // Charge only
     std::optional<qint64> m_approvalId;
     std::optional<Money> m_approvedAmount;
     Step m_step = Step::Loading;

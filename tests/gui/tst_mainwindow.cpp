@@ -194,10 +194,10 @@ void TestMainWindow::keyboardNavigation()
     auto w = makeWindow();
     auto *nav = w->findChild<QListWidget *>(u"navigation"_s);
     QVERIFY(nav);
-    // Every page, in the order of their shortcuts (Ctrl+0 to Ctrl+7), Settings last.
+    // Every page, in the order of their shortcuts (Ctrl+0 to Ctrl+8), Settings last.
     const QStringList titles = {u"Dashboard"_s, u"Orders"_s,    u"Transactions"_s,   u"Refunds"_s,
                                 u"Queue"_s,     u"Audit log"_s, u"Reconciliation"_s, u"Mapping"_s,
-                                u"Settings"_s};
+                                u"Customers"_s, u"Settings"_s};
     QCOMPARE(nav->count(), titles.size());
     for (int row = 0; row < nav->count(); ++row) {
         QCOMPARE(nav->item(row)->text(), titles.at(row));
@@ -222,6 +222,7 @@ void TestMainWindow::keyboardNavigation()
         {Qt::Key_2, MainWindow::Page::Transactions}, {Qt::Key_3, MainWindow::Page::Refunds},
         {Qt::Key_4, MainWindow::Page::Queue},        {Qt::Key_5, MainWindow::Page::Audit},
         {Qt::Key_6, MainWindow::Page::Reconciliation}, {Qt::Key_7, MainWindow::Page::Mapping},
+        {Qt::Key_8, MainWindow::Page::Customers},
         {Qt::Key_0, MainWindow::Page::Dashboard},      {Qt::Key_1, MainWindow::Page::Orders},
     };
     for (const auto &[key, page] : shortcuts) {

@@ -1,6 +1,7 @@
 #include "mappingpage.h"
 
 #include "accountseditor.h"
+#include "customerruleseditor.h"
 #include "fieldcanvas.h"
 #include "linkkeypanel.h"
 #include "mappingdraft.h"
@@ -184,6 +185,9 @@ void MappingPage::buildUi()
     m_tabs->addTab(m_suggestions, tr("Su&ggestions"));
     m_tabs->addTab(m_preview, tr("Previe&w"));
     m_tabs->addTab(m_history, tr("&History"));
+    // Last, so the tab indices (Tab) stay what they were.
+    m_customerRules = new CustomerRulesEditor(m_draft);
+    m_tabs->addTab(m_customerRules, tr("&Customers"));
     layout->addWidget(m_tabs, 1);
 
     m_message = new QLabel;
@@ -333,6 +337,7 @@ void MappingPage::applySnapshot(const StoreSnapshot &snapshot)
     m_linkPanel->setSamples(snapshot.samples);
     m_canvas->setReadOnly(!m_canEdit);
     m_accounts->setReadOnly(!m_canEdit);
+    m_customerRules->setReadOnly(!m_canEdit);
     m_suggestions->setReadOnly(!m_canEdit);
     m_history->setVersions(snapshot.history, snapshot.active);
     m_history->setReadOnly(!m_canEdit, snapshot.whyReadOnly);

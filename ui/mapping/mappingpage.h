@@ -20,6 +20,7 @@ class SyncService;
 namespace pb::ui::studio {
 
 class AccountsEditor;
+class CustomerRulesEditor;
 class FieldCanvas;
 class HistoryPanel;
 class LinkKeyPanel;
@@ -38,7 +39,7 @@ class MappingPage : public QWidget
     Q_OBJECT
 
 public:
-    enum Tab { StatusTab, FieldsTab, AccountsTab, SuggestionsTab, PreviewTab, HistoryTab };
+    enum Tab { StatusTab, FieldsTab, AccountsTab, SuggestionsTab, PreviewTab, HistoryTab, CustomersTab };
 
     explicit MappingPage(QWidget *parent = nullptr);
     ~MappingPage() override;
@@ -77,6 +78,7 @@ public:
     FieldCanvas *canvas() const { return m_canvas; }
     LinkKeyPanel *linkKeyPanel() const { return m_linkPanel; }
     AccountsEditor *accounts() const { return m_accounts; }
+    CustomerRulesEditor *customerRules() const { return m_customerRules; }
     SuggestionsPanel *suggestions() const { return m_suggestions; }
     PreviewPanel *preview() const { return m_preview; }
     HistoryPanel *history() const { return m_history; }
@@ -131,6 +133,7 @@ private:
     FieldCanvas *m_canvas = nullptr;
     LinkKeyPanel *m_linkPanel = nullptr;
     AccountsEditor *m_accounts = nullptr;
+    CustomerRulesEditor *m_customerRules = nullptr;
     SuggestionsPanel *m_suggestions = nullptr;
     PreviewPanel *m_preview = nullptr;
     HistoryPanel *m_history = nullptr;
