@@ -1440,9 +1440,16 @@ bool MagentoSales::customerColumn(const MagentoCustomer &v, const QString &f, Ma
         *out = timeCol(v.createdAt);
     else if (f == u"updated_at")
         *out = timeCol(v.updatedAt);
-    else if (f == u"store_id" || f == u"website_id")
-        *out = numCol(1);
-    else
+    else if (f == u"store_id")
+        *out = numCol(v.storeId);
+    else if (f == u"website_id")
+        *out = numCol(v.websiteId);
+    else if (f == u"paytrace_customer_id") {
+        // EAV attributes filter like columns; no value is NULL. (The vault link is the one
+        // user-defined attribute this store has.)
+        const QString value = v.customAttribute(f);
+        *out = value.isEmpty() ? MagentoColumn{} : textCol(value);
+    } else
         return false;
     return true;
 }

@@ -437,6 +437,11 @@ private slots:
         // Linked Magento customers carry the attribute over HTTP.
         const auto link = m_sandbox->generated().customerVaultLinks.first();
         QCOMPARE(attributeOf(magento("GET", u"/customers/%1"_s.arg(link.first)).json(), u"paytrace_customer_id"_s), link.second);
+        const Reply found = magento("GET", u"/customers/search?searchCriteria[filter_groups][0][filters][0][field]=paytrace_customer_id"
+                                           "&searchCriteria[filter_groups][0][filters][0][value]=%1"_s
+                                                .arg(QString::fromLatin1(QUrl::toPercentEncoding(link.second))));
+        QCOMPARE(found.json().value(u"total_count"_s).toInt(), 1);
+        QCOMPARE(found.json().value(u"items"_s).toArray().first().toObject().value(u"id"_s).toInteger(), link.first);
         // Some sales were charged by customer id on these profiles.
         bool byCustomer = false;
         for (const PayTraceTransaction &t : m_sandbox->paytrace().transactions())
