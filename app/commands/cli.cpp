@@ -33,6 +33,7 @@ constexpr Command kCommands[] = {
     {"reconcile", &reconcileCommand},
     {"journal", &journalCommand},
     {"mapping", &mappingCommand},
+    {"charge", &chargeCommand},
 };
 
 } // namespace
@@ -100,6 +101,10 @@ QString overviewHelp()
         "          [--from V] [--to V] [--format text|jsonl]\n"
         "                             the versioned mapping: read it, or (admins) import a document or\n"
         "                             roll back to a version; the next sync uses it\n"
+        "  charge --profile NAME --order INCREMENT_ID --vault-customer ID [--amount X] [--authorize-only]\n"
+        "         --reason TEXT [--yes]\n"
+        "                             charge a card on file for an unpaid order, then Magento and the ERP,\n"
+        "                             exactly once; shows what it will do and sends only with --yes\n"
         "\n"
         "Options of the console:\n"
         "  --profile NAME             open this profile\n"
