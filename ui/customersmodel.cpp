@@ -3,6 +3,8 @@
 #include <QBrush>
 #include <QColor>
 
+#include <algorithm>
+
 using namespace Qt::StringLiterals;
 
 namespace pb::ui {
@@ -33,6 +35,8 @@ void CustomersModel::setRows(const QList<CustomerOverview> &rows, const QSet<QSt
 {
     beginResetModel();
     m_all = rows;
+    // Profiles without an e-mail (phone orders) after the customers people search by address.
+    std::stable_partition(m_all.begin(), m_all.end(), [](const CustomerOverview &o) { return !o.email.isEmpty(); });
     m_awaiting = awaitingDeletion;
     rebuild();
     endResetModel();
@@ -155,7 +159,7 @@ QVariant CustomersModel::data(const QModelIndex &index, int role) const
         case Card:
             if (o.cardLast4.isEmpty())
                 return o.vaultCustomerId.isEmpty() ? QString() : tr("no card");
-            return tr("%1 …%2").arg(o.cardType.isEmpty() ? tr("Card") : o.cardType, o.cardLast4);
+            return o.cardType.isEmpty() ? tr("…%1").arg(o.cardLast4) : tr("%1 …%2").arg(o.cardType, o.cardLast4);
         case Expiry: {
             if (role == Qt::ToolTipRole) {
                 switch (expiryState(o.cardExpiry, m_today)) {

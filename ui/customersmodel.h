@@ -42,6 +42,7 @@ public:
     int totalCount() const { return int(m_all.size()); }
     int countFor(Filter filter) const;
     const pb::CustomerOverview &overviewAt(int row) const { return m_all.at(m_visible.at(row)); }
+    const QList<pb::CustomerOverview> &allRows() const { return m_all; }
     // The row of a customer (Magento id, or a vault id for a profile without one); -1 if hidden.
     int rowOf(std::optional<qint64> magentoId, const QString &vaultId) const;
 

@@ -2,6 +2,8 @@
 
 #include "access/permissions.h"
 #include "cardentrydialog.h"
+#include "customers/cardvault.h"
+#include "customers/customeractions.h"
 #include "displayformat.h"
 #include "mapping/mappingstore.h"
 #include "operationdialog.h"
@@ -627,7 +629,8 @@ void CustomersPage::showDetail()
     if (d.vault) {
         const VaultProfileRecord &v = *d.vault;
         QString card = v.cardLast4.isEmpty() ? tr("no card on file")
-                                             : tr("%1 …%2").arg(v.cardType.isEmpty() ? tr("Card") : v.cardType, v.cardLast4);
+                       : v.cardType.isEmpty()  ? tr("card …%1").arg(v.cardLast4)
+                                               : tr("%1 …%2").arg(v.cardType, v.cardLast4);
         if (!v.expiryText().isEmpty())
             card += v.cardExpired(m_today)        ? tr(", expired %1").arg(v.expiryText())
                   : v.cardExpiringSoon(m_today) ? tr(", expires %1 (soon)").arg(v.expiryText())
@@ -847,42 +850,140 @@ void CustomersPage::updateActions()
 
 // ---- actions -------------------------------------------------------------------------------
 
+bool CustomersPage::runAction(const QString &doing,
+                              std::function<Status(QSqlDatabase &db, const QString &actor)> action,
+                              const QString &doneText)
+{
+    if (m_actionBusy || m_databasePath.isEmpty())
+        return false;
+    m_actionBusy = true;
+    showMessage(doing);
+    setBusy(true, doing);
+    updateActions();
+    if (m_detail)
+        showDetail(); // the detail's buttons follow m_actionBusy
+    const QString actor = m_actor;
+    runStoreTask(this, m_databasePath, true,
+        [action = std::move(action), actor](QSqlDatabase &db) { return action(db, actor); },
+        [this, doneText](const Status &status) {
+            m_actionBusy = false;
+            setBusy(false);
+            const QString text = status ? doneText : status.error().message;
+            showMessage(text, !status);
+            // What the action planned (a field written to the other side, a vault deletion)
+            // is sent by the process that runs intents: this one when it holds the lease.
+            if (status && m_sync)
+                m_sync->runIntents();
+            Q_EMIT actionFinished(status.ok(), text);
+            refresh();
+        });
+    return true;
+}
+
+namespace {
+
+customers::CustomerActions actionsFor(QSqlDatabase &db)
+{
+    mapping::MappingStore mappings(db);
+    auto active = mappings.active();
+    return customers::CustomerActions(db, active ? active->customers() : mapping::CustomerRules{});
+}
+
+} // namespace
+
 bool CustomersPage::resolveConflict(qint64 conflictId, const QString &resolution)
 {
-    Q_UNUSED(conflictId);
-    Q_UNUSED(resolution);
-    showMessage(tr("Deciding conflicts is not available in this build yet."), true);
-    Q_EMIT actionFinished(false, messageText());
-    return false;
+    const QString done = resolution == u"magento"  ? tr("Magento's value is kept and is being written to PayTrace.")
+                       : resolution == u"paytrace" ? tr("PayTrace's value is kept and is being written to Magento.")
+                                                   : tr("Conflict dismissed: both sides stay as they are.");
+    return runAction(tr("Deciding the conflict…"),
+                     [conflictId, resolution](QSqlDatabase &db, const QString &actor) {
+                         return actionsFor(db).resolveConflict(conflictId, resolution, actor);
+                     },
+                     done);
 }
 
 bool CustomersPage::decideDeletion(qint64 deletionId, bool confirm)
 {
-    Q_UNUSED(deletionId);
-    Q_UNUSED(confirm);
-    showMessage(tr("Deciding deletions is not available in this build yet."), true);
-    Q_EMIT actionFinished(false, messageText());
-    return false;
+    return runAction(confirm ? tr("Confirming the deletion…") : tr("Keeping the profile…"),
+                     [deletionId, confirm](QSqlDatabase &db, const QString &actor) {
+                         return actionsFor(db).decideDeletion(deletionId, confirm, actor);
+                     },
+                     confirm ? tr("Deletion confirmed: the vault profile is being deleted in PayTrace.")
+                             : tr("The vault profile is kept."));
 }
 
 bool CustomersPage::link(qint64 magentoId, const QString &vaultCustomerId)
 {
-    Q_UNUSED(magentoId);
-    Q_UNUSED(vaultCustomerId);
-    showMessage(tr("Linking is not available in this build yet."), true);
-    Q_EMIT actionFinished(false, messageText());
-    return false;
+    return runAction(tr("Linking…"),
+                     [magentoId, vaultCustomerId](QSqlDatabase &db, const QString &actor) -> Status {
+                         auto linked = actionsFor(db).link(magentoId, vaultCustomerId, actor);
+                         return linked ? Status() : Status(linked.error());
+                     },
+                     tr("Magento customer %1 and vault profile %2 are linked.").arg(magentoId).arg(vaultCustomerId));
 }
 
 bool CustomersPage::unlink()
 {
-    showMessage(tr("Unlinking is not available in this build yet."), true);
-    Q_EMIT actionFinished(false, messageText());
-    return false;
+    if (!m_detail || !m_detail->link)
+        return false;
+    const qint64 magentoId = m_detail->link->magentoId;
+    const QString vaultId = m_detail->link->vaultCustomerId;
+    return runAction(tr("Unlinking…"),
+                     [magentoId](QSqlDatabase &db, const QString &actor) { return actionsFor(db).unlink(magentoId, actor); },
+                     tr("Magento customer %1 and vault profile %2 are no longer linked; automatic matching leaves "
+                        "them apart.").arg(magentoId).arg(vaultId));
 }
 
 void CustomersPage::pickAndLink()
 {
+    if (!m_detail || m_detail->link)
+        return;
+    const bool fromCustomer = m_detail->customer.has_value();
+    QDialog picker(this);
+    picker.setObjectName(u"linkPicker"_s);
+    picker.setWindowTitle(fromCustomer ? tr("Link to a vault profile") : tr("Link to a Magento customer"));
+    auto *layout = new QVBoxLayout(&picker);
+    auto *label = new QLabel(fromCustomer ? tr("Vault profiles without a Magento customer (type to find one):")
+                                          : tr("Magento customers without a vault profile (type to find one):"));
+    auto *list = new QListWidget;
+    list->setObjectName(u"linkCandidates"_s);
+    list->setAccessibleName(label->text());
+    for (const CustomerOverview &o : m_model->allRows()) {
+        if (!o.linkRule.isEmpty())
+            continue;
+        if (fromCustomer && !o.magentoId && !o.vaultCustomerId.isEmpty()) {
+            auto *item = new QListWidgetItem(tr("%1 — %2 %3").arg(o.vaultCustomerId, o.name, o.email));
+            item->setData(Qt::UserRole, o.vaultCustomerId);
+            list->addItem(item);
+        } else if (!fromCustomer && o.magentoId) {
+            auto *item = new QListWidgetItem(tr("%1 — %2 %3").arg(*o.magentoId).arg(o.name, o.email));
+            item->setData(Qt::UserRole, *o.magentoId);
+            list->addItem(item);
+        }
+    }
+    if (list->count() == 0) {
+        showMessage(fromCustomer ? tr("Every vault profile is linked already.") : tr("Every Magento customer is linked already."),
+                    true);
+        return;
+    }
+    list->setCurrentRow(0);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+    buttons->button(QDialogButtonBox::Ok)->setText(tr("&Link"));
+    connect(buttons, &QDialogButtonBox::accepted, &picker, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &picker, &QDialog::reject);
+    connect(list, &QListWidget::itemActivated, &picker, &QDialog::accept);
+    layout->addWidget(label);
+    layout->addWidget(list, 1);
+    layout->addWidget(buttons);
+    picker.resize(560, 360);
+    if (picker.exec() != QDialog::Accepted || !list->currentItem())
+        return;
+    const QVariant chosen = list->currentItem()->data(Qt::UserRole);
+    if (fromCustomer)
+        link(m_detail->customer->magentoId, chosen.toString());
+    else
+        link(chosen.toLongLong(), m_detail->vault->customerId);
 }
 
 QList<CustomerOrderLine> CustomersPage::chargeableOrders() const
@@ -992,9 +1093,26 @@ CardEntryDialog *CustomersPage::openCardEntry()
 void CustomersPage::sendCard(const CardEntrySetup &setup, const CardEntryRequest &request,
                              std::function<void(bool ok, const QString &message)> done)
 {
-    Q_UNUSED(setup);
-    Q_UNUSED(request);
-    done(false, tr("Saving a card is not available in this build yet: nothing was sent."));
+    if (!m_sync) {
+        done(false, tr("PayBridge is not connected to PayTrace in this window (no profile), so nothing was sent."));
+        return;
+    }
+    customers::CardSubmission submission;
+    submission.mode = setup.create ? customers::CardSubmission::Mode::Create : customers::CardSubmission::Mode::Replace;
+    submission.vaultCustomerId = setup.vaultCustomerId;
+    submission.magentoId = setup.magentoId;
+    submission.card = request.card;
+    submission.cardType = request.cardType;
+    submission.last4 = request.last4;
+    submission.billing = request.billing;
+    submission.email = request.email;
+    submission.phone = request.phone;
+    submission.reason = request.reason;
+    submission.actor = m_actor;
+    // The engine's thread sends it while it holds the ciphertext; the answer comes back here.
+    m_sync->submitCard(submission, this, [done = std::move(done)](const customers::CardOutcome &outcome) {
+        done(outcome.kind == customers::CardOutcome::Kind::Saved, outcome.message);
+    });
 }
 
 OperationDialog *CustomersPage::openCharge(const QString &orderIncrementId)

@@ -2,8 +2,10 @@
 
 #include "customersmodel.h"
 #include "model/customer.h"
+#include "util/result.h"
 
 #include <QDate>
+#include <QSqlDatabase>
 #include <QPointer>
 #include <QString>
 #include <QWidget>
@@ -146,6 +148,10 @@ private:
     void updateCounts();
     void updateActions();
     void showMessage(const QString &text, bool error = false);
+    // Runs a customer action (CustomerActions with the active mapping's rules) on a writer
+    // connection off the GUI thread; then the sync sends what it planned and the page re-reads.
+    bool runAction(const QString &doing, std::function<Status(QSqlDatabase &db, const QString &actor)> action,
+                   const QString &doneText);
     void setBusy(bool busy, const QString &text = {});
     void pickAndLink();
     void pickAndCharge();

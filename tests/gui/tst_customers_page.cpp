@@ -7,6 +7,8 @@
 #include "customerspage.h"
 #include "dashboardmodel.h"
 #include "log/logging.h"
+#include "mapping/customerruleseditor.h"
+#include "mapping/mappingdraft.h"
 #include "storefixture.h"
 #include "store/customerrepository.h"
 #include "store/database.h"
@@ -14,6 +16,7 @@
 
 #include <QComboBox>
 #include <QBrush>
+#include <QCheckBox>
 #include <QDirIterator>
 #include <QGuiApplication>
 #include <QLoggingCategory>
@@ -29,6 +32,7 @@
 #include <QTableView>
 #include <QTest>
 #include <QTimeZone>
+#include <QUndoStack>
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -114,6 +118,7 @@ private Q_SLOTS:
     void searchAndKeyboard();
     void conflictAndDeletionButtons();
     void cardEntryNeverReachesDisk();
+    void mappingCustomersTab();
 
 private:
     std::unique_ptr<CustomersPage> makePage();
@@ -389,6 +394,40 @@ void TestCustomersPage::conflictAndDeletionButtons()
     QPushButton *keep = page->detailButton(u"keepProfile.%1"_s.arg(m_deletionId));
     QVERIFY(confirm && keep);
     QVERIFY(confirm->isEnabled() && keep->isEnabled());
+
+    // The buttons call through to the customer actions: the store says what was decided.
+    QSignalSpy finished(page.get(), &CustomersPage::actionFinished);
+    keep->click();
+    QVERIFY(finished.wait(10000));
+    QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(1).toString()));
+    QVERIFY(page->selectCustomer(2));
+    QTRY_VERIFY(page->detail() && page->detail()->customer && page->detail()->customer->magentoId == 2
+                && page->detailButton(u"keepMagento.%1"_s.arg(m_conflictId)));
+    QTRY_VERIFY(!page->isLoading());
+    finished.clear();
+    page->detailButton(u"keepMagento.%1"_s.arg(m_conflictId))->click();
+    QVERIFY(finished.wait(10000));
+    QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(1).toString()));
+    QTRY_VERIFY(page->model()->countFor(CustomersModel::Filter::Conflicts) == 0);
+    QTRY_VERIFY(page->model()->countFor(CustomersModel::Filter::AwaitingDeletion) == 0);
+    {
+        auto db = store::Database::openReader(m_store, u"check"_s);
+        QVERIFY(db.ok());
+        store::CustomerRepository repo(db.value());
+        const auto conflict = repo.conflict(m_conflictId);
+        QVERIFY(conflict.ok() && conflict.value().has_value());
+        QCOMPARE(conflict.value()->state, u"resolved"_s);
+        QCOMPARE(conflict.value()->resolution, u"magento"_s);
+        QCOMPARE(conflict.value()->resolvedBy, m_actor);
+        const auto deletion = repo.deletion(m_deletionId);
+        QVERIFY(deletion.ok() && deletion.value().has_value());
+        QCOMPARE(deletion.value()->state, u"declined"_s);
+        // Magento's phone goes to PayTrace through an intent.
+        QSqlQuery q(db.value());
+        QVERIFY(q.exec(u"SELECT COUNT(*) FROM intents WHERE kind = 'paytrace.customer.update'"_s) && q.next());
+        QCOMPARE(q.value(0).toInt(), 1);
+    }
+    store::Database::close(u"check"_s);
 }
 
 void TestCustomersPage::cardEntryNeverReachesDisk()
@@ -484,6 +523,42 @@ void TestCustomersPage::cardEntryNeverReachesDisk()
     QVERIFY2(sawStore, "no store: the scan would prove nothing");
     QVERIFY2(sawSettings, "no settings file: the scan would prove nothing");
     QVERIFY(scanned >= 3);
+}
+
+void TestCustomersPage::mappingCustomersTab()
+{
+    ui::studio::MappingDraft draft;
+    draft.load(R"({"version": 1})", 0);
+    ui::studio::CustomerRulesEditor editor(&draft);
+    editor.show();
+    // Defaults when the document has no customers section.
+    QVERIFY(editor.enabledBox()->isChecked());
+    QCOMPARE(editor.attributeEdit()->text(), u"paytrace_customer_id"_s);
+    QCOMPARE(editor.vaultIdExample(), u"customer 42 → mage-42"_s);
+    QComboBox *phone = editor.directionBox(CustomerField::Phone);
+    QCOMPARE(phone->currentData().toString(), u"magento"_s);
+
+    // A choice by keyboard is one undoable edit of the draft.
+    phone->setFocus();
+    QTest::keyClick(phone, Qt::Key_Down);
+    QCOMPARE(draft.value(u"customers.fields.phone"_s).toString(), u"paytrace"_s);
+    QTest::keyClick(editor.deletionBox(), Qt::Key_Down);
+    QCOMPARE(draft.value(u"customers.onMagentoDelete"_s).toString(), u"automatic"_s);
+    editor.vaultIdEdit()->selectAll();
+    QTest::keyClicks(editor.vaultIdEdit(), u"shop-{id}"_s);
+    QCOMPARE(draft.value(u"customers.newVaultId"_s).toString(), u"shop-{id}"_s);
+    QCOMPARE(editor.vaultIdExample(), u"customer 42 → shop-42"_s);
+    QVERIFY(draft.isModified());
+    draft.undoStack()->undo(); // the typed id, one step
+    QCOMPARE(editor.vaultIdEdit()->text(), u"mage-{id}"_s);
+    draft.undoStack()->undo();
+    draft.undoStack()->undo();
+    QCOMPARE(phone->currentData().toString(), u"magento"_s);
+    QVERIFY(!draft.isModified());
+
+    // Read only: nothing can be changed.
+    editor.setReadOnly(true);
+    QVERIFY(!phone->isEnabled() && !editor.enabledBox()->isEnabled());
 }
 
 QTEST_MAIN(TestCustomersPage)

@@ -23,10 +23,6 @@ namespace {
 
 const QString kSection = u"customers"_s;
 
-QString path(const QString &key)
-{
-    return kSection + u'.' + key;
-}
 
 QString fieldLabel(CustomerField field)
 {
@@ -52,6 +48,16 @@ QString fieldWord(CustomerField field)
 
 } // namespace
 
+// The whole section is one value of the draft: undoing every edit leaves no empty "customers"
+// object behind, so the draft is unmodified again.
+void CustomerRulesEditor::setRule(const QString &key, const QJsonValue &value, const QString &text,
+                                  const QString &mergeKey)
+{
+    QJsonObject section = m_draft->value(kSection).toObject();
+    MappingDraft::setAt(section, key, value);
+    m_draft->set(kSection, section, text, mergeKey);
+}
+
 CustomerRulesEditor::CustomerRulesEditor(MappingDraft *draft, QWidget *parent)
     : QWidget(parent)
     , m_draft(draft)
@@ -74,9 +80,12 @@ CustomerRulesEditor::CustomerRulesEditor(MappingDraft *draft, QWidget *parent)
 
     auto *linkBox = new QGroupBox(tr("Linking"));
     auto *linkForm = new QFormLayout(linkBox);
+    // Short values: full-width fields would read as free text.
+    linkForm->setFieldGrowthPolicy(QFormLayout::FieldsStayAtSizeHint);
     m_attribute = new QLineEdit;
     m_attribute->setObjectName(u"attributeCode"_s);
     m_attribute->setPlaceholderText(defaults.attributeCode);
+    m_attribute->setMinimumWidth(m_attribute->fontMetrics().horizontalAdvance(u"paytrace_customer_id_____"_s));
     m_attribute->setToolTip(tr("The Magento customer attribute that holds the PayTrace customer id. An admin creates "
                                "it once in Magento (Stores › Attributes › Customer); the sync says so when it is missing."));
     linkForm->addRow(tr("Magento a&ttribute:"), m_attribute);
@@ -88,12 +97,14 @@ CustomerRulesEditor::CustomerRulesEditor(MappingDraft *draft, QWidget *parent)
     m_vaultId = new QLineEdit;
     m_vaultId->setObjectName(u"newVaultId"_s);
     m_vaultId->setPlaceholderText(defaults.newVaultIdTemplate);
+    m_vaultId->setMinimumWidth(m_vaultId->fontMetrics().horizontalAdvance(u"paytrace_customer_id_____"_s));
     m_vaultId->setToolTip(tr("The PayTrace customer id PayBridge gives a vault profile it creates; {id} is the "
                              "Magento customer id. Existing profiles keep their ids."));
     m_vaultIdExample = new QLabel;
     m_vaultIdExample->setObjectName(u"newVaultIdExample"_s);
-    idRow->addWidget(m_vaultId, 1);
+    idRow->addWidget(m_vaultId);
     idRow->addWidget(m_vaultIdExample);
+    idRow->addStretch(1);
     auto *idLabel = new QLabel(tr("New &vault id:"));
     idLabel->setBuddy(m_vaultId);
     linkForm->addRow(idLabel, idRow);
@@ -101,6 +112,7 @@ CustomerRulesEditor::CustomerRulesEditor(MappingDraft *draft, QWidget *parent)
 
     auto *fieldsBox = new QGroupBox(tr("When a field changes"));
     auto *fieldsForm = new QFormLayout(fieldsBox);
+    fieldsForm->setFieldGrowthPolicy(QFormLayout::FieldsStayAtSizeHint);
     auto *fieldsIntro = new QLabel(tr("Which side's value is written to the other. With Ask, a change waits on the "
                                       "Customers page for a person to decide."));
     fieldsIntro->setWordWrap(true);
@@ -117,7 +129,7 @@ CustomerRulesEditor::CustomerRulesEditor(MappingDraft *draft, QWidget *parent)
         connect(box, &QComboBox::activated, this, [this, field, box] {
             if (m_updating || m_readOnly)
                 return;
-            m_draft->set(path(u"fields."_s + customerFieldName(field)), box->currentData().toString(),
+            setRule(u"fields."_s + customerFieldName(field), box->currentData().toString(),
                          tr("Customer %1: %2").arg(fieldWord(field), box->currentText()));
         });
     }
@@ -125,6 +137,7 @@ CustomerRulesEditor::CustomerRulesEditor(MappingDraft *draft, QWidget *parent)
 
     auto *otherBox = new QGroupBox(tr("Deletions and expiry"));
     auto *otherForm = new QFormLayout(otherBox);
+    otherForm->setFieldGrowthPolicy(QFormLayout::FieldsStayAtSizeHint);
     m_onDelete = new QComboBox;
     m_onDelete->setObjectName(u"onMagentoDelete"_s);
     m_onDelete->addItem(tr("Ask an admin before deleting the vault profile"), u"ask"_s);
@@ -146,29 +159,29 @@ CustomerRulesEditor::CustomerRulesEditor(MappingDraft *draft, QWidget *parent)
 
     connect(m_enabled, &QCheckBox::clicked, this, [this](bool on) {
         if (!m_updating && !m_readOnly)
-            m_draft->set(path(u"enabled"_s), on, on ? tr("Customers: linked") : tr("Customers: not linked"));
+            setRule(u"enabled"_s, on, on ? tr("Customers: linked") : tr("Customers: not linked"));
     });
     connect(m_matchByEmail, &QCheckBox::clicked, this, [this](bool on) {
         if (!m_updating && !m_readOnly)
-            m_draft->set(path(u"matchByEmail"_s), on, on ? tr("Customers: match by e-mail") : tr("Customers: no e-mail match"));
+            setRule(u"matchByEmail"_s, on, on ? tr("Customers: match by e-mail") : tr("Customers: no e-mail match"));
     });
     connect(m_expiryComment, &QCheckBox::clicked, this, [this](bool on) {
         if (!m_updating && !m_readOnly)
-            m_draft->set(path(u"expiryComment"_s), on, on ? tr("Customers: expiry comment") : tr("Customers: no expiry comment"));
+            setRule(u"expiryComment"_s, on, on ? tr("Customers: expiry comment") : tr("Customers: no expiry comment"));
     });
     connect(m_onDelete, &QComboBox::activated, this, [this] {
         if (!m_updating && !m_readOnly)
-            m_draft->set(path(u"onMagentoDelete"_s), m_onDelete->currentData().toString(),
+            setRule(u"onMagentoDelete"_s, m_onDelete->currentData().toString(),
                          tr("Customers: on Magento delete, %1").arg(m_onDelete->currentText().toLower()));
     });
     // Typing is one undo step per field (merge key), not one per character.
     connect(m_attribute, &QLineEdit::textEdited, this, [this](const QString &text) {
         if (!m_updating && !m_readOnly)
-            m_draft->set(path(u"attributeCode"_s), text, tr("Customers: attribute %1").arg(text), u"customers.attributeCode"_s);
+            setRule(u"attributeCode"_s, text, tr("Customers: attribute %1").arg(text), u"customers.attributeCode"_s);
     });
     connect(m_vaultId, &QLineEdit::textEdited, this, [this](const QString &text) {
         if (!m_updating && !m_readOnly)
-            m_draft->set(path(u"newVaultId"_s), text, tr("Customers: new vault id %1").arg(text), u"customers.newVaultId"_s);
+            setRule(u"newVaultId"_s, text, tr("Customers: new vault id %1").arg(text), u"customers.newVaultId"_s);
     });
     connect(m_draft, &MappingDraft::changed, this, [this](const QStringList &paths) {
         if (paths.isEmpty() || std::any_of(paths.begin(), paths.end(), [](const QString &p) { return p.startsWith(kSection); }))

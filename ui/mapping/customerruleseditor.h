@@ -2,6 +2,7 @@
 
 #include "model/customer.h"
 
+#include <QJsonValue>
 #include <QMap>
 #include <QWidget>
 
@@ -39,6 +40,7 @@ public:
 private:
     void refresh();
     void updateEnabled();
+    void setRule(const QString &key, const QJsonValue &value, const QString &text, const QString &mergeKey = {});
 
     MappingDraft *m_draft;
     bool m_readOnly = false;
