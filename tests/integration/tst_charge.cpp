@@ -10,6 +10,12 @@
 #include "erp/journalentry.h"
 #include "faults.h"
 #include "intents/intentjournal.h"
+#include "mapping/mappingprofile.h"
+#include "net/httptransport.h"
+#include "paytrace/paytraceclient.h"
+#include "sync/intentrunner.h"
+#include "sync/operationplanner.h"
+#include "sync/orderpayment.h"
 #include "paytrace/cardencryptor.h"
 #include "paytracesim.h"
 #include "sandbox.h"
@@ -68,6 +74,7 @@ private Q_SLOTS:
     void lostAnswerIsFoundByTheJanitorNotChargedTwice();
     void expiredCardIsRefusedBeforeAnythingIsSent();
     void supportAboveTheLimitWaitsForFinance();
+    void crashBetweenSendingAndRecordingChargesOnce();
 
 private:
     QString unpaidOrder(qint64 maxMinor = 0);
@@ -321,6 +328,92 @@ void TestCharge::supportAboveTheLimitWaitsForFinance()
     const auto out = test::runOperation(*m_service, this, go);
     QVERIFY2(out.kind == sync::OperationOutcome::Kind::Succeeded, qPrintable(out.message));
     QCOMPARE(saleCount(order), 1);
+}
+
+void TestCharge::crashBetweenSendingAndRecordingChargesOnce()
+{
+    // A process planned the charge, committed `sending`, its sale reached PayTrace, and it died
+    // before recording the answer. The next runner recovers the intent as in doubt, the janitor
+    // finds the sale by its reference token, and the chain goes on: one sale.
+    const QString vault = addVaultProfile(4);
+    QVERIFY(!vault.isEmpty());
+    const QString order = unpaidOrder();
+    QVERIFY(!order.isEmpty());
+    m_service.reset(); // the engine of this test stops; the "crashed" process takes its place
+
+    QList<intents::Intent> chain;
+    QString keyRoot;
+    Money amount;
+    {
+        auto db = store::Database::openWriter(m_config.databasePath, u"crashed"_s);
+        QVERIFY(db);
+        auto payment = sync::loadOrderPayment(db.value(), order);
+        QVERIFY(payment);
+        sync::PlanOptions options;
+        options.vault = store::CustomerRepository(db.value()).vaultProfile(vault).value();
+        const sync::PlannedChain planned = sync::OperationPlanner::plan(
+            payment.value(), charge(order, vault, kFinance), mapping::MappingProfile::defaults(),
+            QDateTime::currentDateTimeUtc(), options);
+        QVERIFY2(planned.preview.allowed, qPrintable(planned.preview.refusal));
+        keyRoot = planned.requests.first().naturalKey;
+        amount = planned.preview.amount;
+        // Its clock says its claim on the send ran out long ago: its process is gone.
+        ManualClock past(QDateTime::currentDateTimeUtc().addSecs(-600));
+        intents::IntentJournal journal(db.value(), past);
+        journal.setOwner(u"crashed-host:999999:1"_s, 1000);
+        auto all = journal.planAll(planned.requests, true);
+        QVERIFY2(all, qPrintable(all ? QString() : all.error().toString()));
+        for (const auto &r : all.value())
+            chain << r.intent;
+        QVERIFY(journal.markSending(chain.first().id, u"crashed-request"_s));
+        db.value() = QSqlDatabase();
+    }
+    store::Database::close(u"crashed"_s);
+
+    // The request it sent, carried out at PayTrace.
+    {
+        net::HttpTransport transport;
+        paytrace::PayTraceConfig pc;
+        pc.baseUrl = QUrl(m_config.paytraceUrl);
+        pc.username = m_config.secrets.value(u"paytrace.username"_s);
+        pc.password = m_config.secrets.value(u"paytrace.password"_s);
+        paytrace::PayTraceClient client(&transport, pc);
+        paytrace::CustomerPaymentRequest r;
+        r.customerId = vault;
+        r.amount = amount;
+        r.invoiceId = order;
+        r.description = sync::IntentRunner::referenceToken(keyRoot);
+        std::optional<bool> approved;
+        client.saleByCustomer(r, this, [&approved](const paytrace::Outcome &o) { approved = o.ok(); });
+        QVERIFY(QTest::qWaitFor([&] { return approved.has_value(); }, 30000));
+        QVERIFY(*approved);
+    }
+    QCOMPARE(saleCount(order), 1);
+
+    m_service = std::make_unique<sync::SyncService>(m_config);
+    auto db = store::Database::openReader(m_config.databasePath, u"watch"_s);
+    QVERIFY(db);
+    {
+        intents::IntentJournal journal(db.value(), SystemClock::instance());
+        QVERIFY(test::runIntentsUntilSucceeded(*m_service, journal, chain, 90000, 200));
+        const auto sale = journal.get(chain.first().id);
+        QVERIFY(sale);
+        QCOMPARE(sale->attempts, 1);
+        QVERIFY(!sale->resultRef.isEmpty());
+        const auto attempts = journal.attempts(sale->id);
+        QVERIFY(attempts);
+        bool recovered = false;
+        bool found = false;
+        for (const auto &at : attempts.value()) {
+            recovered = recovered || at.toState == u"in_doubt";
+            found = found || (at.action == u"lookup" && at.outcome == u"found");
+        }
+        QVERIFY2(recovered && found, "the interrupted send was not recovered and looked up");
+    }
+    db.value() = QSqlDatabase();
+    store::Database::close(u"watch"_s);
+    QCOMPARE(saleCount(order), 1);
+    QCOMPARE(test::magentoDocumentCount(*m_sandbox->sandbox(), u"invoice"_s, order), 1);
 }
 
 QTEST_GUILESS_MAIN(TestCharge)
