@@ -456,6 +456,7 @@ Result<ReplayDescription> SyncEngine::describeReplay(qint64 intentId)
             return payment.error();
         intents::MoneyOperation op = i.kind == IntentKind::PayTraceCapture ? intents::MoneyOperation::Capture
                                      : i.kind == IntentKind::PayTraceVoid  ? intents::MoneyOperation::Void
+                                     : i.kind == IntentKind::PayTraceSale  ? intents::MoneyOperation::Sale
                                                                             : intents::MoneyOperation::Refund;
         if (Status ok = intents::MoneyInvariants::check(payment->facts, {op, amount}); !ok) {
             d.replayable = false;
@@ -472,6 +473,17 @@ Result<ReplayDescription> SyncEngine::describeReplay(qint64 intentId)
         break;
     case IntentKind::PayTraceRefund:
         d.steps << tr("PayTrace: refund %1 of transaction %2 (order %3)").arg(amount.toString(), target, order);
+        break;
+    case IntentKind::PayTraceSale:
+        d.steps << (i.payload.value(OperationPlanner::kAuthorize).toBool()
+                        ? tr("PayTrace: authorization of %1 on card on file %2 (order %3)")
+                        : tr("PayTrace: sale of %1 on card on file %2 (order %3)"))
+                       .arg(amount.toString(), i.payload.value(OperationPlanner::kCustomerId).toString(), order);
+        break;
+    case IntentKind::PayTraceCustomerCard:
+        d.replayable = false;
+        d.whyNot = tr("the card number is not kept anywhere; type the card again on the Customers page");
+        d.steps << tr("PayTrace: card on file for %1").arg(i.payload.value(OperationPlanner::kCustomerId).toString());
         break;
     default:
         d.steps << tr("%1 for order %2%3").arg(kindInWords(i.kind), order,
