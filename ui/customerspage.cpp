@@ -82,6 +82,15 @@ QString conflictValue(CustomerField field, const QString &canonical)
     return canonical;
 }
 
+// "15,431 JPY": a customer's orders can be in several currencies.
+QString moneyWithCode(qint64 minor, const QString &currency)
+{
+    const QString amount = Format::money(minor, currency);
+    if (currency.isEmpty())
+        return amount;
+    return amount + u' ' + currency;
+}
+
 QString orNone(const QString &text)
 {
     return text.isEmpty() ? CustomersPage::tr("—") : text;
@@ -754,7 +763,7 @@ void CustomersPage::showDetail()
             html += u"<tr><td><a href='%1'>%2</a></td><td>%3</td><td>%4</td><td>%5</td><td align='right'>%6</td></tr>"_s
                         .arg(RecordDetails::orderLink(o.incrementId).toString(QUrl::FullyEncoded), esc(o.incrementId),
                              esc(Format::dateTime(o.createdAt)), esc(Format::orderStatus(o.status)),
-                             esc(Format::paymentStatus(o.payStatus)), esc(Format::money(o.grandTotal, o.currency)));
+                             esc(Format::paymentStatus(o.payStatus)), esc(moneyWithCode(o.grandTotal, o.currency)));
         html += u"</table>"_s;
     }
     html += u"<h4>%1</h4>"_s.arg(esc(tr("Transactions (%1)").arg(d.transactions.size())));
@@ -769,7 +778,7 @@ void CustomersPage::showDetail()
                         .arg(RecordDetails::transactionLink(t.transactionId).toString(QUrl::FullyEncoded),
                              esc(t.transactionId), esc(Format::dateTime(t.createdAt)),
                              esc(Format::transactionType(t.type)), esc(Format::transactionStatus(t.status)),
-                             esc(Format::money(t.amount, t.currency)));
+                             esc(moneyWithCode(t.amount, t.currency)));
         html += u"</table>"_s;
     }
     m_history->setHtml(html);
@@ -1020,7 +1029,7 @@ void CustomersPage::pickAndCharge()
     list->setAccessibleName(tr("Unpaid orders"));
     for (const CustomerOrderLine &o : orders) {
         auto *item = new QListWidgetItem(tr("%1 — %2, placed %3 (%4)")
-                                             .arg(o.incrementId, Format::money(o.grandTotal - o.totalPaid, o.currency),
+                                             .arg(o.incrementId, moneyWithCode(o.grandTotal - o.totalPaid, o.currency),
                                                   Format::dateTime(o.createdAt), Format::orderStatus(o.status)));
         item->setData(Qt::UserRole, o.incrementId);
         list->addItem(item);

@@ -534,6 +534,8 @@ void OperationDialog::onReviewPreview(const Result<OperationPreview> &result)
         m_confirm->setText(tr("&Confirm and ask for approval"));
     else if (m_kind == OperationKind::Void)
         m_confirm->setText(tr("&Confirm void"));
+    else if (m_kind == OperationKind::Charge)
+        m_confirm->setText(tr("&Confirm charge of %1").arg(amount));
     else
         m_confirm->setText(tr("&Confirm %1 of %2").arg(kindTitle(m_kind).toLower(), amount));
     setStep(Step::Confirm);
