@@ -33,6 +33,7 @@ constexpr Command kCommands[] = {
     {"reconcile", &reconcileCommand},
     {"journal", &journalCommand},
     {"mapping", &mappingCommand},
+    {"customers", &customersCommand},
     {"charge", &chargeCommand},
 };
 
@@ -101,6 +102,8 @@ QString overviewHelp()
         "          [--from V] [--to V] [--format text|jsonl]\n"
         "                             the versioned mapping: read it, or (admins) import a document or\n"
         "                             roll back to a version; the next sync uses it\n"
+        "  customers list --profile NAME [--format table|jsonl] [--search TEXT] [--expiring] [--unlinked]\n"
+        "                             Magento customers and PayTrace vault profiles, the card on file, the link\n"
         "  charge --profile NAME --order INCREMENT_ID --vault-customer ID [--amount X] [--authorize-only]\n"
         "         --reason TEXT [--yes]\n"
         "                             charge a card on file for an unpaid order, then Magento and the ERP,\n"

@@ -36,6 +36,7 @@ int operatorsCommand(const QStringList &arguments, Io &io);
 int reconcileCommand(const QStringList &arguments, Io &io);
 int journalCommand(const QStringList &arguments, Io &io);
 int mappingCommand(const QStringList &arguments, Io &io);
+int customersCommand(const QStringList &arguments, Io &io);
 int chargeCommand(const QStringList &arguments, Io &io);
 
 // Runs one sync with `config` on the sync thread, prints the summary; returns the exit code.
