@@ -3,6 +3,7 @@
 #include "sync/connectionconfig.h"
 
 #include "log/categories.h"
+#include "customers/customersync.h"
 #include "access/operatordirectory.h"
 #include "erp/sinkfactory.h"
 #include "magento/magentoapi.h"
@@ -121,6 +122,9 @@ Status SyncEngine::ensureSetUp()
     m_readRetry = std::make_unique<intents::RetryPolicy>(SystemClock::instance(), HostReadGate::readRetryConfig());
     m_paytraceReads = new HostReadGate(SystemClock::instance(), m_runner->paytraceLimiter(), *m_readRetry);
     m_magentoReads = new HostReadGate(SystemClock::instance(), m_runner->magentoLimiter(), *m_readRetry);
+    m_customerSync = new customers::CustomerSync(m_db, m_magento, m_paytrace, m_runner->journal(),
+                                                 SystemClock::instance(), this);
+    m_customerSync->setMagentoReadGate(m_magentoReads);
     m_paytrace->setReadGate(m_paytraceReads);
     connect(m_paytrace, &paytrace::PayTraceClient::rejected, this, [this](const QList<RejectedRecord> &records) {
         if (m_running && !m_failed)
@@ -226,6 +230,10 @@ void SyncEngine::runOnce()
     m_transactionsFetched = 0;
     m_daysDone = 0;
     m_daysTotal = 0;
+    m_customersLinked = 0;
+    m_customerWrites = 0;
+    m_customerConflicts = 0;
+    m_customersNote.clear();
     m_storeOrdersNs = 0;
     m_storeTransactionsNs = 0;
     m_quarantinedIds.clear();
@@ -516,6 +524,43 @@ void SyncEngine::retryNextPayTrace(QStringList ids, quint64 generation)
         });
 }
 
+void SyncEngine::startCustomers()
+{
+    if (!m_mapping.customers().enabled) {
+        finishRun();
+        return;
+    }
+    const quint64 generation = m_runGeneration;
+    const qint64 startedMs = m_elapsed.elapsed();
+    m_customerSync->run(m_mapping.customers(), m_runScope,
+                        [this, generation, startedMs](const Result<customers::CustomerSyncSummary> &result) {
+                            if (generation != m_runGeneration || !m_running || m_failed || checkCancelled())
+                                return;
+                            if (!result) {
+                                // The orders and payments are stored and linked; a customer read
+                                // that failed is read again by the next run (its cursor stayed).
+                                qCWarning(lcSync) << "customers not synced:" << result.error().toString();
+                                m_customersNote = result.error().message;
+                            } else {
+                                const customers::CustomerSyncSummary &c = result.value();
+                                m_customersLinked = c.linked;
+                                m_customerWrites = c.magentoUpdates + c.paytraceUpdates + c.deletionsPlanned
+                                    + c.expiryComments;
+                                m_customerConflicts = c.conflictsOpen;
+                                m_customersNote = c.attributeHelp;
+                                qCInfo(lcSync) << "customers:" << c.customersRead << "read," << c.profilesRead
+                                               << "vault profiles," << c.linked << "linked," << m_customerWrites
+                                               << "writes planned," << c.conflictsOpen << "conflicts open, in"
+                                               << m_elapsed.elapsed() - startedMs << "ms";
+                                for (const QString &why : c.notLinked)
+                                    qCInfo(lcSync).noquote() << "customers: not linked:" << why;
+                                if (m_customerWrites > 0)
+                                    Q_EMIT intentsChanged();
+                            }
+                            finishRun();
+                        });
+}
+
 void SyncEngine::finishRun()
 {
     Q_EMIT progress({SyncProgress::Phase::Linking, 0, -1});
@@ -552,6 +597,10 @@ void SyncEngine::finishRun()
     summary.quarantined = int(held.value());
     summary.quarantinedNew = m_quarantinedNew;
     summary.released = m_released;
+    summary.customersLinked = m_customersLinked;
+    summary.customerWrites = m_customerWrites;
+    summary.customerConflicts = m_customerConflicts;
+    summary.customersNote = m_customersNote;
     summary.finishedAt = now;
     summary.elapsedMs = m_elapsed.elapsed();
 
@@ -638,7 +687,7 @@ void SyncEngine::retryNextBatch(QStringList ids, quint64 generation)
     while (!ids.isEmpty() && ids.constFirst().startsWith(u'/'))
         ids.removeFirst();
     if (ids.isEmpty()) {
-        finishRun();
+        startCustomers();
         return;
     }
     const QString number = ids.takeFirst();

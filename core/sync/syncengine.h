@@ -37,6 +37,9 @@ struct Failure;
 namespace pb::intents {
 class RetryPolicy;
 }
+namespace pb::customers {
+class CustomerSync;
+}
 
 namespace pb::sync {
 
@@ -114,6 +117,9 @@ private:
     void applyRules(const QDateTime &now);
     void startMagento();
     void startPayTrace();
+    // Customers and vault profiles, after the orders and transactions (docs/customers-sync.md);
+    // only when the mapping's customers section is enabled. Its failure does not fail the run.
+    void startCustomers();
     void partDone();
     // Quarantine (docs/quarantine.md): keeps what did not read, releases what reads now, and
     // tries the oldest entries again by id before the run ends.
@@ -141,6 +147,7 @@ private:
     magento::MagentoApi *m_magentoApi = nullptr;
     erp::JournalSink *m_sink = nullptr;
     IntentRunner *m_runner = nullptr;
+    customers::CustomerSync *m_customerSync = nullptr;
     std::unique_ptr<intents::RetryPolicy> m_readRetry;
     HostReadGate *m_paytraceReads = nullptr;
     HostReadGate *m_magentoReads = nullptr;
@@ -171,6 +178,10 @@ private:
     int m_ordersFetched = 0;
     int m_transactionsFetched = 0;
     int m_daysDone = 0;
+    int m_customersLinked = 0;
+    int m_customerWrites = 0;
+    int m_customerConflicts = 0;
+    QString m_customersNote;
     // Where a run's time goes on this thread (logged at its end): storing orders, storing
     // transactions, linking.
     qint64 m_storeOrdersNs = 0;

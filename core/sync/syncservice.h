@@ -33,6 +33,10 @@ struct SyncSummary
     int quarantined = 0;            // records in the quarantine after the run (docs/quarantine.md)
     int quarantinedNew = 0;         // of which first seen by this run
     int released = 0;               // records that left the quarantine in this run
+    int customersLinked = 0;        // customer ↔ vault profile links made by the run
+    int customerWrites = 0;         // customer and vault profile updates the run planned
+    int customerConflicts = 0;      // customer field conflicts open after the run
+    QString customersNote;          // the link attribute is missing (how to create it), or why customers were not read
     QDateTime finishedAt;           // UTC
     qint64 elapsedMs = 0;
 };
