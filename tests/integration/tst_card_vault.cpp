@@ -70,6 +70,7 @@ private Q_SLOTS:
     void financeMayNotSaveCards();
     void lostCreateAnswerIsDecidedFromTheExport();
     void dueCardIntentWithoutCiphertextIsDead();
+    void interruptedCardNotAtPayTraceIsDeadAfterTheWindow();
     void profileUpdateAndDeleteGoThroughIntents();
 
 private:
@@ -355,6 +356,39 @@ void TestCardVault::dueCardIntentWithoutCiphertextIsDead()
     const intents::Intent dead = read(planned.id);
     QCOMPARE(dead.deadReason, QString(sync::IntentRunner::kCardReenter));
     QCOMPARE(dead.attempts, 0); // never sent
+}
+
+void TestCardVault::interruptedCardNotAtPayTraceIsDeadAfterTheWindow()
+{
+    // A process marked a card replacement sending and died before its request left: the
+    // janitor finds another card on the profile, waits out the settle window, and the intent
+    // ends dead "card.reenter" (nobody holds the ciphertext to send it again).
+    intents::PlanRequest r;
+    r.kind = intents::IntentKind::PayTraceCustomerCard;
+    r.naturalKey = customers::CardVaultWriter::cardKeyRoot(m_vaultId) + u":98"_s;
+    r.requestedBy = kSupport;
+    r.payload = QJsonObject{{u"customer_id"_s, m_vaultId}, {u"mode"_s, u"replace"_s}, {u"last4"_s, u"0000"_s},
+                            {u"exp_month"_s, 1}, {u"exp_year"_s, 2031}, {u"reason"_s, u"interrupted"_s}};
+    qint64 id = 0;
+    {
+        auto db = store::Database::openWriter(m_config.databasePath, u"crashed"_s);
+        QVERIFY(db);
+        ManualClock past(QDateTime::currentDateTimeUtc().addSecs(-600));
+        intents::IntentJournal journal(db.value(), past);
+        journal.setOwner(u"crashed-host:999999:1"_s, 1000);
+        auto planned = journal.plan(r);
+        QVERIFY(planned);
+        id = planned->intent.id;
+        QVERIFY(journal.markSending(id, u"crashed-request"_s));
+        db.value() = QSqlDatabase();
+    }
+    store::Database::close(u"crashed"_s);
+    // A new engine takes over the store: the interrupted send is in doubt now.
+    m_service = std::make_unique<sync::SyncService>(m_config);
+    QVERIFY(waitFor(id, intents::IntentState::Dead, 90000));
+    const intents::Intent dead = read(id);
+    QCOMPARE(dead.deadReason, QString(sync::IntentRunner::kCardReenter));
+    QCOMPARE(dead.attempts, 1); // the interrupted send only
 }
 
 void TestCardVault::profileUpdateAndDeleteGoThroughIntents()
