@@ -355,7 +355,12 @@ void ApprovalsDialog::runApproved()
     const access::Approval *a = selected();
     if (!a || a->state != access::ApprovalState::Approved || !m_sync)
         return;
-    auto *dialog = new OperationDialog(m_sync, sync::OperationKind::Refund, orderOf(*a), m_actor, this);
+    // A charge of a card on file names its vault customer in the request it was approved for.
+    const QString vaultCustomer =
+        QJsonDocument::fromJson(a->payload.toUtf8()).object().value(u"vault_customer_id"_s).toString();
+    auto *dialog = a->action == access::Action::Charge
+        ? new OperationDialog(m_sync, sync::OperationKind::Charge, orderOf(*a), m_actor, vaultCustomer, this)
+        : new OperationDialog(m_sync, sync::OperationKind::Refund, orderOf(*a), m_actor, this);
     dialog->setApproval(a->id, a->amount, a->reason);
     connect(dialog, &OperationDialog::operationFinished, this, &ApprovalsDialog::reload);
     dialog->open();
