@@ -33,38 +33,6 @@ namespace {
 // are in flux until it has, and comparing now would take the old value for a change.
 constexpr QLatin1StringView kOpenStates{"'planned','sending','retry_wait','in_doubt','needs_person'"};
 
-QString jsonText(const QJsonValue &v)
-{
-    if (v.isString())
-        return v.toString();
-    if (v.isDouble())
-        return QString::number(v.toInteger());
-    return QString();
-}
-
-int jsonInt(const QJsonValue &v)
-{
-    if (v.isDouble())
-        return int(v.toInteger());
-    return v.toString().trimmed().toInt();
-}
-
-QString cardTypeOf(const QString &masked)
-{
-    // The leading digits of the masked number (PayTrace shows the first one or six).
-    if (masked.startsWith(u'4'))
-        return u"Visa"_s;
-    if (masked.startsWith(u"34") || masked.startsWith(u"37"))
-        return u"American Express"_s;
-    if (masked.startsWith(u'5') || masked.startsWith(u'2'))
-        return u"MasterCard"_s;
-    if (masked.startsWith(u'6'))
-        return u"Discover"_s;
-    if (masked.startsWith(u'3'))
-        return u"Diners Club"_s;
-    return QString();
-}
-
 } // namespace
 
 CustomerSync::CustomerSync(QSqlDatabase &db, magento::MagentoClient *magento, paytrace::PayTraceClient *paytrace,
@@ -93,39 +61,6 @@ Result<MagentoCustomerRecord> CustomerSync::magentoRecord(const QJsonObject &o, 
 {
     PB_TRY(c, magento::DocumentParser::parseCustomer(o, u"customer"_s));
     return magento::customerRecord(c, attributeCode);
-}
-
-VaultProfileRecord CustomerSync::vaultRecord(const QJsonObject &o)
-{
-    VaultProfileRecord v;
-    v.customerId = jsonText(o.value("customer_id"_L1));
-    v.email = o.value("email"_L1).toString();
-    v.phone = o.value("phone"_L1).toString();
-    const QJsonObject b = o.value("billing_address"_L1).toObject();
-    v.billing.name = b.value("name"_L1).toString();
-    v.billing.street = b.value("street_address"_L1).toString();
-    v.billing.street2 = b.value("street_address2"_L1).toString();
-    v.billing.city = b.value("city"_L1).toString();
-    v.billing.state = b.value("state"_L1).toString();
-    v.billing.zip = jsonText(b.value("zip"_L1));
-    v.billing.country = b.value("country"_L1).toString();
-    v.billingName = v.billing.name;
-    const QJsonObject card = o.value("credit_card"_L1).toObject();
-    const QString masked = card.value("masked_number"_L1).toString();
-    QString digits;
-    for (QChar c : masked) {
-        if (c.isDigit())
-            digits.append(c);
-    }
-    // Only what identifies the card to people: type, last four, expiry.
-    v.cardLast4 = digits.size() >= 4 ? digits.right(4) : QString();
-    v.cardType = cardTypeOf(masked);
-    v.expMonth = jsonInt(card.value("expiration_month"_L1));
-    const int year = jsonInt(card.value("expiration_year"_L1));
-    v.expYear = year > 0 && year < 100 ? 2000 + year : year;
-    if (v.expMonth < 1 || v.expMonth > 12)
-        v.expMonth = 0;
-    return v;
 }
 
 void CustomerSync::run(const mapping::CustomerRules &rules, QObject *scope, Done done)
@@ -356,9 +291,7 @@ void CustomerSync::exportVault()
             QList<VaultProfileRecord> profiles;
             QSet<QString> present;
             for (const paytrace::CustomerProfile &p : list) {
-                VaultProfileRecord v = vaultRecord(p.raw);
-                if (v.customerId.isEmpty())
-                    v.customerId = p.customerId;
+                const VaultProfileRecord v = p.toVaultRecord();
                 if (v.customerId.isEmpty())
                     continue;
                 present.insert(v.customerId);

@@ -104,8 +104,6 @@ public:
 
     // A Magento customer object (search item or GET body) as a record; errors name the path.
     static Result<MagentoCustomerRecord> magentoRecord(const QJsonObject &customer, const QString &attributeCode);
-    // A vault profile from one entry of customer/export.
-    static VaultProfileRecord vaultRecord(const QJsonObject &profile);
 
 private:
     void checkAttribute();
