@@ -104,6 +104,8 @@ QString overviewHelp()
         "                             roll back to a version; the next sync uses it\n"
         "  customers list --profile NAME [--format table|jsonl] [--search TEXT] [--expiring] [--unlinked]\n"
         "                             Magento customers and PayTrace vault profiles, the card on file, the link\n"
+        "  customers link|unlink --profile NAME --magento-customer ID [--vault-customer ID]\n"
+        "                             link a customer to a vault profile by hand, or remove the link (audited)\n"
         "  charge --profile NAME --order INCREMENT_ID --vault-customer ID [--amount X] [--authorize-only]\n"
         "         --reason TEXT [--yes]\n"
         "                             charge a card on file for an unpaid order, then Magento and the ERP,\n"
