@@ -159,7 +159,7 @@ Status CustomerActions::resolveConflict(qint64 conflictId, const QString &resolu
                                                .arg(conflictId)
                                                .arg(customerFieldName(conflict->field), actor),
                                            actor, decision);
-        // An empty value is never written over the other side (docs/customers-sync.md).
+        // An empty value is never written over the other side (docs/customers.md).
         const QString chosen = resolution == u"magento" ? customer->fields().value(conflict->field)
                                                         : profile->fields().value(conflict->field);
         if (chosen.isEmpty())

@@ -13,7 +13,7 @@ namespace pb::customers {
 
 // What a person does to customers, from the Customers page or `paybridge customers`: the store
 // changes, the intents that carry them to Magento and PayTrace, the audit entries. Each action
-// checks the actor's roles first (docs/customers-sync.md):
+// checks the actor's roles first (docs/customers.md):
 //   link, unlink, resolveConflict   admin or support
 //   decideDeletion                  admin
 //   (finance reads customers but changes none)

@@ -31,7 +31,7 @@ struct LinkProposal
 };
 
 // Decides which unlinked Magento customers and vault profiles belong together (pure; docs/
-// customers-sync.md). Rules, in order, each over what the earlier ones left:
+// customers.md). Rules, in order, each over what the earlier ones left:
 //   attribute  the Magento customer's attribute (rules.attributeCode) names a present profile;
 //   vault_id   a profile's id is what rules.newVaultIdTemplate makes of a present customer's id;
 //   email      (rules.matchByEmail) the same e-mail after normalisation, exactly one present

@@ -10,7 +10,7 @@
 
 namespace pb::customers {
 
-// The intents that write customers (docs/customers-sync.md), built in one place for the sync
+// The intents that write customers (docs/customers.md), built in one place for the sync
 // and for people's actions. Payloads hold names, e-mails, addresses and phones, never card data.
 namespace plans {
 

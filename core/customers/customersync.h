@@ -33,7 +33,7 @@ class IntentJournal;
 
 namespace pb::customers {
 
-// What one customer sync did (docs/customers-sync.md).
+// What one customer sync did (docs/customers.md).
 struct CustomerSyncSummary
 {
     int customersRead = 0;       // Magento customers read since the cursor

@@ -11,7 +11,7 @@
 
 namespace pb::customers {
 
-// What the sync does with one kept-in-step field of a linked pair (docs/customers-sync.md).
+// What the sync does with one kept-in-step field of a linked pair (docs/customers.md).
 enum class FieldAction {
     None,          // nothing to do: unchanged, or a change PayBridge does not write (see below)
     WriteMagento,  // PayTrace's value goes to the Magento customer

@@ -117,7 +117,7 @@ private:
     void applyRules(const QDateTime &now);
     void startMagento();
     void startPayTrace();
-    // Customers and vault profiles, after the orders and transactions (docs/customers-sync.md);
+    // Customers and vault profiles, after the orders and transactions (docs/customers.md);
     // only when the mapping's customers section is enabled. Its failure does not fail the run.
     void startCustomers();
     void partDone();

@@ -137,7 +137,7 @@ qint64 intentCount(const QString &dbPath)
     {
         QSqlQuery q(db.value());
         // The payment rules' intents: customer links are kept in step by their own part of the
-        // sync (docs/customers-sync.md), which is not what these tests are about.
+        // sync (docs/customers.md), which is not what these tests are about.
         if (q.exec(u"SELECT count(*) FROM intents WHERE kind NOT LIKE '%.customer.%'"_s) && q.next())
             n = q.value(0).toLongLong();
     }

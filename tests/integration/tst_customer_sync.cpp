@@ -1,4 +1,4 @@
-// Customers and the PayTrace vault kept in step (docs/customers-sync.md): the real SyncService
+// Customers and the PayTrace vault kept in step (docs/customers.md): the real SyncService
 // against the sandbox, changes made through the sandbox's admin routes, people's actions through
 // CustomerActions on the same store.
 #include "customers/customeractions.h"

@@ -284,7 +284,7 @@ void TestSyncReadFaults::oneSyncConverges()
     const auto &mg = w.engine().magentoReads()->stats();
     const auto &pt = w.engine().paytraceReads()->stats();
     // Magento reads through the gate: order pages, and the customer part's pages, its attribute
-    // check and its by-id checks of customers gone from the id scan (docs/customers-sync.md).
+    // check and its by-id checks of customers gone from the id scan (docs/customers.md).
     const qint64 pages = seen(stats, u"GET", u"/V1/orders") + seen(stats, u"GET", u"/V1/customers/search")
         + seen(stats, u"GET", u"/V1/customers/:id") + seen(stats, u"GET", u"/customer/attribute/paytrace_customer_id");
     // PayTrace reads: the transaction export and the batch list of each day.
