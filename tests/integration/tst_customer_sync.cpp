@@ -304,6 +304,47 @@ private Q_SLOTS:
                  1);
     }
 
+    void expiringCardGetsOneCommentOnTheLatestOrder()
+    {
+        {
+            auto db = store::Database::openWriter(m_config.databasePath, u"mapping-writer"_s);
+            QVERIFY(db);
+            mapping::MappingProfile profile = mapping::MappingProfile::defaults();
+            mapping::CustomerRules rules = profile.customers();
+            rules.directions[CustomerField::Phone] = mapping::FieldDirection::Ask;
+            rules.expiryComment = true;
+            profile.setCustomers(rules);
+            QVERIFY(mapping::MappingStore(db.value()).save(profile.toJson(), kAdmin, u"expiry comments"_s));
+            db.value() = QSqlDatabase();
+            store::Database::close(u"mapping-writer"_s);
+        }
+        QVERIFY(runSync(*m_service).ok);
+        const QString expiring = u"SELECT natural_key FROM intents WHERE natural_key LIKE 'card-expiry:%' ORDER BY id"_s;
+        const QStringList planned = rows(m_config.databasePath, expiring);
+        QVERIFY2(!planned.isEmpty(), "the sandbox has linked cards expiring this month or next");
+        // Each on the customer's most recent order.
+        const QStringList notLatest = rows(m_config.databasePath,
+                                           u"SELECT i.natural_key FROM intents i JOIN orders o ON o.entity_id = i.order_entity_id "
+                                           "WHERE i.natural_key LIKE 'card-expiry:%' AND EXISTS (SELECT 1 FROM orders n "
+                                           "WHERE n.customer_id = o.customer_id AND n.created_at > o.created_at)"_s);
+        QVERIFY2(notLatest.isEmpty(), qPrintable(notLatest.join(u", "_s)));
+        QElapsedTimer t;
+        t.start();
+        while (t.elapsed() < 60000
+               && !rows(m_config.databasePath, u"SELECT id FROM intents WHERE natural_key LIKE 'card-expiry:%' "
+                                               "AND state <> 'succeeded'"_s)
+                       .isEmpty()) {
+            m_service->runIntents();
+            QTest::qWait(100);
+        }
+        QVERIFY(rows(m_config.databasePath, u"SELECT id FROM intents WHERE natural_key LIKE 'card-expiry:%' "
+                                            "AND state <> 'succeeded'"_s)
+                    .isEmpty());
+        // Once per card: the next sync plans none again.
+        QVERIFY(runSync(*m_service).ok);
+        QCOMPARE(rows(m_config.databasePath, expiring), planned);
+    }
+
     void missingAttributeIsExplainedNotFatal()
     {
         sandbox::SandboxOptions options;
