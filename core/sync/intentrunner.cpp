@@ -4,6 +4,7 @@
 #include "erp/journalsink.h"
 #include "log/categories.h"
 #include "log/requestid.h"
+#include "magento/customers.h"
 #include "magento/magentoapi.h"
 #include "magento/searchcriteria.h"
 #include "paytrace/parser.h"
@@ -79,77 +80,6 @@ paytrace::Address paytraceAddress(const PostalAddress &a)
     out.zip = a.zip;
     out.country = a.country;
     return out;
-}
-
-// Applies a magento.customer.update's "set" to the customer body Magento sent (GET), keeping
-// every other field: Magento's PUT replaces the whole customer.
-QJsonObject applyCustomerSet(QJsonObject customer, const QJsonObject &set)
-{
-    for (const char *key : {"firstname", "lastname", "email"}) {
-        const QString k = QString::fromLatin1(key);
-        if (set.contains(k))
-            customer.insert(k, set.value(k).toString());
-    }
-    if (set.contains(u"billing"_s) || set.contains(u"telephone"_s)) {
-        QJsonArray addresses = customer.value(u"addresses"_s).toArray();
-        const QString defaultId = customer.value(u"default_billing"_s).toVariant().toString();
-        qsizetype at = -1;
-        for (qsizetype n = 0; n < addresses.size(); ++n) {
-            const QJsonObject a = addresses.at(n).toObject();
-            if ((!defaultId.isEmpty() && a.value(u"id"_s).toVariant().toString() == defaultId)
-                || a.value(u"default_billing"_s).toBool())
-                at = n;
-        }
-        QJsonObject address = at >= 0 ? addresses.at(at).toObject() : QJsonObject{};
-        if (set.contains(u"billing"_s)) {
-            const PostalAddress b = PostalAddress::fromJson(set.value(u"billing"_s).toObject());
-            QJsonArray street{b.street};
-            if (!b.street2.isEmpty())
-                street.append(b.street2);
-            address.insert(u"street"_s, street);
-            address.insert(u"city"_s, b.city);
-            address.insert(u"postcode"_s, b.zip);
-            address.insert(u"country_id"_s, b.country);
-            QJsonObject region = address.value(u"region"_s).toObject();
-            if (region.value(u"region_code"_s).toString() != b.state) {
-                // Another region: Magento looks the id up from the code.
-                region = QJsonObject{{u"region_code"_s, b.state}, {u"region"_s, b.state}};
-                address.remove(u"region_id"_s);
-            }
-            address.insert(u"region"_s, region);
-        }
-        if (set.contains(u"telephone"_s))
-            address.insert(u"telephone"_s, set.value(u"telephone"_s).toString());
-        for (const char *key : {"firstname", "lastname"}) {
-            const QString k = QString::fromLatin1(key);
-            if (!address.contains(k) || address.value(k).toString().isEmpty())
-                address.insert(k, customer.value(k).toString());
-        }
-        address.insert(u"default_billing"_s, true);
-        if (at >= 0)
-            addresses[at] = address;
-        else
-            addresses.append(address);
-        customer.insert(u"addresses"_s, addresses);
-    }
-    if (set.contains(u"attribute"_s)) {
-        const QJsonObject attr = set.value(u"attribute"_s).toObject();
-        const QString code = attr.value(u"code"_s).toString();
-        QJsonArray custom = customer.value(u"custom_attributes"_s).toArray();
-        bool found = false;
-        for (qsizetype n = 0; n < custom.size(); ++n) {
-            QJsonObject c = custom.at(n).toObject();
-            if (c.value(u"attribute_code"_s).toString() == code) {
-                c.insert(u"value"_s, attr.value(u"value"_s).toString());
-                custom[n] = c;
-                found = true;
-            }
-        }
-        if (!found)
-            custom.append(QJsonObject{{u"attribute_code"_s, code}, {u"value"_s, attr.value(u"value"_s).toString()}});
-        customer.insert(u"custom_attributes"_s, custom);
-    }
-    return customer;
 }
 
 QString newRequestId()
@@ -930,18 +860,32 @@ void IntentRunner::sendMagentoCustomer(std::shared_ptr<Job> job)
         fail(f);
         return;
     }
+    auto changes = magento::CustomerChanges::fromJson(set);
+    if (!changes) {
+        magento::Failure f;
+        f.errorClass = net::ErrorClass::Permanent;
+        f.error = changes.error();
+        fail(f);
+        return;
+    }
     // A PUT replaces the whole customer: read it fresh, change only what the intent sets.
-    const QString path = u"/customers/"_s + id;
-    m_magento->client()->request("GET", path, {}, std::nullopt, net::Effect::Read, this,
-                                 [this, job, path, set, id, fail](const magento::Reply<QJsonValue> &read) {
+    const qint64 customerId = id.toLongLong();
+    m_magento->getCustomer(customerId, this, [this, job, customerId, id, changes = changes.value(), fail](
+                                                 const magento::Reply<magento::Customer> &read) {
         if (!read.ok()) {
             fail(read.failure);
             return;
         }
-        const QJsonObject customer = applyCustomerSet(read.value->toObject(), set);
-        m_magento->client()->request("PUT", path, {}, QJsonValue(QJsonObject{{u"customer"_s, customer}}),
-                                     net::Effect::Write, this,
-                                     [this, job, id, fail](const magento::Reply<QJsonValue> &written) {
+        auto body = magento::MagentoApi::customerUpdateBody(read.value->raw, changes);
+        if (!body) {
+            magento::Failure f;
+            f.errorClass = net::ErrorClass::Permanent;
+            f.error = body.error();
+            fail(f);
+            return;
+        }
+        m_magento->updateCustomer(customerId, body.value(), this,
+                                  [this, job, id, fail](const magento::Reply<magento::Customer> &written) {
             if (!written.ok()) {
                 fail(written.failure);
                 return;
