@@ -7,6 +7,7 @@
 #include "displayformat.h"
 #include "mapping/mappingstore.h"
 #include "operationdialog.h"
+#include "profile/profile.h"
 #include "recorddetails.h"
 #include "storetask.h"
 #include "store/customerrepository.h"
@@ -209,8 +210,7 @@ Result<CustomerDetail> readDetail(QSqlDatabase &db, std::optional<qint64> magent
 
 QString CustomersPage::publicKeyPath(const QString &databasePath)
 {
-    const QFileInfo store(databasePath);
-    return QDir(store.absolutePath()).filePath(u"paytrace-e2ee-public-key.pem"_s);
+    return profile::e2eePublicKeyPath(databasePath);
 }
 
 CustomersPage::CustomersPage(QWidget *parent) : QWidget(parent)

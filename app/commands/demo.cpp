@@ -8,6 +8,7 @@
 #include "access/operatordirectory.h"
 #include "store/database.h"
 
+#include "profile/profile.h"
 #include "profile/profilestore.h"
 #include "paytracesim.h"
 #include "reconcile/settlementimporter.h"
@@ -92,6 +93,12 @@ void DemoSession::start()
     }
     for (const char *suffix : {"", "-wal", "-shm"})
         QFile::remove(m_config.databasePath + QLatin1StringView(suffix));
+    // The sandbox's PayTrace encrypts cards under a key it makes at start: the demo's card entry
+    // needs that key where a merchant keeps theirs.
+    if (Status key = writeE2eeKey(); !key) {
+        QMetaObject::invokeMethod(this, [this, key] { Q_EMIT failed(key.error()); }, Qt::QueuedConnection);
+        return;
+    }
     if (Status roles = grantDemoRoles(p.createdBy); !roles) {
         QMetaObject::invokeMethod(this, [this, roles] { Q_EMIT failed(roles.error()); }, Qt::QueuedConnection);
         return;
@@ -113,6 +120,18 @@ void DemoSession::start()
                     storeSecrets(new security::InMemorySecrets({QString(kProfileName)}, this), false);
             });
     keychain->probe();
+}
+
+Status DemoSession::writeE2eeKey()
+{
+    const QString path = profile::e2eePublicKeyPath(m_config.databasePath);
+    QDir().mkpath(QFileInfo(path).absolutePath());
+    QFile file(path);
+    const QByteArray pem = m_sandbox->sandbox()->paytrace().e2eePublicKeyPem();
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(pem) != pem.size() || !file.flush())
+        return makeError(QStringLiteral("demo.e2ee_key"), path,
+                         QStringLiteral("cannot write the sandbox's PayTrace public key: %1").arg(file.errorString()));
+    return Status::success();
 }
 
 // The demo's operator is the profile's creator and admin; it also gets the finance role so that

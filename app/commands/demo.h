@@ -58,6 +58,8 @@ private:
     // The processor's settlement report for the sandbox's batches, with known problems planted,
     // imported into the fresh store: the Reconciliation page has days to reconcile.
     Status importSettlementReport();
+    // Writes the sandbox PayTrace's public key where card entry reads the merchant's key.
+    Status writeE2eeKey();
     void readBack(security::SecretStore *store);
 
     DemoOptions m_options;

@@ -99,7 +99,7 @@ struct Rules
     friend bool operator==(const Rules &, const Rules &) = default;
 };
 
-// Which side's value a kept-in-step customer field takes (docs/customers-sync.md): on a
+// Which side's value a kept-in-step customer field takes (docs/customers.md): on a
 // conflict (both sides changed since the last sync) Magento's or PayTrace's value is written
 // to the other side, or, with Ask, the conflict waits for a person. A change made on one side
 // only reaches the other side with MagentoWins and PayTraceWins; with Ask it waits too.

@@ -2,6 +2,8 @@
 
 #include "log/redactor.h"
 
+#include <QDir>
+#include <QFileInfo>
 #include <QHostAddress>
 #include <QJsonValue>
 #include <QRegularExpression>
@@ -359,6 +361,11 @@ pb::Result<Profile> fromJson(const QJsonObject &o, const QString &prefix)
     if (pb::Status s = validate(p, prefix); !s)
         return s.error();
     return p;
+}
+
+QString e2eePublicKeyPath(const QString &databasePath)
+{
+    return QDir(QFileInfo(databasePath).absolutePath()).filePath(QStringLiteral("paytrace-e2ee-public-key.pem"));
 }
 
 } // namespace pb::profile

@@ -75,6 +75,11 @@ pb::Status validateServiceUrl(const QString &url, const QString &field);
 pb::Status validate(const Profile &profile, const QString &fieldPrefix = QString());
 
 QJsonObject toJson(const Profile &profile);
+
+// The merchant's PayTrace public key for client-side card encryption (PEM), kept beside the
+// profile's store: it is not a secret, and every console of the store needs the same one
+// (docs/customers.md).
+QString e2eePublicKeyPath(const QString &databasePath);
 // Strict: unknown fields are refused ("profile.unknown_field"), and secret-looking ones get
 // their own code ("profile.secret_field").
 pb::Result<Profile> fromJson(const QJsonObject &object, const QString &fieldPrefix = QString());
