@@ -1,5 +1,5 @@
 // `paybridge charge --profile NAME --order INCREMENT_ID --vault-customer ID [--amount X]
-//  [--authorize-only] --reason TEXT [--yes]`: a sale (or authorization) on a card saved in the
+//  [--authorize-only] --reason TEXT [--preview]`: a sale (or authorization) on a card saved in the
 // PayTrace vault for an unpaid Magento order, then the Magento invoice (or an order note) and the
 // ERP entry, through the same intent path and exit codes as `paybridge refund`
 // (docs/customers.md, "Charging a saved card").
@@ -167,7 +167,8 @@ int chargeCommand(const QStringList &arguments, Io &io)
         tr("Charge a card saved in the PayTrace vault for an unpaid Magento order (a phone order, a failed "
            "checkout): a sale by vault customer (an authorization with --authorize-only), then the Magento invoice "
            "(for an authorization: a comment on the order) and the ERP entry, each exactly once. Prints what it "
-           "will do first; nothing is sent without --yes. Without --amount: what is still due on the order."));
+           "will do first, then sends it like paybridge refund; --preview stops before anything is sent. Without --amount: "
+           "what is still due on the order."));
     const QCommandLineOption profileOpt(u"profile"_s, tr("Profile name."), u"NAME"_s);
     const QCommandLineOption orderOpt(u"order"_s, tr("Magento order number (increment id)."), u"INCREMENT_ID"_s);
     const QCommandLineOption vaultOpt(u"vault-customer"_s,
@@ -179,15 +180,14 @@ int chargeCommand(const QStringList &arguments, Io &io)
     const QCommandLineOption authorizeOpt(u"authorize-only"_s,
                                           tr("Only authorize (capture later with paybridge capture)."));
     const QCommandLineOption reasonOpt(u"reason"_s, tr("Why (kept on every step and in the audit log)."), u"TEXT"_s);
-    const QCommandLineOption yesOpt(u"yes"_s, tr("Confirm: send it. Without it the command only shows what it would "
-                                                 "do."));
-    parser.addOptions({profileOpt, orderOpt, vaultOpt, amountOpt, authorizeOpt, reasonOpt, yesOpt});
+    const QCommandLineOption previewOpt(u"preview"_s, tr("Only show what the charge would do; send nothing."));
+    parser.addOptions({profileOpt, orderOpt, vaultOpt, amountOpt, authorizeOpt, reasonOpt, previewOpt});
     int code = ExitOk;
     if (!parseCommandLine(parser, arguments, io, &code))
         return code;
 
     const QString usage = tr("Usage: paybridge charge --profile NAME --order INCREMENT_ID --vault-customer ID "
-                             "[--amount X] [--authorize-only] --reason TEXT [--yes]\n");
+                             "[--amount X] [--authorize-only] --reason TEXT [--preview]\n");
     if (!parser.positionalArguments().isEmpty() || !parser.isSet(profileOpt) || !parser.isSet(orderOpt)
         || !parser.isSet(vaultOpt) || !parser.isSet(reasonOpt)) {
         io.err() << usage << Qt::flush;
@@ -270,8 +270,8 @@ int chargeCommand(const QStringList &arguments, Io &io)
         return ExitRefused;
     }
     printPreview(io, *preview, request, facts->vault);
-    if (!parser.isSet(yesOpt)) {
-        io.err() << tr("Nothing was sent. Run the same command with --yes to confirm.\n") << Qt::flush;
+    if (parser.isSet(previewOpt)) {
+        io.err() << tr("Nothing was sent (--preview). Run the same command without it to charge.\n") << Qt::flush;
         io.out() << "outcome=previewed\n" << Qt::flush;
         return ExitOk;
     }

@@ -510,10 +510,10 @@ void TestCliCustomers::chargeSavedCardExactlyOnce()
     QVERIFY(!vaultId.isEmpty());
     QCOMPARE(ledgerCount(order, u"sale"_s), 0);
 
-    // Without --yes: the preview and the review, nothing sent.
+    // --preview: the preview and the review, nothing sent.
     QStringList args{u"charge"_s, u"--profile"_s, kProfile, u"--order"_s, order, u"--vault-customer"_s, vaultId,
                      u"--reason"_s, u"phone order, card on file"_s};
-    CliRun r = run(args);
+    CliRun r = run(args + QStringList{u"--preview"_s});
     QVERIFY2(r.exitCode == 0, qPrintable(r.describe(args)));
     auto values = nameValues(r.out);
     QCOMPARE(values.value(u"outcome"_s), u"previewed"_s);
@@ -525,12 +525,12 @@ void TestCliCustomers::chargeSavedCardExactlyOnce()
     if (values.value(u"currency"_s) == currency)
         QCOMPARE(values.value(u"amount"_s), grandTotal);
     QVERIFY2(r.out.contains(u"PayTrace: sale"_s) && r.out.contains(last4), qPrintable(r.out));
-    QVERIFY2(r.err.contains(u"--yes"_s), qPrintable(r.describe(args)));
+    QVERIFY2(r.err.contains(u"--preview"_s), qPrintable(r.describe(args)));
     QVERIFY2(intentLines(r.out).isEmpty(), qPrintable(r.out));
     QCOMPARE(ledgerCount(order, u"sale"_s), 0);
 
-    // With --yes: the sale, the Magento invoice, the ERP entries, each once.
-    args << u"--yes"_s;
+    // As `refund` does, the command itself sends: the sale, the Magento invoice, the ERP
+    // entries, each once.
     r = run(args);
     QVERIFY2(r.exitCode == 0, qPrintable(r.describe(args)));
     values = nameValues(r.out);
