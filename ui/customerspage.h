@@ -129,6 +129,11 @@ public:
     // The customer's orders a saved card can pay: unpaid (or declined) and still open.
     QList<CustomerOrderLine> chargeableOrders() const;
 
+    // What the last sync said about customers (e.g. how to create the missing link attribute);
+    // empty hides the note.
+    void setSyncNote(const QString &note);
+    QString syncNote() const;
+
     // Where the PayTrace public key of `profileName` is looked for (docs/customers.md).
     static QString publicKeyPath(const QString &databasePath);
 
@@ -179,6 +184,7 @@ private:
     QTimer *m_searchTimer = nullptr;
     QComboBox *m_filter = nullptr;
     QLabel *m_count = nullptr;
+    QLabel *m_syncNote = nullptr;
     QProgressBar *m_progress = nullptr;
     QTableView *m_table = nullptr;
     QLabel *m_empty = nullptr;

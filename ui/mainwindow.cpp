@@ -577,6 +577,7 @@ void MainWindow::onSyncFinished(const pb::sync::SyncSummary &summary)
     m_status->setLastSuccess(summary.finishedAt.isValid() ? summary.finishedAt : m_sync->lastSuccessAt());
     reloadStore();
     m_status->setCounts(summary.ordersTotal, summary.transactionsTotal, summary.unlinkedTransactions);
+    m_customersPage->setSyncNote(summary.customersNote);
     updateSyncActions();
 }
 

@@ -46,7 +46,12 @@ void printSummary(Io &io, const QString &profileName, const sync::SyncSummary &s
              << "unlinked=" << s.unlinkedTransactions << '\n'
              << "orders_without_payment=" << s.ordersWithoutPayment << '\n'
              << "quarantined=" << s.quarantined << '\n'
+             << "customers_linked=" << s.customersLinked << '\n'
+             << "customer_writes=" << s.customerWrites << '\n'
+             << "customer_conflicts=" << s.customerConflicts << '\n'
              << Qt::flush;
+    if (!s.customersNote.isEmpty())
+        io.err() << tr("Customers: %1\n").arg(s.customersNote) << Qt::flush;
     if (s.quarantinedNew > 0 || s.released > 0)
         io.err() << tr("%1 record(s) newly quarantined, %2 released; see: paybridge quarantine --profile %3\n")
                         .arg(s.quarantinedNew)
