@@ -122,17 +122,19 @@ std::optional<ApprovalState> approvalStateFromName(QStringView name)
     return std::nullopt;
 }
 
-QString AccessPolicy::approvalReason(const Money &amount) const
+QString AccessPolicy::approvalReason(const Money &amount, Action action) const
 {
+    const bool charge = action == Action::Charge;
+    const QString what = charge ? u"charges"_s : u"refunds"_s;
     const std::optional<Money> &limit = m_limits.supportRefundLimit;
     if (!limit || !limit->isValid())
-        return u"No support refund limit is set, so refunds by support need approval by a "
+        return u"No support refund limit is set, so "_s + what + u" by support need approval by a "
                u"finance operator"_s;
     if (!(limit->currency() == amount.currency()))
-        return u"The support refund limit is in "_s + limit->currency().code()
-            + u", so refunds in "_s + amount.currency().code()
-            + u" need approval by a finance operator"_s;
-    return u"Refunds above "_s + limit->toString() + u" need approval by a finance operator"_s;
+        return u"The support refund limit is in "_s + limit->currency().code() + u", so "_s + what
+            + u" in "_s + amount.currency().code() + u" need approval by a finance operator"_s;
+    return (charge ? u"Charges above "_s : u"Refunds above "_s) + limit->toString()
+        + u" need approval by a finance operator"_s;
 }
 
 Status AccessPolicy::check(const Operator &op, Action action, const ActionContext &context) const
@@ -174,7 +176,7 @@ Status AccessPolicy::checkSupportRefund(const Operator &op, Action action,
     }
     if (!context.approval)
         return makeError(QString(kNeedsApproval), u"amount"_s,
-                         approvalReason(amount)
+                         approvalReason(amount, action)
                              + u"; request an approval, which a finance operator other than you "
                                u"must grant"_s);
 
@@ -185,12 +187,13 @@ Status AccessPolicy::checkSupportRefund(const Operator &op, Action action,
                       + u"; request your own approval"_s);
     if (a.state == ApprovalState::Pending)
         return makeError(QString(kNeedsApproval), u"approval"_s,
-                         approvalReason(amount) + u"; "_s + ref
+                         approvalReason(amount, action) + u"; "_s + ref
                              + u" is still waiting for a finance operator"_s);
     if (a.state == ApprovalState::Rejected)
         return denied(ref + u" was rejected by "_s + a.decidedBy
                       + (a.note.isEmpty() ? QString() : u" (\""_s + a.note + u"\")"_s)
-                      + u"; the refund cannot go ahead without a new approval"_s);
+                      + (action == Action::Charge ? u"; the charge cannot go ahead without a new approval"_s
+                                                    : u"; the refund cannot go ahead without a new approval"_s));
     // Defence in depth: the store refuses these when deciding, but an approval may come from
     // anywhere, so the policy does not take its word for it.
     if (a.decidedBy.isEmpty() || a.decidedBy == a.requestedBy)

@@ -118,9 +118,9 @@ public:
 
     const Limits &limits() const { return m_limits; }
 
-    // Why a support refund of `amount` needs approval, as the first half of a sentence:
-    // "Refunds above USD 100.00 need approval by a finance operator".
-    QString approvalReason(const Money &amount) const;
+    // Why a support refund (or charge) of `amount` needs approval, as the first half of a
+    // sentence: "Refunds above USD 100.00 need approval by a finance operator".
+    QString approvalReason(const Money &amount, Action action = Action::Refund) const;
 
 private:
     Status checkSupportRefund(const Operator &op, Action action, const ActionContext &context) const;

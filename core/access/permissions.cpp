@@ -44,7 +44,7 @@ Status Permissions::authorize(const Operator &op, Action action, const ActionCon
     if (!created)
         return created.error();
     return makeError(QString(kNeedsApproval), u"approval"_s,
-                     AccessPolicy(*limits).approvalReason(context.amount) + u"; approval request #"_s
+                     AccessPolicy(*limits).approvalReason(context.amount, action) + u"; approval request #"_s
                          + QString::number(created->id)
                          + u" was created and waits for a finance operator other than "_s
                          + op.account);

@@ -303,6 +303,9 @@ void TestAccess::refusalsSayWhy_data()
     QTest::newRow("over the limit") << int(Role::Support) << false << int(Action::Refund)
                                     << u"150.00"_s
                                     << u"Refunds above USD 100.00 need approval by a finance operator"_s;
+    QTest::newRow("charge over the limit") << int(Role::Support) << false << int(Action::Charge)
+                                           << u"150.00"_s
+                                           << u"Charges above USD 100.00 need approval by a finance operator"_s;
     QTest::newRow("support discards") << int(Role::Support) << false << int(Action::DiscardDeadLetter)
                                       << QString() << u"Only finance operators can discard dead letters"_s;
     QTest::newRow("finance manages roles") << int(Role::Finance) << false << int(Action::ManageRoles)
