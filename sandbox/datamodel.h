@@ -180,7 +180,7 @@ struct MagentoOrder
     QList<std::pair<QByteArray, QByteArray>> fieldOverrides;
 };
 
-// Sales documents of the Magento store (magento.md §3.2–3.4, §5.4). Amounts in the order's
+// Sales documents of the Magento store (docs/magento.md §3, §5). Amounts in the order's
 // currency minor units, with the base-currency twin where Magento prints one.
 struct MagentoDocItem
 {

@@ -103,7 +103,7 @@ void writeItem(JsonWriter &w, const MagentoOrder &o, const MagentoOrderItem &i, 
     w.field("order_id", o.entityId);
     money(w, o, "original_price", i.originalPrice, e);
     if (i.parentItemId && withParent) {
-        // A child row carries a full copy of its parent (magento.md §5.1).
+        // A child row carries a full copy of its parent (docs/magento.md §2).
         for (const MagentoOrderItem &p : o.items) {
             if (p.itemId == i.parentItemId) {
                 w.key("parent_item");

@@ -9,7 +9,7 @@
 
 namespace pb::sandbox {
 
-// OAuth 1.0a verification of Magento REST calls made by an integration (magento.md §1.4):
+// OAuth 1.0a verification of Magento REST calls made by an integration (docs/magento.md §1):
 // protocol parameters from the "Authorization: OAuth …" header only, HMAC-SHA256 only (2.4.4+),
 // base string over the oauth_* parameters plus the query and form parameters, signing key
 // consumer_secret&token_secret, nonces unique per consumer, timestamps at most 600 s ahead.

@@ -1183,7 +1183,7 @@ void MagentoSales::addComment(MagentoOrder &o, const MagentoStatusHistoryInput &
 {
     // A status change through a comment applies only when the status belongs to the order's state
     // (an order's status always maps to its state); otherwise the comment keeps the status it was
-    // sent with and the order keeps its own, as on 2.4.7 (magento.md §3.1).
+    // sent with and the order keeps its own, as on 2.4.7 (docs/magento.md §3).
     QString status = input.status.isEmpty() ? o.status : input.status;
     if (!input.status.isEmpty() && magentostate::statusesOf(o.state).contains(input.status))
         o.status = input.status;

@@ -1,7 +1,7 @@
 #pragma once
 
 // The Magento store's sales model behind the write routes: the order state/status model and its
-// transitions (magento.md §5.3, Order::can* and StateResolver), invoices, credit memos, payment
+// transitions (docs/magento.md §5, Order::can* and StateResolver), invoices, credit memos, payment
 // transactions, customers, and the ledger of documents created through the API. Not
 // thread-safe; MagentoSimulator serialises access.
 
@@ -16,7 +16,7 @@
 
 namespace pb::sandbox {
 
-// ---- state and status (magento.md §5.3) ------------------------------------------------------
+// ---- state and status (docs/magento.md §5) ------------------------------------------------------
 
 namespace magentostate {
 // Statuses the store's admin created (Stores > Order Status) and assigned to a state, as real

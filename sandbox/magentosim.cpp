@@ -108,7 +108,7 @@ const RouteDef kRoutes[] = {
     {"DELETE", "/customers/:customerId", u"Magento_Customer::delete", RouteId::CustomerDelete},
     {"GET", "/attributeMetadata/customer/attribute/:attributeCode", u"Magento_Customer::customer", RouteId::AttributeMetadata},
     // Declared anonymous, but anonymous guest access is off by default, so the token's ACL decides
-    // (magento.md §2, §3.7).
+    // (docs/magento.md §3).
     {"GET", "/store/storeConfigs", u"Magento_Backend::store", RouteId::StoreConfigs},
 };
 

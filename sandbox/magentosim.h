@@ -16,7 +16,7 @@ namespace pb::sandbox {
 
 class SandboxClock;
 
-// Magento 2 REST (magento.md) over HTTP under /rest/V1 and /rest/<store>/V1: orders (search, get,
+// Magento 2 REST (docs/magento.md) over HTTP under /rest/V1 and /rest/<store>/V1: orders (search, get,
 // statuses, comments, hold, unhold, cancel), invoice and refund an order, refund an invoice,
 // invoices, credit memos, transactions, customers and store configs, with Magento's error
 // envelope, the order state/status model (magentosales.h) and each route's ACL resource checked
@@ -44,7 +44,7 @@ public:
     // ACL resources granted to the sandbox integration ("Magento_Backend::all" grants every one).
     void setGrantedResources(const QStringList &resources);
     QStringList grantedResources() const;
-    // What PayBridge needs (magento.md §3): the default grant.
+    // What PayBridge needs (docs/magento.md §3): the default grant.
     static QStringList defaultGrantedResources();
 
     // Documents created through the API, oldest first (the admin ledger).

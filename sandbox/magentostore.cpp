@@ -232,7 +232,7 @@ bool matches(const Compiled &c, const MagentoOrder &o)
 
 MagentoError internalError()
 {
-    // Production mode masks SQL errors (an unknown column) behind a report id (magento.md §6.2).
+    // Production mode masks SQL errors (an unknown column) behind a report id (docs/magento.md §6).
     const QString report = u"webapi-"_s + QString::number(QRandomGenerator::global()->generate64(), 16).left(13);
     return magentoError(500, u"Internal Error. Details are available in Magento log file. Report ID: %1"_s.arg(report));
 }

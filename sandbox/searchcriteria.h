@@ -33,7 +33,7 @@ struct SearchSortOrder
     bool ascending() const { return direction == u"ASC"; } // anything else sorts descending
 };
 
-// Magento's searchCriteria (magento.md §4), from the query string. Groups are AND'ed.
+// Magento's searchCriteria (docs/magento.md §4), from the query string. Groups are AND'ed.
 struct SearchCriteria
 {
     QList<SearchFilterGroup> groups;

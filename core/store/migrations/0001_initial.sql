@@ -82,7 +82,7 @@ CREATE TABLE sync_cursors (
     updated_at           INTEGER NOT NULL
 );
 
--- Every external write is an intent (see DESIGN.md, "Intents").
+-- Every external write is an intent (docs/intents.md).
 CREATE TABLE intents (
     id                   INTEGER PRIMARY KEY,
     kind                 TEXT    NOT NULL,
